@@ -1,0 +1,16 @@
+"""Checks: small units, each with a stable flag code (see flags.py) and a registered name.
+
+Importing this package registers the built-in checks. ``DEFAULT_CHECKS`` is the order they run.
+"""
+
+from .base import Check, RaisedFlag, ScreeningContext
+from . import evidence, files, parts  # noqa: F401  (registration)
+
+DEFAULT_CHECKS: tuple[str, ...] = (
+    "screening.file_problems.v1",
+    "screening.part_missing.v1",
+    "screening.word_minimum.v1",
+    "screening.evidence.v1",
+)
+
+__all__ = ["Check", "RaisedFlag", "ScreeningContext", "DEFAULT_CHECKS"]

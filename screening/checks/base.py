@@ -1,0 +1,51 @@
+"""What every check sees and returns.
+
+A check reads the ``ScreeningContext`` and returns ``RaisedFlag``s; it writes nothing (only the
+report builder turns flags into report entries, with their messages).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
+
+from ..documents import Document
+from ..mapping import DetailEvidence
+from ..passages import Passage
+from ..rubric import Rubric
+from ..settings import Settings
+from ..submission import SubmissionFile
+
+
+@dataclass(frozen=True)
+class RaisedFlag:
+    code: str
+    check: str
+    params: dict[str, object] = field(default_factory=dict)
+    eo: str | None = None
+    detail_id: str | None = None
+    part: str | None = None
+    file: str | None = None
+    location: dict[str, object] | None = None  # fields of report.model.Location
+
+
+@dataclass(frozen=True)
+class ScreeningContext:
+    rubric: Rubric
+    settings: Settings
+    files: tuple[tuple[SubmissionFile, Document], ...]
+    ignored: tuple[str, ...]
+    passages: tuple[Passage, ...]
+    evidence: tuple[DetailEvidence, ...]
+    words_by_part: dict[str, int]
+
+    @classmethod
+    def fields(cls) -> frozenset[str]:
+        return frozenset(cls.__dataclass_fields__)
+
+
+class Check(Protocol):
+    name: ClassVar[str]
+    requires: ClassVar[tuple[str, ...]]
+
+    def run(self, ctx: ScreeningContext) -> list[RaisedFlag]: ...

@@ -1,0 +1,44 @@
+"""Evidence per EO detail: missing or only loosely addressed."""
+
+from __future__ import annotations
+
+from ..mapping import Status
+from ..registry import checks
+from .base import RaisedFlag, ScreeningContext
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+@checks.register("screening.evidence.v1")
+class EvidenceStatus:
+    name = "screening.evidence.v1"
+    requires = ("evidence",)
+
+    def run(self, ctx: ScreeningContext) -> list[RaisedFlag]:
+        cfg = ctx.settings.mapping
+        out: list[RaisedFlag] = []
+        for ev in ctx.evidence:
+            params = {
+                "detail_id": ev.detail_id,
+                "detail_text": _short(ev.text),
+                "best_score": "n/a" if ev.best_score is None else f"{ev.best_score:.2f}",
+                "weak_threshold": f"{cfg.weak_threshold:.2f}",
+                "met_threshold": f"{cfg.met_threshold:.2f}",
+            }
+            if ev.status == Status.MISSING:
+                out.append(RaisedFlag("missing_evidence", self.name, params, eo=ev.eo, detail_id=ev.detail_id))
+            elif ev.status == Status.WEAK:
+                best = ev.evidence[0].passage
+                location = {
+                    "page": best.page, "start_s": best.start_s, "end_s": best.end_s,
+                    "char_start": best.char_start, "char_end": best.char_end, "fragment": best.fragment,
+                }
+                out.append(
+                    RaisedFlag(
+                        "weak_evidence", self.name, params, eo=ev.eo, detail_id=ev.detail_id,
+                        part=best.part, file=best.file, location=location,
+                    )
+                )
+        return out

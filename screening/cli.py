@@ -1,0 +1,236 @@
+"""The ``screening`` command: a thin shell over the library.
+
+Exit codes (docs/cli.md):
+  0  screened; reports written (a report with flags is a success)
+  1  --fail-on was given and a flag of that severity or worse was raised
+  2  bad usage: unknown option, missing file, nothing to screen, bad submission.yaml
+  3  unknown or invalid rubric
+  4  no file of the submission could be read (reports are still written)
+  5  a configured model is missing or unusable
+  70 internal error (a bug: please report it with the message shown)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from . import __version__
+from .errors import Errors, ScreeningError, UsageError
+
+EXIT_FLAGS = 1
+EXIT_INTERNAL = 70
+_SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="screening",
+        description="Advisory pre-screening of micro-credential submissions against their rubrics.",
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    c = sub.add_parser(
+        "check", help="screen a submission and write its advisory report",
+        description="Screen a submission (a folder, or files given by part) and write JSON, Markdown and HTML reports.",
+    )
+    c.add_argument("folder", nargs="?", type=Path, metavar="DIR", help="a submission folder (see docs/submission-folder.md)")
+    c.add_argument("--rubric", "-r", metavar="ID", help="rubric id (see `screening rubrics list`) or a rubric YAML file")
+    c.add_argument("--narrative", action="append", type=Path, default=[], metavar="F", help="Part 1 narrative file (repeatable)")
+    c.add_argument("--reflection", action="append", type=Path, default=[], metavar="F", help="Part 3 reflection file (repeatable)")
+    c.add_argument("--artifact", action="append", type=Path, default=[], metavar="F", help="Part 2 artifact file (repeatable)")
+    c.add_argument("--self-analysis", action="append", type=Path, default=[], metavar="F", help="Part 2 evidence self-analysis")
+    c.add_argument("--json", type=Path, metavar="OUT", help="write the JSON report here")
+    c.add_argument("--md", type=Path, metavar="OUT", help="write the Markdown report here")
+    c.add_argument("--html", type=Path, metavar="OUT", help="write the HTML report here")
+    c.add_argument("--out", type=Path, metavar="DIR",
+                   help="write report.json, report.md and report.html here (default: ./screening-report "
+                        "when no --json/--md/--html is given)")
+    c.add_argument("--fail-on", choices=["error", "warning", "info"],
+                   help="exit with 1 if a flag of this severity or worse is raised (for scripts)")
+    c.add_argument("--quiet", "-q", action="store_true", help="print only the paths written and errors")
+
+    r = sub.add_parser("rubrics", help="list, show or validate rubrics")
+    rsub = r.add_subparsers(dest="rubrics_command", required=True, metavar="ACTION")
+    rsub.add_parser("list", help="list the available rubrics")
+    show = rsub.add_parser("show", help="show a rubric's parts, EOs and details")
+    show.add_argument("rubric_id", metavar="ID")
+    val = rsub.add_parser("validate", help="validate rubric files (default: every rubric in the rubric folders)")
+    val.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    return p
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .ingest import shutdown
+    from .pipeline import screen
+    from .report import render
+    from .rubric import RubricCatalogue
+    from .settings import get_settings
+    from .submission import from_files, from_folder
+
+    settings = get_settings()
+    given = args.narrative or args.reflection or args.artifact or args.self_analysis
+    if args.folder is not None:
+        if given:
+            raise UsageError(Errors.E015)
+        submission = from_folder(args.folder, rubric_id=args.rubric)
+    else:
+        if not args.rubric:
+            raise UsageError(Errors.E016)
+        submission = from_files(
+            narrative=args.narrative, reflection=args.reflection, artifacts=args.artifact,
+            self_analysis=args.self_analysis, rubric_id=args.rubric,
+        )
+    rubric = RubricCatalogue(settings.rubric_dirs).get(submission.rubric_id or "")
+
+    outputs = {"json": args.json, "md": args.md, "html": args.html}
+    if args.out is not None or not any(outputs.values()):
+        folder = args.out or Path("screening-report")
+        outputs = {k: v or folder / f"report.{k}" for k, v in outputs.items()}
+
+    started = time.perf_counter()
+    if args.quiet:
+        result = screen(submission, rubric, settings)
+    else:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task("starting", total=1)
+
+            def progress(stage: str, done: int, total: int) -> None:
+                bar.update(task, description=escape(stage), completed=done, total=max(total, 1))
+
+            result = screen(submission, rubric, settings, progress=progress)
+    shutdown()
+    elapsed = time.perf_counter() - started
+    report = result.report
+    written = render.write(report, json_path=outputs["json"], md_path=outputs["md"], html_path=outputs["html"])
+    if not args.quiet:
+        _print_summary(report, out, elapsed)
+    for path in written:
+        out.print(f"wrote {escape(str(path))}")
+    if not result.any_readable:
+        problems = "\n".join(f"  - {f.message}" for f in report.flags if f.file)
+        err.print(f"[red]{escape(Errors.E010.format(problems=problems))}[/red]")
+        return 4
+    if args.fail_on:
+        worst = min((_SEVERITY_RANK[f.severity] for f in report.flags), default=99)
+        if worst <= _SEVERITY_RANK[args.fail_on]:
+            return EXIT_FLAGS
+    return 0
+
+
+def _print_summary(report, out: Console, elapsed: float) -> None:  # type: ignore[no-untyped-def]
+    s = report.summary
+    out.print(f"[bold]{escape(report.rubric.title)}[/bold] ({report.rubric.id} {report.rubric.version}) "
+              f"— advisory screening, {elapsed:.1f} s")
+    parts = Table(title="Words per part", show_edge=False)
+    for col in ("Part", "Files", "Words", "Minimum", "Reached"):
+        parts.add_column(col, justify="right" if col in ("Words", "Minimum") else "left")
+    for p in report.parts:
+        reached = "—" if p.meets_minimum is None else ("yes" if p.meets_minimum else "[red]no[/red]")
+        parts.add_row(escape(p.title), escape(", ".join(p.files) or "(none)"), f"{p.words:,}",
+                      "" if p.minimum is None else f"{p.minimum:,}", reached)
+    out.print(parts)
+    details = Table(title="EO details", show_edge=False)
+    for col in ("Detail", "Status", "Best evidence"):
+        details.add_column(col)
+    colour = {"met": "green", "weak": "yellow", "missing": "red"}
+    from .report.render import location_label
+
+    for d in report.details:
+        best = d.evidence[0] if d.evidence else None
+        where = f"{best.file}, {location_label(best)} ({best.score:.2f})" if best else "no passage found"
+        details.add_row(d.id, f"[{colour[d.status]}]{d.status}[/{colour[d.status]}]", escape(where))
+    out.print(details)
+    out.print(f"{s.met} details with passages found, {s.weak} loosely addressed, {s.missing} with no passage found; "
+              f"{s.flags.get('error', 0)} errors, {s.flags.get('warning', 0)} warnings, {s.flags.get('info', 0)} notes.")
+    for f in report.flags:
+        if f.severity == "info":
+            continue
+        sev = "[red]error[/red]" if f.severity == "error" else "[yellow]warning[/yellow]"
+        out.print(f"  {sev} {f.code}: {escape(f.message)}")
+
+
+def _cmd_rubrics(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .rubric import RubricCatalogue, validate_file
+    from .settings import get_settings
+
+    settings = get_settings()
+    catalogue = RubricCatalogue(settings.rubric_dirs)
+    if args.rubrics_command == "list":
+        table = Table(show_edge=False)
+        for col in ("Id", "Version", "Title", "EOs", "Details", "Hash"):
+            table.add_column(col)
+        for r in catalogue.list():
+            table.add_row(r.id, r.version, escape(r.title), str(len(r.essential_outcomes)),
+                          str(len(r.details())), r.content_hash[7:19])
+        out.print(table)
+        for problem in catalogue.problems:
+            err.print(f"[yellow]skipped invalid rubric: {escape(str(problem))}[/yellow]")
+        return 0
+    if args.rubrics_command == "show":
+        r = catalogue.get(args.rubric_id)
+        out.print(f"[bold]{escape(r.title)}[/bold]  {r.id} {r.version}  {r.content_hash}")
+        out.print(f"levels: {', '.join(l.label for l in r.proficiency_levels)} (required: {r.required_level})")
+        for p in r.parts:
+            minimum = f", minimum {p.word_minimum:,} words" if p.word_minimum else ""
+            out.print(f"part {p.kind}: {escape(p.title)}{minimum}")
+        for eo in r.essential_outcomes:
+            out.print(f"\n[bold]EO {eo.id}[/bold] {escape(eo.text)}")
+            for d in eo.details:
+                out.print(f"  {d.id} {escape(d.text)}" + (" [dim](derived)[/dim]" if d.derived else ""))
+        return 0
+    files = args.files or catalogue.files()
+    bad = 0
+    for f in files:
+        data, problems = validate_file(Path(f))
+        if problems:
+            bad += 1
+            for problem in problems:
+                err.print(escape(str(problem)))
+        else:
+            out.print(f"ok {escape(str(f))}")
+    return 3 if bad else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    out = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return _cmd_check(args, out, err)
+        return _cmd_rubrics(args, out, err)
+    except ScreeningError as exc:
+        err.print(f"[red]error:[/red] {escape(exc.message)}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+    except Exception as exc:  # a bug: one line for the user, the traceback only on request
+        import os
+        import traceback
+
+        err.print(f"[red]internal error:[/red] {escape(type(exc).__name__)}: {escape(str(exc))}")
+        if os.environ.get("SCREENING_DEBUG"):
+            traceback.print_exc()
+        else:
+            err.print("Set SCREENING_DEBUG=1 to see the traceback, and please report it.")
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Sentence embeddings with a content-addressed cache.
+
+Vectors are keyed by (model revision, SHA-256 of the text), in memory and in a SQLite file under
+``Settings.cache_dir``, so re-screening an edited draft embeds only the passages that changed,
+rubric texts are embedded once, and several processes can share one cache (WAL mode).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .models import ModelInfo, embedding_model_info, sentence_transformer
+from .settings import Settings
+
+
+def _key(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+class EmbeddingCache:
+    """SQLite store of float32 vectors keyed by (model revision, text hash)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, key BLOB NOT NULL, "
+            "dim INTEGER NOT NULL, vec BLOB NOT NULL, PRIMARY KEY (model, key)) WITHOUT ROWID"
+        )
+        self._lock = threading.Lock()
+
+    def get_many(self, model: str, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
+        out: dict[bytes, np.ndarray] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                chunk = list(keys[i : i + 500])
+                marks = ",".join("?" * len(chunk))
+                rows = self._conn.execute(
+                    f"SELECT key, vec FROM vectors WHERE model = ? AND key IN ({marks})", [model, *chunk]
+                )
+                for key, vec in rows:
+                    out[bytes(key)] = np.frombuffer(vec, dtype=np.float32)
+        return out
+
+    def put_many(self, model: str, items: dict[bytes, np.ndarray]) -> None:
+        with self._lock, self._conn:
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO vectors (model, key, dim, vec) VALUES (?, ?, ?, ?)",
+                [(model, k, int(v.shape[0]), np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
+            )
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class Embedder:
+    """Embeds texts with the configured sentence-transformers model, using the cache.
+
+    The model loads on the first call that needs it (a fully cached run never loads it).
+    ``stats`` counts texts served from memory, disk and the model, for benchmarks and logs.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.info: ModelInfo = embedding_model_info(settings.models)
+        self._memory: dict[bytes, np.ndarray] = {}
+        self._disk = EmbeddingCache(settings.cache_dir / "embeddings.sqlite3") if settings.use_cache else None
+        self.stats = {"memory": 0, "disk": 0, "computed": 0}
+
+    @property
+    def model_key(self) -> str:
+        return f"{self.info.name}@{self.info.revision}"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        keys = [_key(t) for t in texts]
+        found: dict[bytes, np.ndarray] = {}
+        for k in keys:
+            if k in self._memory:
+                found[k] = self._memory[k]
+        self.stats["memory"] += len(found)
+        missing = [k for k in dict.fromkeys(keys) if k not in found]
+        if missing and self._disk is not None:
+            from_disk = self._disk.get_many(self.model_key, missing)
+            self.stats["disk"] += len(from_disk)
+            found.update(from_disk)
+            self._memory.update(from_disk)
+        todo: dict[bytes, str] = {}
+        for k, t in zip(keys, texts):
+            if k not in found:
+                todo[k] = t
+        if todo:
+            model = sentence_transformer(self.settings.models)
+            vecs = model.encode(
+                list(todo.values()),
+                batch_size=self.settings.models.embed_batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            ).astype(np.float32)
+            computed = dict(zip(todo.keys(), vecs))
+            self.stats["computed"] += len(computed)
+            found.update(computed)
+            self._memory.update(computed)
+            if self._disk is not None:
+                self._disk.put_many(self.model_key, computed)
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([found[k] for k in keys])
+
+
+_EMBEDDERS: dict[tuple[str, str, bool], Embedder] = {}
+_EMBEDDERS_LOCK = threading.Lock()
+
+
+def get_embedder(settings: Settings) -> Embedder:
+    """One embedder (and one in-memory cache) per model and cache location, per process."""
+    key = (str(settings.models.embedding_path), str(settings.cache_dir), settings.use_cache)
+    with _EMBEDDERS_LOCK:
+        if key not in _EMBEDDERS:
+            _EMBEDDERS[key] = Embedder(settings)
+        return _EMBEDDERS[key]

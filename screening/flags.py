@@ -1,0 +1,140 @@
+"""Every flag code the screener can raise, defined once.
+
+Flag codes are a public interface: reports, the service and other tools key on them. A code is
+never renamed, renumbered or reused; a retired code stays here as a comment. Messages are
+advisory: they say what was found and where, never a verdict on the candidate.
+
+Message templates use named ``{placeholders}`` filled from a flag's params; ``hint`` tells the
+candidate what they could do about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """How much attention a flag asks for (not a judgment of the work).
+
+    error: something the MC asks for appears to be absent or could not be read;
+    warning: present but thin, or worth a second look;
+    info: for the record.
+    """
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class FlagCode:
+    code: str
+    severity: Severity
+    template: str
+    hint: str
+    summary: str
+
+
+_CODES: tuple[FlagCode, ...] = (
+    FlagCode(
+        "missing_evidence",
+        Severity.ERROR,
+        "No passage found that addresses detail {detail_id} ({detail_text}). The closest "
+        "passage scored {best_score} against a threshold of {weak_threshold}.",
+        "Describe what you did for this detail, or cite the artifact page or time stamp that shows it.",
+        "An EO detail with no passage that seems to address it.",
+    ),
+    FlagCode(
+        "weak_evidence",
+        Severity.WARNING,
+        "Detail {detail_id} ({detail_text}) is addressed only loosely: the best passage scored "
+        "{best_score}, below {met_threshold}.",
+        "Add concrete particulars for this detail: who, what, when, how many, and what changed.",
+        "An EO detail whose best passage is only loosely related.",
+    ),
+    FlagCode(
+        "word_minimum",
+        Severity.ERROR,
+        "The {part_title} has {words} words; the minimum is {minimum}.",
+        "Extend the {part_title} by at least {shortfall} words, answering the guiding questions.",
+        "A part below its word minimum.",
+    ),
+    FlagCode(
+        "part_missing",
+        Severity.ERROR,
+        "No file was provided for the {part_title}.",
+        "Add the {part_title} to the submission.",
+        "A required part of the MC has no file.",
+    ),
+    FlagCode(
+        "file_unreadable",
+        Severity.ERROR,
+        "{file} could not be read: {reason}.",
+        "Open the file yourself to check it, then export or save it again and re-upload it.",
+        "A file that is corrupt, truncated or password-protected.",
+    ),
+    FlagCode(
+        "file_unsupported",
+        Severity.ERROR,
+        "{file} is {detected}, which the screener cannot read.",
+        "Upload it as PDF, DOCX, plain text or Markdown.",
+        "A file whose type (decided by its content) is not supported.",
+    ),
+    FlagCode(
+        "file_empty",
+        Severity.ERROR,
+        "{file} contains no text.",
+        "Check that you uploaded the right file.",
+        "A file with no bytes, or with no text at all.",
+    ),
+    FlagCode(
+        "no_text_layer",
+        Severity.WARNING,
+        "{file}: {page_list} carry no text layer (scanned images?); their content was not screened.",
+        "Run OCR on the scan or export the original document as PDF, so its text can be read.",
+        "PDF pages with no extractable text.",
+    ),
+    FlagCode(
+        "file_too_large",
+        Severity.ERROR,
+        "{file} exceeds the limit of {limit}; {consequence}.",
+        "Split the file or remove material that is not evidence for this MC.",
+        "A file over the configured size or page limit.",
+    ),
+    FlagCode(
+        "file_type_mismatch",
+        Severity.INFO,
+        "{file} is named like {extension} but its content is {detected}; it was read as {detected}.",
+        "Rename the file so its extension matches its content, so assessors can open it.",
+        "A file whose extension disagrees with its content.",
+    ),
+    FlagCode(
+        "file_ignored",
+        Severity.INFO,
+        "{file} is not in a place of the submission folder that belongs to a part, so it was not screened.",
+        "Put artifacts under artifacts/, or name the file narrative, reflection or self-analysis.",
+        "A file in a submission folder that fits no part.",
+    ),
+)
+
+CODES: dict[str, FlagCode] = {c.code: c for c in _CODES}
+
+
+def get(code: str) -> FlagCode:
+    try:
+        return CODES[code]
+    except KeyError:
+        raise KeyError(f"unknown flag code {code!r}; known codes: {', '.join(sorted(CODES))}") from None
+
+
+class _Default(dict):
+    def __missing__(self, key: str) -> str:  # a missing param never crashes a report
+        return "{" + key + "}"
+
+
+def render(code: str, params: dict[str, object]) -> tuple[str, str]:
+    """Return (message, hint) for a flag code filled with params."""
+    fc = get(code)
+    values = _Default({k: str(v) for k, v in params.items()})
+    return fc.template.format_map(values), fc.hint.format_map(values)

@@ -1,0 +1,225 @@
+"""Files in, ``Document``s out: limits, content sniffing, and isolation of the parsers.
+
+Parsing runs in a child process (unless ``limits.isolate_ingest`` is off) with an address-space
+limit and a CPU-time limit, because submissions are untrusted files: a crafted or huge PDF must
+not hang or exhaust the screener, and one bad file must not stop the rest being screened.
+"""
+
+from __future__ import annotations
+
+import atexit
+import concurrent.futures as cf
+import hashlib
+import multiprocessing
+import resource
+import threading
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..documents import Document, FileKind, IngestProblem, Page
+from ..settings import LimitSettings
+from .sniff import Sniffed, extension_mismatch, sniff
+
+READABLE = (FileKind.PDF, FileKind.DOCX, FileKind.TEXT, FileKind.MARKDOWN)
+
+
+@dataclass(frozen=True)
+class _Extracted:
+    pages: tuple[Page, ...]
+    page_count: int | None
+    problems: tuple[IngestProblem, ...]
+    encoding: str | None = None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _human_bytes(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return f"{n} bytes"
+
+
+# ---------------------------------------------------------------------------------------------
+# Extraction proper (runs in the child when isolated)
+
+
+def _extract(path: str, kind: FileKind, limits: LimitSettings) -> _Extracted:
+    from . import text as textmod
+
+    p = Path(path)
+    if kind == FileKind.PDF:
+        from .pdf import extract_pdf
+
+        got = extract_pdf(p, limits)
+        return _Extracted(got.pages, got.page_count, got.problems)
+    if kind == FileKind.DOCX:
+        from .docx import docx_text
+
+        try:
+            raw = docx_text(p)
+        except Exception as exc:  # python-docx raises many types for damaged packages
+            reason = f"the Word document is damaged ({type(exc).__name__}: {str(exc)[:120]})"
+            return _Extracted((), None, (IngestProblem("file_unreadable", {"reason": reason}),))
+        return _text_result(textmod.normalise(raw), None, limits)
+    data = p.read_bytes()
+    decoded = textmod.decode(data)
+    body = decoded.text
+    if kind == FileKind.MARKDOWN:
+        body = textmod.strip_markdown(body)
+    return _text_result(textmod.normalise(body), decoded.encoding, limits)
+
+
+def _text_result(body: str, encoding: str | None, limits: LimitSettings) -> _Extracted:
+    problems: list[IngestProblem] = []
+    if len(body) > limits.max_text_chars:
+        problems.append(
+            IngestProblem(
+                "file_too_large",
+                {
+                    "limit": f"{limits.max_text_chars:,} characters",
+                    "consequence": f"only the first {limits.max_text_chars:,} of {len(body):,} were screened",
+                },
+            )
+        )
+        body = body[: limits.max_text_chars]
+    return _Extracted((Page(None, body),), None, tuple(problems), encoding)
+
+
+def _child_init(memory_mb: int) -> None:
+    limit = memory_mb * 1024 * 1024
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):  # not permitted here: run without it rather than fail
+        pass
+
+
+def _child_extract(path: str, kind: FileKind, limits: LimitSettings) -> _Extracted:
+    # CPU-time limit per task: the kernel stops a runaway parser even if it never yields.
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    budget = int(used.ru_utime + used.ru_stime + limits.ingest_timeout_s) + 1
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    try:
+        resource.setrlimit(resource.RLIMIT_CPU, (budget, hard))
+    except (ValueError, OSError):
+        pass
+    try:
+        return _extract(path, kind, limits)
+    except MemoryError:
+        reason = f"reading it needed more than the {limits.ingest_memory_mb} MB allowed (setting limits.ingest_memory_mb)"
+        return _Extracted((), None, (IngestProblem("file_unreadable", {"reason": reason}),))
+
+
+class _Isolator:
+    """One reusable child process for extraction, replaced when a file kills or stalls it."""
+
+    def __init__(self) -> None:
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._key: int | None = None
+        self._lock = threading.Lock()
+
+    def _get(self, memory_mb: int) -> cf.ProcessPoolExecutor:
+        if self._pool is None or self._key != memory_mb:
+            self.close()
+            # spawn, not fork: the parent may hold torch's threads, which fork does not copy safely
+            ctx = multiprocessing.get_context("spawn")
+            self._pool = cf.ProcessPoolExecutor(1, mp_context=ctx, initializer=_child_init, initargs=(memory_mb,))
+            self._key = memory_mb
+        return self._pool
+
+    def close(self, kill: bool = False) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if kill:
+            # The executor offers no public way to stop a running task; killing its worker is the
+            # documented effect of a stuck task we must abandon.
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.kill()
+        pool.shutdown(wait=not kill, cancel_futures=True)
+
+    def run(self, path: Path, kind: FileKind, limits: LimitSettings) -> _Extracted:
+        with self._lock:
+            pool = self._get(limits.ingest_memory_mb)
+            future = pool.submit(_child_extract, str(path), kind, limits)
+            try:
+                # The CPU limit normally fires first; this wall-clock backstop covers a child
+                # that blocks without using CPU.
+                return future.result(timeout=limits.ingest_timeout_s * 1.5 + 10)
+            except cf.TimeoutError:
+                self.close(kill=True)
+                reason = f"reading it took longer than the {limits.ingest_timeout_s:g} s allowed (setting limits.ingest_timeout_s)"
+            except BrokenProcessPool:
+                self.close()
+                reason = (
+                    "the reader stopped while parsing it: it exceeded the time "
+                    f"({limits.ingest_timeout_s:g} s) or memory ({limits.ingest_memory_mb} MB) allowed, "
+                    "or the file is malformed"
+                )
+            return _Extracted((), None, (IngestProblem("file_unreadable", {"reason": reason}),))
+
+
+_ISOLATOR = _Isolator()
+atexit.register(_ISOLATOR.close)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public entry point
+
+
+def ingest_file(path: Path, limits: LimitSettings, display_name: str | None = None) -> Document:
+    """Read one file into a ``Document``. Never raises for a bad file: problems are recorded.
+
+    ``display_name`` is how the file is named in reports (e.g. ``artifacts/plan.pdf``).
+    Raises ``FileNotFoundError`` only if the path does not exist.
+    """
+    path = Path(path)
+    name = display_name or path.name
+    size = path.stat().st_size
+    base = dict(path=str(path), name=name, size_bytes=size)
+    if size == 0:
+        return Document(**base, sha256=hashlib.sha256(b"").hexdigest(), kind=FileKind.EMPTY,
+                        problems=(IngestProblem("file_empty"),))
+    digest = _sha256(path)
+    if size > limits.max_file_bytes:
+        problem = IngestProblem(
+            "file_too_large",
+            {"limit": _human_bytes(limits.max_file_bytes), "consequence": f"at {_human_bytes(size)} it was not read"},
+        )
+        return Document(**base, sha256=digest, kind=FileKind.UNKNOWN, problems=(problem,))
+    sniffed: Sniffed = sniff(path)
+    if sniffed.kind not in READABLE:
+        problem = IngestProblem("file_unsupported", {"detected": sniffed.description})
+        return Document(**base, sha256=digest, kind=sniffed.kind, problems=(problem,))
+    problems: list[IngestProblem] = []
+    if extension_mismatch(path, sniffed.kind):
+        problems.append(
+            IngestProblem("file_type_mismatch", {"extension": path.suffix.lower(), "detected": sniffed.description})
+        )
+    if limits.isolate_ingest:
+        got = _ISOLATOR.run(path, sniffed.kind, limits)
+    else:
+        got = _extract(str(path), sniffed.kind, limits)
+    problems.extend(got.problems)
+    doc = Document(
+        **base, sha256=digest, kind=sniffed.kind, pages=got.pages, page_count=got.page_count,
+        problems=tuple(problems), encoding=got.encoding,
+    )
+    if not doc.readable and not any(p.code in ("file_unreadable", "no_text_layer", "file_empty") for p in problems):
+        doc = replace(doc, problems=doc.problems + (IngestProblem("file_empty"),))
+    return doc
+
+
+def shutdown() -> None:
+    """Stop the extraction child (tests and long-lived services call this on exit)."""
+    _ISOLATOR.close()
+
+

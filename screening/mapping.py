@@ -1,0 +1,99 @@
+"""Mapping: which passages seem to address each EO detail, and how strongly.
+
+Each detail is represented by its text and its look-fors; a passage's score for the detail is
+its highest cosine similarity to any of them. The detail's status comes from its best passage:
+``met`` at or above ``mapping.met_threshold``, ``weak`` at or above ``mapping.weak_threshold``,
+else ``missing``. Thresholds are uncalibrated defaults (see docs/mapping.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Sequence
+
+import numpy as np
+
+from .embedding import Embedder
+from .passages import Passage
+from .rubric import Rubric
+from .settings import MappingSettings
+
+
+class Status(str, Enum):
+    MET = "met"
+    WEAK = "weak"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class Match:
+    passage: Passage
+    score: float
+
+
+@dataclass(frozen=True)
+class DetailEvidence:
+    eo: str
+    detail_id: str
+    text: str
+    derived: bool
+    status: Status
+    best_score: float | None
+    evidence: tuple[Match, ...]  # passages at or above the weak threshold, best first
+    closest: Match | None  # the best passage even when below threshold (for "closest was…")
+
+
+def detail_queries(rubric: Rubric) -> list[tuple[str, str]]:
+    """(detail id, query text) pairs: the detail's own text, then each look-for."""
+    out: list[tuple[str, str]] = []
+    for _, detail in rubric.details():
+        out.append((detail.id, detail.text))
+        out.extend((detail.id, lf) for lf in detail.look_fors)
+    return out
+
+
+def status_for(score: float | None, cfg: MappingSettings) -> Status:
+    if score is None or score < cfg.weak_threshold:
+        return Status.MISSING
+    return Status.MET if score >= cfg.met_threshold else Status.WEAK
+
+
+def detail_scores(rubric: Rubric, passages: Sequence[Passage], embedder: Embedder) -> np.ndarray:
+    """Matrix (passages × details) of each passage's best similarity to each detail."""
+    details = rubric.details()
+    queries = detail_queries(rubric)
+    if not passages:
+        return np.zeros((0, len(details)), dtype=np.float32)
+    q = embedder.encode([t for _, t in queries])
+    p = embedder.encode([ps.text for ps in passages])
+    sims = p @ q.T  # unit vectors: dot product is cosine
+    out = np.full((len(passages), len(details)), -1.0, dtype=np.float32)
+    col = {d.id: i for i, (_, d) in enumerate(details)}
+    for j, (detail_id, _) in enumerate(queries):
+        i = col[detail_id]
+        np.maximum(out[:, i], sims[:, j], out=out[:, i])
+    return out
+
+
+def map_evidence(
+    rubric: Rubric, passages: Sequence[Passage], embedder: Embedder, cfg: MappingSettings
+) -> list[DetailEvidence]:
+    """Evidence for every detail of the rubric, in rubric order."""
+    usable = [p for p in passages if p.part in cfg.evidence_parts]
+    scores = detail_scores(rubric, usable, embedder)
+    out: list[DetailEvidence] = []
+    for i, (eo, detail) in enumerate(rubric.details()):
+        column = scores[:, i] if len(usable) else np.zeros(0)
+        order = np.argsort(-column, kind="stable")
+        ranked = [Match(usable[k], round(float(column[k]), 4)) for k in order[: max(cfg.evidence_per_detail, 1)]]
+        best = ranked[0].score if ranked else None
+        evidence = tuple(m for m in ranked[: cfg.evidence_per_detail] if m.score >= cfg.weak_threshold)
+        out.append(
+            DetailEvidence(
+                eo=eo.id, detail_id=detail.id, text=detail.text, derived=detail.derived,
+                status=status_for(best, cfg), best_score=best, evidence=evidence,
+                closest=ranked[0] if ranked else None,
+            )
+        )
+    return out

@@ -1,0 +1,149 @@
+"""Passages: spaCy sentences grouped into short passages that keep their provenance.
+
+A passage never crosses a paragraph or page boundary, so its location is exact: the file, the
+page (for paged formats), and the character span in that page's extracted text. Very short
+paragraphs (headings, captions) are attached to the paragraph that follows them on the same
+page, so a heading gives its paragraph context instead of becoming a passage of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+from .documents import Document
+from .settings import PassageSettings
+from .wordcount import count_words
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+_PARA_BREAK = re.compile(r"\n[ \t]*\n+")
+_WS = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A stretch of text with its exact origin. ``start_s``/``end_s`` are set for media."""
+
+    id: str
+    file: str
+    file_sha256: str
+    part: str
+    page: int | None
+    char_start: int
+    char_end: int
+    text: str
+    words: int
+    start_s: float | None = None
+    end_s: float | None = None
+
+    @property
+    def fragment(self) -> str:
+        """A URI fragment locating the passage: ``#page=3``, ``#t=65,90`` or RFC 5147 ``#char=``."""
+        if self.start_s is not None:
+            return f"#t={self.start_s:g},{self.end_s:g}"
+        if self.page is not None:
+            return f"#page={self.page}"
+        return f"#char={self.char_start},{self.char_end}"
+
+    @property
+    def content_key(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+
+
+def _paragraphs(text: str) -> Iterator[_Span]:
+    pos = 0
+    for m in _PARA_BREAK.finditer(text):
+        if text[pos : m.start()].strip():
+            yield _trim(text, pos, m.start())
+        pos = m.end()
+    if text[pos:].strip():
+        yield _trim(text, pos, len(text))
+
+
+def _trim(text: str, start: int, end: int) -> _Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return _Span(start, end)
+
+
+def _blocks(text: str, min_words: int) -> list[_Span]:
+    """Paragraph spans, with short ones joined to the next paragraph (a heading to its body)."""
+    out: list[_Span] = []
+    carry: int | None = None
+    for para in _paragraphs(text):
+        start = carry if carry is not None else para.start
+        if count_words(text[start : para.end]) < min_words:
+            carry = start
+            continue
+        carry = None
+        out.append(_Span(start, para.end))
+    # A trailing fragment (a footer, a page number) never becomes a passage; its words are
+    # still counted, since word counts come from the document text, not from passages.
+    return out
+
+
+def _group(sentences: list[_Span], text: str, cfg: PassageSettings) -> Iterator[_Span]:
+    start: int | None = None
+    end = 0
+    words = 0
+    n = 0
+    for sent in sentences:
+        w = count_words(text[sent.start : sent.end])
+        if start is not None and (n >= cfg.max_sentences or words + w > cfg.max_words):
+            yield _Span(start, end)
+            start = None
+        if start is None:
+            start, words, n = sent.start, 0, 0
+        end = sent.end
+        words += w
+        n += 1
+    if start is not None:
+        yield _Span(start, end)
+
+
+def build_passages(
+    docs: Iterable[tuple[Document, str]], nlp: "Language", cfg: PassageSettings
+) -> list[Passage]:
+    """Passages for each (document, part) pair, in document order."""
+    jobs: list[tuple[Document, str, int | None, str, _Span]] = []
+    for doc, part in docs:
+        for page in doc.pages:
+            if not page.text.strip():
+                continue
+            for block in _blocks(page.text, cfg.min_words):
+                jobs.append((doc, part, page.number, page.text, block))
+    # Sentence splitting sees each block with its line breaks as spaces (same length, so
+    # offsets stay valid): PDF line ends are not sentence ends.
+    texts = (page_text[b.start : b.end].replace("\n", " ") for _, _, _, page_text, b in jobs)
+    out: list[Passage] = []
+    for (doc, part, page_no, page_text, block), sdoc in zip(jobs, nlp.pipe(texts, batch_size=64)):
+        sentences = [_Span(block.start + s.start_char, block.start + s.end_char) for s in sdoc.sents]
+        sentences = [s for s in sentences if page_text[s.start : s.end].strip()]
+        for span in _group(sentences, page_text, cfg):
+            text = _WS.sub(" ", page_text[span.start : span.end]).strip()
+            words = count_words(text)
+            if words < cfg.min_words and out and out[-1].file == doc.name and out[-1].page == page_no:
+                prev = out.pop()  # a dangling short sentence belongs with the one before
+                text = _WS.sub(" ", page_text[prev.char_start : span.end]).strip()
+                span = _Span(prev.char_start, span.end)
+                words = count_words(text)
+            pid = hashlib.sha1(f"{doc.sha256}:{page_no}:{span.start}:{span.end}".encode()).hexdigest()[:12]
+            out.append(
+                Passage(
+                    id=pid, file=doc.name, file_sha256=doc.sha256, part=part, page=page_no,
+                    char_start=span.start, char_end=span.end, text=text, words=words,
+                )
+            )
+    return out

@@ -1,0 +1,119 @@
+"""The screening pipeline: submission + rubric in, advisory report out.
+
+Stages run in one direction: ingest -> passages -> mapping -> checks -> report. Each stage is a
+plain function of the previous stage's output; this module only wires them and reports
+progress.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from . import __version__, flags as flagdefs
+from .checks import DEFAULT_CHECKS, RaisedFlag, ScreeningContext
+from .documents import Document
+from .embedding import get_embedder
+from .ingest import ingest_file
+from .mapping import DetailEvidence, Status, map_evidence
+from .models import spacy_pipeline
+from .passages import Passage, build_passages
+from .registry import checks as check_table
+from .report.build import build_report
+from .report.model import Report
+from .rubric import Rubric
+from .settings import Settings
+from .submission import Submission, SubmissionFile
+from .wordcount import count_words
+
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total): called as work advances (for progress displays)."""
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class ScreeningResult:
+    report: Report
+    context: ScreeningContext
+
+    @property
+    def any_readable(self) -> bool:
+        return any(doc.readable for _, doc in self.context.files)
+
+
+def ingest_submission(
+    submission: Submission, settings: Settings, progress: Progress = _no_progress
+) -> list[tuple[SubmissionFile, Document]]:
+    out: list[tuple[SubmissionFile, Document]] = []
+    total = len(submission.files)
+    for i, f in enumerate(submission.files):
+        progress(f"reading {f.name}", i, total)
+        out.append((f, ingest_file(f.path, settings.limits, display_name=f.name)))
+    progress("read files", total, total)
+    return out
+
+
+def words_by_part(files: Sequence[tuple[SubmissionFile, Document]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for f, doc in files:
+        # The self-analysis is a table of citations, not prose toward a minimum.
+        if f.role == "self_analysis":
+            continue
+        counts[f.part] = counts.get(f.part, 0) + count_words(doc.text)
+    return counts
+
+
+def run_checks(ctx: ScreeningContext, names: Sequence[str] = DEFAULT_CHECKS) -> list[RaisedFlag]:
+    available = ScreeningContext.fields()
+    raised: list[RaisedFlag] = []
+    for name in names:
+        check = check_table.get(name)()
+        missing = set(check.requires) - available
+        if missing:
+            raise RuntimeError(f"check {name} requires {sorted(missing)}, which the pipeline does not provide")
+        for flag in check.run(ctx):
+            flagdefs.get(flag.code)  # an unknown code is a programming error: fail loudly here
+            raised.append(flag)
+    return raised
+
+
+def screen(
+    submission: Submission,
+    rubric: Rubric,
+    settings: Settings,
+    progress: Progress = _no_progress,
+    check_names: Sequence[str] = DEFAULT_CHECKS,
+) -> ScreeningResult:
+    files = ingest_submission(submission, settings, progress)
+    readable = [(f, d) for f, d in files if d.readable and f.role != "self_analysis"]
+
+    passages: list[Passage] = []
+    if readable:
+        progress("finding sentences", 0, 1)
+        nlp = spacy_pipeline(settings.models)
+        passages = build_passages(((d, f.part) for f, d in readable), nlp, settings.passages)
+        progress("finding sentences", 1, 1)
+
+    progress(f"embedding {len(passages)} passages", 0, 1)
+    embedder = get_embedder(settings)
+    evidence: list[DetailEvidence] = map_evidence(rubric, passages, embedder, settings.mapping)
+    progress(f"embedding {len(passages)} passages", 1, 1)
+
+    ctx = ScreeningContext(
+        rubric=rubric,
+        settings=settings,
+        files=tuple(files),
+        ignored=tuple(submission.ignored),
+        passages=tuple(passages),
+        evidence=tuple(evidence),
+        words_by_part=words_by_part(files),
+    )
+    raised = run_checks(ctx, check_names)
+    report = build_report(ctx, raised, list(check_names), embedder.info, version=__version__)
+    return ScreeningResult(report=report, context=ctx)
+
+
+__all__ = ["screen", "ScreeningResult", "Progress", "Status"]

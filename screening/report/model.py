@@ -1,0 +1,157 @@
+"""The advisory report: a versioned JSON document with a published JSON Schema.
+
+The stable core, which other tools read, is ``schema_version``, ``rubric``, ``parts``,
+``details`` and ``flags``. Fields are added in minor versions (1.x); a field is never renamed or
+removed without a new major ``schema_version``. Markdown and HTML are rendered from this model
+only, never from pipeline internals.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RubricRef(_Model):
+    id: str
+    version: str
+    content_hash: str = Field(description="sha256 of the rubric's canonical JSON (sorted keys).")
+    title: str
+
+
+class ToolInfo(_Model):
+    name: str = "mc-screening"
+    version: str
+
+
+class ModelRef(_Model):
+    name: str
+    revision: str = Field(description="Fingerprint of the model files.")
+
+
+class Location(_Model):
+    """Where something is inside a file. Every field is optional; ``label`` is for people,
+    ``fragment`` is a URI fragment (``#page=3``, ``#t=65,90``, ``#char=10,200``)."""
+
+    page: int | None = None
+    pages: list[int] | None = None
+    start_s: float | None = None
+    end_s: float | None = None
+    char_start: int | None = None
+    char_end: int | None = None
+    fragment: str | None = None
+    label: str | None = None
+
+
+class FileEntry(_Model):
+    name: str
+    part: str
+    role: Literal["narrative", "reflection", "artifact", "self_analysis"]
+    kind: str = Field(description="Type decided by content: pdf, docx, text, markdown, or what it was recognised as.")
+    sha256: str
+    size_bytes: int
+    pages: int | None = Field(None, description="Pages in the file (paged formats).")
+    pages_read: int | None = None
+    words: int
+    passages: int
+    readable: bool
+    encoding: str | None = None
+
+
+class PartSummary(_Model):
+    part: Literal["narrative", "portfolio", "reflection"]
+    title: str
+    files: list[str]
+    words: int
+    minimum: int | None
+    maximum: int | None = None
+    meets_minimum: bool | None = Field(description="None when the part has no minimum.")
+
+
+class Evidence(_Model):
+    file: str
+    part: str
+    page: int | None
+    start_s: float | None
+    end_s: float | None
+    char_start: int
+    char_end: int
+    fragment: str
+    text: str
+    score: float
+
+
+class DetailResult(_Model):
+    id: str
+    eo: str
+    text: str
+    derived: bool
+    status: Literal["met", "weak", "missing"]
+    best_score: float | None
+    evidence: list[Evidence]
+
+
+class EOResult(_Model):
+    id: str
+    title: str
+    text: str
+    details: list[str]
+    statuses: dict[str, int] = Field(description="Count of details per status.")
+
+
+class Flag(_Model):
+    code: str
+    severity: Literal["error", "warning", "info"]
+    message: str
+    hint: str
+    check: str = Field(description="Registered name of the check that raised it.")
+    eo: str | None = None
+    detail_id: str | None = None
+    part: str | None = None
+    file: str | None = None
+    location: Location | None = None
+
+
+class Summary(_Model):
+    details: int
+    met: int
+    weak: int
+    missing: int
+    flags: dict[str, int] = Field(description="Count of flags per severity.")
+    files: int
+    files_unreadable: int
+
+
+class Report(_Model):
+    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    advisory: str = Field(
+        "This report is advisory. It lists what an automated reading found and where; an assessor "
+        "decides. It is not a judgment of the candidate or the submission."
+    )
+    generated_at: datetime
+    tool: ToolInfo
+    rubric: RubricRef
+    models: dict[str, ModelRef]
+    checks: list[str] = Field(description="Registered names of the checks that ran.")
+    settings: dict[str, object]
+    summary: Summary
+    files: list[FileEntry]
+    parts: list[PartSummary]
+    eos: list[EOResult]
+    details: list[DetailResult]
+    flags: list[Flag]
+
+
+def json_schema() -> dict[str, object]:
+    schema = Report.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://mc-screening.example/schema/report-{SCHEMA_VERSION}.json"
+    return schema

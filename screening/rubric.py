@@ -1,0 +1,285 @@
+"""Rubrics: the YAML format, its validation and the catalogue of rubrics on disk.
+
+A rubric file is validated against ``rubrics/schema/rubric.schema.json`` and a few rules a
+schema cannot say (unique ids, detail ids under their EO). Every problem names the file, the
+line and the field. A loaded rubric is identified by id, version and the SHA-256 of its
+canonical JSON (sorted keys), so a report can record exactly which rubric it used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Literal
+
+import jsonschema
+from pydantic import BaseModel, ConfigDict
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from .errors import Errors, RubricError
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "rubrics" / "schema" / "rubric.schema.json"
+_BUNDLED_SCHEMA = Path(__file__).resolve().parent / "bundled_rubrics" / "schema" / "rubric.schema.json"
+
+PartKind = Literal["narrative", "portfolio", "reflection"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ProficiencyLevel(_Frozen):
+    id: str
+    label: str
+    description: str = ""
+
+
+class GuidingQuestion(_Frozen):
+    text: str
+    derived: bool = False
+
+
+class Part(_Frozen):
+    kind: PartKind
+    title: str
+    instructions: str = ""
+    word_minimum: int | None = None
+    word_maximum: int | None = None
+    requires_self_analysis: bool = False
+    guiding_questions: tuple[GuidingQuestion, ...] = ()
+
+
+class Detail(_Frozen):
+    id: str
+    text: str
+    derived: bool = False
+    look_fors: tuple[str, ...] = ()
+
+
+class EssentialOutcome(_Frozen):
+    id: str
+    text: str
+    title: str = ""
+    details: tuple[Detail, ...]
+
+
+class Rubric(_Frozen):
+    format: str
+    id: str
+    title: str
+    version: str
+    program: str = ""
+    overview: str = ""
+    sources: tuple[str, ...] = ()
+    proficiency_levels: tuple[ProficiencyLevel, ...]
+    required_level: str
+    parts: tuple[Part, ...]
+    essential_outcomes: tuple[EssentialOutcome, ...]
+    content_hash: str
+    path: str = ""
+
+    def part(self, kind: str) -> Part | None:
+        return next((p for p in self.parts if p.kind == kind), None)
+
+    def details(self) -> list[tuple[EssentialOutcome, Detail]]:
+        return [(eo, d) for eo in self.essential_outcomes for d in eo.details]
+
+    def detail(self, detail_id: str) -> Detail | None:
+        return next((d for _, d in self.details() if d.id == detail_id), None)
+
+    @property
+    def ref(self) -> dict[str, str]:
+        return {"id": self.id, "version": self.version, "content_hash": self.content_hash}
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading and validation
+
+
+@dataclass(frozen=True)
+class RubricProblem:
+    path: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.field or '(top level)'}: {self.message}"
+
+
+@lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    path = SCHEMA_PATH if SCHEMA_PATH.is_file() else _BUNDLED_SCHEMA
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's commented containers as plain dicts and lists (for hashing and pydantic)."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _line_of(root: Any, path: Iterable[Any]) -> int | None:
+    """1-based line of the node at ``path`` (or of its nearest ancestor that has one)."""
+    node, line = root, None
+    for key in path:
+        if isinstance(node, CommentedMap) and key in node:
+            line = node.lc.key(key)[0] + 1
+            node = node[key]
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
+            line = node.lc.item(key)[0] + 1
+            node = node[key]
+        else:
+            break
+    return line
+
+
+def _field_name(path: Iterable[Any]) -> str:
+    out = ""
+    for key in path:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out
+
+
+def _semantic_problems(data: dict[str, Any]) -> list[tuple[list[Any], str]]:
+    problems: list[tuple[list[Any], str]] = []
+    seen_details: dict[str, list[Any]] = {}
+    for i, eo in enumerate(data.get("essential_outcomes", [])):
+        if i > 0 and eo.get("id") == data["essential_outcomes"][i - 1].get("id"):
+            problems.append((["essential_outcomes", i, "id"], f"duplicate EO id '{eo.get('id')}'"))
+        for j, detail in enumerate(eo.get("details", [])):
+            did = detail.get("id", "")
+            path = ["essential_outcomes", i, "details", j, "id"]
+            if not did.startswith(f"{eo.get('id')}."):
+                problems.append((path, f"detail id '{did}' should start with its EO id '{eo.get('id')}.'"))
+            if did in seen_details:
+                problems.append((path, f"duplicate detail id '{did}'"))
+            seen_details[did] = path
+    eo_ids = [eo.get("id") for eo in data.get("essential_outcomes", [])]
+    if len(set(eo_ids)) != len(eo_ids):
+        problems.append((["essential_outcomes"], "EO ids must be unique"))
+    kinds = [p.get("kind") for p in data.get("parts", [])]
+    for i, kind in enumerate(kinds):
+        if kinds.index(kind) != i:
+            problems.append((["parts", i, "kind"], f"part kind '{kind}' appears twice"))
+    for i, part in enumerate(data.get("parts", [])):
+        lo, hi = part.get("word_minimum"), part.get("word_maximum")
+        if lo and hi and lo > hi:
+            problems.append((["parts", i, "word_maximum"], "word_maximum is below word_minimum"))
+    levels = [lvl.get("id") for lvl in data.get("proficiency_levels", [])]
+    if data.get("required_level") not in levels:
+        problems.append(
+            (["required_level"], f"'{data.get('required_level')}' is not one of the proficiency levels {levels}")
+        )
+    return problems
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def validate_file(path: Path) -> tuple[dict[str, Any] | None, list[RubricProblem]]:
+    """Parse and validate one rubric file. Returns (plain data or None, problems)."""
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [RubricProblem(shown, None, "", f"cannot be read: {exc}")]
+    yaml = YAML(typ="rt")
+    try:
+        root = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        return None, [RubricProblem(shown, line, "", f"not valid YAML: {exc.problem}")]
+    if not isinstance(root, CommentedMap):
+        return None, [RubricProblem(shown, 1, "", "a rubric file must be a mapping of fields")]
+    data = _plain(root)
+    validator = jsonschema.Draft202012Validator(_schema())
+    problems = [
+        RubricProblem(shown, _line_of(root, err.absolute_path), _field_name(err.absolute_path), err.message)
+        for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+    if not problems:
+        problems = [
+            RubricProblem(shown, _line_of(root, p), _field_name(p), msg) for p, msg in _semantic_problems(data)
+        ]
+    return (None if problems else data), problems
+
+
+def load_file(path: Path) -> Rubric:
+    data, problems = validate_file(path)
+    if data is None:
+        raise RubricError(Errors.E003.format(path=path, problems="\n".join(f"  - {p}" for p in problems)))
+    return Rubric(**data, content_hash=content_hash(data), path=str(path))
+
+
+# ---------------------------------------------------------------------------------------------
+# Catalogue
+
+
+class RubricCatalogue:
+    """The rubrics found in a list of folders (``Settings.rubric_dirs``), loaded on first use."""
+
+    def __init__(self, dirs: Iterable[Path]) -> None:
+        self.dirs = [Path(d) for d in dirs]
+        self._by_id: dict[str, Rubric] | None = None
+        self.problems: list[RubricProblem] = []
+
+    def files(self) -> list[Path]:
+        seen: set[Path] = set()
+        out = []
+        for d in self.dirs:
+            for f in sorted(d.glob("*.yaml")) + sorted(d.glob("*.yml")):
+                if f.resolve() not in seen:
+                    seen.add(f.resolve())
+                    out.append(f)
+        return out
+
+    def _load(self) -> dict[str, Rubric]:
+        if self._by_id is None:
+            by_id: dict[str, Rubric] = {}
+            for f in self.files():
+                data, problems = validate_file(f)
+                if data is None:
+                    self.problems.extend(problems)
+                    continue
+                rubric = Rubric(**data, content_hash=content_hash(data), path=str(f))
+                prev = by_id.get(rubric.id)
+                if prev is not None and prev.content_hash != rubric.content_hash:
+                    if prev.version == rubric.version:
+                        raise RubricError(
+                            Errors.E004.format(rubric_id=rubric.id, version=rubric.version, first=prev.path, second=f)
+                        )
+                    if _version_key(rubric.version) < _version_key(prev.version):
+                        continue  # keep the newest version under the bare id
+                by_id[rubric.id] = rubric
+            self._by_id = by_id
+        return self._by_id
+
+    def list(self) -> list[Rubric]:
+        return sorted(self._load().values(), key=lambda r: r.id)
+
+    def get(self, rubric_id: str) -> Rubric:
+        by_id = self._load()
+        if rubric_id in by_id:
+            return by_id[rubric_id]
+        path = Path(rubric_id)
+        if path.suffix in (".yaml", ".yml") and path.is_file():
+            return load_file(path)
+        available = ", ".join(sorted(by_id)) or "(none found in " + ", ".join(map(str, self.dirs)) + ")"
+        raise RubricError(Errors.E001.format(rubric_id=rubric_id, available=available))
+
+
+def _version_key(version: str) -> tuple[Any, ...]:
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in version.replace("-", ".").split("."))

@@ -1,0 +1,154 @@
+"""One settings object for the library, the CLI and (later) the service.
+
+Sources, highest priority first: keyword arguments, environment variables
+(``SCREENING_`` prefix, ``__`` between nested names, e.g. ``SCREENING_MAPPING__MET_THRESHOLD``),
+a TOML file (``SCREENING_CONFIG`` names it; else ``screening.toml`` in the working directory if
+present), then the defaults below. Every threshold, limit and model path lives here; modules
+take a ``Settings`` rather than reading the environment themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mc-screening"
+
+
+def _default_rubric_dirs() -> list[Path]:
+    dirs = []
+    bundled = Path(__file__).resolve().parent / "bundled_rubrics"  # wheel installs
+    if bundled.is_dir():
+        dirs.append(bundled)
+    if (REPO_ROOT / "rubrics").is_dir():  # a checkout / editable install
+        dirs.append(REPO_ROOT / "rubrics")
+    return dirs
+
+
+class ModelSettings(BaseModel):
+    """Where models come from. ``None`` means the bundled package's copy."""
+
+    model_config = ConfigDict(frozen=True)  # hashable: model loaders are cached per settings
+
+    embedding_path: Path | None = Field(
+        None, description="Folder of a sentence-transformers model; default: the bundled all-MiniLM-L6-v2."
+    )
+    spacy_path: Path | None = Field(
+        None, description="Folder of a spaCy pipeline; default: the bundled en_core_web_sm 3.8."
+    )
+    device: str = Field("cpu", description="Torch device for embeddings. Only 'cpu' is tested.")
+    embed_batch_size: int = Field(64, ge=1, description="Passages per embedding batch.")
+    torch_threads: int | None = Field(
+        None, ge=1, description="Torch intra-op threads; default: torch's own choice."
+    )
+
+
+class MappingSettings(BaseModel):
+    """Thresholds that turn similarity scores into met / weak / missing (uncalibrated defaults,
+    chosen on the example submission; see docs/mapping.md)."""
+
+    met_threshold: float = Field(0.50, ge=-1, le=1, description="Best score at or above: met.")
+    weak_threshold: float = Field(0.38, ge=-1, le=1, description="Best score at or above (and below met): weak.")
+    evidence_per_detail: int = Field(3, ge=1, le=20, description="Passages listed as evidence for each detail.")
+    evidence_parts: list[str] = Field(
+        default_factory=lambda: ["narrative", "portfolio", "reflection"],
+        description="Submission parts whose passages may count as evidence.",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "MappingSettings":
+        if self.weak_threshold > self.met_threshold:
+            raise ValueError("mapping.weak_threshold must not exceed mapping.met_threshold")
+        return self
+
+
+class PassageSettings(BaseModel):
+    max_words: int = Field(90, ge=10, description="A passage grows sentence by sentence up to this many words.")
+    max_sentences: int = Field(4, ge=1, description="At most this many sentences per passage.")
+    min_words: int = Field(4, ge=1, description="Shorter fragments (headings, page numbers) are merged or dropped from mapping.")
+
+
+class LimitSettings(BaseModel):
+    max_file_bytes: int = Field(200 * 1024 * 1024, ge=1, description="Files larger than this are not read.")
+    max_pdf_pages: int = Field(600, ge=1, description="Pages read per PDF; the rest are reported, not read.")
+    max_text_chars: int = Field(5_000_000, ge=1000, description="Characters read per file.")
+    ingest_timeout_s: float = Field(120.0, gt=0, description="Wall-clock limit for extracting one file.")
+    ingest_memory_mb: int = Field(2048, ge=128, description="Address-space limit of the extraction process.")
+    isolate_ingest: bool = Field(
+        True, description="Extract files in a child process, so a hostile file cannot hang or exhaust the screener."
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SCREENING_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    rubric_dirs: list[Path] = Field(
+        default_factory=_default_rubric_dirs, description="Folders searched for rubric YAML files."
+    )
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir, description="Embedding cache and other derived data."
+    )
+    use_cache: bool = Field(True, description="Cache embeddings on disk by content hash.")
+    models: ModelSettings = Field(default_factory=ModelSettings)
+    mapping: MappingSettings = Field(default_factory=MappingSettings)
+    passages: PassageSettings = Field(default_factory=PassageSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml = config_file_path()
+        if toml is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml))
+        return tuple(sources)
+
+    def public_dict(self) -> dict[str, Any]:
+        """The settings that shape a report's content, for recording in the report."""
+        return {
+            "mapping": self.mapping.model_dump(mode="json"),
+            "passages": self.passages.model_dump(mode="json"),
+        }
+
+
+def config_file_path() -> Path | None:
+    named = os.environ.get("SCREENING_CONFIG")
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise FileNotFoundError(f"SCREENING_CONFIG names {path}, which does not exist")
+        return path
+    local = Path("screening.toml")
+    return local if local.is_file() else None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()
