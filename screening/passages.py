@@ -37,6 +37,7 @@ class Passage:
     char_end: int
     text: str
     words: int
+    paragraph: int = 1  # 1-based paragraph number on the page (or in a page-less file)
     start_s: float | None = None
     end_s: float | None = None
 
@@ -58,6 +59,7 @@ class Passage:
 class _Span:
     start: int
     end: int
+    paragraph: int = 1
 
 
 def _paragraphs(text: str) -> Iterator[_Span]:
@@ -81,14 +83,14 @@ def _trim(text: str, start: int, end: int) -> _Span:
 def _blocks(text: str, min_words: int) -> list[_Span]:
     """Paragraph spans, with short ones joined to the next paragraph (a heading to its body)."""
     out: list[_Span] = []
-    carry: int | None = None
-    for para in _paragraphs(text):
-        start = carry if carry is not None else para.start
+    carry: tuple[int, int] | None = None  # (start, paragraph number) of pending short paragraphs
+    for number, para in enumerate(_paragraphs(text), start=1):
+        start, first = carry if carry is not None else (para.start, number)
         if count_words(text[start : para.end]) < min_words:
-            carry = start
+            carry = (start, first)
             continue
         carry = None
-        out.append(_Span(start, para.end))
+        out.append(_Span(start, para.end, first))
     # A trailing fragment (a footer, a page number) never becomes a passage; its words are
     # still counted, since word counts come from the document text, not from passages.
     return out
@@ -129,7 +131,7 @@ def build_passages(
     texts = (page_text[b.start : b.end].replace("\n", " ") for _, _, _, page_text, b in jobs)
     out: list[Passage] = []
     for (doc, part, page_no, page_text, block), sdoc in zip(jobs, nlp.pipe(texts, batch_size=64)):
-        sentences = [_Span(block.start + s.start_char, block.start + s.end_char) for s in sdoc.sents]
+        sentences = [_Span(block.start + s.start_char, block.start + s.end_char, block.paragraph) for s in sdoc.sents]
         sentences = [s for s in sentences if page_text[s.start : s.end].strip()]
         for span in _group(sentences, page_text, cfg):
             text = _WS.sub(" ", page_text[span.start : span.end]).strip()
@@ -137,13 +139,14 @@ def build_passages(
             if words < cfg.min_words and out and out[-1].file == doc.name and out[-1].page == page_no:
                 prev = out.pop()  # a dangling short sentence belongs with the one before
                 text = _WS.sub(" ", page_text[prev.char_start : span.end]).strip()
-                span = _Span(prev.char_start, span.end)
+                span = _Span(prev.char_start, span.end, prev.paragraph)
                 words = count_words(text)
             pid = hashlib.sha1(f"{doc.sha256}:{page_no}:{span.start}:{span.end}".encode()).hexdigest()[:12]
             out.append(
                 Passage(
                     id=pid, file=doc.name, file_sha256=doc.sha256, part=part, page=page_no,
                     char_start=span.start, char_end=span.end, text=text, words=words,
+                    paragraph=block.paragraph,
                 )
             )
     return out

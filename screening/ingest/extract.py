@@ -1,24 +1,26 @@
 """Files in, ``Document``s out: limits, content sniffing, and isolation of the parsers.
 
-Parsing runs in a child process (unless ``limits.isolate_ingest`` is off) with an address-space
-limit and a CPU-time limit, because submissions are untrusted files: a crafted or huge PDF must
+Parsing runs in a worker subprocess (unless ``limits.isolate_ingest`` is off) with an
+address-space limit and a CPU-time limit, because submissions are untrusted files: a crafted or huge PDF must
 not hang or exhaust the screener, and one bad file must not stop the rest being screened.
 """
 
 from __future__ import annotations
 
 import atexit
-import concurrent.futures as cf
 import hashlib
-import multiprocessing
-import resource
+import os
+import select
+import signal
+import subprocess
+import sys
 import threading
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..documents import Document, FileKind, IngestProblem, Page
 from ..settings import LimitSettings
+from . import worker
 from .sniff import Sniffed, extension_mismatch, sniff
 
 READABLE = (FileKind.PDF, FileKind.DOCX, FileKind.TEXT, FileKind.MARKDOWN)
@@ -94,77 +96,92 @@ def _text_result(body: str, encoding: str | None, limits: LimitSettings) -> _Ext
     return _Extracted((Page(None, body),), None, tuple(problems), encoding)
 
 
-def _child_init(memory_mb: int) -> None:
-    limit = memory_mb * 1024 * 1024
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ValueError, OSError):  # not permitted here: run without it rather than fail
-        pass
+def extract_inline(path: str, kind: FileKind, limits: LimitSettings) -> _Extracted:
+    """Extract in this process (what the isolated worker runs)."""
+    return _extract(path, kind, limits)
 
 
-def _child_extract(path: str, kind: FileKind, limits: LimitSettings) -> _Extracted:
-    # CPU-time limit per task: the kernel stops a runaway parser even if it never yields.
-    used = resource.getrusage(resource.RUSAGE_SELF)
-    budget = int(used.ru_utime + used.ru_stime + limits.ingest_timeout_s) + 1
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    try:
-        resource.setrlimit(resource.RLIMIT_CPU, (budget, hard))
-    except (ValueError, OSError):
-        pass
-    try:
-        return _extract(path, kind, limits)
-    except MemoryError:
-        reason = f"reading it needed more than the {limits.ingest_memory_mb} MB allowed (setting limits.ingest_memory_mb)"
-        return _Extracted((), None, (IngestProblem("file_unreadable", {"reason": reason}),))
+def _unreadable(reason: str) -> _Extracted:
+    return _Extracted((), None, (IngestProblem("file_unreadable", {"reason": reason}),))
+
+
+def _worker_env() -> dict[str, str]:
+    # The worker must import this very package, installed or not.
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
 
 
 class _Isolator:
-    """One reusable child process for extraction, replaced when a file kills or stalls it."""
+    """One reusable extraction subprocess, replaced when a file kills or stalls it."""
 
     def __init__(self) -> None:
-        self._pool: cf.ProcessPoolExecutor | None = None
-        self._key: int | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._memory_mb: int | None = None
         self._lock = threading.Lock()
 
-    def _get(self, memory_mb: int) -> cf.ProcessPoolExecutor:
-        if self._pool is None or self._key != memory_mb:
+    def _get(self, memory_mb: int) -> subprocess.Popen[bytes]:
+        if self._proc is None or self._proc.poll() is not None or self._memory_mb != memory_mb:
             self.close()
-            # spawn, not fork: the parent may hold torch's threads, which fork does not copy safely
-            ctx = multiprocessing.get_context("spawn")
-            self._pool = cf.ProcessPoolExecutor(1, mp_context=ctx, initializer=_child_init, initargs=(memory_mb,))
-            self._key = memory_mb
-        return self._pool
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "screening.ingest.worker", str(memory_mb)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                env=_worker_env(),
+            )
+            self._memory_mb = memory_mb
+        return self._proc
 
-    def close(self, kill: bool = False) -> None:
-        pool, self._pool = self._pool, None
-        if pool is None:
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
             return
-        if kill:
-            # The executor offers no public way to stop a running task; killing its worker is the
-            # documented effect of a stuck task we must abandon.
-            for proc in list(getattr(pool, "_processes", {}).values()):
+        if proc.poll() is None:
+            try:
+                proc.stdin.close()  # type: ignore[union-attr]
+                proc.wait(timeout=2)
+            except (OSError, subprocess.TimeoutExpired):
                 proc.kill()
-        pool.shutdown(wait=not kill, cancel_futures=True)
+                proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None and not stream.closed:
+                stream.close()
 
     def run(self, path: Path, kind: FileKind, limits: LimitSettings) -> _Extracted:
         with self._lock:
-            pool = self._get(limits.ingest_memory_mb)
-            future = pool.submit(_child_extract, str(path), kind, limits)
+            proc = self._get(limits.ingest_memory_mb)
+            # The CPU limit normally stops a runaway parser; this wall-clock backstop covers a
+            # worker that blocks without using CPU.
+            deadline = limits.ingest_timeout_s * 1.5 + 10
             try:
-                # The CPU limit normally fires first; this wall-clock backstop covers a child
-                # that blocks without using CPU.
-                return future.result(timeout=limits.ingest_timeout_s * 1.5 + 10)
-            except cf.TimeoutError:
-                self.close(kill=True)
-                reason = f"reading it took longer than the {limits.ingest_timeout_s:g} s allowed (setting limits.ingest_timeout_s)"
-            except BrokenProcessPool:
+                worker.send(proc.stdin, (str(path.resolve()), kind, limits))  # type: ignore[arg-type]
+                ready, _, _ = select.select([proc.stdout], [], [], deadline)
+                if not ready:
+                    proc.kill()
+                    self.close()
+                    return _unreadable(
+                        f"reading it took longer than the {limits.ingest_timeout_s:g} s allowed (setting limits.ingest_timeout_s)"
+                    )
+                result = worker.receive(proc.stdout)  # type: ignore[arg-type]
+            except (EOFError, BrokenPipeError, OSError):
+                code = proc.wait()
                 self.close()
-                reason = (
-                    "the reader stopped while parsing it: it exceeded the time "
-                    f"({limits.ingest_timeout_s:g} s) or memory ({limits.ingest_memory_mb} MB) allowed, "
-                    "or the file is malformed"
+                if code == -signal.SIGXCPU:
+                    return _unreadable(
+                        f"reading it took more than the {limits.ingest_timeout_s:g} s of processing allowed "
+                        "(setting limits.ingest_timeout_s)"
+                    )
+                return _unreadable(
+                    f"the reader stopped while parsing it (exit status {code}): the file may be malformed, "
+                    f"or need more than the {limits.ingest_memory_mb} MB allowed (setting limits.ingest_memory_mb)"
                 )
-            return _Extracted((), None, (IngestProblem("file_unreadable", {"reason": reason}),))
+        if isinstance(result, MemoryError):
+            return _unreadable(
+                f"reading it needed more than the {limits.ingest_memory_mb} MB allowed (setting limits.ingest_memory_mb)"
+            )
+        if isinstance(result, Exception):
+            return _unreadable(f"the reader failed on it ({result})")
+        return result  # type: ignore[return-value]
 
 
 _ISOLATOR = _Isolator()

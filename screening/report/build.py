@@ -33,7 +33,7 @@ _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 def _evidence(p: Passage, score: float) -> Evidence:
     return Evidence(
-        file=p.file, part=p.part, page=p.page, start_s=p.start_s, end_s=p.end_s,
+        file=p.file, part=p.part, page=p.page, paragraph=p.paragraph, start_s=p.start_s, end_s=p.end_s,
         char_start=p.char_start, char_end=p.char_end, fragment=p.fragment, text=p.text, score=score,
     )
 

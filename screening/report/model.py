@@ -80,6 +80,7 @@ class Evidence(_Model):
     file: str
     part: str
     page: int | None
+    paragraph: int = Field(description="1-based paragraph number on the page, or in a page-less file.")
     start_s: float | None
     end_s: float | None
     char_start: int

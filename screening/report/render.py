@@ -25,7 +25,7 @@ def location_label(ev: Evidence) -> str:
         return f"{_mmss(ev.start_s)}–{_mmss(ev.end_s)}"
     if ev.page is not None:
         return f"p. {ev.page}"
-    return f"chars {ev.char_start}–{ev.char_end}"
+    return f"¶ {ev.paragraph}"
 
 
 def _mmss(seconds: float) -> str:

@@ -1,0 +1,40 @@
+# Two commands for a fresh machine (see README):
+#   make demo   set up, then screen the example submission and print its report
+#   make test   set up, then run the tests
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+EXAMPLE := examples/professional-learning
+OUT    ?= out/example-report
+
+.PHONY: setup demo test bench example clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# torch is installed on its own first, pinned: the CPU build lies on the machines' disk, while
+# a resolver left to itself would pull a CUDA build of several GB.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	HF_HUB_OFFLINE=1 $(BIN)/screening check $(EXAMPLE) --out $(OUT)
+	@echo
+	@cat $(OUT)/report.md
+
+test: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
+
+bench: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.embedding
+
+example: setup
+	$(BIN)/python examples/build.py
+
+clean:
+	rm -rf $(VENV) out screening-report .pytest_cache

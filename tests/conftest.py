@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SHARED_DATA = SHARED / "data"
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    """Settings with a private cache, independent of the environment and any screening.toml."""
+    from screening.settings import Settings
+
+    return Settings(cache_dir=tmp_path / "cache", rubric_dirs=[REPO / "rubrics"])
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    from screening.rubric import RubricCatalogue
+
+    return RubricCatalogue([REPO / "rubrics"])
+
+
+@pytest.fixture(scope="session")
+def pl_rubric(catalogue):
+    return catalogue.get("mo-il-professional-learning")
+
+
+def shared_data(*parts: str) -> Path:
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared test data not found: {path}")
+    return path
