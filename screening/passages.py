@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 _PARA_BREAK = re.compile(r"\n[ \t]*\n+")
 _WS = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+")
+_PAGE_NUMBER = re.compile(r"^(page\s*)?#(\s*(of|/)\s*#)?$", re.I)
 
 
 @dataclass(frozen=True)
@@ -80,11 +82,37 @@ def _trim(text: str, start: int, end: int) -> _Span:
     return _Span(start, end)
 
 
-def _blocks(text: str, min_words: int) -> list[_Span]:
-    """Paragraph spans, with short ones joined to the next paragraph (a heading to its body)."""
+def _shape(line: str) -> str:
+    return _DIGITS.sub("#", _WS.sub(" ", line).strip().lower())
+
+
+def _furniture(doc: Document) -> frozenset[str]:
+    """Running headers and footers: first/last lines that recur on most pages of a document
+    (digits ignored, so "Page 2 of 5" matches "Page 3 of 5"). They are not evidence."""
+    pages = [p.text for p in doc.pages if p.text.strip()]
+    if len(pages) < 2:
+        return frozenset()
+    seen: dict[str, int] = {}
+    for text in pages:
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        for shape in {_shape(lines[0]), _shape(lines[-1])}:
+            seen[shape] = seen.get(shape, 0) + 1
+    return frozenset(k for k, n in seen.items() if n >= max(2, 0.6 * len(pages)))
+
+
+def _is_furniture(text: str, furniture: frozenset[str]) -> bool:
+    shape = _shape(text)
+    return shape in furniture or bool(_PAGE_NUMBER.match(shape))
+
+
+def _blocks(text: str, min_words: int, furniture: frozenset[str] = frozenset()) -> list[_Span]:
+    """Paragraph spans, with short ones joined to the next paragraph (a heading to its body).
+    Page furniture (running headers, footers, page numbers) is left out."""
     out: list[_Span] = []
     carry: tuple[int, int] | None = None  # (start, paragraph number) of pending short paragraphs
     for number, para in enumerate(_paragraphs(text), start=1):
+        if _is_furniture(text[para.start : para.end], furniture):
+            continue
         start, first = carry if carry is not None else (para.start, number)
         if count_words(text[start : para.end]) < min_words:
             carry = (start, first)
@@ -121,10 +149,11 @@ def build_passages(
     """Passages for each (document, part) pair, in document order."""
     jobs: list[tuple[Document, str, int | None, str, _Span]] = []
     for doc, part in docs:
+        furniture = _furniture(doc)
         for page in doc.pages:
             if not page.text.strip():
                 continue
-            for block in _blocks(page.text, cfg.min_words):
+            for block in _blocks(page.text, cfg.min_words, furniture):
                 jobs.append((doc, part, page.number, page.text, block))
     # Sentence splitting sees each block with its line breaks as spaces (same length, so
     # offsets stay valid): PDF line ends are not sentence ends.

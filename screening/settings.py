@@ -87,7 +87,7 @@ class LimitSettings(BaseModel):
     max_file_bytes: int = Field(200 * 1024 * 1024, ge=1, description="Files larger than this are not read.")
     max_pdf_pages: int = Field(600, ge=1, description="Pages read per PDF; the rest are reported, not read.")
     max_text_chars: int = Field(5_000_000, ge=1000, description="Characters read per file.")
-    ingest_timeout_s: float = Field(120.0, gt=0, description="Wall-clock limit for extracting one file.")
+    ingest_timeout_s: float = Field(120.0, gt=0, description="Processing-time limit for extracting one file, in CPU seconds (a stalled worker is stopped after 1.5x this plus 10 s of wall-clock time).")
     ingest_memory_mb: int = Field(2048, ge=128, description="Address-space limit of the extraction process.")
     isolate_ingest: bool = Field(
         True, description="Extract files in a child process, so a hostile file cannot hang or exhaust the screener."
@@ -103,10 +103,12 @@ class Settings(BaseSettings):
     )
 
     rubric_dirs: list[Path] = Field(
-        default_factory=_default_rubric_dirs, description="Folders searched for rubric YAML files."
+        default_factory=_default_rubric_dirs,
+        description="Folders searched for rubric YAML files; default: the bundled rubrics/ folder.",
     )
     cache_dir: Path = Field(
-        default_factory=_default_cache_dir, description="Embedding cache and other derived data."
+        default_factory=_default_cache_dir,
+        description="Embedding cache and other derived data; default: $XDG_CACHE_HOME/mc-screening or ~/.cache/mc-screening.",
     )
     use_cache: bool = Field(True, description="Cache embeddings on disk by content hash.")
     models: ModelSettings = Field(default_factory=ModelSettings)

@@ -39,6 +39,7 @@ CHUNK_GAP_EM = 0.75  # a gap wider than this inside a line may be a gutter betwe
 GUTTER_EM_MANY_LINES = 0.75  # a whole-region vertical gap this wide splits columns...
 GUTTER_EM_TWO_LINES = 1.0  # ...but short regions need wider gaps, as chance gaps between
 GUTTER_EM_ONE_LINE = 2.0  # words can line up over a couple of lines (never over many)
+MIN_COLUMN_EM = 4.0  # a "column" narrower than this holds markers, not text
 PARA_GAP_EM = 0.4  # extra space beyond the usual line gap that marks a new paragraph
 SIZE_CHANGE = 1.2  # type-size ratio between lines that marks a heading / paragraph change
 
@@ -52,6 +53,7 @@ class Glyph:
     top: float
     x1: float
     bottom: float
+    base: float  # the baseline's frame y (where the glyph's origin sits)
 
     @property
     def size(self) -> float:
@@ -157,7 +159,13 @@ def to_frame(char: Mapping[str, Any], orient: Orientation) -> Glyph:
     # Frame x runs along the advance axis, frame y along the down axis.
     fx = _frame_range(x0, x1, ax) if ax else _frame_range(top, bottom, ay)
     fy = _frame_range(x0, x1, dx) if dx else _frame_range(top, bottom, dy)
-    return Glyph(str(char.get("text", "")), fx[0], fy[0], fx[1], fy[1])
+    base = fy[1]
+    matrix = char.get("matrix")
+    if matrix and len(matrix) >= 6 and "y1" in char:
+        # The glyph origin (e, f) is in PDF space (y up); top + y1 is the page height there.
+        ox, oy = float(matrix[4]), float(char["y1"]) + top - float(matrix[5])
+        base = dx * ox if dx else dy * oy
+    return Glyph(str(char.get("text", "")), fx[0], fy[0], fx[1], fy[1], base)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,7 +216,10 @@ def _fragment_chunk(frag: list[Glyph]) -> Chunk | None:
     space_seen = False
     for g in frag:
         if not g.text.strip():
-            space_seen = True
+            # A space drawn well inside the previous glyph is an artefact (some fonts map a
+            # ligature to "fi "), not a word break.
+            if prev is None or g.x0 >= prev.x1 - 0.15 * size:
+                space_seen = True
             continue
         if prev is not None and (space_seen or g.x0 - prev.x1 > WORD_GAP_EM * size or _size_jump(prev, g)):
             words.append("".join(current))
@@ -228,10 +239,11 @@ def _fragment_chunk(frag: list[Glyph]) -> Chunk | None:
 
 
 def _size_jump(a: Glyph, b: Glyph) -> bool:
-    """A marked change of type size inside a line: a footnote mark or superscript, kept apart
-    from the word it touches ("Reports1from" -> "Reports 1 from")."""
+    """A smaller glyph raised or lowered off the baseline: a footnote mark, superscript or
+    subscript, kept apart from the word it touches ("Reports1from" -> "Reports 1 from").
+    A drop cap sits on the same baseline as its word and is not split off."""
     big, small = max(a.size, b.size), min(a.size, b.size)
-    return small > 0 and big / small > 1.35
+    return small > 0 and big / small > 1.35 and abs(a.base - b.base) > 0.1 * big
 
 
 def build_chunks(glyphs: list[Glyph]) -> list[Chunk]:
@@ -261,6 +273,10 @@ def _band_count(chunks: Sequence[Chunk]) -> int:
     return len(_gaps(((c.top, c.bottom) for c in chunks), 0.0)) + 1
 
 
+def _width(chunks: Sequence[Chunk]) -> float:
+    return max(c.x1 for c in chunks) - min(c.x0 for c in chunks) if chunks else 0.0
+
+
 def _best_gutter(chunks: Sequence[Chunk], size: float) -> tuple[float, float] | None:
     """The widest vertical gutter that may split this region into columns."""
     best: tuple[float, float] | None = None
@@ -268,6 +284,8 @@ def _best_gutter(chunks: Sequence[Chunk], size: float) -> tuple[float, float] | 
         cut = (lo + hi) / 2
         left = [c for c in chunks if c.x1 <= cut]
         right = [c for c in chunks if c.x0 >= cut]
+        if min(_width(left), _width(right)) < MIN_COLUMN_EM * size:
+            continue  # a strip of bullets, list numbers or line numbers: keep them on their lines
         lines = min(_band_count(left), _band_count(right))
         need = GUTTER_EM_MANY_LINES if lines >= 3 else GUTTER_EM_TWO_LINES if lines == 2 else GUTTER_EM_ONE_LINE
         if hi - lo >= need * size and (best is None or hi - lo > best[1] - best[0]):

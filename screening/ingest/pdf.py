@@ -72,6 +72,9 @@ def normalise_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _CID.sub("", text).translate(_INVISIBLE)
     text = "".join(ch if ch == "\n" or unicodedata.category(ch)[0] != "C" or ch == "\u00ad" else " " for ch in text)
+    # A combining mark after a space or line start has no letter to sit on: a symbol font
+    # mapped to the wrong code point (an arrow read as U+0308). Drop it.
+    text = re.sub(r"(?:(?<=\s)|^)[\u0300-\u036f]+", "", text, flags=re.M)
     text = re.sub(r"[^\S\n]+", " ", text)
     text = re.sub(r" *\n *", "\n", text)
     text = _LINE_END_HYPHEN.sub(_dehyphenate, text)
