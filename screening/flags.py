@@ -40,8 +40,7 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode(
         "missing_evidence",
         Severity.ERROR,
-        "No passage found that addresses detail {detail_id} ({detail_text}). The closest "
-        "passage scored {best_score} against a threshold of {weak_threshold}.",
+        "No passage found that addresses detail {detail_id} ({detail_text}).{closest}",
         "Describe what you did for this detail, or cite the artifact page or time stamp that shows it.",
         "An EO detail with no passage that seems to address it.",
     ),

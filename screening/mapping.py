@@ -1,7 +1,9 @@
 """Mapping: which passages seem to address each EO detail, and how strongly.
 
 Each detail is represented by its text and its look-fors; a passage's score for the detail is
-its highest cosine similarity to any of them. The detail's status comes from its best passage:
+its highest cosine similarity to any of them, kept only where the detail is (nearly) the
+passage's best match among all the rubric's details (see ``_compete``). The detail's status
+comes from its best passage:
 ``met`` at or above ``mapping.met_threshold``, ``weak`` at or above ``mapping.weak_threshold``,
 else ``missing``. Thresholds are uncalibrated defaults (see docs/mapping.md).
 """
@@ -59,20 +61,57 @@ def status_for(score: float | None, cfg: MappingSettings) -> Status:
     return Status.MET if score >= cfg.met_threshold else Status.WEAK
 
 
-def detail_scores(rubric: Rubric, passages: Sequence[Passage], embedder: Embedder) -> np.ndarray:
-    """Matrix (passages × details) of each passage's best similarity to each detail."""
+def _unit_scores(rubric: Rubric, texts: Sequence[str], embedder: Embedder) -> np.ndarray:
+    """Matrix (texts × details) of each text's best similarity to each detail's queries."""
     details = rubric.details()
     queries = detail_queries(rubric)
-    if not passages:
-        return np.zeros((0, len(details)), dtype=np.float32)
     q = embedder.encode([t for _, t in queries])
-    p = embedder.encode([ps.text for ps in passages])
+    p = embedder.encode(list(texts))
     sims = p @ q.T  # unit vectors: dot product is cosine
-    out = np.full((len(passages), len(details)), -1.0, dtype=np.float32)
+    out = np.full((len(texts), len(details)), -1.0, dtype=np.float32)
     col = {d.id: i for i, (_, d) in enumerate(details)}
     for j, (detail_id, _) in enumerate(queries):
         i = col[detail_id]
         np.maximum(out[:, i], sims[:, j], out=out[:, i])
+    return out
+
+
+def _compete(scores: np.ndarray, margin: float | None) -> np.ndarray:
+    """Keep a unit's score for a detail only where the detail is (nearly) the unit's best match.
+
+    Passages in one submission are all about school leadership, so every detail finds some
+    passage with a respectable similarity. What sets real evidence apart is that the passage is
+    *about this detail more than about the others*: without that, a detail whose content is
+    absent would borrow evidence that belongs to a neighbouring detail.
+    """
+    if margin is None or scores.size == 0:
+        return scores
+    top = scores.max(axis=1, keepdims=True)
+    return np.where(scores >= top - margin, scores, -1.0).astype(np.float32)
+
+
+def detail_scores(
+    rubric: Rubric, passages: Sequence[Passage], embedder: Embedder, cfg: MappingSettings
+) -> np.ndarray:
+    """Matrix (passages × details): each passage's evidence score for each detail.
+
+    Scored on the whole passage and, with ``sentence_scores``, on each of its sentences; each
+    unit competes across details (``competition_margin``); a passage keeps its best unit.
+    """
+    n_details = len(rubric.details())
+    if not passages:
+        return np.zeros((0, n_details), dtype=np.float32)
+    out = _compete(_unit_scores(rubric, [p.text for p in passages], embedder), cfg.competition_margin)
+    if cfg.sentence_scores:
+        owners: list[int] = []
+        texts: list[str] = []
+        for i, p in enumerate(passages):
+            if len(p.sentences) > 1:
+                owners.extend([i] * len(p.sentences))
+                texts.extend(p.sentences)
+        if texts:
+            sent = _compete(_unit_scores(rubric, texts, embedder), cfg.competition_margin)
+            np.maximum.at(out, np.asarray(owners), sent)
     return out
 
 
@@ -81,14 +120,15 @@ def map_evidence(
 ) -> list[DetailEvidence]:
     """Evidence for every detail of the rubric, in rubric order."""
     usable = [p for p in passages if p.part in cfg.evidence_parts]
-    scores = detail_scores(rubric, usable, embedder)
+    scores = detail_scores(rubric, usable, embedder, cfg)
     out: list[DetailEvidence] = []
     for i, (eo, detail) in enumerate(rubric.details()):
         column = scores[:, i] if len(usable) else np.zeros(0)
         order = np.argsort(-column, kind="stable")
-        ranked = [Match(usable[k], round(float(column[k]), 4)) for k in order[: max(cfg.evidence_per_detail, 1)]]
+        # -1 marks a passage that is about other details more than this one: not a candidate
+        ranked = [Match(usable[k], round(float(column[k]), 4)) for k in order[: cfg.evidence_per_detail] if column[k] > -1]
         best = ranked[0].score if ranked else None
-        evidence = tuple(m for m in ranked[: cfg.evidence_per_detail] if m.score >= cfg.weak_threshold)
+        evidence = tuple(m for m in ranked if m.score >= cfg.weak_threshold)
         out.append(
             DetailEvidence(
                 eo=eo.id, detail_id=detail.id, text=detail.text, derived=detail.derived,

@@ -2,8 +2,9 @@
 
 A passage never crosses a paragraph or page boundary, so its location is exact: the file, the
 page (for paged formats), and the character span in that page's extracted text. Very short
-paragraphs (headings, captions) are attached to the paragraph that follows them on the same
-page, so a heading gives its paragraph context instead of becoming a passage of its own.
+paragraphs and headings (short lines without closing punctuation) are attached to the paragraph
+that follows them on the same page, so a heading gives its paragraph context instead of becoming
+a passage of its own; running headers, footers and page numbers are left out.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 _PARA_BREAK = re.compile(r"\n[ \t]*\n+")
 _WS = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
+_HEADING_MAX_WORDS = 12
 _PAGE_NUMBER = re.compile(r"^(page\s*)?#(\s*(of|/)\s*#)?$", re.I)
 
 
@@ -40,6 +42,7 @@ class Passage:
     text: str
     words: int
     paragraph: int = 1  # 1-based paragraph number on the page (or in a page-less file)
+    sentences: tuple[str, ...] = ()  # the passage's sentences, for sentence-level scoring
     start_s: float | None = None
     end_s: float | None = None
 
@@ -105,6 +108,13 @@ def _is_furniture(text: str, furniture: frozenset[str]) -> bool:
     return shape in furniture or bool(_PAGE_NUMBER.match(shape))
 
 
+def _is_heading(text: str) -> bool:
+    """A short line without closing punctuation: a title, heading or label. It introduces what
+    follows rather than saying anything itself, so it is not a passage on its own."""
+    stripped = text.strip()
+    return "\n" not in stripped and count_words(stripped) <= _HEADING_MAX_WORDS and stripped[-1:] not in ".!?\"”'"
+
+
 def _blocks(text: str, min_words: int, furniture: frozenset[str] = frozenset()) -> list[_Span]:
     """Paragraph spans, with short ones joined to the next paragraph (a heading to its body).
     Page furniture (running headers, footers, page numbers) is left out."""
@@ -114,7 +124,7 @@ def _blocks(text: str, min_words: int, furniture: frozenset[str] = frozenset()) 
         if _is_furniture(text[para.start : para.end], furniture):
             continue
         start, first = carry if carry is not None else (para.start, number)
-        if count_words(text[start : para.end]) < min_words:
+        if count_words(text[start : para.end]) < min_words or _is_heading(text[para.start : para.end]):
             carry = (start, first)
             continue
         carry = None
@@ -124,23 +134,19 @@ def _blocks(text: str, min_words: int, furniture: frozenset[str] = frozenset()) 
     return out
 
 
-def _group(sentences: list[_Span], text: str, cfg: PassageSettings) -> Iterator[_Span]:
-    start: int | None = None
-    end = 0
+def _group(sentences: list[_Span], text: str, cfg: PassageSettings) -> Iterator[list[_Span]]:
+    """Consecutive sentences, as many as fit ``max_sentences`` and ``max_words``."""
+    group: list[_Span] = []
     words = 0
-    n = 0
     for sent in sentences:
         w = count_words(text[sent.start : sent.end])
-        if start is not None and (n >= cfg.max_sentences or words + w > cfg.max_words):
-            yield _Span(start, end)
-            start = None
-        if start is None:
-            start, words, n = sent.start, 0, 0
-        end = sent.end
+        if group and (len(group) >= cfg.max_sentences or words + w > cfg.max_words):
+            yield group
+            group, words = [], 0
+        group.append(sent)
         words += w
-        n += 1
-    if start is not None:
-        yield _Span(start, end)
+    if group:
+        yield group
 
 
 def build_passages(
@@ -162,20 +168,23 @@ def build_passages(
     for (doc, part, page_no, page_text, block), sdoc in zip(jobs, nlp.pipe(texts, batch_size=64)):
         sentences = [_Span(block.start + s.start_char, block.start + s.end_char, block.paragraph) for s in sdoc.sents]
         sentences = [s for s in sentences if page_text[s.start : s.end].strip()]
-        for span in _group(sentences, page_text, cfg):
+        for group in _group(sentences, page_text, cfg):
+            sents = tuple(_WS.sub(" ", page_text[g.start : g.end]).strip() for g in group)
+            span = _Span(group[0].start, group[-1].end, block.paragraph)
             text = _WS.sub(" ", page_text[span.start : span.end]).strip()
             words = count_words(text)
             if words < cfg.min_words and out and out[-1].file == doc.name and out[-1].page == page_no:
                 prev = out.pop()  # a dangling short sentence belongs with the one before
-                text = _WS.sub(" ", page_text[prev.char_start : span.end]).strip()
                 span = _Span(prev.char_start, span.end, prev.paragraph)
+                text = _WS.sub(" ", page_text[span.start : span.end]).strip()
+                sents = prev.sentences + sents
                 words = count_words(text)
             pid = hashlib.sha1(f"{doc.sha256}:{page_no}:{span.start}:{span.end}".encode()).hexdigest()[:12]
             out.append(
                 Passage(
                     id=pid, file=doc.name, file_sha256=doc.sha256, part=part, page=page_no,
                     char_start=span.start, char_end=span.end, text=text, words=words,
-                    paragraph=block.paragraph,
+                    paragraph=span.paragraph, sentences=sents,
                 )
             )
     return out

@@ -59,11 +59,20 @@ class ModelSettings(BaseModel):
 
 
 class MappingSettings(BaseModel):
-    """Thresholds that turn similarity scores into met / weak / missing (uncalibrated defaults,
-    chosen on the example submission; see docs/mapping.md)."""
+    """How passages are scored against EO details and scores turned into met / weak / missing.
+    Uncalibrated defaults, chosen on the repository's two labelled submissions
+    (bench/mapping_omission.py; docs/mapping.md)."""
 
-    met_threshold: float = Field(0.50, ge=-1, le=1, description="Best score at or above: met.")
-    weak_threshold: float = Field(0.38, ge=-1, le=1, description="Best score at or above (and below met): weak.")
+    met_threshold: float = Field(0.62, ge=-1, le=1, description="Best score at or above: met.")
+    weak_threshold: float = Field(0.58, ge=-1, le=1, description="Best score at or above (and below met): weak; below: missing.")
+    competition_margin: float | None = Field(
+        0.03, ge=0, le=2,
+        description="A passage (or sentence) counts for a detail only if its score for that detail is within this "
+        "margin of its best score for any detail of the rubric; None turns competition off.",
+    )
+    sentence_scores: bool = Field(
+        True, description="Also score each sentence of a passage on its own; a passage's score is the best of both."
+    )
     evidence_per_detail: int = Field(3, ge=1, le=20, description="Passages listed as evidence for each detail.")
     evidence_parts: list[str] = Field(
         default_factory=lambda: ["narrative", "portfolio", "reflection"],
@@ -78,8 +87,8 @@ class MappingSettings(BaseModel):
 
 
 class PassageSettings(BaseModel):
-    max_words: int = Field(90, ge=10, description="A passage grows sentence by sentence up to this many words.")
-    max_sentences: int = Field(4, ge=1, description="At most this many sentences per passage.")
+    max_words: int = Field(60, ge=10, description="A passage grows sentence by sentence up to this many words.")
+    max_sentences: int = Field(2, ge=1, description="At most this many sentences per passage.")
     min_words: int = Field(4, ge=1, description="Shorter fragments (headings, page numbers) are merged or dropped from mapping.")
 
 

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from ..mapping import Status
+from ..passages import Passage
 from ..registry import checks
 from .base import RaisedFlag, ScreeningContext
 
 
 def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _where(p: Passage) -> str:
+    if p.start_s is not None:
+        return f"{p.start_s:.0f}–{p.end_s:.0f} s"
+    return f"p. {p.page}" if p.page is not None else f"¶ {p.paragraph}"
 
 
 @checks.register("screening.evidence.v1")
@@ -28,6 +35,12 @@ class EvidenceStatus:
                 "met_threshold": f"{cfg.met_threshold:.2f}",
             }
             if ev.status == Status.MISSING:
+                params["closest"] = (
+                    f" The closest passage ({ev.closest.passage.file}, {_where(ev.closest.passage)}) scored "
+                    f"{ev.best_score:.2f}, below {cfg.weak_threshold:.2f}."
+                    if ev.closest is not None and ev.best_score is not None
+                    else " No passage is more about this detail than about the others."
+                )
                 out.append(RaisedFlag("missing_evidence", self.name, params, eo=ev.eo, detail_id=ev.detail_id))
             elif ev.status == Status.WEAK:
                 best = ev.evidence[0].passage

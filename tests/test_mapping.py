@@ -1,0 +1,84 @@
+"""Mapping: a narrative that omits one EO gets exactly that EO's details flagged missing, while
+the other details are found in the right paragraph and on the right page."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from screening.embedding import Embedder
+from screening.mapping import Status, _compete, map_evidence, status_for
+from screening.pipeline import screen
+from screening.settings import MappingSettings
+from screening.submission import from_folder
+
+from .fixtures.pl_by_eo import write_submission
+
+pytestmark = pytest.mark.models
+
+
+@pytest.mark.parametrize("omitted", ["1", "2", "3", "4"])
+def test_omitted_eo_is_missing_and_the_rest_found_in_place(tmp_path, settings, pl_rubric, omitted):
+    layout = write_submission(tmp_path / "sub", exclude=frozenset({omitted}))
+    report = screen(from_folder(layout.folder), pl_rubric, settings).report
+    for d in report.details:
+        if d.eo == omitted:
+            assert d.status == "missing", (d.id, d.best_score)
+            assert d.evidence == []
+            continue
+        assert d.status in ("met", "weak"), (d.id, d.best_score)
+        best = d.evidence[0]
+        if best.page is not None:
+            assert (best.file, best.page) == ("artifacts/evidence.pdf", layout.page_of_eo[d.eo]), d.id
+        else:
+            assert (best.file, best.paragraph) == ("narrative.txt", layout.paragraph_of_eo[d.eo]), d.id
+    missing_flags = {f.detail_id for f in report.flags if f.code == "missing_evidence"}
+    assert missing_flags == {d.id for d in report.details if d.eo == omitted}
+
+
+def test_full_submission_has_every_detail_found(tmp_path, settings, pl_rubric):
+    layout = write_submission(tmp_path / "sub")
+    report = screen(from_folder(layout.folder), pl_rubric, settings).report
+    assert [d.id for d in report.details if d.status == "missing"] == []
+    assert report.summary.met >= 11
+
+
+def test_status_thresholds_are_inclusive():
+    cfg = MappingSettings(weak_threshold=0.5, met_threshold=0.6)
+    assert status_for(0.6, cfg) == Status.MET
+    assert status_for(0.5999, cfg) == Status.WEAK
+    assert status_for(0.5, cfg) == Status.WEAK
+    assert status_for(0.4999, cfg) == Status.MISSING
+    assert status_for(None, cfg) == Status.MISSING
+
+
+def test_competition_keeps_only_near_best_details():
+    scores = np.array([[0.70, 0.68, 0.50], [0.40, 0.30, 0.39]], dtype=np.float32)
+    kept = _compete(scores, 0.03)
+    np.testing.assert_allclose(kept, [[0.70, 0.68, -1.0], [0.40, -1.0, 0.39]], rtol=1e-6)
+    assert _compete(scores, None) is scores
+
+
+def test_no_passages_means_everything_missing(settings, pl_rubric):
+    evidence = map_evidence(pl_rubric, [], Embedder(settings), settings.mapping)
+    assert {e.status for e in evidence} == {Status.MISSING}
+    assert len(evidence) == len(pl_rubric.details())
+
+
+def test_reembedding_an_edited_draft_embeds_only_what_changed(tmp_path, settings, pl_rubric):
+    layout = write_submission(tmp_path / "sub")
+    screen(from_folder(layout.folder), pl_rubric, settings)
+    narrative = layout.folder / "narrative.txt"
+    narrative.write_text(narrative.read_text().replace("six staff norms", "seven staff norms"))
+    fresh = Embedder(settings)  # a new process: empty memory, warm disk cache
+    import screening.pipeline as pipeline
+
+    original = pipeline.get_embedder
+    pipeline.get_embedder = lambda s: fresh
+    try:
+        screen(from_folder(layout.folder), pl_rubric, settings)
+    finally:
+        pipeline.get_embedder = original
+    # one passage and one sentence changed; everything else (rubric texts included) came from disk
+    assert fresh.stats["computed"] == 2, fresh.stats
+    assert fresh.stats["disk"] > 50
