@@ -146,7 +146,7 @@ def _print_summary(report, out: Console, elapsed: float) -> None:  # type: ignor
     out.print(parts)
     details = Table(title="EO details", show_edge=False)
     for col in ("Detail", "Status", "Best evidence"):
-        details.add_column(col)
+        details.add_column(col, no_wrap=col != "Best evidence")
     colour = {"met": "green", "weak": "yellow", "missing": "red"}
     from .report.render import location_label
 
@@ -173,7 +173,7 @@ def _cmd_rubrics(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.rubrics_command == "list":
         table = Table(show_edge=False)
         for col in ("Id", "Version", "Title", "EOs", "Details", "Hash"):
-            table.add_column(col)
+            table.add_column(col, no_wrap=col in ("Id", "Version", "Hash"))
         for r in catalogue.list():
             table.add_row(r.id, r.version, escape(r.title), str(len(r.essential_outcomes)),
                           str(len(r.details())), r.content_hash[7:19])
@@ -208,7 +208,7 @@ def _cmd_rubrics(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     out = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)  # messages stay whole for grep and logs
     args = _parser().parse_args(argv)
     try:
         if args.command == "check":

@@ -90,7 +90,7 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode(
         "no_text_layer",
         Severity.WARNING,
-        "{file}: {page_list} carry no text layer (scanned images?); their content was not screened.",
+        "{file}: no text layer on {page_list} (scanned images?), so that content was not screened.",
         "Run OCR on the scan or export the original document as PDF, so its text can be read.",
         "PDF pages with no extractable text.",
     ),

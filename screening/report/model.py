@@ -152,7 +152,11 @@ class Report(_Model):
 
 
 def json_schema() -> dict[str, object]:
-    schema = Report.model_json_schema()
+    schema = Report.model_json_schema(mode="serialization")
+    # A written report always carries every field (null where empty), so all are required.
+    for obj in [schema, *schema.get("$defs", {}).values()]:
+        if obj.get("type") == "object" and "properties" in obj:
+            obj["required"] = sorted(obj["properties"])
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"https://mc-screening.example/schema/report-{SCHEMA_VERSION}.json"
     return schema
