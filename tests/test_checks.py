@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from screening.checks import DEFAULT_CHECKS, ScreeningContext
-from screening.checks.files import page_list
+from screening.locations import page_list
 from screening.checks.parts import PartMissing, WordMinimum
 from screening.documents import Document, FileKind, IngestProblem, Page
 from screening.pipeline import run_checks, words_by_part

@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
+from ..locations import page_list
 from ..registry import checks
 from .base import RaisedFlag, ScreeningContext
-
-
-def page_list(pages: tuple[int, ...] | list[int]) -> str:
-    """"page 3", "pages 1–3, 7" (runs collapsed)."""
-    nums = sorted(set(pages))
-    runs: list[str] = []
-    i = 0
-    while i < len(nums):
-        j = i
-        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
-            j += 1
-        runs.append(str(nums[i]) if i == j else f"{nums[i]}–{nums[j]}")
-        i = j + 1
-    return ("page " if len(nums) == 1 else "pages ") + ", ".join(runs)
 
 
 @checks.register("screening.file_problems.v1")

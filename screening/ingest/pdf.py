@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..documents import IngestProblem, Page
+from ..locations import page_list
 from ..settings import LimitSettings
 from . import layout
 
@@ -101,20 +102,6 @@ def _quiet() -> Iterator[None]:
     finally:
         for lg, level in zip(loggers, saved):
             lg.setLevel(level)
-
-
-def page_list(numbers: Sequence[int]) -> str:
-    """'page 4' or 'pages 1–3, 7' (en dash for ranges)."""
-    nums = sorted(set(numbers))
-    runs: list[str] = []
-    i = 0
-    while i < len(nums):
-        j = i
-        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
-            j += 1
-        runs.append(str(nums[i]) if i == j else f"{nums[i]}–{nums[j]}")
-        i = j + 1
-    return ("page " if len(nums) == 1 else "pages ") + ", ".join(runs)
 
 
 def _cause_chain(exc: BaseException) -> Iterator[BaseException]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from ..locations import mmss
 from .model import Evidence, Report
 
 STATUS_WORDS = {
@@ -22,17 +23,10 @@ STATUS_WORDS = {
 
 def location_label(ev: Evidence) -> str:
     if ev.start_s is not None and ev.end_s is not None:
-        return f"{_mmss(ev.start_s)}–{_mmss(ev.end_s)}"
+        return f"{mmss(ev.start_s)}–{mmss(ev.end_s)}"
     if ev.page is not None:
         return f"p. {ev.page}"
     return f"¶ {ev.paragraph}"
-
-
-def _mmss(seconds: float) -> str:
-    s = int(round(seconds))
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
 
 
 def _quote(text: str, limit: int = 220) -> str:
