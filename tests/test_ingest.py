@@ -178,3 +178,20 @@ def test_time_limit_is_enforced_in_the_worker(huge_text):
     small = huge_text.with_name("reflection.txt")
     small.write_text("A short reflection about coaching cycles.")
     assert ingest_file(small, LimitSettings()).text == "A short reflection about coaching cycles."
+
+
+def test_thousands_of_pages_stay_within_the_page_limit(tmp_path):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    for i in range(3000):
+        pdf.add_page()
+        pdf.cell(0, 10, f"Page {i + 1}: coaching cycle notes for the week.")
+    path = tmp_path / "portfolio.pdf"
+    pdf.output(str(path))
+    doc = ingest_file(path, LimitSettings())  # defaults: 600 pages, isolated worker
+    assert doc.page_count == 3000 and len(doc.pages) == 600
+    [problem] = doc.problems
+    assert problem.code == "file_too_large"
+    assert problem.params["consequence"] == "only pages 1–600 of 3000 were screened"
