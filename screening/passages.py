@@ -115,6 +115,17 @@ def _is_heading(text: str) -> bool:
     return "\n" not in stripped and count_words(stripped) <= _HEADING_MAX_WORDS and stripped[-1:] not in ".!?\"”'"
 
 
+def _mask_furniture(text: str, furniture: frozenset[str]) -> str:
+    """Blank (same length, so offsets hold) furniture lines at the top and bottom of a page,
+    even when extraction glued them to a paragraph."""
+    lines = text.split("\n")
+    content = [i for i, ln in enumerate(lines) if ln.strip()]
+    for i in content[:2] + content[-2:]:
+        if _is_furniture(lines[i], furniture):
+            lines[i] = " " * len(lines[i])
+    return "\n".join(lines)
+
+
 def _blocks(text: str, min_words: int, furniture: frozenset[str] = frozenset()) -> list[_Span]:
     """Paragraph spans, with short ones joined to the next paragraph (a heading to its body).
     Page furniture (running headers, footers, page numbers) is left out."""
@@ -159,8 +170,9 @@ def build_passages(
         for page in doc.pages:
             if not page.text.strip():
                 continue
-            for block in _blocks(page.text, cfg.min_words, furniture):
-                jobs.append((doc, part, page.number, page.text, block))
+            text = _mask_furniture(page.text, furniture)
+            for block in _blocks(text, cfg.min_words, furniture):
+                jobs.append((doc, part, page.number, text, block))
     # Sentence splitting sees each block with its line breaks as spaces (same length, so
     # offsets stay valid): PDF line ends are not sentence ends.
     texts = (page_text[b.start : b.end].replace("\n", " ") for _, _, _, page_text, b in jobs)
