@@ -11,7 +11,7 @@ import hashlib
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -79,8 +79,9 @@ class Embedder:
     def model_key(self) -> str:
         return f"{self.info.name}@{self.info.revision}"
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text."""
+    def encode(self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text. ``progress(done, total)`` is called as
+        texts that had to be computed are embedded (cached ones cost nothing)."""
         keys = [_key(t) for t in texts]
         found: dict[bytes, np.ndarray] = {}
         for k in keys:
@@ -99,13 +100,23 @@ class Embedder:
                 todo[k] = t
         if todo:
             model = sentence_transformer(self.settings.models)
-            vecs = model.encode(
-                list(todo.values()),
-                batch_size=self.settings.models.embed_batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            ).astype(np.float32)
+            pending = list(todo.values())
+            # Chunks of a few batches: progress for long submissions at no cost in throughput.
+            step = self.settings.models.embed_batch_size * 4
+            parts: list[np.ndarray] = []
+            for start in range(0, len(pending), step):
+                parts.append(
+                    model.encode(
+                        pending[start : start + step],
+                        batch_size=self.settings.models.embed_batch_size,
+                        normalize_embeddings=True,
+                        convert_to_numpy=True,
+                        show_progress_bar=False,
+                    ).astype(np.float32)
+                )
+                if progress is not None:
+                    progress(min(start + step, len(pending)), len(pending))
+            vecs = np.concatenate(parts)
             computed = dict(zip(todo.keys(), vecs))
             self.stats["computed"] += len(computed)
             found.update(computed)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -20,6 +20,9 @@ from .embedding import Embedder
 from .passages import Passage
 from .rubric import Rubric
 from .settings import MappingSettings
+
+
+Progress = Callable[[int, int], None]
 
 
 class Status(str, Enum):
@@ -61,12 +64,12 @@ def status_for(score: float | None, cfg: MappingSettings) -> Status:
     return Status.MET if score >= cfg.met_threshold else Status.WEAK
 
 
-def _unit_scores(rubric: Rubric, texts: Sequence[str], embedder: Embedder) -> np.ndarray:
+def _unit_scores(rubric: Rubric, texts: Sequence[str], embedder: Embedder, progress: Progress | None = None) -> np.ndarray:
     """Matrix (texts × details) of each text's best similarity to each detail's queries."""
     details = rubric.details()
     queries = detail_queries(rubric)
     q = embedder.encode([t for _, t in queries])
-    p = embedder.encode(list(texts))
+    p = embedder.encode(list(texts), progress)
     sims = p @ q.T  # unit vectors: dot product is cosine
     out = np.full((len(texts), len(details)), -1.0, dtype=np.float32)
     col = {d.id: i for i, (_, d) in enumerate(details)}
@@ -91,7 +94,8 @@ def _compete(scores: np.ndarray, margin: float | None) -> np.ndarray:
 
 
 def detail_scores(
-    rubric: Rubric, passages: Sequence[Passage], embedder: Embedder, cfg: MappingSettings
+    rubric: Rubric, passages: Sequence[Passage], embedder: Embedder, cfg: MappingSettings,
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Matrix (passages × details): each passage's evidence score for each detail.
 
@@ -101,7 +105,7 @@ def detail_scores(
     n_details = len(rubric.details())
     if not passages:
         return np.zeros((0, n_details), dtype=np.float32)
-    out = _compete(_unit_scores(rubric, [p.text for p in passages], embedder), cfg.competition_margin)
+    out = _compete(_unit_scores(rubric, [p.text for p in passages], embedder, progress), cfg.competition_margin)
     if cfg.sentence_scores:
         owners: list[int] = []
         texts: list[str] = []
@@ -110,17 +114,18 @@ def detail_scores(
                 owners.extend([i] * len(p.sentences))
                 texts.extend(p.sentences)
         if texts:
-            sent = _compete(_unit_scores(rubric, texts, embedder), cfg.competition_margin)
+            sent = _compete(_unit_scores(rubric, texts, embedder, progress), cfg.competition_margin)
             np.maximum.at(out, np.asarray(owners), sent)
     return out
 
 
 def map_evidence(
-    rubric: Rubric, passages: Sequence[Passage], embedder: Embedder, cfg: MappingSettings
+    rubric: Rubric, passages: Sequence[Passage], embedder: Embedder, cfg: MappingSettings,
+    progress: Progress | None = None,
 ) -> list[DetailEvidence]:
     """Evidence for every detail of the rubric, in rubric order."""
     usable = [p for p in passages if p.part in cfg.evidence_parts]
-    scores = detail_scores(rubric, usable, embedder, cfg)
+    scores = detail_scores(rubric, usable, embedder, cfg, progress)
     out: list[DetailEvidence] = []
     for i, (eo, detail) in enumerate(rubric.details()):
         column = scores[:, i] if len(usable) else np.zeros(0)

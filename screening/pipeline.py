@@ -97,10 +97,13 @@ def screen(
         passages = build_passages(((d, f.part) for f, d in readable), nlp, settings.passages)
         progress("finding sentences", 1, 1)
 
-    progress(f"embedding {len(passages)} passages", 0, 1)
+    progress(f"mapping {len(passages)} passages", 0, 1)
     embedder = get_embedder(settings)
-    evidence: list[DetailEvidence] = map_evidence(rubric, passages, embedder, settings.mapping)
-    progress(f"embedding {len(passages)} passages", 1, 1)
+    evidence: list[DetailEvidence] = map_evidence(
+        rubric, passages, embedder, settings.mapping,
+        progress=lambda done, total: progress(f"embedding passages and sentences ({done}/{total})", done, total),
+    )
+    progress(f"mapped {len(passages)} passages", 1, 1)
 
     ctx = ScreeningContext(
         rubric=rubric,
