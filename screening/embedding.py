@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -71,7 +72,7 @@ class Embedder:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.info: ModelInfo = embedding_model_info(settings.models)
-        self._memory: dict[bytes, np.ndarray] = {}
+        self._memory: OrderedDict[bytes, np.ndarray] = OrderedDict()  # LRU, bounded
         self._disk = EmbeddingCache(settings.cache_dir / "embeddings.sqlite3") if settings.use_cache else None
         self.stats = {"memory": 0, "disk": 0, "computed": 0}
 
@@ -84,48 +85,56 @@ class Embedder:
         texts that had to be computed are embedded (cached ones cost nothing)."""
         keys = [_key(t) for t in texts]
         found: dict[bytes, np.ndarray] = {}
-        for k in keys:
-            if k in self._memory:
-                found[k] = self._memory[k]
+        for k in dict.fromkeys(keys):
+            vec = self._memory.get(k)
+            if vec is not None:
+                found[k] = vec
+                self._memory.move_to_end(k)
         self.stats["memory"] += len(found)
         missing = [k for k in dict.fromkeys(keys) if k not in found]
         if missing and self._disk is not None:
             from_disk = self._disk.get_many(self.model_key, missing)
             self.stats["disk"] += len(from_disk)
             found.update(from_disk)
-            self._memory.update(from_disk)
-        todo: dict[bytes, str] = {}
-        for k, t in zip(keys, texts):
-            if k not in found:
-                todo[k] = t
+            self._remember(from_disk)
+        todo = {k: t for k, t in zip(keys, texts) if k not in found}
         if todo:
-            model = sentence_transformer(self.settings.models)
-            pending = list(todo.values())
-            # Chunks of a few batches: progress for long submissions at no cost in throughput.
-            step = self.settings.models.embed_batch_size * 4
-            parts: list[np.ndarray] = []
-            for start in range(0, len(pending), step):
-                parts.append(
-                    model.encode(
-                        pending[start : start + step],
-                        batch_size=self.settings.models.embed_batch_size,
-                        normalize_embeddings=True,
-                        convert_to_numpy=True,
-                        show_progress_bar=False,
-                    ).astype(np.float32)
-                )
-                if progress is not None:
-                    progress(min(start + step, len(pending)), len(pending))
-            vecs = np.concatenate(parts)
-            computed = dict(zip(todo.keys(), vecs))
+            computed = self._compute(todo, progress)
             self.stats["computed"] += len(computed)
             found.update(computed)
-            self._memory.update(computed)
+            self._remember(computed)
             if self._disk is not None:
                 self._disk.put_many(self.model_key, computed)
         if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
+            return np.zeros((0, self.info.dim), dtype=np.float32)
         return np.stack([found[k] for k in keys])
+
+    def _compute(self, todo: dict[bytes, str], progress: Callable[[int, int], None] | None) -> dict[bytes, np.ndarray]:
+        model = sentence_transformer(self.settings.models)
+        # Sorted by length, so each chunk (and each batch in it) pads little; chunked so long
+        # submissions can report progress. Each batch is padded to its longest text, which is
+        # why small batches of similar lengths are fastest on CPU (bench/RESULTS.md).
+        items = sorted(todo.items(), key=lambda kv: len(kv[1]))
+        step = self.settings.models.embed_batch_size * 16
+        out: dict[bytes, np.ndarray] = {}
+        for start in range(0, len(items), step):
+            chunk = items[start : start + step]
+            vecs = model.encode(
+                [t for _, t in chunk],
+                batch_size=self.settings.models.embed_batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            ).astype(np.float32)
+            out.update(zip((k for k, _ in chunk), vecs))
+            if progress is not None:
+                progress(min(start + step, len(items)), len(items))
+        return out
+
+    def _remember(self, items: dict[bytes, np.ndarray]) -> None:
+        self._memory.update(items)
+        while len(self._memory) > self.settings.models.memory_cache_entries:
+            self._memory.popitem(last=False)  # least recently used first
 
 
 _EMBEDDERS: dict[tuple[str, str, bool], Embedder] = {}

@@ -64,11 +64,12 @@ def status_for(score: float | None, cfg: MappingSettings) -> Status:
     return Status.MET if score >= cfg.met_threshold else Status.WEAK
 
 
-def _unit_scores(rubric: Rubric, texts: Sequence[str], embedder: Embedder, progress: Progress | None = None) -> np.ndarray:
-    """Matrix (texts × details) of each text's best similarity to each detail's queries."""
+def _unit_scores(
+    rubric: Rubric, q: np.ndarray, texts: Sequence[str], embedder: Embedder, progress: Progress | None = None
+) -> np.ndarray:
+    """Matrix (texts × details) of each text's best similarity to each detail's queries ``q``."""
     details = rubric.details()
     queries = detail_queries(rubric)
-    q = embedder.encode([t for _, t in queries])
     p = embedder.encode(list(texts), progress)
     sims = p @ q.T  # unit vectors: dot product is cosine
     out = np.full((len(texts), len(details)), -1.0, dtype=np.float32)
@@ -105,7 +106,8 @@ def detail_scores(
     n_details = len(rubric.details())
     if not passages:
         return np.zeros((0, n_details), dtype=np.float32)
-    out = _compete(_unit_scores(rubric, [p.text for p in passages], embedder, progress), cfg.competition_margin)
+    q = embedder.encode([t for _, t in detail_queries(rubric)])
+    out = _compete(_unit_scores(rubric, q, [p.text for p in passages], embedder, progress), cfg.competition_margin)
     if cfg.sentence_scores:
         owners: list[int] = []
         texts: list[str] = []
@@ -114,7 +116,7 @@ def detail_scores(
                 owners.extend([i] * len(p.sentences))
                 texts.extend(p.sentences)
         if texts:
-            sent = _compete(_unit_scores(rubric, texts, embedder, progress), cfg.competition_margin)
+            sent = _compete(_unit_scores(rubric, q, texts, embedder, progress), cfg.competition_margin)
             np.maximum.at(out, np.asarray(owners), sent)
     return out
 

@@ -8,6 +8,7 @@ or from local folders named in the settings. Nothing is ever fetched from a mode
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ class ModelInfo:
     name: str
     path: str
     revision: str  # content fingerprint of the model files, recorded in reports and cache keys
+    dim: int  # embedding dimension
 
 
 def _offline() -> None:
@@ -75,7 +77,16 @@ def _fingerprint(path: Path) -> str:
 def embedding_model_info(settings: ModelSettings) -> ModelInfo:
     path = embedding_model_path(settings)
     name = "all-MiniLM-L6-v2" if settings.embedding_path is None else path.name
-    return ModelInfo(name=name, path=str(path), revision=_fingerprint(path))
+    return ModelInfo(name=name, path=str(path), revision=_fingerprint(path), dim=_dimension(path))
+
+
+def _dimension(path: Path) -> int:
+    """The embedding size, read from the model's pooling config without loading the model."""
+    pooling = path / "1_Pooling" / "config.json"
+    if pooling.is_file():
+        return int(json.loads(pooling.read_text()).get("word_embedding_dimension", 0))
+    config = path / "config.json"
+    return int(json.loads(config.read_text()).get("hidden_size", 0)) if config.is_file() else 0
 
 
 @lru_cache(maxsize=2)

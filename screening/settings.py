@@ -52,7 +52,12 @@ class ModelSettings(BaseModel):
         None, description="Folder of a spaCy pipeline; default: the bundled en_core_web_sm 3.8."
     )
     device: str = Field("cpu", description="Torch device for embeddings. Only 'cpu' is tested.")
-    embed_batch_size: int = Field(64, ge=1, description="Passages per embedding batch.")
+    embed_batch_size: int = Field(
+        16, ge=1, description="Texts per embedding batch. Small batches pad less: 16 was fastest on 2 CPU cores (bench/RESULTS.md)."
+    )
+    memory_cache_entries: int = Field(
+        50_000, ge=0, description="Embeddings kept in memory per process (about 1.5 KiB each); the disk cache keeps all."
+    )
     torch_threads: int | None = Field(
         None, ge=1, description="Torch intra-op threads; default: torch's own choice."
     )
