@@ -51,7 +51,8 @@ def ingest_submission(
     total = len(submission.files)
     for i, f in enumerate(submission.files):
         progress(f"reading {f.name}", i, total)
-        out.append((f, ingest_file(f.path, settings.limits, display_name=f.name)))
+        cache = settings.cache_dir if settings.use_cache else None
+        out.append((f, ingest_file(f.path, settings.limits, display_name=f.name, cache_dir=cache)))
     progress("read files", total, total)
     return out
 

@@ -108,6 +108,37 @@ class LimitSettings(BaseModel):
     )
 
 
+class MediaSettings(BaseModel):
+    """Transcription of audio and video (faster-whisper). Only the CPU is tested."""
+
+    model_config = ConfigDict(frozen=True)  # hashable: the Whisper model is cached per settings
+
+    whisper_path: Path | None = Field(
+        None, description="Folder of a CTranslate2 Whisper model; default: the bundled tiny.en. "
+        "Name a multilingual model (e.g. small) here to transcribe speech that is not English.",
+    )
+    device: str = Field("cpu", description="'cpu' (tested) or 'cuda' (untested here).")
+    compute_type: str = Field("int8", description="CTranslate2 compute type: int8 on CPU; float16 on GPU (untested).")
+    cpu_threads: int = Field(2, ge=1, description="Threads for one transcription.")
+    parallel_files: int = Field(
+        2, ge=1, description="Media files transcribed at once (each with cpu_threads / parallel_files threads, at least 1)."
+    )
+    beam_size: int = Field(1, ge=1, description="Beam width; 1 is greedy decoding (fastest).")
+    vad_filter: bool = Field(True, description="Skip silence with Silero VAD before decoding.")
+    max_duration_s: float = Field(3 * 3600, gt=0, description="Longer media is not transcribed (media_too_long).")
+    max_bytes: int = Field(4 * 1024**3, ge=1, description="Larger media files are not opened (media_too_long).")
+    low_confidence_logprob: float = Field(
+        -1.0, description="Segments whose average log-probability is below this are low-confidence."
+    )
+    low_confidence_share: float = Field(
+        0.3, ge=0, le=1, description="Flag low_confidence_transcript when this share of speech time is low-confidence."
+    )
+    min_speech_s: float = Field(1.0, ge=0, description="Less detected speech than this: no_speech.")
+    language_min_probability: float = Field(
+        0.6, ge=0, le=1, description="Detected non-English language at or above this probability: flag language."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SCREENING_",
@@ -124,11 +155,12 @@ class Settings(BaseSettings):
         default_factory=_default_cache_dir,
         description="Embedding cache and other derived data; default: $XDG_CACHE_HOME/mc-screening or ~/.cache/mc-screening.",
     )
-    use_cache: bool = Field(True, description="Cache embeddings on disk by content hash.")
+    use_cache: bool = Field(True, description="Cache extracted text and embeddings on disk by content hash.")
     models: ModelSettings = Field(default_factory=ModelSettings)
     mapping: MappingSettings = Field(default_factory=MappingSettings)
     passages: PassageSettings = Field(default_factory=PassageSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    media: MediaSettings = Field(default_factory=MediaSettings)
 
     @classmethod
     def settings_customise_sources(

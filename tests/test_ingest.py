@@ -195,3 +195,24 @@ def test_thousands_of_pages_stay_within_the_page_limit(tmp_path):
     [problem] = doc.problems
     assert problem.code == "file_too_large"
     assert problem.params["consequence"] == "only pages 1–600 of 3000 were screened"
+
+
+def test_extraction_cache_reuses_by_content(tmp_path, monkeypatch):
+    import screening.ingest.extract as extract
+
+    path = tmp_path / "narrative.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    limits = LimitSettings(isolate_ingest=False)
+    first = ingest_file(path, limits, cache_dir=tmp_path / "cache")
+    calls = []
+
+    def fake_extract(*args):
+        calls.append(args)
+        return extract._Extracted((extract.Page(None, "fresh"),), None, ())
+
+    monkeypatch.setattr(extract, "_extract", fake_extract)
+    again = ingest_file(path, limits, display_name="other.txt", cache_dir=tmp_path / "cache")
+    assert calls == [] and again.text == first.text and again.name == "other.txt"
+    path.write_text(TEXT + " Edited.", encoding="utf-8")  # new content: extracted afresh
+    assert ingest_file(path, limits, cache_dir=tmp_path / "cache").text == "fresh"
+    assert len(calls) == 1

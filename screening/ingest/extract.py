@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import json
 import os
 import select
 import signal
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from ..documents import Document, FileKind, IngestProblem, Page
@@ -192,11 +194,58 @@ atexit.register(_ISOLATOR.close)
 # Public entry point
 
 
-def ingest_file(path: Path, limits: LimitSettings, display_name: str | None = None) -> Document:
+@lru_cache(maxsize=1)
+def _extractor_fingerprint() -> str:
+    """Hash of the extraction code itself: a cached extraction is reused only by the same code."""
+    h = hashlib.sha256()
+    for f in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        h.update(f.name.encode() + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _cache_path(cache_dir: Path, digest: str, kind: FileKind, limits: LimitSettings) -> Path:
+    key = f"{digest}:{kind.value}:{limits.max_pdf_pages}:{limits.max_text_chars}:{_extractor_fingerprint()}"
+    return cache_dir / "extracted" / (hashlib.sha256(key.encode()).hexdigest() + ".json")
+
+
+def _load_cached(path: Path) -> _Extracted | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return _Extracted(
+            pages=tuple(Page(**p) for p in data["pages"]),
+            page_count=data["page_count"],
+            problems=tuple(IngestProblem(p["code"], p["params"], tuple(p["pages"])) for p in data["problems"]),
+            encoding=data["encoding"],
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # absent or damaged: extract again
+
+
+def _store(path: Path, got: _Extracted) -> None:
+    # Time and memory failures are not cached: a later run with other limits may succeed.
+    if any(p.code == "file_unreadable" and "allowed" in p.params.get("reason", "") for p in got.problems):
+        return
+    data = {
+        "pages": [asdict(p) for p in got.pages],
+        "page_count": got.page_count,
+        "problems": [{"code": p.code, "params": p.params, "pages": list(p.pages)} for p in got.problems],
+        "encoding": got.encoding,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    tmp.replace(path)
+
+
+def ingest_file(
+    path: Path, limits: LimitSettings, display_name: str | None = None, cache_dir: Path | None = None
+) -> Document:
     """Read one file into a ``Document``. Never raises for a bad file: problems are recorded.
 
-    ``display_name`` is how the file is named in reports (e.g. ``artifacts/plan.pdf``).
-    Raises ``FileNotFoundError`` only if the path does not exist.
+    ``display_name`` is how the file is named in reports (e.g. ``artifacts/plan.pdf``). With a
+    ``cache_dir``, extractions are reused by content hash (a candidate re-checking a draft
+    re-reads only the files that changed). Raises ``FileNotFoundError`` only if the path does
+    not exist.
     """
     path = Path(path)
     name = display_name or path.name
@@ -221,10 +270,12 @@ def ingest_file(path: Path, limits: LimitSettings, display_name: str | None = No
         problems.append(
             IngestProblem("file_type_mismatch", {"extension": path.suffix.lower(), "detected": sniffed.description})
         )
-    if limits.isolate_ingest:
-        got = _ISOLATOR.run(path, sniffed.kind, limits)
-    else:
-        got = _extract(str(path), sniffed.kind, limits)
+    cached = _cache_path(cache_dir, digest, sniffed.kind, limits) if cache_dir is not None else None
+    got = _load_cached(cached) if cached is not None else None
+    if got is None:
+        got = _ISOLATOR.run(path, sniffed.kind, limits) if limits.isolate_ingest else _extract(str(path), sniffed.kind, limits)
+        if cached is not None:
+            _store(cached, got)
     problems.extend(got.problems)
     doc = Document(
         **base, sha256=digest, kind=sniffed.kind, pages=got.pages, page_count=got.page_count,
