@@ -77,6 +77,27 @@ def _at(best, key_entries) -> bool:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
+    lines: list[str] = []
+
+    def emit(text: str = "") -> None:
+        print(text)
+        lines.append(text)
+
+    _run(emit)
+    if "--no-write" not in sys.argv:
+        import subprocess
+        from datetime import datetime, timezone
+
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO).stdout.strip()
+        when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        with (REPO / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:
+            fh.write(f"\n## Mapping: absent vs evidenced details — {when}\n\nCommit {commit}. Produced by "
+                     "`python -m bench.mapping_omission` (datasets and method in its docstring).\n\n")
+            fh.write("\n".join(lines) + "\n")
+
+
+def _run(emit) -> None:  # type: ignore[no-untyped-def]
+    print_ = emit
     base = Settings()
     rubric = RubricCatalogue(base.rubric_dirs).get("mo-il-professional-learning")
     nlp = spacy_pipeline(base.models)
@@ -85,11 +106,11 @@ def main() -> None:
     answers = yaml.safe_load(ANSWERS.read_text())["details"]
     try:
         variants = {eo: write_submission(work / f"without-{eo}", frozenset({eo})) for eo in ("1", "2", "3", "4")}
-        print(f"rubric {rubric.id} {rubric.version} {rubric.content_hash[:19]}; model {embedder.model_key}")
-        print("| configuration | absent: max score | present: min score | gap | absent → missing* | "
+        print_(f"rubric {rubric.id} {rubric.version} {rubric.content_hash[:19]}; model {embedder.model_key}")
+        print_("| configuration | absent: max score | present: min score | gap | absent → missing* | "
               "fixture evidence in right place | example: min score | example: best passage in answer key | "
               "example: one of top 3 in answer key |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print_("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for cfg in CONFIGS:
             absent, present, right, total = [], [], 0, 0
             for eo, layout in variants.items():
@@ -116,9 +137,9 @@ def main() -> None:
             ex_right3 = sum(_evidence_at(ev, answers.get(ev.detail_id, []), top=3) for ev in example)
             gap = min(min(present), ex_min) - max(absent)
             below = sum(1 for a in absent if a < min(min(present), ex_min))
-            print(f"| {cfg.name} | {max(absent):.3f} | {min(present):.3f} | {gap:+.3f} | {below}/{len(absent)} | "
+            print_(f"| {cfg.name} | {max(absent):.3f} | {min(present):.3f} | {gap:+.3f} | {below}/{len(absent)} | "
                   f"{right}/{total} | {ex_min:.3f} | {ex_right}/{len(example)} | {ex_right3}/{len(example)} |")
-        print("\n* absent details scoring below every present detail, i.e. separable by one threshold")
+        print_("\n* absent details scoring below every present detail, i.e. separable by one threshold")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
