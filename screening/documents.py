@@ -61,6 +61,29 @@ class IngestProblem:
 
 
 @dataclass(frozen=True)
+class TimedSpan:
+    """Where a transcript segment sits: its time in the media and its characters in the
+    transcript text (the media document's single page)."""
+
+    start_s: float
+    end_s: float
+    char_start: int
+    char_end: int
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What is known of an audio or video file after transcription."""
+
+    duration_s: float | None
+    speech_s: float
+    language: str | None
+    language_probability: float | None
+    low_confidence_s: float
+    model: str
+
+
+@dataclass(frozen=True)
 class Document:
     """A file's extracted text with its pages, identity and any problems met on the way."""
 
@@ -73,6 +96,8 @@ class Document:
     page_count: int | None = None
     problems: tuple[IngestProblem, ...] = ()
     encoding: str | None = None
+    segments: tuple[TimedSpan, ...] = ()  # media only: transcript segments, in time order
+    media: MediaInfo | None = None
 
     @property
     def text(self) -> str:

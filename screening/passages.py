@@ -160,12 +160,53 @@ def _group(sentences: list[_Span], text: str, cfg: PassageSettings) -> Iterator[
         yield group
 
 
+def _media_passages(doc: Document, part: str, cfg: PassageSettings) -> list[Passage]:
+    """Transcript segments (Whisper's are about a sentence each) grouped like sentences, each
+    passage keeping the time span it was spoken in."""
+    text = doc.pages[0].text if doc.pages else ""
+    out: list[Passage] = []
+    group: list = []
+    words = 0
+
+    def flush() -> None:
+        first, last = group[0], group[-1]
+        body = _WS.sub(" ", text[first.char_start : last.char_end]).strip()
+        pid = hashlib.sha1(f"{doc.sha256}:t:{first.start_s}:{last.end_s}".encode()).hexdigest()[:12]
+        out.append(
+            Passage(
+                id=pid, file=doc.name, file_sha256=doc.sha256, part=part, page=None,
+                char_start=first.char_start, char_end=last.char_end, text=body, words=count_words(body),
+                sentences=tuple(_WS.sub(" ", text[g.char_start : g.char_end]).strip() for g in group),
+                start_s=first.start_s, end_s=last.end_s,
+            )
+        )
+
+    for seg in doc.segments:
+        w = count_words(text[seg.char_start : seg.char_end])
+        if w == 0:
+            continue
+        if group and (len(group) >= cfg.max_sentences or words + w > cfg.max_words):
+            flush()
+            group, words = [], 0
+        group.append(seg)
+        words += w
+    if group:
+        flush()
+    return out
+
+
 def build_passages(
     docs: Iterable[tuple[Document, str]], nlp: "Language", cfg: PassageSettings
 ) -> list[Passage]:
     """Passages for each (document, part) pair, in document order."""
     jobs: list[tuple[Document, str, int | None, str, _Span]] = []
+    media: list[Passage] = []
+    order: dict[str, int] = {}
     for doc, part in docs:
+        order.setdefault(doc.name, len(order))
+        if doc.segments:
+            media.extend(_media_passages(doc, part, cfg))
+            continue
         furniture = _furniture(doc)
         for page in doc.pages:
             if not page.text.strip():
@@ -199,4 +240,4 @@ def build_passages(
                     paragraph=span.paragraph, sentences=sents,
                 )
             )
-    return out
+    return sorted(out + media, key=lambda p: order[p.file])  # stable: document order, then position
