@@ -18,14 +18,16 @@ import sys
 import threading
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
+from typing import Callable
 from pathlib import Path
 
 from ..documents import Document, FileKind, IngestProblem, Page
-from ..settings import LimitSettings
+from ..settings import LimitSettings, MediaSettings
 from . import worker
 from .sniff import Sniffed, extension_mismatch, sniff
 
 READABLE = (FileKind.PDF, FileKind.DOCX, FileKind.TEXT, FileKind.MARKDOWN)
+MEDIA = (FileKind.AUDIO, FileKind.VIDEO)
 
 
 @dataclass(frozen=True)
@@ -238,14 +240,17 @@ def _store(path: Path, got: _Extracted) -> None:
 
 
 def ingest_file(
-    path: Path, limits: LimitSettings, display_name: str | None = None, cache_dir: Path | None = None
+    path: Path, limits: LimitSettings, display_name: str | None = None, cache_dir: Path | None = None,
+    media: MediaSettings | None = None, progress: Callable[[float, float], None] | None = None,
 ) -> Document:
     """Read one file into a ``Document``. Never raises for a bad file: problems are recorded.
 
     ``display_name`` is how the file is named in reports (e.g. ``artifacts/plan.pdf``). With a
-    ``cache_dir``, extractions are reused by content hash (a candidate re-checking a draft
-    re-reads only the files that changed). Raises ``FileNotFoundError`` only if the path does
-    not exist.
+    ``cache_dir``, extractions and transcripts are reused by content hash (a candidate
+    re-checking a draft re-reads only the files that changed). Audio and video are transcribed
+    when ``media`` settings are given, and reported as unsupported otherwise; ``progress``
+    receives (seconds done, seconds total) while a recording is transcribed. Raises
+    ``FileNotFoundError`` only if the path does not exist.
     """
     path = Path(path)
     name = display_name or path.name
@@ -255,21 +260,26 @@ def ingest_file(
         return Document(**base, sha256=hashlib.sha256(b"").hexdigest(), kind=FileKind.EMPTY,
                         problems=(IngestProblem("file_empty"),))
     digest = _sha256(path)
-    if size > limits.max_file_bytes:
-        problem = IngestProblem(
-            "file_too_large",
-            {"limit": _human_bytes(limits.max_file_bytes), "consequence": f"at {_human_bytes(size)} it was not read"},
-        )
-        return Document(**base, sha256=digest, kind=FileKind.UNKNOWN, problems=(problem,))
     sniffed: Sniffed = sniff(path)
-    if sniffed.kind not in READABLE:
-        problem = IngestProblem("file_unsupported", {"detected": sniffed.description})
-        return Document(**base, sha256=digest, kind=sniffed.kind, problems=(problem,))
     problems: list[IngestProblem] = []
     if extension_mismatch(path, sniffed.kind):
         problems.append(
             IngestProblem("file_type_mismatch", {"extension": path.suffix.lower(), "detected": sniffed.description})
         )
+    if sniffed.kind in MEDIA and media is not None:
+        from .media import media_document
+
+        # Media has its own size and duration limits, checked before decoding.
+        return media_document(path, {**base, "sha256": digest}, sniffed.kind, media, cache_dir, problems, progress)
+    if size > limits.max_file_bytes:
+        problem = IngestProblem(
+            "file_too_large",
+            {"limit": _human_bytes(limits.max_file_bytes), "consequence": f"at {_human_bytes(size)} it was not read"},
+        )
+        return Document(**base, sha256=digest, kind=sniffed.kind, problems=(problem,))
+    if sniffed.kind not in READABLE:
+        problem = IngestProblem("file_unsupported", {"detected": sniffed.description})
+        return Document(**base, sha256=digest, kind=sniffed.kind, problems=(problem,))
     cached = _cache_path(cache_dir, digest, sniffed.kind, limits) if cache_dir is not None else None
     got = _load_cached(cached) if cached is not None else None
     if got is None:

@@ -6,6 +6,7 @@ The only place that turns flag codes into messages, so wording stays in flags.py
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict
 from datetime import datetime, timezone
 
 from .. import flags as flagdefs
@@ -18,6 +19,7 @@ from .model import (
     EOResult,
     Evidence,
     FileEntry,
+    MediaEntry,
     Flag,
     Location,
     ModelRef,
@@ -62,6 +64,7 @@ def build_report(
             pages_read=len(doc.pages) if doc.page_count is not None else None,
             words=count_words(doc.text), passages=passages_per_file.get(doc.name, 0),
             readable=doc.readable, encoding=doc.encoding,
+            media=MediaEntry(**asdict(doc.media)) if doc.media is not None else None,
         )
         for f, doc in ctx.files
     ]

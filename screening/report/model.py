@@ -51,6 +51,15 @@ class Location(_Model):
     label: str | None = None
 
 
+class MediaEntry(_Model):
+    duration_s: float | None
+    speech_s: float = Field(description="Seconds of detected speech.")
+    language: str | None
+    language_probability: float | None
+    low_confidence_s: float = Field(description="Seconds of speech in low-confidence transcript segments.")
+    model: str = Field(description="Speech model name and fingerprint.")
+
+
 class FileEntry(_Model):
     name: str
     part: str
@@ -64,6 +73,7 @@ class FileEntry(_Model):
     passages: int
     readable: bool
     encoding: str | None = None
+    media: MediaEntry | None = Field(None, description="Audio and video: duration, speech and language.")
 
 
 class PartSummary(_Model):
