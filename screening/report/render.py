@@ -12,7 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..locations import mmss
-from .model import Evidence, Report
+from .model import Evidence, FileEntry, Report
 
 STATUS_WORDS = {
     "met": "passages found",
@@ -27,6 +27,15 @@ def location_label(ev: Evidence) -> str:
     if ev.page is not None:
         return f"p. {ev.page}"
     return f"¶ {ev.paragraph}"
+
+
+def extent(f: FileEntry) -> str:
+    """Pages of a document, or length and speech of a recording."""
+    if f.media is not None:
+        length = mmss(f.media.duration_s) if f.media.duration_s is not None else "?"
+        lang = f", {f.media.language}" if f.media.language else ""
+        return f"{length} ({mmss(f.media.speech_s)} speech{lang})"
+    return "" if f.pages is None else f"{f.pages} pp."
 
 
 def _quote(text: str, limit: int = 220) -> str:
@@ -86,11 +95,9 @@ def to_markdown(report: Report) -> str:
                 lines.append(f"- {ev.file}, {location_label(ev)} (score {ev.score:.2f}): “{_quote(ev.text)}”")
             if d.evidence:
                 lines.append("")
-    lines += ["## Files", "", "| File | Part | Type | Pages | Words | SHA-256 |", "|---|---|---|---:|---:|---|"]
+    lines += ["## Files", "", "| File | Part | Type | Extent | Words | SHA-256 |", "|---|---|---|---:|---:|---|"]
     for f in r.files:
-        lines.append(
-            f"| {f.name} | {f.part} | {f.kind} | {'' if f.pages is None else f.pages} | {f.words:,} | `{f.sha256[:12]}` |"
-        )
+        lines.append(f"| {f.name} | {f.part} | {f.kind} | {extent(f)} | {f.words:,} | `{f.sha256[:12]}` |")
     lines.append("")
     return "\n".join(lines)
 
@@ -104,6 +111,7 @@ def _env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["location"] = location_label
+    env.filters["extent"] = extent
     env.filters["quote"] = _quote
     env.globals["STATUS_WORDS"] = STATUS_WORDS
     return env
