@@ -121,19 +121,16 @@ def detail_scores(
     return out
 
 
-def map_evidence(
-    rubric: Rubric, passages: Sequence[Passage], embedder: Embedder, cfg: MappingSettings,
-    progress: Progress | None = None,
+def evidence_from_scores(
+    rubric: Rubric, passages: Sequence[Passage], scores: np.ndarray, cfg: MappingSettings
 ) -> list[DetailEvidence]:
-    """Evidence for every detail of the rubric, in rubric order."""
-    usable = [p for p in passages if p.part in cfg.evidence_parts]
-    scores = detail_scores(rubric, usable, embedder, cfg, progress)
+    """Evidence for every detail of the rubric, in rubric order, from a ``detail_scores`` matrix."""
     out: list[DetailEvidence] = []
     for i, (eo, detail) in enumerate(rubric.details()):
-        column = scores[:, i] if len(usable) else np.zeros(0)
+        column = scores[:, i] if len(passages) else np.zeros(0)
         order = np.argsort(-column, kind="stable")
         # -1 marks a passage that is about other details more than this one: not a candidate
-        ranked = [Match(usable[k], round(float(column[k]), 4)) for k in order[: cfg.evidence_per_detail] if column[k] > -1]
+        ranked = [Match(passages[k], round(float(column[k]), 4)) for k in order[: cfg.evidence_per_detail] if column[k] > -1]
         best = ranked[0].score if ranked else None
         evidence = tuple(m for m in ranked if m.score >= cfg.weak_threshold)
         out.append(
@@ -144,3 +141,17 @@ def map_evidence(
             )
         )
     return out
+
+
+def usable_passages(passages: Sequence[Passage], cfg: MappingSettings) -> list[Passage]:
+    """The passages that may count as evidence (``mapping.evidence_parts``)."""
+    return [p for p in passages if p.part in cfg.evidence_parts]
+
+
+def map_evidence(
+    rubric: Rubric, passages: Sequence[Passage], embedder: Embedder, cfg: MappingSettings,
+    progress: Progress | None = None,
+) -> list[DetailEvidence]:
+    """Evidence for every detail of the rubric, in rubric order."""
+    usable = usable_passages(passages, cfg)
+    return evidence_from_scores(rubric, usable, detail_scores(rubric, usable, embedder, cfg, progress), cfg)

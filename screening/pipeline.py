@@ -17,13 +17,14 @@ from .documents import Document, FileKind
 from .embedding import get_embedder
 from .ingest import ingest_file
 from .ingest.sniff import sniff
-from .mapping import DetailEvidence, Status, map_evidence
+from .mapping import DetailEvidence, Status, detail_scores, evidence_from_scores, usable_passages
 from .models import spacy_pipeline
 from .passages import Passage, build_passages
 from .registry import checks as check_table
 from .report.build import build_report
 from .report.model import Report
 from .rubric import Rubric
+from .selfanalysis import read_self_analysis
 from .settings import Settings
 from .submission import Submission, SubmissionFile
 from .wordcount import count_words
@@ -125,11 +126,19 @@ def screen(
 
     progress(f"mapping {len(passages)} passages", 0, 1)
     embedder = get_embedder(settings)
-    evidence: list[DetailEvidence] = map_evidence(
-        rubric, passages, embedder, settings.mapping,
+    usable = usable_passages(passages, settings.mapping)
+    scores = detail_scores(
+        rubric, usable, embedder, settings.mapping,
         progress=lambda done, total: progress(f"embedding passages and sentences ({done}/{total})", done, total),
     )
+    evidence: list[DetailEvidence] = evidence_from_scores(rubric, usable, scores, settings.mapping)
+    # Without competition (vectors are cached in memory by now: this is only arithmetic), for
+    # checks that ask "does this place address the detail at all?"
+    raw_scores = detail_scores(rubric, usable, embedder, settings.mapping.model_copy(update={"competition_margin": None}))
     progress(f"mapped {len(passages)} passages", 1, 1)
+    self_analyses = tuple(
+        (f, read_self_analysis(f.path, rubric)) for f, d in files if f.role == "self_analysis" and d.readable
+    )
 
     ctx = ScreeningContext(
         rubric=rubric,
@@ -139,6 +148,10 @@ def screen(
         passages=tuple(passages),
         evidence=tuple(evidence),
         words_by_part=words_by_part(files),
+        scored_passages=tuple(usable),
+        scores=scores,
+        raw_scores=raw_scores,
+        self_analyses=self_analyses,
     )
     raised = run_checks(ctx, check_names)
     report = build_report(ctx, raised, list(check_names), embedder.info, version=__version__)

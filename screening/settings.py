@@ -97,6 +97,25 @@ class PassageSettings(BaseModel):
     min_words: int = Field(4, ge=1, description="Shorter fragments (headings, page numbers) are merged or dropped from mapping.")
 
 
+class CitationSettings(BaseModel):
+    """Checks of the evidence self-analysis's citations."""
+
+    min_explanation_words: int = Field(
+        12, ge=0, description="An explanation shorter than this is too short to guide an assessor."
+    )
+    artifact_match_min: float = Field(
+        0.8, ge=0, le=1, description="A cited name must match an artifact's file name at least this well (0–1)."
+    )
+    wrong_location_max_cited: float = Field(
+        0.43, ge=-1, le=1,
+        description="citation_wrong_location only when the cited place's best similarity to the detail is below this.",
+    )
+    wrong_location_margin: float = Field(
+        0.15, ge=0, le=1,
+        description="citation_wrong_location needs the best place elsewhere to score this much above the cited place.",
+    )
+
+
 class LimitSettings(BaseModel):
     max_file_bytes: int = Field(200 * 1024 * 1024, ge=1, description="Files larger than this are not read.")
     max_pdf_pages: int = Field(600, ge=1, description="Pages read per PDF; the rest are reported, not read.")
@@ -161,6 +180,7 @@ class Settings(BaseSettings):
     passages: PassageSettings = Field(default_factory=PassageSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     media: MediaSettings = Field(default_factory=MediaSettings)
+    citations: CitationSettings = Field(default_factory=CitationSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -182,6 +202,7 @@ class Settings(BaseSettings):
         return {
             "mapping": self.mapping.model_dump(mode="json"),
             "passages": self.passages.model_dump(mode="json"),
+            "citations": self.citations.model_dump(mode="json"),
         }
 
 

@@ -72,6 +72,7 @@ def test_page_list():
 def test_registered_check_names_snapshot():
     # Names are cited by stored reports: changing behaviour means a new .vN, never a rename.
     assert registry.names() == sorted(DEFAULT_CHECKS) == [
+        "screening.citations.v1",
         "screening.evidence.v1",
         "screening.file_problems.v1",
         "screening.part_missing.v1",

@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
+import numpy as np
+
 from ..documents import Document
 from ..mapping import DetailEvidence
 from ..passages import Passage
 from ..rubric import Rubric
+from ..selfanalysis import SelfAnalysis
 from ..settings import Settings
 from ..submission import SubmissionFile
 
@@ -38,6 +41,12 @@ class ScreeningContext:
     passages: tuple[Passage, ...]
     evidence: tuple[DetailEvidence, ...]
     words_by_part: dict[str, int]
+    # Scores of every evidence-usable passage (rows, in this order) for every detail (columns,
+    # in rubric order), after competition: what checks compare cited places against.
+    scored_passages: tuple[Passage, ...] = ()
+    scores: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    raw_scores: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))  # no competition
+    self_analyses: tuple[tuple[SubmissionFile, SelfAnalysis], ...] = ()
 
     @classmethod
     def fields(cls) -> frozenset[str]:

@@ -25,6 +25,8 @@ class FileProblems:
                         "label": page_list(problem.pages),
                         "fragment": f"#page={min(problem.pages)}",
                     }
+                if location is None and problem.params.get("time_ranges"):
+                    location = {"label": problem.params["time_ranges"]}
                 out.append(
                     RaisedFlag(problem.code, self.name, params, part=sub_file.part, file=doc.name, location=location)
                 )

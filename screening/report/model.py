@@ -49,6 +49,7 @@ class Location(_Model):
     char_end: int | None = None
     fragment: str | None = None
     label: str | None = None
+    row: int | None = Field(None, description="Row of the evidence self-analysis the flag comes from.")
 
 
 class MediaEntry(_Model):

@@ -1,0 +1,200 @@
+"""The evidence self-analysis: does every detail have a citation, and does each citation point
+somewhere real that seems to address it?
+
+Reading the table is :mod:`screening.selfanalysis`; this module compares what it cites with the
+submission: the files, their page counts and durations, and the mapping's scores of the passages
+at the cited place against the best place anywhere in the artifacts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import numpy as np
+
+from ..documents import Document
+from ..locations import mmss
+from ..passages import Passage
+from ..registry import checks
+from ..selfanalysis import Citation, Location, match_artifact, split_artifact_names
+from ..wordcount import count_words
+from .base import RaisedFlag, ScreeningContext
+
+_UNREADABLE = {"unreadable", "no_table", "no_header", "missing_column"}
+
+
+@dataclass(frozen=True)
+class _Place:
+    file: str
+    location: Location
+
+    def holds(self, p: Passage) -> bool:
+        if p.file != self.file:
+            return False
+        loc = self.location
+        if loc.kind == "whole":
+            return True
+        end = loc.end if loc.end is not None else loc.start
+        if loc.kind == "page" and p.page is not None and loc.start is not None:
+            return loc.start <= p.page <= end  # type: ignore[operator]
+        if loc.kind == "time" and p.start_s is not None and loc.start is not None:
+            stop = end if loc.end is not None else loc.start + 60  # "at 12:30": the minute after it
+            return p.start_s < stop and (p.end_s or p.start_s) > loc.start  # type: ignore[operator]
+        return False
+
+
+def _label(loc: Location) -> str:
+    if loc.kind == "page":
+        return f"page {loc.start:g}" if loc.end in (None, loc.start) else f"pages {loc.start:g}–{loc.end:g}"
+    if loc.kind == "time" and loc.start is not None:
+        return mmss(loc.start) if loc.end is None else f"{mmss(loc.start)}–{mmss(loc.end)}"
+    if loc.kind == "slide":
+        return f"slide {loc.start:g}"
+    return loc.raw
+
+
+def _where(p: Passage) -> str:
+    if p.start_s is not None:
+        return f"at {mmss(p.start_s)}–{mmss(p.end_s or p.start_s)} in {PurePosixPath(p.file).name}"
+    if p.page is not None:
+        return f"on page {p.page} of {PurePosixPath(p.file).name}"
+    return f"in paragraph {p.paragraph} of {PurePosixPath(p.file).name}"
+
+
+def _row_flag(code: str, check: str, c: Citation, params: dict[str, object], **kw: object) -> RaisedFlag:
+    return RaisedFlag(code, check, {"row": c.row, **params}, part="portfolio", location={"row": c.row}, **kw)  # type: ignore[arg-type]
+
+
+@checks.register("screening.citations.v1")
+class Citations:
+    name = "screening.citations.v1"
+    requires = ("self_analyses", "files", "scored_passages", "scores", "rubric")
+
+    def run(self, ctx: ScreeningContext) -> list[RaisedFlag]:
+        out: list[RaisedFlag] = []
+        if not ctx.self_analyses:
+            return out  # no self-analysis at all is part_missing's to report
+        artifacts = {f.name: d for f, d in ctx.files if f.role == "artifact"}
+        cited: set[str] = set()
+        for sub_file, analysis in ctx.self_analyses:
+            out.extend(self._problems(sub_file.name, analysis.problems))
+            for c in analysis.citations:
+                cited.update(c.detail_ids)
+                out.extend(self._citation(ctx, c, artifacts, sub_file.name))
+        if any(not any(p.code in _UNREADABLE for p in a.problems) for _, a in ctx.self_analyses):
+            for eo, detail in ctx.rubric.details():
+                if detail.id not in cited:
+                    params = {"detail_id": detail.id, "detail_text": detail.text}
+                    out.append(RaisedFlag("citation_missing_row", self.name, params, eo=eo.id, detail_id=detail.id,
+                                          part="portfolio"))
+        return out
+
+    def _problems(self, file: str, problems) -> list[RaisedFlag]:  # type: ignore[no-untyped-def]
+        out = []
+        for p in problems:
+            if p.code in _UNREADABLE:
+                reason = p.params.get("reason") or {
+                    "no_header": f"no header row names the columns (expected {p.params.get('expected', '')})",
+                    "missing_column": f"no column for the {p.params.get('role', '')}",
+                }.get(p.code, p.code)
+                out.append(RaisedFlag("self_analysis_unreadable", self.name, {"file": file, "reason": reason},
+                                      part="portfolio", file=file))
+            elif p.code in ("unknown_target", "no_target"):
+                closest = p.params.get("closest")
+                out.append(RaisedFlag(
+                    "citation_unknown_target", self.name,
+                    {"row": p.row, "target": p.params.get("target", ""),
+                     "closest": f" The closest detail is {closest}." if closest else ""},
+                    part="portfolio", file=file, location={"row": p.row},
+                ))
+        return out
+
+    def _citation(self, ctx: ScreeningContext, c: Citation, artifacts: dict[str, Document], sa_file: str) -> list[RaisedFlag]:
+        out: list[RaisedFlag] = []
+        target = ", ".join(c.detail_ids) or c.target_raw
+        cfg = ctx.settings.citations
+        for text in c.unparsed_locations:
+            out.append(_row_flag("citation_unparsed", self.name, c, {"text": text}, file=sa_file))
+        words = count_words(c.explanation)
+        if words < cfg.min_explanation_words:
+            problem = "is missing" if words == 0 else f"has {words} words, fewer than {cfg.min_explanation_words}"
+            out.append(_row_flag("explanation_too_short", self.name, c, {"target": target, "problem": problem},
+                                 file=sa_file, detail_id=c.detail_ids[0] if len(c.detail_ids) == 1 else None))
+        elif _restates_rubric(c.explanation, ctx, c.detail_ids):
+            out.append(_row_flag("explanation_too_short", self.name, c,
+                                 {"target": target, "problem": "mostly restates the detail's wording instead of "
+                                  "saying what the evidence shows"}, file=sa_file))
+        names = list(artifacts)
+        files: list[str] = []
+        for raw in split_artifact_names(c.artifact_raw):
+            best, score, suggestion = match_artifact(raw, names)
+            if best is None or score < cfg.artifact_match_min:
+                hint = suggestion or best
+                out.append(_row_flag("citation_missing_artifact", self.name, c, {
+                    "artifact": raw, "suggestion": f" The closest file is {hint}." if hint else "",
+                }, file=sa_file))
+            else:
+                files.append(best)
+        for file in files:
+            doc = artifacts[file]
+            for loc in c.locations:
+                out.extend(self._range(c, file, doc, loc))
+        if len(files) >= 1:
+            out.extend(self._wrong_location(ctx, c, files))
+        return out
+
+    def _range(self, c: Citation, file: str, doc: Document, loc: Location) -> list[RaisedFlag]:
+        last = loc.end if loc.end is not None else loc.start
+        if loc.kind == "page" and doc.page_count is not None and last is not None and last > doc.page_count:
+            return [_row_flag("citation_page_out_of_range", self.name, c,
+                              {"location": _label(loc), "file": file, "pages": doc.page_count}, file=file)]
+        duration = doc.media.duration_s if doc.media is not None else None
+        if loc.kind == "time" and duration is not None and last is not None and last > duration:
+            return [_row_flag("citation_time_out_of_range", self.name, c,
+                              {"location": _label(loc), "file": file, "duration": mmss(duration)}, file=file)]
+        return []
+
+    def _wrong_location(self, ctx: ScreeningContext, c: Citation, files: list[str]) -> list[RaisedFlag]:
+        places = [_Place(f, loc) for f in files for loc in c.locations if loc.kind in ("page", "time")]
+        if not places or ctx.scores.size == 0:
+            return []
+        columns = {d.id: i for i, (_, d) in enumerate(ctx.rubric.details())}
+        in_place = np.array([any(pl.holds(p) for pl in places) for p in ctx.scored_passages])
+        if not in_place.any():
+            return []  # nothing readable at the cited place (a scan, a page with no text): cannot judge
+        in_artifacts = np.array([p.part == "portfolio" for p in ctx.scored_passages])
+        mcfg, cfg = ctx.settings.mapping, ctx.settings.citations
+        out = []
+        for detail_id in c.detail_ids:
+            j = columns[detail_id]
+            # The cited place is judged without competition (does it address the detail at all?),
+            # the alternative with it (is it clearly about this detail?): a page about several
+            # details at once is not called wrong for being about the others too.
+            cited_best = float(ctx.raw_scores[in_place, j].max())
+            elsewhere = np.where(in_artifacts & ~in_place, ctx.scores[:, j], -1.0)
+            k = int(elsewhere.argmax())
+            found = float(elsewhere[k])
+            if (cited_best < cfg.wrong_location_max_cited and found >= mcfg.met_threshold
+                    and found - cited_best >= cfg.wrong_location_margin):
+                p = ctx.scored_passages[k]
+                cited = " and ".join(f"{_label(pl.location)} of {PurePosixPath(pl.file).name}" for pl in places)
+                out.append(_row_flag("citation_wrong_location", self.name, c, {
+                    "detail_id": detail_id, "found": _where(p), "cited": cited,
+                    "found_score": f"{found:.2f}", "cited_score": f"{max(cited_best, 0):.2f}",
+                }, file=p.file, detail_id=detail_id))
+        return out
+
+
+def _restates_rubric(explanation: str, ctx: ScreeningContext, detail_ids: tuple[str, ...]) -> bool:
+    """True when nearly every word of the explanation comes from the cited details' wording."""
+    words = [w.lower().strip(".,;:()\"'") for w in explanation.split()]
+    words = [w for w in words if len(w) > 3]
+    if not words:
+        return False
+    rubric_words: set[str] = set()
+    for detail_id in detail_ids:
+        detail = ctx.rubric.detail(detail_id)
+        if detail is not None:
+            rubric_words.update(w.lower().strip(".,;:()\"'") for w in detail.text.split())
+    return sum(w in rubric_words for w in words) / len(words) >= 0.8

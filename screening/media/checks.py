@@ -1,0 +1,112 @@
+"""Flags for a transcript, decided from the model's output and the settings.
+
+Kept apart from transcription so a cached transcript is judged again under the current
+thresholds. Every message is advisory: it says what was measured and where to listen.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+
+from ..documents import IngestProblem
+from ..locations import mmss
+from ..settings import MediaSettings
+from . import english
+from .transcript import RawTranscript, Segment
+
+# Whisper's own test for a failed window (a repetition loop such as "beep beep beep ..."): text
+# that gzip compresses more than this.
+_MAX_COMPRESSION_RATIO = 2.4
+_MAX_RANGES = 12  # time ranges listed in one message; the rest are counted
+_LANGUAGE_NAMES = {
+    "en": "English", "fr": "French", "es": "Spanish", "de": "German", "it": "Italian", "pt": "Portuguese",
+    "nl": "Dutch", "ru": "Russian", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "ar": "Arabic",
+    "hi": "Hindi", "vi": "Vietnamese", "tl": "Tagalog", "pl": "Polish", "uk": "Ukrainian", "tr": "Turkish",
+}
+
+
+def compression_ratio(text: str) -> float:
+    raw = text.encode("utf-8")
+    return len(raw) / len(zlib.compress(raw)) if raw else 0.0
+
+
+def is_low_confidence(segment: Segment, settings: MediaSettings) -> bool:
+    return segment.avg_logprob < settings.low_confidence_logprob or compression_ratio(segment.text) > _MAX_COMPRESSION_RATIO
+
+
+def span(segments: Sequence[Segment]) -> float:
+    return sum(max(0.0, s.end_s - s.start_s) for s in segments)
+
+
+def time_ranges(segments: Sequence[Segment]) -> str:
+    """'00:12–00:31, 01:05–01:20' with touching segments merged, for an assessor to jump to."""
+    merged: list[list[float]] = []
+    for s in sorted(segments, key=lambda s: s.start_s):
+        if merged and s.start_s <= merged[-1][1] + 1.0:
+            merged[-1][1] = max(merged[-1][1], s.end_s)
+        else:
+            merged.append([s.start_s, s.end_s])
+    shown = ", ".join(f"{mmss(a)}–{mmss(b)}" for a, b in merged[:_MAX_RANGES])
+    rest = len(merged) - _MAX_RANGES
+    return shown + (f" and {rest} more" if rest > 0 else "")
+
+
+def _percent(x: float) -> str:
+    return f"{round(100 * x)}%"
+
+
+def no_speech(raw: RawTranscript, settings: MediaSettings) -> IngestProblem | None:
+    has_words = any(english.words(s.text) or any(c.isdigit() for c in s.text) for s in raw.segments)
+    if raw.speech_s >= settings.min_speech_s and has_words:
+        return None
+    of = f" in {mmss(raw.duration_s)}" if raw.duration_s is not None else ""
+    if not has_words:
+        reason = f"no words were recognised ({raw.speech_s:.1f} s of speech detected{of})"
+    else:
+        reason = f"only {raw.speech_s:.1f} s of speech was detected{of}, less than {settings.min_speech_s:g} s"
+    return IngestProblem("no_speech", {"reason": reason, "speech": f"{raw.speech_s:.1f} s", "minimum": f"{settings.min_speech_s:g} s"})
+
+
+def language(raw: RawTranscript, settings: MediaSettings) -> IngestProblem | None:
+    if raw.multilingual:
+        # The model detected the language itself.
+        if raw.language in (None, "en") or (raw.language_probability or 0.0) < settings.language_min_probability:
+            return None
+        name = _LANGUAGE_NAMES.get(raw.language, raw.language)
+        return IngestProblem("language", {
+            "language": name, "probability": _percent(raw.language_probability or 0.0),
+            "method": "the Whisper model's language detection", "time_ranges": time_ranges(raw.segments),
+            "setting": "media.whisper_path",
+        })
+    share, foreign = english.non_english_share(raw.segments, settings.low_confidence_logprob)
+    if not foreign or share < settings.language_min_probability or span(foreign) < settings.min_speech_s:
+        return None
+    return IngestProblem("language", {
+        "language": "a language other than English", "probability": _percent(share),
+        "method": "share of the speech whose English-only transcript is not English words or is a stock phrase",
+        "time_ranges": time_ranges(foreign), "setting": "media.whisper_path",
+    })
+
+
+def low_confidence(raw: RawTranscript, settings: MediaSettings) -> tuple[float, IngestProblem | None]:
+    low = [s for s in raw.segments if is_low_confidence(s, settings)]
+    low_s, total = span(low), span(raw.segments)
+    if not low or total <= 0 or low_s / total < settings.low_confidence_share:
+        return low_s, None
+    return low_s, IngestProblem("low_confidence_transcript", {
+        "share": _percent(low_s / total), "low_s": f"{low_s:.0f} s", "time_ranges": time_ranges(low),
+    })
+
+
+def judge(raw: RawTranscript, settings: MediaSettings) -> tuple[float, tuple[IngestProblem, ...]]:
+    """(low-confidence seconds, problems). One cause, one flag: without speech nothing else is
+    judged, and speech in another language is not also called a poor transcript."""
+    low_s, low_problem = low_confidence(raw, settings)
+    silent = no_speech(raw, settings)
+    if silent is not None:
+        return low_s, (silent,)
+    foreign = language(raw, settings)
+    if foreign is not None:
+        return low_s, (foreign,)
+    return low_s, (low_problem,) if low_problem else ()
