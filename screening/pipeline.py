@@ -7,7 +7,7 @@ progress.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -62,6 +62,10 @@ def ingest_submission(
 
         doc = ingest_file(f.path, settings.limits, display_name=f.name, cache_dir=cache,
                           media=settings.media, progress=media_progress)
+        if f.role == "self_analysis" and doc.kind == FileKind.SPREADSHEET:
+            # A spreadsheet is a supported form of self-analysis (read by screening.selfanalysis),
+            # though not a document whose prose is screened.
+            doc = replace(doc, problems=tuple(p for p in doc.problems if p.code != "file_unsupported"))
         out.append((f, doc))
     progress("read files", total, total)
     return out
@@ -137,7 +141,8 @@ def screen(
     raw_scores = detail_scores(rubric, usable, embedder, settings.mapping.model_copy(update={"competition_margin": None}))
     progress(f"mapped {len(passages)} passages", 1, 1)
     self_analyses = tuple(
-        (f, read_self_analysis(f.path, rubric)) for f, d in files if f.role == "self_analysis" and d.readable
+        (f, read_self_analysis(f.path, rubric)) for f, d in files
+        if f.role == "self_analysis" and (d.readable or d.kind == FileKind.SPREADSHEET)
     )
 
     ctx = ScreeningContext(

@@ -1,0 +1,113 @@
+"""Citation checks on a submission with known truth: correct citations raise nothing; each planted
+problem raises exactly its flag, with the row it came from."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from screening.pipeline import screen
+from screening.submission import from_folder
+
+from .fixtures.pl_by_eo import write_submission
+
+pytestmark = pytest.mark.models
+
+GOOD_EXPLANATION = "The page records what staff did, when they did it and what changed as a result for teachers."
+CITATION_CODES = {
+    "citation_missing_row", "citation_missing_artifact", "citation_page_out_of_range", "citation_wrong_location",
+    "citation_unparsed", "citation_unknown_target", "explanation_too_short", "self_analysis_unreadable",
+}
+
+
+def _rows(layout, pl_rubric) -> list[dict[str, str]]:
+    """One correct row per detail: the artifact page that holds its EO."""
+    return [
+        {"EO detail": d.id, "Artifact": "evidence.pdf", "Location": f"p. {layout.page_of_eo[eo.id]}",
+         "Explanation": GOOD_EXPLANATION}
+        for eo, d in pl_rubric.details()
+    ]
+
+
+def _write_csv(folder: Path, rows: list[dict[str, str]]) -> None:
+    with (folder / "self-analysis.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _citation_flags(folder, pl_rubric, settings):
+    report = screen(from_folder(folder), pl_rubric, settings).report
+    return [f for f in report.flags if f.code in CITATION_CODES]
+
+
+@pytest.fixture
+def layout(tmp_path):
+    return write_submission(tmp_path / "sub")
+
+
+def test_correct_citations_raise_nothing(layout, pl_rubric, settings):
+    _write_csv(layout.folder, _rows(layout, pl_rubric))
+    assert _citation_flags(layout.folder, pl_rubric, settings) == []
+
+
+def test_each_planted_problem_raises_exactly_its_flag(layout, pl_rubric, settings):
+    rows = _rows(layout, pl_rubric)
+    by_id = {r["EO detail"]: r for r in rows}
+    by_id["1.2"]["Location"] = "p. 9"                       # row 3: out of range (4 pages)
+    by_id["2.1"]["Artifact"] = "evidense.pdf"               # row 6: missing file, close name
+    by_id["2.2"]["Location"] = "somewhere near the end"     # row 7: unparsed
+    by_id["3.1"]["Explanation"] = "See page."               # row 9: too short
+    by_id["4.2"]["Location"] = f"p. {layout.page_of_eo['1']}"  # row 13: wrong place (EO 1's page)
+    rows.remove(by_id["4.3"])                               # no row for 4.3
+    _write_csv(layout.folder, rows)
+    flags = _citation_flags(layout.folder, pl_rubric, settings)
+    got = sorted((f.code, f.location.row if f.location else None, f.detail_id) for f in flags)
+    assert got == sorted([
+        ("citation_page_out_of_range", 3, None),
+        ("citation_missing_artifact", 6, None),
+        ("citation_unparsed", 7, None),
+        ("explanation_too_short", 9, "3.1"),
+        ("citation_wrong_location", 13, "4.2"),
+        ("citation_missing_row", None, "4.3"),
+    ]), got
+    messages = {f.code: f.message for f in flags}
+    assert "evidence.pdf" in messages["citation_missing_artifact"]  # the suggestion
+    assert "p. 9" not in messages["citation_page_out_of_range"] and "page 9" in messages["citation_page_out_of_range"]
+    assert "“somewhere near the end”" in messages["citation_unparsed"]
+    assert f"page {layout.page_of_eo['4']}" in messages["citation_wrong_location"]
+
+
+def test_same_truth_from_json_and_xlsx(layout, pl_rubric, settings):
+    rows = _rows(layout, pl_rubric)
+    rows[0]["Location"] = "p. 7"  # row 2 (spreadsheet) / item 1 (JSON): out of range
+    (layout.folder / "self-analysis.json").write_text(json.dumps(rows))
+    flags = _citation_flags(layout.folder, pl_rubric, settings)
+    assert [(f.code, f.location.row) for f in flags] == [("citation_page_out_of_range", 1)]
+    (layout.folder / "self-analysis.json").unlink()
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(rows[0]))
+    for r in rows:
+        ws.append(list(r.values()))
+    wb.save(layout.folder / "self-analysis.xlsx")
+    flags = _citation_flags(layout.folder, pl_rubric, settings)
+    assert [(f.code, f.location.row) for f in flags] == [("citation_page_out_of_range", 2)]
+
+
+def test_self_analysis_without_a_table(layout, pl_rubric, settings):
+    (layout.folder / "self-analysis.txt").write_text("I think my artifacts show everything. Thank you.\n")
+    codes = [f.code for f in _citation_flags(layout.folder, pl_rubric, settings)]
+    assert codes == ["self_analysis_unreadable"]
+
+
+def test_example_submission_citations_are_clean(settings, catalogue):
+    from .conftest import REPO
+
+    rubric = catalogue.get("mo-il-professional-learning")
+    assert _citation_flags(REPO / "examples" / "professional-learning", rubric, settings) == []
