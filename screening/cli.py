@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -217,6 +218,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScreeningError as exc:
         err.print(f"[red]error:[/red] {escape(exc.message)}")
         return exc.exit_code
+    except ValidationError as exc:  # settings from the environment or screening.toml
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        err.print(f"[red]error:[/red] {escape(Errors.E013.format(problem=problems))}")
+        return 2
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130

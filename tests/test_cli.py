@@ -177,3 +177,13 @@ def test_installed_command_shows_no_traceback_for_user_errors(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2  # the missing file is found before the rubric is looked up
     assert "[E005]" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_invalid_setting_is_a_usage_error(monkeypatch, capsys):
+    monkeypatch.setenv("SCREENING_MAPPING__MET_THRESHOLD", "high")
+    from screening.settings import get_settings
+
+    get_settings.cache_clear()
+    assert main(["rubrics", "list"]) == 2
+    err = capsys.readouterr().err
+    assert "[E013]" in err and "met_threshold" in err and "Traceback" not in err
