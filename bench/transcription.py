@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+from screening.media.wer import wer, words
+
 REPO = Path(__file__).resolve().parents[1]
 AUDIO = REPO.parent / "shared" / "data" / "audio"
 RESULTS = REPO / "bench" / "RESULTS.md"
@@ -65,21 +67,10 @@ def spread(xs: list[float], fmt: str = "{:.3f}") -> str:
     return f"{fmt.format(min(xs))}–{fmt.format(max(xs))}"
 
 
-_NUMBERS = {str(i): w for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
 
 
-def words(text: str) -> list[str]:
-    return [_NUMBERS.get(w, w) for w in re.findall(r"[a-z0-9']+", text.lower())]
 
 
-def wer(reference: str, hypothesis: str) -> float:
-    ref, hyp = words(reference), words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1] / max(1, len(ref))
 
 
 def write_wav(path: Path, samples: np.ndarray) -> Path:

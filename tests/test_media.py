@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from screening.media.wer import wer, words as normalise
 from screening.settings import MediaSettings
 
 pytestmark = pytest.mark.models
@@ -22,7 +23,6 @@ pytestmark = pytest.mark.models
 AUDIO = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "audio"
 JFK_TEXT = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
 ONE_TWO_THREE = "one two three"
-_NUMBERS = {str(i): w for i, w in enumerate("zero one two three four five six seven eight nine ten".split())}
 
 
 def clip(name: str) -> Path:
@@ -32,22 +32,8 @@ def clip(name: str) -> Path:
     return path
 
 
-def normalise(text: str) -> list[str]:
-    """Lowercase words without punctuation; digits 0-10 as words (Whisper writes "1, 2, 3" as
-    often as "one, two, three")."""
-    words = re.findall(r"[a-z0-9']+", text.lower())
-    return [_NUMBERS.get(w, w) for w in words]
 
 
-def wer(reference: str, hypothesis: str) -> float:
-    """Word error rate: word-level Levenshtein distance over the reference's length."""
-    ref, hyp = normalise(reference), normalise(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1] / max(1, len(ref))
 
 
 def test_wer_function():
