@@ -27,7 +27,6 @@ import argparse
 import datetime as dt
 import json
 import platform
-import re
 import statistics
 import subprocess
 import sys
