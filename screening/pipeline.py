@@ -83,8 +83,11 @@ def _transcribe_in_parallel(
         return
     from .media import transcribe_many
 
-    progress(f"transcribing {len(media_files)} recordings", 0, 1)
-    transcribe_many(media_files, settings.media, cache)
+    def report(done: float, total: float) -> None:
+        progress(f"transcribing {len(media_files)} recordings ({done:.0f} of {total:.0f} s)", int(done), max(int(total), 1))
+
+    report(0, 0)
+    transcribe_many(media_files, settings.media, cache, report)
 
 
 def words_by_part(files: Sequence[tuple[SubmissionFile, Document]]) -> dict[str, int]:
