@@ -22,6 +22,7 @@ from typing import Callable
 from pathlib import Path
 
 from ..documents import Document, FileKind, IngestProblem, Page
+from ..hashing import file_sha256
 from ..settings import LimitSettings, MediaSettings
 from . import worker
 from .sniff import Sniffed, extension_mismatch, sniff
@@ -36,14 +37,6 @@ class _Extracted:
     page_count: int | None
     problems: tuple[IngestProblem, ...]
     encoding: str | None = None
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _human_bytes(n: int) -> str:
@@ -259,7 +252,7 @@ def ingest_file(
     if size == 0:
         return Document(**base, sha256=hashlib.sha256(b"").hexdigest(), kind=FileKind.EMPTY,
                         problems=(IngestProblem("file_empty"),))
-    digest = _sha256(path)
+    digest = file_sha256(path)
     sniffed: Sniffed = sniff(path)
     problems: list[IngestProblem] = []
     if extension_mismatch(path, sniffed.kind):

@@ -17,18 +17,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+
 from .transcript import RawTranscript
 
 # Bump when the transcription pipeline changes its output for the same file and options.
 PIPELINE_VERSION = 1
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def cache_key(sha256: str, options: dict[str, Any]) -> str:

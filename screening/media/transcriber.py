@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..documents import IngestProblem
+from ..hashing import file_sha256
 from ..settings import MediaSettings
 from . import cache, checks
 from .decode import MediaError, check_limits, decode, unreadable
@@ -55,7 +56,7 @@ def _transcribe(path: Path, settings: MediaSettings, cache_dir: Path | None, thr
     if cache_dir is None:
         return _judged(_recognise_file(path, settings, threads, meta.audio_s, duration, progress), settings)
     try:
-        key = cache.cache_key(cache.file_sha256(path), options(settings))
+        key = cache.cache_key(file_sha256(path), options(settings))
     except OSError as exc:
         return _failed(settings, duration, unreadable(f"it could not be read ({exc.strerror or exc})"))
     with cache.locked(cache_dir, key):
