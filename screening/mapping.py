@@ -94,20 +94,24 @@ def _compete(scores: np.ndarray, margin: float | None) -> np.ndarray:
     return np.where(scores >= top - margin, scores, -1.0).astype(np.float32)
 
 
-def detail_scores(
+def score_matrices(
     rubric: Rubric, passages: Sequence[Passage], embedder: Embedder, cfg: MappingSettings,
     progress: Progress | None = None,
-) -> np.ndarray:
-    """Matrix (passages × details): each passage's evidence score for each detail.
+) -> tuple[np.ndarray, np.ndarray]:
+    """(competed, raw): matrices (passages × details) of each passage's evidence score for each
+    detail, with and without competition across details, from one embedding pass.
 
-    Scored on the whole passage and, with ``sentence_scores``, on each of its sentences; each
-    unit competes across details (``competition_margin``); a passage keeps its best unit.
+    Scored on the whole passage and, with ``sentence_scores``, on each of its sentences; with
+    competition each unit competes across details (``competition_margin``) before a passage keeps
+    its best unit.
     """
     n_details = len(rubric.details())
     if not passages:
-        return np.zeros((0, n_details), dtype=np.float32)
+        empty = np.zeros((0, n_details), dtype=np.float32)
+        return empty, empty
     q = embedder.encode([t for _, t in detail_queries(rubric)])
-    out = _compete(_unit_scores(rubric, q, [p.text for p in passages], embedder, progress), cfg.competition_margin)
+    whole = _unit_scores(rubric, q, [p.text for p in passages], embedder, progress)
+    competed, raw = _compete(whole, cfg.competition_margin), whole.copy()
     if cfg.sentence_scores:
         owners: list[int] = []
         texts: list[str] = []
@@ -116,9 +120,19 @@ def detail_scores(
                 owners.extend([i] * len(p.sentences))
                 texts.extend(p.sentences)
         if texts:
-            sent = _compete(_unit_scores(rubric, q, texts, embedder, progress), cfg.competition_margin)
-            np.maximum.at(out, np.asarray(owners), sent)
-    return out
+            sent = _unit_scores(rubric, q, texts, embedder, progress)
+            rows = np.asarray(owners)
+            np.maximum.at(competed, rows, _compete(sent, cfg.competition_margin))
+            np.maximum.at(raw, rows, sent)
+    return competed, raw
+
+
+def detail_scores(
+    rubric: Rubric, passages: Sequence[Passage], embedder: Embedder, cfg: MappingSettings,
+    progress: Progress | None = None,
+) -> np.ndarray:
+    """The competed matrix of :func:`score_matrices`: what evidence status is decided on."""
+    return score_matrices(rubric, passages, embedder, cfg, progress)[0]
 
 
 def evidence_from_scores(

@@ -17,7 +17,7 @@ from .documents import Document, FileKind
 from .embedding import get_embedder
 from .ingest import ingest_file
 from .ingest.sniff import sniff
-from .mapping import DetailEvidence, Status, detail_scores, evidence_from_scores, usable_passages
+from .mapping import DetailEvidence, Status, evidence_from_scores, score_matrices, usable_passages
 from .models import spacy_pipeline
 from .passages import Passage, build_passages
 from .registry import checks as check_table
@@ -134,14 +134,12 @@ def screen(
     progress(f"mapping {len(passages)} passages", 0, 1)
     embedder = get_embedder(settings)
     usable = usable_passages(passages, settings.mapping)
-    scores = detail_scores(
+    # raw (no competition) serves checks that ask "does this place address the detail at all?"
+    scores, raw_scores = score_matrices(
         rubric, usable, embedder, settings.mapping,
         progress=lambda done, total: progress(f"embedding passages and sentences ({done}/{total})", done, total),
     )
     evidence: list[DetailEvidence] = evidence_from_scores(rubric, usable, scores, settings.mapping)
-    # Without competition (vectors are cached in memory by now: this is only arithmetic), for
-    # checks that ask "does this place address the detail at all?"
-    raw_scores = detail_scores(rubric, usable, embedder, settings.mapping.model_copy(update={"competition_margin": None}))
     progress(f"mapped {len(passages)} passages", 1, 1)
     self_analyses = tuple(
         (f, read_self_analysis(f.path, rubric)) for f, d in files

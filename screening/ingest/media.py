@@ -22,7 +22,7 @@ def media_document(
 ) -> Document:
     from ..media import transcribe  # lazy: faster-whisper is heavy
 
-    transcript = transcribe(path, settings, cache_dir, progress)
+    transcript = transcribe(path, settings, cache_dir, progress, sha256=str(base["sha256"]))
     spans: list[TimedSpan] = []
     text = ""
     for seg in transcript.segments:

@@ -47,7 +47,10 @@ def _judged(raw: RawTranscript, settings: MediaSettings) -> Transcript:
     return Transcript(raw.segments, raw.duration_s, raw.speech_s, language, probability, raw.model, low_s, problems)
 
 
-def _transcribe(path: Path, settings: MediaSettings, cache_dir: Path | None, threads: int, progress: Progress | None) -> Transcript:
+def _transcribe(
+    path: Path, settings: MediaSettings, cache_dir: Path | None, threads: int, progress: Progress | None,
+    sha256: str | None = None,
+) -> Transcript:
     path = Path(path)
     meta, problem = check_limits(path, settings)
     duration = meta.duration_s if meta else None
@@ -56,7 +59,7 @@ def _transcribe(path: Path, settings: MediaSettings, cache_dir: Path | None, thr
     if cache_dir is None:
         return _judged(_recognise_file(path, settings, threads, meta.audio_s, duration, progress), settings)
     try:
-        key = cache.cache_key(file_sha256(path), options(settings))
+        key = cache.cache_key(sha256 or file_sha256(path), options(settings))
     except OSError as exc:
         return _failed(settings, duration, unreadable(f"it could not be read ({exc.strerror or exc})"))
     with cache.locked(cache_dir, key):
@@ -77,16 +80,24 @@ def _recognise_file(
     return recognise(audio, settings, threads, duration, progress)
 
 
-def transcribe(path: Path, settings: MediaSettings, cache_dir: Path | None, progress: Progress | None = None) -> Transcript:
+def transcribe(
+    path: Path, settings: MediaSettings, cache_dir: Path | None, progress: Progress | None = None,
+    sha256: str | None = None,
+) -> Transcript:
     """Transcribe one file with ``settings.cpu_threads`` threads; never raises for a bad file.
 
-    ``progress(seconds_done, seconds_total)`` is called as segments arrive (from this thread)."""
-    return _safe(path, settings, cache_dir, settings.cpu_threads, progress)
+    ``progress(seconds_done, seconds_total)`` is called as segments arrive (from this thread).
+    ``sha256``, when the caller has already hashed the file, spares hashing it again (a
+    recording can be gigabytes)."""
+    return _safe(path, settings, cache_dir, settings.cpu_threads, progress, sha256)
 
 
-def _safe(path: Path, settings: MediaSettings, cache_dir: Path | None, threads: int, progress: Progress | None) -> Transcript:
+def _safe(
+    path: Path, settings: MediaSettings, cache_dir: Path | None, threads: int, progress: Progress | None,
+    sha256: str | None = None,
+) -> Transcript:
     try:
-        return _transcribe(Path(path), settings, cache_dir, threads, progress)
+        return _transcribe(Path(path), settings, cache_dir, threads, progress, sha256)
     except MediaError as exc:
         meta_duration = None
         try:
