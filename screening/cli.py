@@ -163,6 +163,10 @@ def _print_summary(report, out: Console, elapsed: float) -> None:  # type: ignor
             continue
         sev = "[red]error[/red]" if f.severity == "error" else "[yellow]warning[/yellow]"
         out.print(f"  {sev} {f.code}: {escape(f.message)}")
+    if report.readiness.fixes:
+        out.print("[bold]Fixes most worth making first[/bold]")
+        for fx in report.readiness.fixes:
+            out.print(f"  {fx.priority}. {escape(fx.text)}")
 
 
 def _cmd_rubrics(args: argparse.Namespace, out: Console, err: Console) -> int:

@@ -204,6 +204,14 @@ _CODES: tuple[FlagCode, ...] = (
         "A self-analysis explanation too short or too generic to guide an assessor.",
     ),
     FlagCode(
+        "rubric_echo",
+        Severity.WARNING,
+        "{where} mostly restates the rubric's wording ({closest}): {share}% of its content words come from the "
+        "rubric and it names no particulars (who, when, how many). It is not counted as evidence on its own.",
+        "Replace the restated wording with what you actually did: who was involved, when, how many, and what changed.",
+        "A passage that restates the rubric instead of describing practice; not counted as evidence.",
+    ),
+    FlagCode(
         "file_ignored",
         Severity.INFO,
         "{file} is not in a place of the submission folder that belongs to a part, so it was not screened.",

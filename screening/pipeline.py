@@ -11,14 +11,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
+import numpy as np
+
 from . import __version__, flags as flagdefs
 from .checks import DEFAULT_CHECKS, RaisedFlag, ScreeningContext
 from .documents import Document, FileKind
+from .echo import find_echoes
 from .embedding import get_embedder
 from .ingest import ingest_file
 from .ingest.sniff import sniff
 from .mapping import DetailEvidence, Status, evidence_from_scores, score_matrices, usable_passages
-from .models import spacy_pipeline
+from .models import spacy_entity_pipeline, spacy_pipeline
 from .passages import Passage, build_passages
 from .registry import checks as check_table
 from .report.build import build_report
@@ -139,6 +142,14 @@ def screen(
         rubric, usable, embedder, settings.mapping,
         progress=lambda done, total: progress(f"embedding passages and sentences ({done}/{total})", done, total),
     )
+    # Echo passages restate the rubric: they score high for the detail they copy, which is exactly
+    # why they must not count as evidence (nor as the "right place" for a citation).
+    echoes = find_echoes(usable, rubric, lambda: spacy_entity_pipeline(settings.models), settings.echo)
+    if echoes:
+        rows = {e.passage.id for e in echoes}
+        mask = np.array([p.id in rows for p in usable])
+        scores, raw_scores = scores.copy(), raw_scores.copy()
+        scores[mask], raw_scores[mask] = -1.0, -1.0
     evidence: list[DetailEvidence] = evidence_from_scores(rubric, usable, scores, settings.mapping)
     progress(f"mapped {len(passages)} passages", 1, 1)
     self_analyses = tuple(
@@ -158,6 +169,7 @@ def screen(
         scores=scores,
         raw_scores=raw_scores,
         self_analyses=self_analyses,
+        echoes=tuple(echoes),
     )
     raised = run_checks(ctx, check_names)
     report = build_report(ctx, raised, list(check_names), embedder.info, version=__version__)

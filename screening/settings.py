@@ -116,6 +116,28 @@ class CitationSettings(BaseModel):
     )
 
 
+class EchoSettings(BaseModel):
+    """Rubric echo: passages whose wording comes mostly from the rubric and that name no
+    particulars (screening/echo.py). Measured on the labelled set (bench/echo.py)."""
+
+    enabled: bool = Field(True, description="Look for rubric echo; echo passages do not count as evidence.")
+    min_word_share: float = Field(
+        0.6, ge=0, le=1, description="A passage whose content words come from the rubric's wording at least this "
+        "much may be an echo.",
+    )
+    min_phrase_share: float = Field(
+        0.3, ge=0, le=1, description="…or whose three-word sequences are copied from the rubric at least this much.",
+    )
+    max_particulars: int = Field(
+        0, ge=0, description="An echo names at most this many particulars (names, dates, numbers, places).",
+    )
+    min_content_words: int = Field(4, ge=1, description="Shorter passages (headings) are never called echo.")
+
+
+class ReportSettings(BaseModel):
+    max_fixes: int = Field(5, ge=1, le=20, description="Fixes listed in the readiness summary at the top of a report.")
+
+
 class LimitSettings(BaseModel):
     max_file_bytes: int = Field(200 * 1024 * 1024, ge=1, description="Files larger than this are not read.")
     max_pdf_pages: int = Field(600, ge=1, description="Pages read per PDF; the rest are reported, not read.")
@@ -181,6 +203,8 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     media: MediaSettings = Field(default_factory=MediaSettings)
     citations: CitationSettings = Field(default_factory=CitationSettings)
+    echo: EchoSettings = Field(default_factory=EchoSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -4,13 +4,14 @@ Importing this package registers the built-in checks. ``DEFAULT_CHECKS`` is the 
 """
 
 from .base import Check, RaisedFlag, ScreeningContext
-from . import citations, evidence, files, parts  # noqa: F401  (registration)
+from . import citations, echo, evidence, files, parts  # noqa: F401  (registration)
 
 DEFAULT_CHECKS: tuple[str, ...] = (
     "screening.file_problems.v1",
     "screening.part_missing.v1",
     "screening.word_minimum.v1",
     "screening.evidence.v1",
+    "screening.rubric_echo.v1",
     "screening.citations.v1",
 )
 

@@ -12,6 +12,7 @@ from typing import ClassVar, Protocol
 import numpy as np
 
 from ..documents import Document
+from ..echo import Echo
 from ..mapping import DetailEvidence
 from ..passages import Passage
 from ..rubric import Rubric
@@ -47,6 +48,8 @@ class ScreeningContext:
     scores: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     raw_scores: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))  # no competition
     self_analyses: tuple[tuple[SubmissionFile, SelfAnalysis], ...] = ()
+    # Passages that restate the rubric (screening/echo.py): excluded from evidence and scores.
+    echoes: tuple[Echo, ...] = ()
 
     @classmethod
     def fields(cls) -> frozenset[str]:

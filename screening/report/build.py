@@ -14,6 +14,7 @@ from ..checks.base import RaisedFlag, ScreeningContext
 from ..models import ModelInfo
 from ..passages import Passage
 from ..wordcount import count_words
+from .readiness import readiness
 from .model import (
     DetailResult,
     EOResult,
@@ -111,5 +112,6 @@ def build_report(
         models={"embedding": ModelRef(name=model.name, revision=model.revision)},
         checks=check_names,
         settings=ctx.settings.public_dict(),
+        readiness=readiness(details, parts, flags, ctx.settings.report.max_fixes),
         summary=summary, files=files, parts=parts, eos=eos, details=details, flags=flags,
     )

@@ -1,7 +1,7 @@
 """The advisory report: a versioned JSON document with a published JSON Schema.
 
 The stable core, which other tools read, is ``schema_version``, ``rubric``, ``parts``,
-``details`` and ``flags``. Fields are added in minor versions (1.x); a field is never renamed or
+``details`` and ``flags``; 1.1 added ``readiness``. Fields are added in minor versions (1.x); a field is never renamed or
 removed without a new major ``schema_version``. Markdown and HTML are rendered from this model
 only, never from pipeline internals.
 """
@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class _Model(BaseModel):
@@ -142,8 +142,30 @@ class Summary(_Model):
     files_unreadable: int
 
 
+class Fix(_Model):
+    priority: int = Field(description="1 is the fix most worth making first.")
+    text: str = Field(description="What the candidate could do, in plain words.")
+    codes: list[str] = Field(description="Flag codes this fix addresses.")
+    flags: int = Field(description="Number of flags it addresses.")
+
+
+class Readiness(_Model):
+    """Counts and the fixes most worth making first (see screening/report/readiness.py)."""
+
+    details_strong: int = Field(description="Details with passages found (status met).")
+    details_weak: int = Field(description="Details only loosely addressed.")
+    details_missing: int = Field(description="Details with no passage found.")
+    citation_problems: int = Field(description="Flags about the evidence self-analysis and its citations.")
+    word_minimum_problems: int
+    privacy_warnings: int = Field(description="Places that appear to hold students' personal data.")
+    echo_passages: int = Field(description="Paragraphs that restate the rubric (not counted as evidence).")
+    file_problems: int = Field(description="Files or parts missing, unreadable or only partly read.")
+    fixes: list[Fix]
+    more_fixes: int = Field(description="Further kinds of fix not listed (see the flags).")
+
+
 class Report(_Model):
-    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.1"] = SCHEMA_VERSION
     advisory: str = Field(
         "This report is advisory. It lists what an automated reading found and where; an assessor "
         "decides. It is not a judgment of the candidate or the submission."
@@ -154,6 +176,7 @@ class Report(_Model):
     models: dict[str, ModelRef]
     checks: list[str] = Field(description="Registered names of the checks that ran.")
     settings: dict[str, object]
+    readiness: Readiness = Field(description="Added in 1.1: what to fix first.")
     summary: Summary
     files: list[FileEntry]
     parts: list[PartSummary]

@@ -54,6 +54,18 @@ def to_markdown(report: Report) -> str:
         f"Rubric `{r.rubric.id}` version {r.rubric.version} (`{r.rubric.content_hash[:19]}…`), "
         f"generated {r.generated_at.isoformat()} by {r.tool.name} {r.tool.version}.",
         "",
+        "## Readiness",
+        "",
+        f"- EO details: {r.readiness.details_strong} with passages found, {r.readiness.details_weak} loosely "
+        f"addressed, {r.readiness.details_missing} with no passage found.",
+        f"- Citation problems: {r.readiness.citation_problems}; word-minimum problems: "
+        f"{r.readiness.word_minimum_problems}; privacy warnings: {r.readiness.privacy_warnings}; "
+        f"passages restating the rubric: {r.readiness.echo_passages}; file problems: {r.readiness.file_problems}.",
+        "",
+        *(["Fixes most worth making first:", ""] if r.readiness.fixes else ["No fixes suggested.", ""]),
+        *[f"{fx.priority}. {fx.text}" for fx in r.readiness.fixes],
+        *([f"\n…and {r.readiness.more_fixes} more kinds of fix: see the flags below."] if r.readiness.more_fixes else []),
+        *([""] if r.readiness.fixes else []),
         "## Summary",
         "",
         f"- EO details: {s.details}: passages found for {s.met}, loosely addressed {s.weak}, "

@@ -1,0 +1,61 @@
+"""Rubric echo: one flag per paragraph whose passages restate the rubric (screening/echo.py)."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from ..echo import Echo
+from ..locations import mmss
+from ..registry import checks
+from .base import RaisedFlag, ScreeningContext
+
+
+def _where(first: Echo, last: Echo) -> str:
+    p, q = first.passage, last.passage
+    name = PurePosixPath(p.file).name
+    if p.start_s is not None:
+        return f"{name} at {mmss(p.start_s)}–{mmss(q.end_s or q.start_s or p.start_s)}"
+    if p.page is not None:
+        return f"{name} page {p.page}, paragraph {p.paragraph}"
+    return f"{name} paragraph {p.paragraph}"
+
+
+def _closest(group: list[Echo]) -> str:
+    names = [e.assessment.closest for e in group if e.assessment.closest]
+    if not names:
+        return "the rubric"
+    name = max(set(names), key=names.count)
+    return name if name.startswith("EO") else f"detail {name}"
+
+
+@checks.register("screening.rubric_echo.v1")
+class RubricEcho:
+    name = "screening.rubric_echo.v1"
+    requires = ("echoes",)
+
+    def run(self, ctx: ScreeningContext) -> list[RaisedFlag]:
+        groups: dict[tuple[str, int | None, int], list[Echo]] = {}
+        for echo in ctx.echoes:
+            p = echo.passage
+            groups.setdefault((p.file, p.page, p.paragraph), []).append(echo)
+        out = []
+        for (file, page, _), group in groups.items():
+            group.sort(key=lambda e: e.passage.char_start)
+            first, last = group[0].passage, group[-1].passage
+            words = sum(e.assessment.content_words for e in group)
+            share = sum(e.assessment.word_share * e.assessment.content_words for e in group) / max(words, 1)
+            location = {
+                "page": page, "start_s": first.start_s, "end_s": last.end_s,
+                "char_start": first.char_start, "char_end": last.char_end,
+                "fragment": first.fragment if first.page is not None or first.start_s is not None
+                else f"#char={first.char_start},{last.char_end}",
+            }
+            closest = _closest(group)
+            out.append(RaisedFlag(
+                "rubric_echo", self.name,
+                {"where": _where(group[0], group[-1]), "closest": closest, "share": f"{share * 100:.0f}"},
+                detail_id=closest.removeprefix("detail ") if closest.startswith("detail") else None,
+                eo=closest.removeprefix("EO ") if closest.startswith("EO") else None,
+                part=first.part, file=file, location=location,
+            ))
+        return out

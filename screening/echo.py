@@ -1,0 +1,221 @@
+"""Rubric echo: passages that mostly restate the rubric's own wording instead of describing
+practice.
+
+A candidate who writes "I engage teachers in analysing data to set the professional learning
+focus" has copied the detail, not shown it. Similarity to the detail is no help here: the echo
+scores *higher* than genuine evidence. So echo is judged from two things similarity cannot see:
+
+- **shared wording**: the share of the passage's content words that come from the rubric's own
+  text (overview, EO and detail wording, which the candidate has in front of them), and the share
+  of its word sequences (three content words in a row) copied from it;
+- **particulars**: who, when, how many, which, what changed — named people, places and
+  programs, dates and times, numbers, and proper nouns the rubric does not use — found with the
+  tagger + NER pipeline.
+
+A passage is an echo when its wording comes mostly from the rubric *and* it names no
+particulars. Genuine evidence that borrows the rubric's vocabulary ("To engage teachers in
+analysing data, I had the seven grade-level teams review our March MAP results") names
+particulars and is not an echo. Thresholds are in ``settings.echo`` (docs/settings.md); the
+labelled set in bench/ measures them (bench/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Sequence
+
+from .passages import Passage
+from .rubric import Rubric
+from .settings import EchoSettings
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+# Entity types that are particulars: someone, somewhere, something named, a when or a how many.
+_CONCRETE_ENTITIES = frozenset({
+    "PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW",
+    "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL",
+})
+# Words that neither come from the rubric nor make a passage concrete: the filler of generic
+# claims ("I strongly believe it is essential to always ensure…"). Left out of both sides of the
+# share, so filler cannot dilute an echo into looking original.
+_FILLER = frozenset("""
+able about above across actually also always another any anything appropriate area areas aspect
+aspects assure believe best better build building can certain clear clearly commit committed
+commitment constantly consistently continue continued continually continuous could critical
+daily different each effective effectively efficient ensure ensures ensuring essential ever every
+everyone everything example focus forward future good great help helps high highly important
+importantly including individual key leader leaders leadership make makes making many meaningful
+more most much must need needs needed one ongoing order overall own part particular particularly
+place play possible practice practices priority provide provides providing really regularly
+role school schools seek seeks sense should significant so strive strives strong strongly
+success successful such support supports supporting sure themselves there things through time
+together truly understand understanding use used using various vital way ways well whole will
+within work working would years
+""".split())
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_MIN_STEM = 3
+
+
+def _stem(word: str) -> str:
+    """A deliberately small English stemmer: enough that "engages", "engaged" and "engaging"
+    meet, and British and American spellings ("analyse", "analyze") too."""
+    w = word.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    w = w.replace("-", "")
+    w = re.sub(r"is(e|es|ed|ing|ation|ations)$", r"iz\1", w)
+    w = re.sub(r"ys(e|es|ed|ing)$", r"yz\1", w)
+    for suffix in ("ations", "ation", "ments", "ment", "ingly", "ing", "edly", "ed", "ies", "es", "ly", "s"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= _MIN_STEM + 1:
+            w = w[: -len(suffix)] + ("y" if suffix == "ies" else "")
+            break
+    if w.endswith("e") and len(w) > _MIN_STEM + 1:
+        w = w[:-1]
+    return w
+
+
+def _stopwords() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS  # a plain word list: no model loads
+
+    return frozenset(STOP_WORDS)
+
+
+_STOP: frozenset[str] | None = None
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the words that carry content (no stop words, no filler), in order."""
+    global _STOP
+    if _STOP is None:
+        _STOP = _stopwords()
+    out = []
+    for m in _WORD.finditer(text):
+        word = m.group().lower().strip("'’-")
+        if len(word) < 3 or word in _STOP or word in _FILLER:
+            continue
+        out.append(_stem(word))
+    return out
+
+
+def _trigrams(stems: Sequence[str]) -> set[tuple[str, str, str]]:
+    return {tuple(stems[i : i + 3]) for i in range(len(stems) - 2)}  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class RubricWording:
+    """The rubric text a candidate has in front of them, as stems, whole and per element."""
+
+    stems: frozenset[str]
+    trigrams: frozenset[tuple[str, str, str]]
+    elements: tuple[tuple[str, frozenset[str]], ...]  # ("EO 2" or "2.1", stems of its wording)
+
+    @classmethod
+    def of(cls, rubric: Rubric) -> "RubricWording":
+        texts: list[tuple[str, str]] = [("overview", rubric.overview or "")]
+        for eo in rubric.essential_outcomes:
+            texts.append((f"EO {eo.id}", f"{eo.title}. {eo.text}"))
+            texts.extend((d.id, d.text) for d in eo.details)
+        stems: set[str] = set()
+        trigrams: set[tuple[str, str, str]] = set()
+        elements = []
+        for name, text in texts:
+            s = content_stems(text)
+            stems.update(s)
+            trigrams.update(_trigrams(s))
+            if name != "overview":
+                elements.append((name, frozenset(s)))
+        return cls(frozenset(stems), frozenset(trigrams), tuple(elements))
+
+    def shares(self, text: str) -> tuple[float, float, int, str | None]:
+        """(word share, phrase share, content words, closest element) of ``text``."""
+        s = content_stems(text)
+        if not s:
+            return 0.0, 0.0, 0, None
+        word_share = sum(w in self.stems for w in s) / len(s)
+        grams = [tuple(s[i : i + 3]) for i in range(len(s) - 2)]
+        phrase_share = sum(g in self.trigrams for g in grams) / len(grams) if grams else 0.0
+        closest = max(self.elements, key=lambda e: sum(w in e[1] for w in s), default=None)
+        return word_share, phrase_share, len(s), closest[0] if closest else None
+
+
+@dataclass(frozen=True)
+class EchoAssessment:
+    word_share: float  # share of content words found in the rubric's wording
+    phrase_share: float  # share of content-word trigrams copied from it
+    content_words: int
+    particulars: tuple[str, ...]  # what made it concrete: entity labels, "number", "name"
+    closest: str | None  # the rubric element whose wording it shares most ("2.1", "EO 2")
+    is_echo: bool
+
+
+@dataclass(frozen=True)
+class Echo:
+    passage: Passage
+    assessment: EchoAssessment
+
+
+def particulars(doc: "object", wording: RubricWording) -> tuple[str, ...]:
+    """The concrete particulars in a parsed spaCy ``Doc``, by kind (one entry per occurrence)."""
+    found: list[str] = []
+    covered: set[int] = set()
+    for ent in doc.ents:  # type: ignore[attr-defined]
+        if ent.label_ in _CONCRETE_ENTITIES:
+            found.append(ent.label_)
+            covered.update(range(ent.start, ent.end))
+    for tok in doc:  # type: ignore[attr-defined]
+        if tok.i in covered:
+            continue
+        if tok.like_num or any(ch.isdigit() for ch in tok.text):
+            found.append("number")
+        elif tok.tag_ in ("NNP", "NNPS") and tok.i > 0 and tok.text.isalpha() and tok.text != "I" \
+                and _stem(tok.text) not in wording.stems:
+            found.append("name")
+    return tuple(found)
+
+
+def _candidate(word_share: float, phrase_share: float, words: int, cfg: EchoSettings) -> bool:
+    return words >= cfg.min_content_words and (
+        word_share >= cfg.min_word_share or phrase_share >= cfg.min_phrase_share
+    )
+
+
+def assess_texts(texts: Sequence[str], rubric: Rubric, nlp: "Language | None", cfg: EchoSettings,
+                 wording: RubricWording | None = None) -> list[EchoAssessment]:
+    """Echo assessment of each text. Only texts whose wording comes mostly from the rubric are
+    parsed for particulars (``nlp`` may be None when no text is a candidate)."""
+    wording = wording or RubricWording.of(rubric)
+    shares = [wording.shares(t) for t in texts]
+    todo = [i for i, (w, p, n, _) in enumerate(shares) if _candidate(w, p, n, cfg)]
+    found: dict[int, tuple[str, ...]] = {}
+    if todo:
+        if nlp is None:
+            raise ValueError("assess_texts needs a spaCy pipeline with NER when a text may be an echo")
+        for i, doc in zip(todo, nlp.pipe((texts[i] for i in todo), batch_size=64)):
+            found[i] = particulars(doc, wording)
+    out = []
+    for i, (w, p, n, closest) in enumerate(shares):
+        parts = found.get(i, ())
+        out.append(EchoAssessment(
+            word_share=round(w, 3), phrase_share=round(p, 3), content_words=n, particulars=parts,
+            closest=closest, is_echo=i in found and len(parts) <= cfg.max_particulars,
+        ))
+    return out
+
+
+def find_echoes(passages: Sequence[Passage], rubric: Rubric, load_nlp: "Callable[[], Language]",
+                cfg: EchoSettings) -> list[Echo]:
+    """The passages that echo the rubric, each with its assessment. ``load_nlp`` is called only
+    when some passage's wording comes mostly from the rubric (most submissions load no NER)."""
+    if not cfg.enabled or not passages:
+        return []
+    wording = RubricWording.of(rubric)
+    shares = [wording.shares(p.text) for p in passages]
+    if not any(_candidate(w, ph, n, cfg) for w, ph, n, _ in shares):
+        return []
+    assessments = assess_texts([p.text for p in passages], rubric, load_nlp(), cfg, wording)
+    return [Echo(p, a) for p, a in zip(passages, assessments) if a.is_echo]
+
+
+__all__ = ["Echo", "EchoAssessment", "RubricWording", "assess_texts", "content_stems", "find_echoes", "particulars"]

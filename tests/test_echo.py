@@ -1,0 +1,120 @@
+"""Rubric echo: passages that restate the rubric are flagged and do not count as evidence;
+genuine evidence that shares the rubric's vocabulary is neither flagged nor discounted."""
+
+from __future__ import annotations
+
+import pytest
+
+from screening.echo import RubricWording, _stem, assess_texts, content_stems
+from screening.pipeline import screen
+from screening.settings import EchoSettings
+from screening.submission import from_folder
+
+from .fixtures.pl_by_eo import write_submission
+
+
+def test_stemmer_joins_inflections_and_spellings():
+    assert _stem("engages") == _stem("engaged") == _stem("engaging") == _stem("engage")
+    assert _stem("analyse") == _stem("analyze") and _stem("analysing") == _stem("analyzing")
+    assert _stem("collaboratively") == _stem("collaborative")
+
+
+def test_content_stems_drop_stop_words_and_filler():
+    assert content_stems("I strongly believe it is essential to always ensure trust") == [_stem("trust")]
+
+
+def test_rubric_wording_shares(pl_rubric):
+    wording = RubricWording.of(pl_rubric)
+    detail = pl_rubric.detail("1.4")
+    word_share, phrase_share, n, closest = wording.shares(detail.text)
+    assert word_share == 1.0 and phrase_share == 1.0 and closest == "1.4" and n > 3
+    word_share, *_ = wording.shares("Lunch duty rotates among the custodians on Fridays in the gym.")
+    assert word_share < 0.3
+
+
+ECHOES = [
+    # verbatim detail 1.4, light paraphrase of 2.1, rubric phrases with filler, a future promise
+    "The principal establishes structures and time for teachers to collaborate.",
+    "Teachers take part in identifying our professional learning needs through needs surveys and team data reviews.",
+    "I strongly believe it is essential to build trust among staff through shared norms, transparency and follow-through.",
+    "In the future I will make sure our professional learning plan has implementation timelines and monitoring.",
+]
+GENUINE_WITH_RUBRIC_WORDS = [
+    "To establish structures and time for teachers to collaborate, I rebuilt the master schedule in May 2025 so "
+    "all six grade-level teams share a 50-minute planning block every Wednesday.",
+    "Teachers took part in identifying our professional learning needs: 43 of 46 staff completed the needs survey "
+    "in April and the Grade 7 team reviewed MAP Growth data with me.",
+    "I build trust through follow-through: at each faculty meeting Ms. Ortega reads back the decisions from the "
+    "log, and the pulse survey rose from 52% to 85%.",
+]
+
+
+@pytest.mark.models
+def test_echo_judged_by_particulars_not_vocabulary(pl_rubric, settings):
+    from screening.models import spacy_entity_pipeline
+
+    nlp = spacy_entity_pipeline(settings.models)
+    echoes = assess_texts(ECHOES, pl_rubric, nlp, settings.echo)
+    assert [a.is_echo for a in echoes] == [True] * len(ECHOES)
+    assert all(a.particulars == () for a in echoes)
+    genuine = assess_texts(GENUINE_WITH_RUBRIC_WORDS, pl_rubric, nlp, settings.echo)
+    assert [a.is_echo for a in genuine] == [False] * len(genuine)
+    # either its wording is its own, or it names particulars
+    assert all(a.word_share < settings.echo.min_word_share or a.particulars for a in genuine)
+
+
+def test_no_model_loads_when_nothing_looks_like_the_rubric(pl_rubric):
+    texts = ["Lunch duty rotates among the custodians on Fridays in the gym and the cafeteria."]
+    [a] = assess_texts(texts, pl_rubric, None, EchoSettings())
+    assert not a.is_echo and a.particulars == ()
+
+
+def _with_narrative_paragraphs(folder, extra: list[str]) -> None:
+    narrative = folder / "narrative.txt"
+    narrative.write_text(narrative.read_text().rstrip("\n") + "\n\n" + "\n\n".join(extra) + "\n")
+
+
+@pytest.mark.models
+def test_echo_paragraph_flagged_with_location_and_not_counted(tmp_path, pl_rubric, settings):
+    layout = write_submission(tmp_path / "sub", exclude=frozenset({"4"}))  # EO 4's evidence is absent
+    echo_text = ("I collaboratively develop a strategic professional learning plan with implementation timelines. "
+                 "The plan has a monitoring process and an evaluation of its impact on teacher practice.")
+    _with_narrative_paragraphs(layout.folder, [echo_text])
+    report = screen(from_folder(layout.folder), pl_rubric, settings).report
+    echoes = [f for f in report.flags if f.code == "rubric_echo"]
+    assert len(echoes) == 1
+    [flag] = echoes
+    assert flag.file == "narrative.txt" and flag.part == "narrative"
+    text = (layout.folder / "narrative.txt").read_text()
+    start = text.index(echo_text[:40])
+    assert flag.location.char_start == start and flag.location.char_end == start + len(echo_text)
+    assert "paragraph 4" in flag.message and "not counted as evidence" in flag.message
+    assert flag.eo == "4" or (flag.detail_id or "").startswith("4.")
+    # the echo is nowhere among the evidence, and EO 4 (evidenced only by the echo) stays missing
+    for d in report.details:
+        assert all(echo_text[:40] not in ev.text for ev in d.evidence), d.id
+    assert {d.id: d.status for d in report.details if d.eo == "4"} == {"4.1": "missing", "4.2": "missing", "4.3": "missing"}
+    assert report.readiness.echo_passages == 1
+    assert any("restate the rubric" in fx.text for fx in report.readiness.fixes)
+
+
+@pytest.mark.models
+def test_genuine_evidence_sharing_rubric_words_counts(tmp_path, pl_rubric, settings):
+    layout = write_submission(tmp_path / "sub", exclude=frozenset({"1"}))
+    genuine = GENUINE_WITH_RUBRIC_WORDS[0]
+    _with_narrative_paragraphs(layout.folder, [genuine])
+    report = screen(from_folder(layout.folder), pl_rubric, settings).report
+    assert [f for f in report.flags if f.code == "rubric_echo"] == []
+    d14 = next(d for d in report.details if d.id == "1.4")
+    assert d14.status in ("met", "weak") and any(genuine[:40] in ev.text for ev in d14.evidence)
+
+
+@pytest.mark.models
+def test_echo_check_can_be_turned_off(tmp_path, pl_rubric, settings):
+    layout = write_submission(tmp_path / "sub")
+    _with_narrative_paragraphs(layout.folder, [ECHOES[0]])
+    on = screen(from_folder(layout.folder), pl_rubric, settings).report
+    off_settings = settings.model_copy(update={"echo": EchoSettings(enabled=False)})
+    off = screen(from_folder(layout.folder), pl_rubric, off_settings).report
+    assert [f.code for f in on.flags].count("rubric_echo") == 1
+    assert "rubric_echo" not in [f.code for f in off.flags]
