@@ -95,15 +95,18 @@ def _words(fs: list[Flag], parts: Sequence[PartSummary]) -> str:
 
 def _citations(fs: list[Flag], _: Sequence[PartSummary]) -> str:
     kinds = {
-        "citation_missing_row": "details with no row", "citation_unknown_target": "rows naming no known detail",
-        "citation_missing_artifact": "files not in the submission", "citation_page_out_of_range": "pages that do not exist",
-        "citation_time_out_of_range": "time stamps past the end", "citation_unparsed": "locations that could not be read",
-        "self_analysis_unreadable": "a table that could not be read",
+        "citation_missing_row": ("detail with no row", "details with no row"),
+        "citation_unknown_target": ("row naming no known detail", "rows naming no known detail"),
+        "citation_missing_artifact": ("file not in the submission", "files not in the submission"),
+        "citation_page_out_of_range": ("page that does not exist", "pages that do not exist"),
+        "citation_time_out_of_range": ("time stamp past the end", "time stamps past the end"),
+        "citation_unparsed": ("location that could not be read", "locations that could not be read"),
+        "self_analysis_unreadable": ("table that could not be read", "tables that could not be read"),
     }
     counts: dict[str, int] = {}
     for f in fs:
         counts[f.code] = counts.get(f.code, 0) + 1
-    what = ", ".join(f"{n} {kinds[c]}" if c != "self_analysis_unreadable" else kinds[c] for c, n in counts.items())
+    what = ", ".join(f"{n} {kinds[c][n != 1]}" for c, n in counts.items())
     rows = _rows(fs)
     return (f"Fix {_plural(len(fs), 'citation problem')} in the evidence self-analysis ({what})"
             + (f": {rows}" if rows else "") + ".")
@@ -116,7 +119,7 @@ def _wrong_place(fs: list[Flag], _: Sequence[PartSummary]) -> str:
 
 
 def _echo(fs: list[Flag], _: Sequence[PartSummary]) -> str:
-    return (f"Rewrite {_plural(len(fs), 'paragraph')} that restate the rubric with what you actually did "
+    return (f"Rewrite {_plural(len(fs), 'paragraph')} that {'restates' if len(fs) == 1 else 'restate'} the rubric with what you actually did "
             f"({_listed([_place(f) for f in fs])}); they are not counted as evidence.")
 
 
