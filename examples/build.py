@@ -284,12 +284,20 @@ def _write_markdown(title: str, paragraphs: list[Paragraph], path: Path) -> None
     path.write_text(f"# {title}\n\n{body}\n", encoding="utf-8")
 
 
-def _write_self_analysis(src: Path, out: Path, exclude: frozenset[str]) -> None:
+def _write_self_analysis(src: Path, out: Path, exclude: frozenset[str], plants: dict[str, Any]) -> None:
     with src.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames != SELF_ANALYSIS_COLUMNS:
             raise BuildError(f"{src}: columns must be {SELF_ANALYSIS_COLUMNS}, found {reader.fieldnames}")
         rows = [row for row in reader if row["EO detail"].split(".")[0] not in exclude]
+    changes = plants.get("self_analysis", {})
+    drop = {str(d) for d in changes.get("drop", [])}
+    rows = [row for row in rows if row["EO detail"] not in drop]
+    for detail, values in changes.get("set", {}).items():
+        [row] = [r for r in rows if r["EO detail"] == str(detail)] or [None]
+        if row is None or set(values) - set(SELF_ANALYSIS_COLUMNS):
+            raise BuildError(f"planted self_analysis.set: no row {detail} or unknown column in {values}")
+        row.update(values)
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=SELF_ANALYSIS_COLUMNS, lineterminator="\n")
         writer.writeheader()
@@ -350,14 +358,30 @@ def _write_answer_key(details: list[tuple[str, list[dict[str, Any]]]], path: Pat
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def load_plants(src_dir: Path) -> dict[str, Any]:
+    """``planted.yaml`` of a source folder: the problems to plant and the flags they should raise."""
+    data = yaml.safe_load((Path(src_dir) / "planted.yaml").read_text(encoding="utf-8"))
+    unknown = set(data) - {"self_analysis", "narrative_append", "reflection_drop", "expect"}
+    if unknown:
+        raise BuildError(f"planted.yaml: unknown keys {sorted(unknown)}")
+    return data
+
+
 def answer_key_path(out_dir: Path) -> Path:
     """Where the answer key of the submission rendered in ``out_dir`` is written."""
     return Path(out_dir).with_name(Path(out_dir).name + ".answer-key.yaml")
 
 
-def build(src_dir: Path, out_dir: Path, exclude_eos: frozenset[str] = frozenset()) -> None:
-    """Render the submission in ``src_dir`` into ``out_dir``, leaving out ``exclude_eos``."""
+def build(src_dir: Path, out_dir: Path, exclude_eos: frozenset[str] = frozenset(),
+          plants: dict[str, Any] | None = None) -> None:
+    """Render the submission in ``src_dir`` into ``out_dir``, leaving out ``exclude_eos``.
+
+    ``plants`` (the contents of ``planted.yaml``) plants problems: self-analysis rows dropped or
+    changed, paragraphs appended to the narrative, reflection paragraphs dropped. A planted build
+    writes no answer key (its evidence is no longer where the key says).
+    """
     src_dir, out_dir = Path(src_dir), Path(out_dir)
+    plants = plants or {}
     exclude = frozenset(str(e) for e in exclude_eos)
     out_dir.mkdir(parents=True, exist_ok=True)
     _clean(out_dir)
@@ -372,15 +396,18 @@ def build(src_dir: Path, out_dir: Path, exclude_eos: frozenset[str] = frozenset(
 
     title, paragraphs = parse_marked_markdown(src_dir / "narrative.md")
     kept = [p for p in paragraphs if not _excluded(p.eos, exclude)]
+    kept += [Paragraph(frozenset(), _norm(text)) for text in plants.get("narrative_append", [])]
     render_docx(title, kept, out_dir / "narrative.docx")
     texts["narrative.docx"] = ["\n".join([title] + [p.text for p in kept])]
 
     title, paragraphs = parse_marked_markdown(src_dir / "reflection.md")
     kept = [p for p in paragraphs if not _excluded(p.eos, exclude)]
+    dropped = {int(i) for i in plants.get("reflection_drop", [])}
+    kept = [p for i, p in enumerate(kept, start=1) if i not in dropped]
     _write_markdown(title, kept, out_dir / "reflection.md")
     texts["reflection.md"] = ["\n".join([title] + [p.text for p in kept])]
 
-    _write_self_analysis(src_dir / "self-analysis.csv", out_dir / "self-analysis.csv", exclude)
+    _write_self_analysis(src_dir / "self-analysis.csv", out_dir / "self-analysis.csv", exclude, plants)
 
     for source in sorted((src_dir / "artifacts").glob("*.yaml")):
         data = load_artifact(source)
@@ -391,6 +418,9 @@ def build(src_dir: Path, out_dir: Path, exclude_eos: frozenset[str] = frozenset(
         render_pdf(data, pages, out_dir / name)
         texts[name] = ["\n".join(block_text(b) for b in blocks) for blocks in pages]
 
+    if plants:
+        answer_key_path(out_dir).unlink(missing_ok=True)
+        return
     details = _answer_key(src_dir / "answer-key.yaml", texts, exclude)
     # Beside the folder, not in it: an answer key is not part of what a candidate submits.
     _write_answer_key(details, answer_key_path(out_dir))
@@ -403,8 +433,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--exclude-eo", action="append", default=[], metavar="N", help="leave out EO N's evidence (repeatable)"
     )
+    parser.add_argument(
+        "--planted", action="store_true",
+        help="plant the problems of SRC/planted.yaml (default output: examples/professional-learning-planted)",
+    )
     args = parser.parse_args(argv)
-    build(args.src, args.out, frozenset(args.exclude_eo))
+    plants = None
+    if args.planted:
+        plants = load_plants(args.src)
+        if args.out == EXAMPLES / "professional-learning":
+            args.out = EXAMPLES / "professional-learning-planted"
+    build(args.src, args.out, frozenset(args.exclude_eo), plants)
     print(f"built {args.out}")
     return 0
 
