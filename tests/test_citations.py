@@ -81,6 +81,55 @@ def test_each_planted_problem_raises_exactly_its_flag(layout, pl_rubric, setting
     assert f"page {layout.page_of_eo['4']}" in messages["citation_wrong_location"]
 
 
+def _planted_rows(layout, pl_rubric) -> list[dict[str, str]]:
+    rows = _rows(layout, pl_rubric)
+    by_id = {r["EO detail"]: r for r in rows}
+    by_id["1.2"]["Location"] = "p. 9"
+    by_id["2.1"]["Artifact"] = "evidense.pdf"
+    by_id["2.2"]["Location"] = "somewhere near the end"
+    by_id["3.1"]["Explanation"] = "See page."
+    by_id["4.2"]["Location"] = f"p. {layout.page_of_eo['1']}"
+    rows.remove(by_id["4.3"])
+    return rows
+
+
+def _write_form(form: str, folder: Path, rows: list[dict[str, str]]) -> None:
+    from .test_selfanalysis import _write_docx, _write_pdf, _write_xlsx
+
+    values = [list(r.values()) for r in rows]
+    if form == "csv":
+        _write_csv(folder, rows)
+    elif form == "xlsx":
+        _write_xlsx(folder / "self-analysis.xlsx", values)
+    elif form == "docx":
+        _write_docx(folder / "self-analysis.docx", values)
+    elif form == "pdf":
+        _write_pdf(folder / "self-analysis.pdf", values)
+    elif form == "json":
+        (folder / "self-analysis.json").write_text(json.dumps(rows))
+    elif form == "yaml":
+        import yaml
+
+        (folder / "self-analysis.yaml").write_text(yaml.safe_dump({"rows": rows}, sort_keys=False))
+
+
+@pytest.mark.parametrize("form", ["csv", "xlsx", "docx", "pdf", "json", "yaml"])
+def test_planted_problems_found_in_every_input_form(layout, pl_rubric, settings, form):
+    _write_form(form, layout.folder, _planted_rows(layout, pl_rubric))
+    flags = _citation_flags(layout.folder, pl_rubric, settings)
+    assert sorted(f.code for f in flags) == sorted([
+        "citation_page_out_of_range", "citation_missing_artifact", "citation_unparsed", "explanation_too_short",
+        "citation_wrong_location", "citation_missing_row"]), [(f.code, f.message) for f in flags]
+    by_code = {f.code: f for f in flags}
+    assert "page 9" in by_code["citation_page_out_of_range"].message
+    assert "evidense.pdf" in by_code["citation_missing_artifact"].message
+    assert "somewhere near the end" in by_code["citation_unparsed"].message
+    assert by_code["explanation_too_short"].detail_id == "3.1"
+    assert by_code["citation_wrong_location"].detail_id == "4.2"
+    assert by_code["citation_missing_row"].detail_id == "4.3"
+    assert all(f.location is not None and f.location.row for f in flags if f.code != "citation_missing_row")
+
+
 def test_same_truth_from_json_and_xlsx(layout, pl_rubric, settings):
     rows = _rows(layout, pl_rubric)
     rows[0]["Location"] = "p. 7"  # row 2 (spreadsheet) / item 1 (JSON): out of range

@@ -29,8 +29,18 @@ def test_video_evidence_is_time_stamped_end_to_end(tmp_path, monkeypatch):
     truncated = tmp_path / "meeting.flac"
     truncated.write_bytes(jfk.read_bytes()[:300_000])
     out = tmp_path / "out"
+    # time stamps as candidates write them: within the 11 s clip, and past its end
+    explanation = "The recording shows me speaking to the staff about service and what each of us can give."
+    (tmp_path / "sa.csv").write_text(
+        "EO detail,Artifact,Location,Explanation\n"
+        f"1.1,classroom.mp4,at 0:05,{explanation}\n"
+        f"1.2,classroom.mp4,02:45,{explanation}\n"
+        f"1.3,classroom.mp4,0:03-0:09,{explanation}\n"
+        f"1.4,classroom.mp4,0:08-1:02:10,{explanation}\n"
+    )
     try:
-        code = main(["check", "--rubric", "mo-il-professional-learning", "--artifact", str(video), "--artifact", str(truncated), "--out", str(out), "--quiet"])
+        code = main(["check", "--rubric", "mo-il-professional-learning", "--artifact", str(video), "--artifact", str(truncated),
+                     "--self-analysis", str(tmp_path / "sa.csv"), "--out", str(out), "--quiet"])
     finally:
         get_settings.cache_clear()
     assert code == 0
@@ -46,5 +56,8 @@ def test_video_evidence_is_time_stamped_end_to_end(tmp_path, monkeypatch):
     unreadable = [f for f in report["flags"] if f["file"] == "meeting.flac"]
     assert [f["code"] for f in unreadable] == ["file_unreadable"]
     assert "cut short" in unreadable[0]["message"]
+    out_of_range = [f for f in report["flags"] if f["code"] == "citation_time_out_of_range"]
+    assert sorted(f["location"]["row"] for f in out_of_range) == [3, 5]
+    assert "02:45" in out_of_range[0]["message"] and "00:11" in out_of_range[0]["message"]
     md = (out / "report.md").read_text()
     assert "classroom.mp4, 00:0" in md  # mm:ss–mm:ss location in the readable report

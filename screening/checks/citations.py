@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from ..documents import Document
+from ..echo import content_stems
 from ..locations import mmss
 from ..passages import Passage
 from ..registry import checks
@@ -187,14 +188,17 @@ class Citations:
 
 
 def _restates_rubric(explanation: str, ctx: ScreeningContext, detail_ids: tuple[str, ...]) -> bool:
-    """True when nearly every word of the explanation comes from the cited details' wording."""
-    words = [w.lower().strip(".,;:()\"'") for w in explanation.split()]
-    words = [w for w in words if len(w) > 3]
+    """True when nearly every content word of the explanation comes from the cited details'
+    (or their EOs') wording: it restates what should be shown instead of saying what is."""
+    words = content_stems(explanation)
     if not words:
         return False
     rubric_words: set[str] = set()
     for detail_id in detail_ids:
         detail = ctx.rubric.detail(detail_id)
         if detail is not None:
-            rubric_words.update(w.lower().strip(".,;:()\"'") for w in detail.text.split())
+            rubric_words.update(content_stems(detail.text))
+    for eo, detail in ctx.rubric.details():
+        if detail.id in detail_ids:
+            rubric_words.update(content_stems(eo.text))
     return sum(w in rubric_words for w in words) / len(words) >= 0.8
