@@ -227,7 +227,7 @@ def summary(passages: list[LabelledPassage], catalogue: RubricCatalogue | None =
     by_label = Counter((p.rubric, p.label) for p in passages)
     by_source = Counter((p.rubric, p.source) for p in passages)
     multi = Counter(p.rubric for p in passages if len(p.details) > 1)
-    used = [r for r in rubrics if any(p.rubric == r for p in passages)]
+    used = list(dict.fromkeys(p.rubric for p in passages))  # in file order
     rows = [[r, *(by_label[(r, lab)] for lab in LABELS), multi[r], sum(by_label[(r, lab)] for lab in LABELS)]
             for r in used]
     rows.append(["**all**", *(sum(by_label[(r, lab)] for r in used) for lab in LABELS),
