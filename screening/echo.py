@@ -156,18 +156,45 @@ class Echo:
     assessment: EchoAssessment
 
 
+_MONTHS_DAYS = frozenset("""
+january february march april may june july august september october november december jan feb mar
+apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday spring
+summer fall autumn winter
+""".split())
+_NAMED_ENTITIES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
+
+
+def _concrete(ent: "object", wording: RubricWording) -> bool:
+    """Whether an entity pins something down. "Next year", "the end of the year" and the "one" of
+    "one of the most important" are not particulars; "March 3", "fall 2025" and "Tuesday" are.
+    A lower-case "name" is the tagger's mistake ("fidelity" as an organisation), not a name, and a
+    name made only of the rubric's words ("Rigor" at the start of a sentence) is the rubric's."""
+    text = ent.text  # type: ignore[attr-defined]
+    label = ent.label_  # type: ignore[attr-defined]
+    if label in ("DATE", "TIME"):
+        return any(ch.isdigit() for ch in text) or any(w.lower().strip(".,") in _MONTHS_DAYS for w in text.split())
+    if label in ("CARDINAL", "ORDINAL"):
+        return any(ch.isdigit() for ch in text) or text.lower() not in ("one", "first", "once")
+    if label in _NAMED_ENTITIES:
+        # The rubric's own names ("Missouri Learning Standards") are not the candidate's particulars.
+        own = [w for w in _WORD.findall(text) if _stem(w) not in wording.stems]
+        return any(w[:1].isupper() for w in own)
+    return label in _CONCRETE_ENTITIES
+
+
 def particulars(doc: "object", wording: RubricWording) -> tuple[str, ...]:
     """The concrete particulars in a parsed spaCy ``Doc``, by kind (one entry per occurrence)."""
     found: list[str] = []
     covered: set[int] = set()
     for ent in doc.ents:  # type: ignore[attr-defined]
         if ent.label_ in _CONCRETE_ENTITIES:
-            found.append(ent.label_)
             covered.update(range(ent.start, ent.end))
+            if _concrete(ent, wording):
+                found.append(ent.label_)
     for tok in doc:  # type: ignore[attr-defined]
         if tok.i in covered:
             continue
-        if tok.like_num or any(ch.isdigit() for ch in tok.text):
+        if any(ch.isdigit() for ch in tok.text) or (tok.like_num and tok.lower_ not in ("one", "once")):
             found.append("number")
         elif tok.tag_ in ("NNP", "NNPS") and tok.i > 0 and tok.text.isalpha() and tok.text != "I" \
                 and _stem(tok.text) not in wording.stems:
