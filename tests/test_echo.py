@@ -95,7 +95,7 @@ def test_echo_paragraph_flagged_with_location_and_not_counted(tmp_path, pl_rubri
         assert all(echo_text[:40] not in ev.text for ev in d.evidence), d.id
     assert {d.id: d.status for d in report.details if d.eo == "4"} == {"4.1": "missing", "4.2": "missing", "4.3": "missing"}
     assert report.readiness.echo_passages == 1
-    assert any("restate the rubric" in fx.text for fx in report.readiness.fixes)
+    assert any("1 paragraph that restates the rubric" in fx.text for fx in report.readiness.fixes)
 
 
 @pytest.mark.models
