@@ -60,7 +60,7 @@ class LabelledPassage:
     label: str
     details: tuple[str, ...]
     text: str
-    echoes: str | None = None  # echo only: the detail the passage restates
+    echoes: str | None = None  # echo only: the detail (or whole EO) the passage restates
     style: str | None = None  # echo only: how it restates it (see ECHO_STYLES)
 
     @property
@@ -71,6 +71,10 @@ class LabelledPassage:
 def _rubrics(catalogue: RubricCatalogue | None) -> dict[str, Rubric]:
     catalogue = catalogue or RubricCatalogue([REPO / "rubrics"])
     return {r.id: r for r in catalogue.list()}
+
+
+def _eo_ids(rubric: Rubric) -> set[str]:
+    return {eo.id for eo in rubric.essential_outcomes}
 
 
 def _check_entry(n: int, entry: Any, rubrics: dict[str, Rubric], seen: set[str]) -> tuple[LabelledPassage | None, list[str]]:
@@ -128,9 +132,9 @@ def _check_entry(n: int, entry: Any, rubrics: dict[str, Rubric], seen: set[str])
     echoes, style = entry.get("echoes"), entry.get("style")
     if label == "echo":
         if not isinstance(echoes, str):
-            bad('an echo must say which detail it restates: echoes: "<detail id>" (a string)')
-        elif rubric is not None and rubric.detail(echoes) is None:
-            bad(f"echoes {echoes!r} is not a detail of rubric {rubric.id}")
+            bad('an echo must say what it restates: echoes: "<detail or EO id>" (a string)')
+        elif rubric is not None and rubric.detail(echoes) is None and echoes not in _eo_ids(rubric):
+            bad(f"echoes {echoes!r} is not a detail or EO of rubric {rubric.id}")
         if style not in ECHO_STYLES:
             bad(f"an echo needs style, one of {', '.join(ECHO_STYLES)}; got {style!r}")
     else:
@@ -242,7 +246,9 @@ def summary(passages: list[LabelledPassage], catalogue: RubricCatalogue | None =
     out += ["## Passages per detail (an echo counts for the detail it restates)", "",
             _table(["rubric", "detail", "evidence", "vocab_evidence", "echo"], detail_rows), ""]
     echo_styles = Counter(p.style for p in passages if p.label == "echo")
-    out += ["Echo styles: " + ", ".join(f"{s} {echo_styles[s]}" for s in ECHO_STYLES)]
+    eo_echoes = sum(1 for p in passages if p.label == "echo" and rubrics[p.rubric].detail(p.echoes or "") is None)
+    out += ["Echo styles: " + ", ".join(f"{s} {echo_styles[s]}" for s in ECHO_STYLES)
+            + f". Echoes of a whole EO rather than a detail: {eo_echoes}."]
     return "\n".join(out)
 
 
