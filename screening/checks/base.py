@@ -14,6 +14,7 @@ import numpy as np
 from ..documents import Document
 from ..mapping import DetailEvidence
 from ..passages import Passage
+from ..privacy import PageFindings
 from ..rubric import Rubric
 from ..selfanalysis import SelfAnalysis
 from ..settings import Settings
@@ -47,6 +48,7 @@ class ScreeningContext:
     scores: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     raw_scores: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))  # no competition
     self_analyses: tuple[tuple[SubmissionFile, SelfAnalysis], ...] = ()
+    privacy: tuple[PageFindings, ...] = ()  # likely student personal data, per page with any
 
     @classmethod
     def fields(cls) -> frozenset[str]:
