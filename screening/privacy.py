@@ -189,7 +189,8 @@ _DATE = (
 )
 _DATE_RE = re.compile(rf"(?<![\w/.-]){_DATE}(?![\w/-])")
 _DOB = re.compile(
-    rf"\b(?:DOB|D\.O\.B\.?|date\s+of\s+birth|birth\s*date|birthday|born(?:\s+on)?)\s*[:\-–]?\s*(?P<date>{_DATE})(?![\w/-])",
+    rf"\b(?:DOB|D\.O\.B\.?|date\s+of\s+birth|birth\s*date|birthday|born(?:\s+on)?)(?:\s+(?:is|was))?\s*[:\-–]?\s*"
+    rf"(?P<date>{_DATE})(?![\w/-])",
     re.I,
 )
 _LABELLED_NAME = re.compile(
@@ -448,7 +449,8 @@ def _name_runs(doc: "Doc") -> Iterator[tuple[int, int, bool]]:
     blocked: set[int] = set()
     for ent in doc.ents:
         if ent.label_ == "PERSON":
-            person[ent.start] = ent.end
+            end = ent.end - 1 if ent[-1].text in ("'s", "’s", "'") and len(ent) > 1 else ent.end
+            person[ent.start] = end
         elif ent.label_ in {"ORG", "FAC", "LOC", "NORP", "DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT", "LANGUAGE"}:
             blocked.update(range(ent.start, ent.end))
     i = 0
@@ -612,11 +614,14 @@ def redact(text: str, findings: Iterable[Finding], offset: int = 0) -> str:
     return "".join(out)
 
 
-def describe(findings: Iterable[Finding]) -> str:
-    """'3 student names, 1 date of birth' (kinds in a fixed order, never the data)."""
-    counts: dict[str, int] = {}
+def describe(findings: Iterable[Finding], text: str | None = None) -> str:
+    """'3 student names, 1 date of birth' (kinds in a fixed order, never the data). Given the
+    text the findings were made on, a value mentioned twice is counted once."""
+    values: dict[str, set[object]] = {}
     for f in findings:
-        counts[f.kind] = counts.get(f.kind, 0) + 1
+        value = " ".join(text[f.char_start : f.char_end].split()) if text is not None else (f.char_start, f.char_end)
+        values.setdefault(f.kind, set()).add(value)
+    counts = {kind: len(v) for kind, v in values.items()}
     parts = []
     for kind in KINDS:
         n = counts.get(kind, 0)

@@ -48,20 +48,22 @@ class StudentPrivacy:
         out: list[RaisedFlag] = []
         for pf in ctx.privacy:
             doc = docs.get(pf.file)
+            text = next((p.text for p in doc.pages if p.number == pf.page), None) if doc is not None else None
             if pf.media and doc is not None and doc.segments:
                 for start, end, group in _windows(doc, pf.findings, ctx.settings.privacy.media_window_s):
                     label = f"{mmss(start)}–{mmss(end)}"
                     out.append(self._flag(pf, group, f" at {label}", {
                         "start_s": start, "end_s": end, "fragment": f"#t={start:g},{end:g}", "label": label,
-                    }))
+                    }, text))
             elif pf.page is not None:
                 out.append(self._flag(pf, list(pf.findings), f" page {pf.page}", {
                     "page": pf.page, "fragment": f"#page={pf.page}", "label": f"p. {pf.page}",
-                }))
+                }, text))
             else:
-                out.append(self._flag(pf, list(pf.findings), "", None))
+                out.append(self._flag(pf, list(pf.findings), "", None, text))
         return out
 
-    def _flag(self, pf: PageFindings, findings: list[Finding], where: str, location: dict[str, object] | None) -> RaisedFlag:
-        params: dict[str, object] = {"file": pf.file, "where": where, "found": describe(findings)}
+    def _flag(self, pf: PageFindings, findings: list[Finding], where: str, location: dict[str, object] | None,
+              text: str | None) -> RaisedFlag:
+        params: dict[str, object] = {"file": pf.file, "where": where, "found": describe(findings, text)}
         return RaisedFlag("student_privacy", self.name, params, part=pf.part, file=pf.file, location=location)
