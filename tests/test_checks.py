@@ -76,5 +76,6 @@ def test_registered_check_names_snapshot():
         "screening.evidence.v1",
         "screening.file_problems.v1",
         "screening.part_missing.v1",
+        "screening.student_privacy.v1",
         "screening.word_minimum.v1",
     ]
