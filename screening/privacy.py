@@ -29,6 +29,7 @@ table rows), which work without one.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -145,12 +146,12 @@ _STUDENT_AFTER_PHRASES = (
     "was absent", "is absent", "was referred", "has an iep", "has a 504", "receives ell", "receives esl",
     "speech services", "behavior plan", "free lunch", "reduced lunch", "reads at", "is reading", "was reading",
 )
-# Cues in a roster row that the row is about a student.
+# Cues in a roster row that the row is about a student. A grade level is not one: teachers
+# teach grades too ("Ana Flores | Grade 4 | 12 years").
 _ROW_CUES = re.compile(
-    r"\b(?:IEP|504|ELLs?|ESL|ESOL|LEP|FRL|free/reduced|free or reduced|Lexile|DRA|RIT|DIBELS|i-?Ready|"
+    r"(?<![\w-])(?:IEP|504|ELLs?|ESL|ESOL|LEP|FRL|free/reduced|free or reduced|Lexile|DRA|RIT|DIBELS|i-?Ready|"
     r"F&P|reading level|guided reading|proficient|below basic|basic|advanced|approaching|"
-    r"gr(?:ade|\.)?\s*(?:K|\d{1,2})\b|\d{1,2}(?:st|nd|rd|th)\s+grade|"
-    r"DOB|D\.O\.B\.?|date of birth|birth\s*date|wpm|level\s+[A-Z]\b|tier\s*[123]\b)",
+    r"DOB|D\.O\.B\.?|date of birth|birth\s*date|wpm|level\s+[A-Z]|tier\s*[123])(?![\w-])",
     re.I,
 )
 _HEADER_STUDENT = re.compile(r"\b(?:student|pupil|child)(?:'?s)?(?:\s+(?:full\s+|first\s+|last\s+)?names?)?\b(?!\s+(?-i:[a-z]))", re.I)
@@ -277,22 +278,34 @@ def _year_of(date_text: str) -> int | None:
 
 
 class _Collector:
-    """Findings by span; a wider or surer finding replaces an overlapping one."""
+    """Findings by span; a wider or surer finding replaces an overlapping one. Spans are short,
+    so overlaps are looked for among nearby starts only (a page with thousands of addresses
+    stays linear, not quadratic)."""
+
+    _REACH = 512  # no finding is longer than this
 
     def __init__(self, kinds: frozenset[str]) -> None:
         self.kinds = kinds
         self.items: list[Finding] = []
+        self._starts: list[tuple[int, int]] = []  # (char_start, index in items), sorted
 
     def add(self, kind: str, start: int, end: int, confidence: float, reason: str) -> None:
-        if kind not in self.kinds or end <= start:
+        if kind not in self.kinds or end <= start or end - start > self._REACH:
             return
-        for i, f in enumerate(self.items):
+        lo = bisect.bisect_left(self._starts, (start - self._REACH, -1))
+        hi = bisect.bisect_left(self._starts, (end, -1))
+        for _, i in self._starts[lo:hi]:
+            f = self.items[i]
             if f.char_start < end and start < f.char_end:
                 if (confidence, end - start) > (f.confidence, f.char_end - f.char_start):
-                    self.items[i] = Finding(kind, min(start, f.char_start) if f.kind == kind else start,
-                                            max(end, f.char_end) if f.kind == kind else end, confidence, reason)
+                    same = f.kind == kind
+                    self.items[i] = Finding(kind, min(start, f.char_start) if same else start,
+                                            max(end, f.char_end) if same else end, confidence, reason)
+                    self._starts.remove((f.char_start, i))
+                    bisect.insort(self._starts, (self.items[i].char_start, i))
                 return
         self.items.append(Finding(kind, start, end, confidence, reason))
+        bisect.insort(self._starts, (start, len(self.items) - 1))
 
     def result(self) -> list[Finding]:
         return sorted(self.items, key=lambda f: (f.char_start, f.char_end))
@@ -330,7 +343,11 @@ def _labelled_names(text: str, out: _Collector) -> None:
         if name is None:
             continue
         if m.group("label").lower() == "name":
-            # "Name:" alone names a student only on a student record: look around it.
+            # "Name:" alone names a student only on a student record, and only when nothing
+            # qualifies it ("Candidate name:", "Teacher Name:"): look before and around it.
+            line_before = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
+            if line_before.strip() and not re.search(r"[|\t]\s*$", line_before):
+                continue
             around = text[max(0, m.start() - 200) : m.end() + 200]
             if not (_ROW_CUES.search(around) or re.search(r"\bstudent|\bpupil|\bID\b", around, re.I)):
                 continue
@@ -354,14 +371,24 @@ def _titled(text: str, start: int) -> bool:
 @dataclass
 class _Table:
     student: bool = False
+    staff: bool = False  # a table of teachers or staff: rows are never taken for students by cues
     name_cols: tuple[int, ...] = ()
     dob_cols: tuple[int, ...] = ()
     id_cols: tuple[int, ...] = ()
     dob_header: bool = False
 
 
+_STAFF_HEADER = re.compile(r"(?:teachers?|staff|educators?|coach(?:es)?|members?|presenters?|facilitators?|hosts?|leads?)", re.I)
+_ROLE_HEADER = re.compile(r"\b(?:role|position|title|job|assignment)s?\b", re.I)
+
+
 def _header(line: str, cells: list[tuple[int, str]] | None) -> _Table | None:
-    if re.search(r"\d", line) or not _HEADER_STUDENT.search(line):
+    if re.search(r"\d", line):
+        return None
+    first = cells[0][1] if cells else (line.split() or [""])[0]
+    if _STAFF_HEADER.fullmatch(first) or (cells is not None and any(_ROLE_HEADER.fullmatch(c) for _, c in cells)):
+        return _Table(staff=True)
+    if not _HEADER_STUDENT.search(line):
         return None
     if cells is None and not _HEADER_VOCAB.search(_HEADER_STUDENT.sub(" ", line)):
         return None
@@ -398,7 +425,7 @@ def _rosters(text: str, out: _Collector, today: date) -> None:
         if cells is None and _prose(line):
             table = None
             continue
-        cued = bool(_ROW_CUES.search(line))
+        cued = bool(_ROW_CUES.search(line)) and not (table is not None and table.staff)
         if cells is not None:
             if table is not None and table.name_cols:
                 picks = [cells[i] for i in table.name_cols if i < len(cells)]
@@ -430,6 +457,8 @@ def _rosters(text: str, out: _Collector, today: date) -> None:
             continue
         if not ((table is not None and table.student) or cued) or _role_in(line):
             continue
+        if not (table is not None and table.student) and len(m.group("name").split()) < 2:
+            continue  # one capitalised word leading a line is too often not a name
         conf = 0.85 if table is not None and table.student else 0.7
         out.add("student_name", base + m.start("name"), base + m.end("name"), conf, "name leading a student roster row")
         _row_values(line, base, table, out, today, 0.75)

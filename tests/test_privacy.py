@@ -91,6 +91,11 @@ HARD_NEGATIVES = [
     "The ISBN of the book study text is 978-1-57110-883-6.",
     "Month | Cycles active | Peer visits\n\nSep 2025 | 16 | 0\n\nOct 2025 | 15 | 38",
     "I enjoyed a private lesson with a student from Ukraine.",
+    # staff tables and the candidate's own cover page
+    "Teacher | Grade | Reading PD hours\n\nAna Flores | 4 | 12\n\nBen Ortiz | 5 | 9",
+    "Ana Flores | Grade 4 | 12 years",
+    "Teacher Pathway Tier Goal\nAna Flores Core Tier 2 Proficient 4 of 6",
+    "Candidate name: Dana Whitcomb\nSchool: Cedar Bend Middle School (grade 6-8), 612 students",
 ]
 
 
@@ -111,6 +116,12 @@ def test_roster_tables_with_and_without_separators(nlp):
         assert [t for k, t in found if k == "student_name"] == names
         assert len([k for k, _ in found if k == "student_id"]) == 2
         assert len([k for k, _ in found if k == "date_of_birth"]) == 2
+
+
+def test_a_cue_inside_a_number_is_not_a_cue():
+    # "504" inside a phone number does not make the row a student's
+    assert _found("Ana Flores | (573) 555-5040 | Room 12") == [("phone", "(573) 555-5040")]
+    assert _found("Ana Flores 573-555-5040 Room 12") == [("phone", "573-555-5040")]
 
 
 def test_without_spacy_labelled_fields_and_rosters_are_still_found():
