@@ -562,7 +562,7 @@ def _student_cue(doc: "Doc", start: int, end: int) -> tuple[str, bool] | None:
     return None
 
 
-def _prose_names(text: str, doc: "Doc", out: _Collector) -> None:
+def _prose_names(doc: "Doc", out: _Collector, offset: int = 0) -> None:
     for start, end, is_person in _name_runs(doc):
         span = doc[start:end]
         if not _is_name(span.text) or "\n" in span.text:
@@ -578,10 +578,67 @@ def _prose_names(text: str, doc: "Doc", out: _Collector) -> None:
         conf = 0.85 if strong else 0.65
         if is_person and strong:
             conf = 0.9
-        out.add("student_name", span.start_char, span.end_char, conf, reason)
+        out.add("student_name", offset + span.start_char, offset + span.end_char, conf, reason)
+
+
+_PROSE_CUE = re.compile(
+    r"(?i:\b(?:%s)\b|%s|['’]s\b|,\s+an?\s)"
+    % ("|".join(map(re.escape, sorted(_STUDENT_NOUNS | _STUDENT_AFTER, key=len, reverse=True))),
+       "|".join(map(re.escape, _STUDENT_AFTER_PHRASES)))
+)
+
+
+def _cue_windows(text: str) -> list[tuple[int, int]]:
+    """Character ranges worth reading with spaCy: each line with a student cue word, with the
+    line before and after (a PDF line break can split a clause). The tagger and NER cost most
+    of the detector's time, and most lines of a school document carry no such cue."""
+    lines = list(_lines(text))
+    hit = [i for i, (_, line) in enumerate(lines) if _PROSE_CUE.search(line)]
+    ranges: list[tuple[int, int]] = []
+    for i in hit:
+        a, b = max(0, i - 1), min(len(lines) - 1, i + 1)
+        start, end = lines[a][0], lines[b][0] + len(lines[b][1])
+        if ranges and start <= ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], max(end, ranges[-1][1]))
+        else:
+            ranges.append((start, end))
+    return ranges
+
+
+def _unwrap(text: str) -> str:
+    """Line breaks after prose lines as spaces (same length, so offsets hold): a PDF wraps a
+    sentence over lines, while a break after a short line (a table row, a heading) stays one."""
+    lines = text.split("\n")
+    return "".join(line + ("" if k == len(lines) - 1 else (" " if _wrapped(line) else "\n")) for k, line in enumerate(lines))
+
+
+def _wrapped(line: str) -> bool:
+    words = line.split()
+    digits = sum(1 for w in words if any(c.isdigit() for c in w))
+    return len(words) >= 6 and digits / len(words) < 0.3 and " | " not in line and "\t" not in line
 
 
 # ---------------------------------------------------------------- public API
+
+
+def _detect(text: str, wanted: frozenset[str], today: date, prose: Iterable[tuple["Doc", int]]) -> list[Finding]:
+    out = _Collector(wanted)
+    _contact(text, out)
+    _ids_and_dobs(text, out)
+    _labelled_names(text, out)
+    _rosters(text, out, today)
+    if "student_name" in wanted:
+        for doc, offset in prose:
+            _prose_names(doc, out, offset)
+    return out.result()
+
+
+def _kinds(kinds: Iterable[str]) -> frozenset[str]:
+    wanted = frozenset(kinds)
+    unknown = wanted - set(KINDS)
+    if unknown:
+        raise ValueError(f"unknown personal-data kinds {sorted(unknown)}; known: {', '.join(KINDS)}")
+    return wanted
 
 
 def detect(
@@ -589,39 +646,30 @@ def detect(
     nlp: "Language | None" = None,
     kinds: Iterable[str] = KINDS,
     *,
-    doc: "Doc | None" = None,
     today: date | None = None,
 ) -> list[Finding]:
     """Likely personal data in ``text``. ``nlp`` is the tagger+NER pipeline
     (``screening.models.spacy_entity_pipeline``); without it, names are found only in labelled
-    fields and roster rows. ``doc`` is ``nlp(text)`` when the caller has it already."""
-    wanted = frozenset(kinds)
-    unknown = wanted - set(KINDS)
-    if unknown:
-        raise ValueError(f"unknown personal-data kinds {sorted(unknown)}; known: {', '.join(KINDS)}")
-    today = today or date.today()
-    out = _Collector(wanted)
-    _contact(text, out)
-    _ids_and_dobs(text, out)
-    _labelled_names(text, out)
-    _rosters(text, out, today)
-    if "student_name" in wanted:
-        if doc is None and nlp is not None:
-            doc = nlp(text)
-        if doc is not None:
-            _prose_names(text, doc, out)
-    return out.result()
+    fields and roster rows."""
+    return detect_many([text], nlp, kinds, today=today)[0]
 
 
 def detect_many(
     texts: Sequence[str], nlp: "Language | None" = None, kinds: Iterable[str] = KINDS, today: date | None = None
 ) -> list[list[Finding]]:
-    """``detect`` for many texts, running the spaCy pipeline over them in batches."""
-    kinds = tuple(kinds)
-    if nlp is None or "student_name" not in kinds:
-        return [detect(t, None, kinds, today=today) for t in texts]
-    docs = nlp.pipe(texts, batch_size=32)
-    return [detect(t, nlp, kinds, doc=d, today=today) for t, d in zip(texts, docs)]
+    """``detect`` for many texts, running the spaCy pipeline over the lines with student cues
+    of all of them in batches."""
+    wanted = _kinds(kinds)
+    today = today or date.today()
+    windows: list[list[tuple[int, int]]] = [
+        _cue_windows(t) if nlp is not None and "student_name" in wanted else [] for t in texts
+    ]
+    flat = [(i, a, b) for i, ws in enumerate(windows) for a, b in ws]
+    docs = nlp.pipe((_unwrap(texts[i][a:b]) for i, a, b in flat), batch_size=64) if flat and nlp is not None else iter(())
+    prose: list[list[tuple["Doc", int]]] = [[] for _ in texts]
+    for (i, a, _), doc in zip(flat, docs):
+        prose[i].append((doc, a))
+    return [_detect(t, wanted, today, p) for t, p in zip(texts, prose)]
 
 
 def redact(text: str, findings: Iterable[Finding], offset: int = 0) -> str:

@@ -118,6 +118,15 @@ def test_roster_tables_with_and_without_separators(nlp):
         assert len([k for k, _ in found if k == "date_of_birth"]) == 2
 
 
+@pytest.mark.models
+def test_a_clause_split_over_pdf_lines_is_read_whole(nlp):
+    # spaCy reads only lines with a student cue and their neighbours; a wrapped clause is kept
+    text = ("The coaching cycle began in October with the grade 4 team and ran for six weeks\n"
+            "in two classrooms. During the first week Carlos Mendez\n"
+            "scored 41 on the fluency check and then 58 in November.")
+    assert _found(text, nlp) == [("student_name", "Carlos Mendez")]
+
+
 def test_a_cue_inside_a_number_is_not_a_cue():
     # "504" inside a phone number does not make the row a student's
     assert _found("Ana Flores | (573) 555-5040 | Room 12") == [("phone", "(573) 555-5040")]
