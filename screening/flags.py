@@ -212,6 +212,15 @@ _CODES: tuple[FlagCode, ...] = (
         "A passage that restates the rubric instead of describing practice; not counted as evidence.",
     ),
     FlagCode(
+        "student_privacy",
+        Severity.WARNING,
+        "{file}{where} appears to contain students' personal data: {found}.",
+        "Redact students' names, ID numbers, dates of birth and contact details (or replace them with codes) "
+        "before submitting; the report does not repeat them.",
+        "Likely student personal data (names in student context, ID numbers, dates of birth, emails, phone "
+        "numbers) on a page or in a stretch of a recording (FERPA).",
+    ),
+    FlagCode(
         "file_ignored",
         Severity.INFO,
         "{file} is not in a place of the submission folder that belongs to a part, so it was not screened.",

@@ -23,6 +23,7 @@ from .ingest.sniff import sniff
 from .mapping import DetailEvidence, Status, evidence_from_scores, score_matrices, usable_passages
 from .models import spacy_entity_pipeline, spacy_pipeline
 from .passages import Passage, build_passages
+from .privacy import PageFindings, scan_documents
 from .registry import checks as check_table
 from .report.build import build_report
 from .report.model import Report
@@ -103,6 +104,22 @@ def words_by_part(files: Sequence[tuple[SubmissionFile, Document]]) -> dict[str,
     return counts
 
 
+def find_personal_data(
+    files: Sequence[tuple[SubmissionFile, Document]], settings: Settings, progress: Progress = _no_progress
+) -> tuple[PageFindings, ...]:
+    """Likely student personal data on every readable page and transcript, found once: checks
+    flag it, the report redacts it from quoted passages."""
+    cfg = settings.privacy
+    readable = [(d, f.part) for f, d in files if d.readable]
+    if not cfg.enabled or not readable:
+        return ()
+    progress("looking for student personal data", 0, 1)
+    nlp = spacy_entity_pipeline(settings.models) if "student_name" in cfg.kinds else None
+    found = scan_documents(readable, nlp, cfg.kinds, cfg.min_confidence)
+    progress("looking for student personal data", 1, 1)
+    return found
+
+
 def run_checks(ctx: ScreeningContext, names: Sequence[str] = DEFAULT_CHECKS) -> list[RaisedFlag]:
     available = ScreeningContext.fields()
     raised: list[RaisedFlag] = []
@@ -170,6 +187,7 @@ def screen(
         raw_scores=raw_scores,
         self_analyses=self_analyses,
         echoes=tuple(echoes),
+        privacy=find_personal_data(files, settings, progress),
     )
     raised = run_checks(ctx, check_names)
     report = build_report(ctx, raised, list(check_names), embedder.info, version=__version__)

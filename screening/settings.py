@@ -22,6 +22,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from .privacy import KINDS as PRIVACY_KINDS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -138,6 +140,30 @@ class ReportSettings(BaseModel):
     max_fixes: int = Field(5, ge=1, le=20, description="Fixes listed in the readiness summary at the top of a report.")
 
 
+class PrivacySettings(BaseModel):
+    """Likely student personal data (student_privacy): a heuristic aid to redaction, not a FERPA
+    compliance guarantee (docs/privacy.md)."""
+
+    enabled: bool = Field(True, description="Look for likely student personal data and flag it (student_privacy).")
+    kinds: list[str] = Field(
+        default_factory=lambda: list(PRIVACY_KINDS),
+        description="Kinds of personal data looked for: student_name, student_id, date_of_birth, email, phone.",
+    )
+    min_confidence: float = Field(
+        0.6, ge=0, le=1, description="Findings the detector is less sure of than this are not reported or redacted."
+    )
+    media_window_s: float = Field(
+        60.0, gt=0, description="In a recording, findings within this many seconds of each other make one flag."
+    )
+
+    @model_validator(mode="after")
+    def _known_kinds(self) -> "PrivacySettings":
+        unknown = [k for k in self.kinds if k not in PRIVACY_KINDS]
+        if unknown:
+            raise ValueError(f"privacy.kinds: unknown kind(s) {unknown}; known: {', '.join(PRIVACY_KINDS)}")
+        return self
+
+
 class LimitSettings(BaseModel):
     max_file_bytes: int = Field(200 * 1024 * 1024, ge=1, description="Files larger than this are not read.")
     max_pdf_pages: int = Field(600, ge=1, description="Pages read per PDF; the rest are reported, not read.")
@@ -205,6 +231,7 @@ class Settings(BaseSettings):
     citations: CitationSettings = Field(default_factory=CitationSettings)
     echo: EchoSettings = Field(default_factory=EchoSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     @classmethod
     def settings_customise_sources(
@@ -227,6 +254,7 @@ class Settings(BaseSettings):
             "mapping": self.mapping.model_dump(mode="json"),
             "passages": self.passages.model_dump(mode="json"),
             "citations": self.citations.model_dump(mode="json"),
+            "privacy": self.privacy.model_dump(mode="json"),
         }
 
 

@@ -77,5 +77,6 @@ def test_registered_check_names_snapshot():
         "screening.file_problems.v1",
         "screening.part_missing.v1",
         "screening.rubric_echo.v1",
+        "screening.student_privacy.v1",
         "screening.word_minimum.v1",
     ]

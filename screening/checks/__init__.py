@@ -4,7 +4,7 @@ Importing this package registers the built-in checks. ``DEFAULT_CHECKS`` is the 
 """
 
 from .base import Check, RaisedFlag, ScreeningContext
-from . import citations, echo, evidence, files, parts  # noqa: F401  (registration)
+from . import citations, echo, evidence, files, parts, privacy  # noqa: F401  (registration)
 
 DEFAULT_CHECKS: tuple[str, ...] = (
     "screening.file_problems.v1",
@@ -13,6 +13,7 @@ DEFAULT_CHECKS: tuple[str, ...] = (
     "screening.evidence.v1",
     "screening.rubric_echo.v1",
     "screening.citations.v1",
+    "screening.student_privacy.v1",
 )
 
 __all__ = ["Check", "RaisedFlag", "ScreeningContext", "DEFAULT_CHECKS"]

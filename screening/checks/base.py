@@ -15,6 +15,7 @@ from ..documents import Document
 from ..echo import Echo
 from ..mapping import DetailEvidence
 from ..passages import Passage
+from ..privacy import PageFindings
 from ..rubric import Rubric
 from ..selfanalysis import SelfAnalysis
 from ..settings import Settings
@@ -50,6 +51,7 @@ class ScreeningContext:
     self_analyses: tuple[tuple[SubmissionFile, SelfAnalysis], ...] = ()
     # Passages that restate the rubric (screening/echo.py): excluded from evidence and scores.
     echoes: tuple[Echo, ...] = ()
+    privacy: tuple[PageFindings, ...] = ()  # likely student personal data, per page with any
 
     @classmethod
     def fields(cls) -> frozenset[str]:

@@ -13,6 +13,7 @@ from .. import flags as flagdefs
 from ..checks.base import RaisedFlag, ScreeningContext
 from ..models import ModelInfo
 from ..passages import Passage
+from ..privacy import PassageRedactor
 from ..wordcount import count_words
 from .readiness import readiness
 from .model import (
@@ -34,10 +35,10 @@ from .model import (
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-def _evidence(p: Passage, score: float) -> Evidence:
+def _evidence(p: Passage, score: float, redact: PassageRedactor) -> Evidence:
     return Evidence(
         file=p.file, part=p.part, page=p.page, paragraph=p.paragraph, start_s=p.start_s, end_s=p.end_s,
-        char_start=p.char_start, char_end=p.char_end, fragment=p.fragment, text=p.text, score=score,
+        char_start=p.char_start, char_end=p.char_end, fragment=p.fragment, text=redact(p.text), score=score,
     )
 
 
@@ -80,10 +81,11 @@ def build_report(
                 meets_minimum=None if part.word_minimum is None else words >= part.word_minimum,
             )
         )
+    redact = PassageRedactor(ctx.files, ctx.privacy)  # quoted text never repeats students' data
     details = [
         DetailResult(
             id=ev.detail_id, eo=ev.eo, text=ev.text, derived=ev.derived, status=ev.status.value,
-            best_score=ev.best_score, evidence=[_evidence(m.passage, m.score) for m in ev.evidence],
+            best_score=ev.best_score, evidence=[_evidence(m.passage, m.score, redact) for m in ev.evidence],
         )
         for ev in ctx.evidence
     ]

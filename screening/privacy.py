@@ -1,0 +1,776 @@
+"""Likely student personal data in a text: a heuristic aid for redaction, not a FERPA guarantee.
+
+``detect`` reads one text (a page, or a media transcript) and returns ``Finding``s: a kind and a
+character span, with a confidence and the reason it fired. Nothing here stores or prints the
+data itself; callers name the kind and the place. ``redact`` replaces the spans with
+placeholders such as ``[student name]``.
+
+Kinds:
+
+- ``student_name``: a person's name where the text says it is a student's: a labelled field
+  ("Student: Maya Lopez"), a roster row (a "Student" column, or a row with grades, levels or
+  IEP/504/ELL marks), a name with a student cue attached ("Jayden (grade 4)", "Maya's IEP",
+  "one student, Maya Lopez,", "Carlos scored 62 ..."). Staff and adults are left alone: a
+  title (Ms., Mr., Dr.), a role next to the name ("our principal Dana Ruiz", "Mr. Chen, the
+  grade 8 team lead"), an adult's verb (taught, coached, reviewed ...), a citation
+  ("Hattie (2009)").
+- ``student_id``: a number labelled as a student, lunch, state (MOSIS) or plain ID, or a long
+  bare number in a student's roster row.
+- ``date_of_birth``: a date labelled DOB / date of birth / born, or a date in a student's
+  roster row under a birth-date column or with a school-age birth year.
+- ``email``, ``phone``: every e-mail address, and every phone number in a full North American
+  form (or a seven-digit one labelled phone/cell/tel). They are flagged whoever they belong to:
+  contact data of families and students is the usual case in artifacts.
+
+Names come from two sources: spaCy's tagger and NER (``PERSON`` entities and proper-noun
+runs), when a pipeline is given, and capitalised-word patterns in fixed positions (labels,
+table rows), which work without one.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Token
+
+    from .documents import Document
+
+KINDS: tuple[str, ...] = ("student_name", "student_id", "date_of_birth", "email", "phone")
+PLACEHOLDERS: dict[str, str] = {
+    "student_name": "[student name]",
+    "student_id": "[student ID]",
+    "date_of_birth": "[date of birth]",
+    "email": "[email]",
+    "phone": "[phone]",
+}
+# How a kind is named in messages, singular and plural.
+KIND_WORDS: dict[str, tuple[str, str]] = {
+    "student_name": ("student name", "student names"),
+    "student_id": ("student ID number", "student ID numbers"),
+    "date_of_birth": ("date of birth", "dates of birth"),
+    "email": ("email address", "email addresses"),
+    "phone": ("phone number", "phone numbers"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One likely piece of personal data: ``text[char_start:char_end]`` of the text read."""
+
+    kind: str
+    char_start: int
+    char_end: int
+    confidence: float
+    reason: str
+
+
+# ---------------------------------------------------------------- vocabularies
+
+_NAME_WORD = r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*"
+_NAME = rf"{_NAME_WORD}(?:[ \t]+(?:[A-Z]\.[ \t]+)?{_NAME_WORD}){{0,2}}"
+_LAST_FIRST = rf"{_NAME_WORD},[ \t]*{_NAME_WORD}"
+_NAME_CELL = re.compile(rf"(?:{_LAST_FIRST}|{_NAME})")
+
+# Capitalised words that begin rows and sentences but are not names.
+_NOT_NAMES = frozenset(
+    """
+    a an the all and or of in on at to for by with from as our my his her their its this that these those
+    total totals average mean median sum count overall class classes grade grades group groups student students
+    pupil pupils child children teacher teachers name names level levels week weeks term fall winter spring
+    summer session sessions unit units goal goals pre post school schools district team teams committee math
+    reading science ela english writing history social studies tier period block cohort section room baseline
+    target yes no note notes proficient basic advanced below above approaching meets exceeds emerging
+    january february march april may june july august september october november december jan feb mar apr
+    jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday
+    middle elementary high academy county state university college center department board plc plcs
+    kindergarten iep ell esl esol lep frl id dob age attendance behavior absences tardies score scores
+    scale scaled fluency lexile comprehension phonics vocabulary spelling lab labs art music pe health
+    before after during every each one two three four five six seven eight nine ten first second third
+    fourth fifth sixth seventh eighth ninth tenth eleventh twelfth next last new date dates time times
+    monthly weekly daily summary results result data survey minutes plan appendix page pages figure table
+    mr mrs ms miss mx dr prof coach principal dean superintendent hello hi thanks thank okay ok good great
+    boys girls parents parent families family staff faculty community title strategy strategies
+    """.split()
+)
+_TITLES = frozenset("mr mrs ms miss mx dr prof professor coach principal dean superintendent sr sister brother".split())
+_STAFF_ROLES = frozenset(
+    """
+    principal principals teacher teachers coach coaches colleague colleagues counselor counsellor superintendent
+    director specialist interventionist librarian para paraprofessional paraeducator nurse psychologist
+    administrator assistant ap chair lead leader mentor author authors researcher researchers educator
+    educators consultant facilitator presenter dean secretary staff co-teacher coteacher aide therapist
+    pathologist instructor professor dr mr mrs ms mx miss coordinator manager member members host
+    """.split()
+)
+# What adults do to, for or about students; as the first verb after a name, it marks staff.
+_ADULT_VERBS = frozenset(
+    """
+    taught teaches teach coached coaches led leads facilitated facilitates presented presents modeled models
+    modelled observed observes reviewed reviews analyzed analyses analysed planned plans designed designs
+    co-taught mentored mentors supervised supervises trained trains administered administers graded grades
+    collected tracked tracks organized organised developed develops emailed conferenced hosted hosts
+    chaired chairs drafted drafts approved approves evaluated evaluates introduced introduces
+    """.split()
+)
+# What a student is, next to a name ("one student, Maya"; "Maya, a fourth grader").
+_STUDENT_NOUNS = frozenset(
+    """
+    student students pupil pupils child kid learner learners grader graders kindergartner kindergartener
+    kindergartners kindergarteners freshman sophomore junior senior son daughter
+    """.split()
+)
+_ONE_STUDENT = _STUDENT_NOUNS - {"students", "pupils", "learners", "graders", "kindergartners", "kindergarteners"}
+# Student records a name can own ("Maya's IEP").
+_STUDENT_POSSESSIONS = frozenset(
+    """
+    iep 504 reading lexile score scores grade grades test tests mother father mom dad parents parent family
+    guardian behavior behaviour attendance accommodations accommodation fluency progress report level levels
+    assessment absences tardies referral referrals diagnosis disability plan map rit dra wpm
+    """.split()
+)
+# Words after a name (same sentence, a few tokens on) that make it a student's.
+_STUDENT_AFTER = frozenset(
+    """
+    scored scores earned tested failed passed qualified qualifies qualify struggles struggled struggling
+    iep ieps 504 ell esl esol lexile dra rit wpm suspended suspension detention tardy absent
+    """.split()
+)
+_STUDENT_AFTER_PHRASES = (
+    "reading level", "grade level", "below grade", "on grade", "above grade", "words per minute",
+    "was absent", "is absent", "was referred", "has an iep", "has a 504", "receives ell", "receives esl",
+    "speech services", "behavior plan", "free lunch", "reduced lunch", "reads at", "is reading", "was reading",
+)
+# Cues in a roster row that the row is about a student. A grade level is not one: teachers
+# teach grades too ("Ana Flores | Grade 4 | 12 years").
+_ROW_CUES = re.compile(
+    r"(?<![\w-])(?:IEP|504|ELLs?|ESL|ESOL|LEP|FRL|free/reduced|free or reduced|Lexile|DRA|RIT|DIBELS|i-?Ready|"
+    r"F&P|reading level|guided reading|proficient|below basic|basic|advanced|approaching|"
+    r"DOB|D\.O\.B\.?|date of birth|birth\s*date|wpm|level\s+[A-Z]|tier\s*[123])(?![\w-])",
+    re.I,
+)
+_HEADER_STUDENT = re.compile(r"\b(?:student|pupil|child)(?:'?s)?(?:\s+(?:full\s+|first\s+|last\s+)?names?)?\b(?!\s+(?-i:[a-z]))", re.I)
+_HEADER_VOCAB = re.compile(
+    r"\b(?:grade|gr|dob|birth|id|score|scores|level|reading|math|iep|504|ell|fall|winter|spring|lexile|rit|"
+    r"age|teacher|notes?|homeroom|attendance|name|number|lunch|scale|proficiency|tier)\b",
+    re.I,
+)
+_HEADER_DOB = re.compile(r"\b(?:dob|d\.o\.b\.?|birth)", re.I)
+_HEADER_ID = re.compile(r"\b(?:id|i\.d\.|student\s*(?:#|no\.?|number)|sis|mosis|ssid|lunch)\b|#", re.I)
+_HEADER_NAME = re.compile(r"\b(?:student|pupil|child|name)\b", re.I)
+
+# ---------------------------------------------------------------- regular patterns
+
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
+_PHONE = re.compile(r"(?<![\w/.-])(?:\+?1[ .-]?)?(?:\(\d{3}\)[ ]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w/-]|\.\d)")
+_PHONE_LABELLED = re.compile(
+    r"\b(?:phone|cell|tel|telephone|mobile|home|work|call|text)\b\.?\s*(?:#|no\.?|number)?\s*[:#-]?\s*"
+    r"(?P<num>\d{3}[ .-]\d{4})(?![\w/-]|\.\d)",
+    re.I,
+)
+_STAFF_NUMBER = re.compile(r"\b(?:employee|staff|teacher|educator|certificate|certification|license|licence|course|room|page|item|unit|lesson)\s*$", re.I)
+_ID = re.compile(
+    r"\b(?P<label>(?:student|stu\.?|pupil|learner|state|lunch|MOSIS|SIS|district|local|school)\s*"
+    r"(?:ID|I\.D\.|identification|number|no\.|num|#|PIN|code)|SSID|MOSIS|ID|I\.D\.|student\s*#)"
+    r"(?:\s*(?:number|no\.|num|#))?\s*[:#=-]?\s*(?P<num>[A-Z]{0,2}\d[\d-]{2,12}\d)\b",
+    re.I,
+)
+_MONTHS = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DATE = (
+    rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})|\d{{4}}-\d{{2}}-\d{{2}}|"
+    rf"{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}})"
+)
+_DATE_RE = re.compile(rf"(?<![\w/.-]){_DATE}(?![\w/-])")
+_DOB = re.compile(
+    rf"\b(?:DOB|D\.O\.B\.?|date\s+of\s+birth|birth\s*date|birthday|born(?:\s+on)?)(?:\s+(?:is|was))?\s*[:\-–]?\s*"
+    rf"(?P<date>{_DATE})(?![\w/-])",
+    re.I,
+)
+_LABELLED_NAME = re.compile(
+    rf"\b(?P<label>(?:student|pupil|child)(?:'?s)?(?:\s+(?:full\s+|first\s+|last\s+)?name)?|name)(?::|\s+[-–]|\s*\t)[ \t]*"
+    rf"(?P<name>(?-i:{_LAST_FIRST}|{_NAME}))\b",
+    re.I,
+)
+_ATTACHED_PAREN = re.compile(
+    rf"(?P<name>(?-i:{_NAME}))\s*\(\s*(?:(?:grade|gr\.?)\s*(?:K|\d{{1,2}})\b|(?:K|\d{{1,2}})(?:st|nd|rd|th)\s+grade|"
+    rf"age\s*\d{{1,2}}\b|\d{{1,2}}\s*(?:yrs?|years?)\b|IEP|504|ELL|ESL|EL\b)",
+    re.I,
+)
+_YEAR_CITATION = re.compile(r"^\s*(?:\(\s*\d{4}|,\s*\d{4}\b|et\s+al\b|\(\s*[a-z]+\.?\s+\d{4})", re.I)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, line
+        pos += len(line) + 1
+
+
+def _cells(line: str) -> list[tuple[int, str]] | None:
+    """(offset, cell) for a line written as table cells (``a | b`` or tab-separated)."""
+    sep = " | " if " | " in line else ("\t" if "\t" in line else None)
+    if sep is None:
+        return None
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for raw in line.split(sep):
+        lead = len(raw) - len(raw.lstrip())
+        out.append((pos + lead, raw.strip()))
+        pos += len(raw) + len(sep)
+    return out
+
+
+def _trim_name(candidate: str) -> str | None:
+    """The candidate without trailing non-name words ("Jayden Brooks  Grade" -> "Jayden
+    Brooks"), or None when what is left is not a name."""
+    words = candidate.split()
+    while words and not _is_name(" ".join(words)):
+        if words[-1].strip(",.").lower() not in _NOT_NAMES | _STAFF_ROLES:
+            return None
+        words.pop()
+    return candidate[: candidate.index(words[-1]) + len(words[-1])] if words else None
+
+
+def _is_name(candidate: str) -> bool:
+    words = [w.strip(",.").lower() for w in re.split(r"[\s,]+", candidate) if w.strip(",.")]
+    if not words or len(words) > 3:
+        return False
+    return not any(w in _NOT_NAMES or w in _STAFF_ROLES for w in words)
+
+
+def _prose(line: str) -> bool:
+    words = line.split()
+    digits = sum(1 for w in words if any(c.isdigit() for c in w))
+    return len(words) >= 10 and digits / len(words) < 0.2
+
+
+def _data_token(tok: str) -> bool:
+    t = tok.strip(",;()")
+    return bool(re.search(r"\d", t)) or t.upper() in {"Y", "N", "YES", "NO", "K", "IEP", "504", "ELL", "ESL", "-", "—", "X"} or (
+        len(t) == 1 and t.isalpha()
+    ) or t.lower() in {"proficient", "basic", "advanced", "below", "approaching", "meets", "exceeds", "level", "tier"}
+
+
+def _birth_year_plausible(year: int, today: date) -> bool:
+    return today.year - 22 <= year <= today.year - 3
+
+
+def _year_of(date_text: str) -> int | None:
+    m = re.search(r"\d{4}", date_text)
+    if m:
+        return int(m.group())
+    m = re.search(r"[/.-](\d{2})$", date_text)
+    if m:
+        yy = int(m.group(1))
+        return 2000 + yy if yy <= date.today().year % 100 else 1900 + yy
+    return None
+
+
+class _Collector:
+    """Findings by span; a wider or surer finding replaces an overlapping one. Spans are short,
+    so overlaps are looked for among nearby starts only (a page with thousands of addresses
+    stays linear, not quadratic)."""
+
+    _REACH = 512  # no finding is longer than this
+
+    def __init__(self, kinds: frozenset[str]) -> None:
+        self.kinds = kinds
+        self.items: list[Finding] = []
+        self._starts: list[tuple[int, int]] = []  # (char_start, index in items), sorted
+
+    def add(self, kind: str, start: int, end: int, confidence: float, reason: str) -> None:
+        if kind not in self.kinds or end <= start or end - start > self._REACH:
+            return
+        lo = bisect.bisect_left(self._starts, (start - self._REACH, -1))
+        hi = bisect.bisect_left(self._starts, (end, -1))
+        for _, i in self._starts[lo:hi]:
+            f = self.items[i]
+            if f.char_start < end and start < f.char_end:
+                if (confidence, end - start) > (f.confidence, f.char_end - f.char_start):
+                    same = f.kind == kind
+                    self.items[i] = Finding(kind, min(start, f.char_start) if same else start,
+                                            max(end, f.char_end) if same else end, confidence, reason)
+                    self._starts.remove((f.char_start, i))
+                    bisect.insort(self._starts, (self.items[i].char_start, i))
+                return
+        self.items.append(Finding(kind, start, end, confidence, reason))
+        bisect.insort(self._starts, (start, len(self.items) - 1))
+
+    def result(self) -> list[Finding]:
+        return sorted(self.items, key=lambda f: (f.char_start, f.char_end))
+
+
+# ---------------------------------------------------------------- pattern rules
+
+
+def _contact(text: str, out: _Collector) -> None:
+    for m in _EMAIL.finditer(text):
+        out.add("email", m.start(), m.end(), 0.95, "email address")
+    for m in _PHONE.finditer(text):
+        out.add("phone", m.start(), m.end(), 0.9, "phone number pattern")
+    for m in _PHONE_LABELLED.finditer(text):
+        out.add("phone", m.start("num"), m.end("num"), 0.8, "seven-digit number labelled as a phone")
+
+
+def _ids_and_dobs(text: str, out: _Collector) -> None:
+    for m in _ID.finditer(text):
+        before = text[max(0, m.start() - 25) : m.start()]
+        label = m.group("label")
+        if _STAFF_NUMBER.search(before) and label.upper() in {"ID", "I.D.", "#"}:
+            continue  # "employee ID 5521", "room # 204"
+        num = m.group("num")
+        if re.fullmatch(r"\d{3}-\d{3}-\d{4}|\d{3}-\d{4}", num):
+            continue  # a phone number, which the phone rule reports
+        out.add("student_id", m.start("num"), m.end("num"), 0.9, f"number labelled {label.strip()}")
+    for m in _DOB.finditer(text):
+        out.add("date_of_birth", m.start("date"), m.end("date"), 0.95, "date labelled as a birth date")
+
+
+def _labelled_names(text: str, out: _Collector) -> None:
+    for m in _LABELLED_NAME.finditer(text):
+        name = _trim_name(m.group("name"))
+        if name is None:
+            continue
+        if m.group("label").lower() == "name":
+            # "Name:" alone names a student only on a student record, and only when nothing
+            # qualifies it ("Candidate name:", "Teacher Name:"): look before and around it.
+            line_before = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
+            if line_before.strip() and not re.search(r"[|\t]\s*$", line_before):
+                continue
+            around = text[max(0, m.start() - 200) : m.end() + 200]
+            if not (_ROW_CUES.search(around) or re.search(r"\bstudent|\bpupil|\bID\b", around, re.I)):
+                continue
+        out.add("student_name", m.start("name"), m.start("name") + len(name), 0.95, f"labelled “{m.group('label').strip()}”")
+    for m in _ATTACHED_PAREN.finditer(text):
+        name = m.group("name")
+        if not _is_name(name) or _titled(text, m.start("name")):
+            continue
+        out.add("student_name", m.start("name"), m.end("name"), 0.85, "name with a grade, age or program in brackets")
+
+
+def _titled(text: str, start: int) -> bool:
+    before = text[max(0, start - 16) : start].lower()
+    m = re.search(r"([a-z]+)\.?\s*$", before)
+    return bool(m and m.group(1) in _TITLES)
+
+
+# ---------------------------------------------------------------- rosters
+
+
+@dataclass
+class _Table:
+    student: bool = False
+    staff: bool = False  # a table of teachers or staff: rows are never taken for students by cues
+    name_cols: tuple[int, ...] = ()
+    dob_cols: tuple[int, ...] = ()
+    id_cols: tuple[int, ...] = ()
+    dob_header: bool = False
+
+
+_STAFF_HEADER = re.compile(r"(?:teachers?|staff|educators?|coach(?:es)?|members?|presenters?|facilitators?|hosts?|leads?)", re.I)
+_ROLE_HEADER = re.compile(r"\b(?:role|position|title|job|assignment)s?\b", re.I)
+
+
+def _header(line: str, cells: list[tuple[int, str]] | None) -> _Table | None:
+    if re.search(r"\d", line):
+        return None
+    first = cells[0][1] if cells else (line.split() or [""])[0]
+    if _STAFF_HEADER.fullmatch(first) or (cells is not None and any(_ROLE_HEADER.fullmatch(c) for _, c in cells)):
+        return _Table(staff=True)
+    if not _HEADER_STUDENT.search(line):
+        return None
+    if cells is None and not _HEADER_VOCAB.search(_HEADER_STUDENT.sub(" ", line)):
+        return None
+    if cells is not None and not any(_HEADER_STUDENT.fullmatch(c) or _HEADER_NAME.fullmatch(c) for _, c in cells):
+        return None
+    t = _Table(student=True, dob_header=bool(_HEADER_DOB.search(line)))
+    if cells is not None:
+        t.name_cols = tuple(i for i, (_, c) in enumerate(cells) if _HEADER_STUDENT.fullmatch(c) or re.fullmatch(r"(?:first|last|full)?\s*names?", c, re.I))
+        t.dob_cols = tuple(i for i, (_, c) in enumerate(cells) if _HEADER_DOB.search(c))
+        t.id_cols = tuple(i for i, (_, c) in enumerate(cells) if _HEADER_ID.search(c) and not _HEADER_DOB.search(c))
+    return t
+
+
+def _row_values(line: str, base: int, table: _Table | None, out: _Collector, today: date, confidence: float) -> None:
+    """IDs and birth dates in a row already known to be a student's."""
+    for m in _DATE_RE.finditer(line):
+        year = _year_of(m.group())
+        if (table is not None and table.dob_header) or (year is not None and _birth_year_plausible(year, today)):
+            out.add("date_of_birth", base + m.start(), base + m.end(), confidence, "date in a student's roster row")
+    for m in re.finditer(r"(?<![\w/.:-])\d{5,10}(?![\w/%.:-]|\.\d)", line):
+        out.add("student_id", base + m.start(), base + m.end(), confidence - 0.1, "long number in a student's roster row")
+
+
+def _rosters(text: str, out: _Collector, today: date) -> None:
+    table: _Table | None = None
+    for base, line in _lines(text):
+        if not line.strip():
+            continue  # DOCX tables put blank lines between rows
+        cells = _cells(line)
+        head = _header(line, cells)
+        if head is not None:
+            table = head
+            continue
+        if cells is None and _prose(line):
+            table = None
+            continue
+        cued = bool(_ROW_CUES.search(line)) and not (table is not None and table.staff)
+        if cells is not None:
+            if table is not None and table.name_cols:
+                picks = [cells[i] for i in table.name_cols if i < len(cells)]
+            else:
+                picks = [c for c in cells if _NAME_CELL.fullmatch(c[1])][:1]
+            named = False
+            for off, cell in picks:
+                if _NAME_CELL.fullmatch(cell) and _is_name(cell) and (table is not None and table.student or cued):
+                    if _role_in(line):
+                        continue
+                    conf = 0.9 if table is not None and table.student else 0.75
+                    out.add("student_name", base + off, base + off + len(cell), conf, "name in a student roster row")
+                    named = True
+            if named:
+                for i, (off, cell) in enumerate(cells):
+                    if table is not None and i in table.dob_cols and _DATE_RE.search(cell):
+                        m = _DATE_RE.search(cell)
+                        out.add("date_of_birth", base + off + m.start(), base + off + m.end(), 0.9, "date under a birth-date column")
+                    elif table is not None and i in table.id_cols and re.fullmatch(r"[A-Z]{0,2}\d[\d-]{2,12}", cell):
+                        out.add("student_id", base + off, base + off + len(cell), 0.9, "number under an ID column")
+                _row_values(line, base, table, out, today, 0.8)
+            continue
+        # A row of a table extracted from a PDF: a name, then data.
+        m = re.match(rf"\s*(?P<name>{_LAST_FIRST}|{_NAME})\s+(?P<rest>\S.*)$", line)
+        if not m or not _is_name(m.group("name")):
+            continue
+        rest = m.group("rest").split()
+        if sum(_data_token(t) for t in rest) < max(1, 0.5 * len(rest)):
+            continue
+        if not ((table is not None and table.student) or cued) or _role_in(line):
+            continue
+        if not (table is not None and table.student) and len(m.group("name").split()) < 2:
+            continue  # one capitalised word leading a line is too often not a name
+        conf = 0.85 if table is not None and table.student else 0.7
+        out.add("student_name", base + m.start("name"), base + m.end("name"), conf, "name leading a student roster row")
+        _row_values(line, base, table, out, today, 0.75)
+
+
+def _role_in(line: str) -> bool:
+    words = {w.lower().strip(".,:;()") for w in line.split()}
+    return bool(words & (_STAFF_ROLES - {"lead", "host", "member", "members", "assistant", "staff"}))
+
+
+# ---------------------------------------------------------------- names in prose (spaCy)
+
+
+def _name_runs(doc: "Doc") -> Iterator[tuple[int, int, bool]]:
+    """(first token, end token, is PERSON) for runs of proper nouns and for PERSON entities."""
+    person = {}
+    blocked: set[int] = set()
+    for ent in doc.ents:
+        if ent.label_ == "PERSON":
+            end = ent.end - 1 if ent[-1].text in ("'s", "’s", "'") and len(ent) > 1 else ent.end
+            person[ent.start] = end
+        elif ent.label_ in {"ORG", "FAC", "LOC", "NORP", "DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT", "LANGUAGE"}:
+            blocked.update(range(ent.start, ent.end))
+    i = 0
+    n = len(doc)
+    while i < n:
+        if i in person:
+            yield i, person[i], True
+            i = person[i]
+            continue
+        tok = doc[i]
+        if tok.tag_ in ("NNP", "NNPS") and i not in blocked and re.fullmatch(_NAME_WORD, tok.text):
+            j = i
+            while j < n and j not in person and doc[j].tag_ in ("NNP", "NNPS") and j not in blocked and re.fullmatch(_NAME_WORD, doc[j].text) and j - i < 3:
+                j += 1
+            yield i, j, False
+            i = j
+            continue
+        i += 1
+
+
+def _clause_before(doc: "Doc", start: int, width: int = 4) -> list[str]:
+    out: list[str] = []
+    for k in range(start - 1, max(-1, start - 1 - width), -1):
+        t = doc[k]
+        if t.text in {".", "!", "?", ";", ":"} or (t.is_space and "\n" in t.text):
+            break
+        out.append(t.text)
+    return out
+
+
+def _clause_after(doc: "Doc", end: int, width: int = 8) -> list["Token"]:
+    out = []
+    for k in range(end, min(len(doc), end + width)):
+        t = doc[k]
+        if t.text in {".", "!", "?", ";"} or t.is_space and "\n" in t.text:
+            break
+        out.append(t)
+    return out
+
+
+def _staff(doc: "Doc", start: int, end: int) -> bool:
+    before = [w.lower().rstrip(".") for w in _clause_before(doc, start, 3)]
+    if before and before[0] in _TITLES:
+        return True
+    # A role right before the name, or before a comma: "our principal Dana Ruiz", "the counselor, Ana".
+    adjacent = before[1:2] if before[:1] == [","] else before[:1]
+    if any(w in _STAFF_ROLES for w in adjacent):
+        return True
+    after = _clause_after(doc, end, 8)
+    rest = doc.text[doc[end - 1].idx + len(doc[end - 1].text) : doc[end - 1].idx + len(doc[end - 1].text) + 20] if end <= len(doc) else ""
+    if _YEAR_CITATION.match(rest):
+        return True
+    words = [t.lower_ for t in after]
+    if words[:1] == [","] and any(w in _STAFF_ROLES for w in words[1:7]):
+        return True  # an appositive: "Mr. Chen, the grade 8 team lead"
+    if words[:1] in (["'s"], ["’s"]) and len(words) > 1 and words[1] in {"class", "classroom", "team", "students", "room", "lesson", "department", "plc", "homeroom", "course", "section", "kids"}:
+        return True
+    for t in after:
+        if t.pos_ == "VERB" or t.tag_.startswith("VB"):
+            return t.lower_ in _ADULT_VERBS
+    return False
+
+
+def _student_cue(doc: "Doc", start: int, end: int) -> tuple[str, bool] | None:
+    """(reason, strong) when a student cue is attached to the name."""
+    # Right before the name ("the pupil Jakub", "a student named Elijah", "one student, Maya"),
+    # in lower case: "Student Work" is a title, "a student from Ukraine" is not a name.
+    before = [w for w in _clause_before(doc, start, 3) if w not in {"named", "called", ",", "("}]
+    if before[:1] and before[0] in _STUDENT_NOUNS:
+        return "a student noun before the name", True
+    after = _clause_after(doc, end, 8)
+    words = [t.lower_ for t in after]
+    if words[:1] in (["'s"], ["’s"]) and len(words) > 1 and words[1] in _STUDENT_POSSESSIONS:
+        return f"a student record belonging to the name ({words[1]})", True
+    if words[:1] == [","] and any(w in _ONE_STUDENT for w in words[1:4]):
+        return "described as a student", True
+    joined = " ".join(words)
+    if any(p in joined for p in _STUDENT_AFTER_PHRASES) or any(w in _STUDENT_AFTER for w in words):
+        return "student data in the same clause", False
+    return None
+
+
+def _prose_names(doc: "Doc", out: _Collector, offset: int = 0) -> None:
+    for start, end, is_person in _name_runs(doc):
+        span = doc[start:end]
+        if not _is_name(span.text) or "\n" in span.text:
+            continue
+        if _staff(doc, start, end):
+            continue
+        cue = _student_cue(doc, start, end)
+        if cue is None:
+            continue
+        reason, strong = cue
+        if not is_person and not strong:
+            continue
+        conf = 0.85 if strong else 0.65
+        if is_person and strong:
+            conf = 0.9
+        out.add("student_name", offset + span.start_char, offset + span.end_char, conf, reason)
+
+
+_PROSE_CUE = re.compile(
+    r"(?i:\b(?:%s)\b|%s|['’]s\b|,\s+an?\s)"
+    % ("|".join(map(re.escape, sorted(_STUDENT_NOUNS | _STUDENT_AFTER, key=len, reverse=True))),
+       "|".join(map(re.escape, _STUDENT_AFTER_PHRASES)))
+)
+
+
+def _cue_windows(text: str) -> list[tuple[int, int]]:
+    """Character ranges worth reading with spaCy: each line with a student cue word, with the
+    line before and after (a PDF line break can split a clause). The tagger and NER cost most
+    of the detector's time, and most lines of a school document carry no such cue."""
+    lines = list(_lines(text))
+    hit = [i for i, (_, line) in enumerate(lines) if _PROSE_CUE.search(line)]
+    ranges: list[tuple[int, int]] = []
+    for i in hit:
+        a, b = max(0, i - 1), min(len(lines) - 1, i + 1)
+        start, end = lines[a][0], lines[b][0] + len(lines[b][1])
+        if ranges and start <= ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], max(end, ranges[-1][1]))
+        else:
+            ranges.append((start, end))
+    return ranges
+
+
+def _unwrap(text: str) -> str:
+    """Line breaks after prose lines as spaces (same length, so offsets hold): a PDF wraps a
+    sentence over lines, while a break after a short line (a table row, a heading) stays one."""
+    lines = text.split("\n")
+    return "".join(line + ("" if k == len(lines) - 1 else (" " if _wrapped(line) else "\n")) for k, line in enumerate(lines))
+
+
+def _wrapped(line: str) -> bool:
+    words = line.split()
+    digits = sum(1 for w in words if any(c.isdigit() for c in w))
+    return len(words) >= 6 and digits / len(words) < 0.3 and " | " not in line and "\t" not in line
+
+
+# ---------------------------------------------------------------- public API
+
+
+def _detect(text: str, wanted: frozenset[str], today: date, prose: Iterable[tuple["Doc", int]]) -> list[Finding]:
+    out = _Collector(wanted)
+    _contact(text, out)
+    _ids_and_dobs(text, out)
+    _labelled_names(text, out)
+    _rosters(text, out, today)
+    if "student_name" in wanted:
+        for doc, offset in prose:
+            _prose_names(doc, out, offset)
+    return out.result()
+
+
+def _kinds(kinds: Iterable[str]) -> frozenset[str]:
+    wanted = frozenset(kinds)
+    unknown = wanted - set(KINDS)
+    if unknown:
+        raise ValueError(f"unknown personal-data kinds {sorted(unknown)}; known: {', '.join(KINDS)}")
+    return wanted
+
+
+def detect(
+    text: str,
+    nlp: "Language | None" = None,
+    kinds: Iterable[str] = KINDS,
+    *,
+    today: date | None = None,
+) -> list[Finding]:
+    """Likely personal data in ``text``. ``nlp`` is the tagger+NER pipeline
+    (``screening.models.spacy_entity_pipeline``); without it, names are found only in labelled
+    fields and roster rows."""
+    return detect_many([text], nlp, kinds, today=today)[0]
+
+
+def detect_many(
+    texts: Sequence[str], nlp: "Language | None" = None, kinds: Iterable[str] = KINDS, today: date | None = None
+) -> list[list[Finding]]:
+    """``detect`` for many texts, running the spaCy pipeline over the lines with student cues
+    of all of them in batches."""
+    wanted = _kinds(kinds)
+    today = today or date.today()
+    windows: list[list[tuple[int, int]]] = [
+        _cue_windows(t) if nlp is not None and "student_name" in wanted else [] for t in texts
+    ]
+    flat = [(i, a, b) for i, ws in enumerate(windows) for a, b in ws]
+    docs = nlp.pipe((_unwrap(texts[i][a:b]) for i, a, b in flat), batch_size=64) if flat and nlp is not None else iter(())
+    prose: list[list[tuple["Doc", int]]] = [[] for _ in texts]
+    for (i, a, _), doc in zip(flat, docs):
+        prose[i].append((doc, a))
+    return [_detect(t, wanted, today, p) for t, p in zip(texts, prose)]
+
+
+def redact(text: str, findings: Iterable[Finding], offset: int = 0) -> str:
+    """``text`` with each finding's span replaced by its placeholder. ``offset`` is where
+    ``text`` starts in the text the findings were made on (for redacting an excerpt)."""
+    out: list[str] = []
+    pos = 0
+    for f in sorted(findings, key=lambda f: f.char_start):
+        start, end = f.char_start - offset, f.char_end - offset
+        if end <= 0 or start >= len(text):
+            continue
+        start, end = max(start, pos), min(end, len(text))
+        if end <= start:
+            continue
+        out.append(text[pos:start])
+        out.append(PLACEHOLDERS[f.kind])
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def describe(findings: Iterable[Finding], text: str | None = None) -> str:
+    """'3 student names, 1 date of birth' (kinds in a fixed order, never the data). Given the
+    text the findings were made on, a value mentioned twice is counted once."""
+    values: dict[str, set[object]] = {}
+    for f in findings:
+        value = " ".join(text[f.char_start : f.char_end].split()) if text is not None else (f.char_start, f.char_end)
+        values.setdefault(f.kind, set()).add(value)
+    counts = {kind: len(v) for kind, v in values.items()}
+    parts = []
+    for kind in KINDS:
+        n = counts.get(kind, 0)
+        if n:
+            one, many = KIND_WORDS[kind]
+            parts.append(f"{n} {one if n == 1 else many}")
+    return ", ".join(parts)
+
+
+# ---------------------------------------------------------------- documents and passages
+
+
+@dataclass(frozen=True)
+class PageFindings:
+    """Findings on one page of a file (``page`` None for page-less files and transcripts;
+    ``media`` True when the offsets are in a transcript, located in time by the document's
+    segments)."""
+
+    file: str
+    part: str
+    page: int | None
+    findings: tuple[Finding, ...]
+    media: bool = False
+
+
+def scan_documents(
+    docs: Iterable[tuple["Document", str]],
+    nlp: "Language | None",
+    kinds: Iterable[str] = KINDS,
+    min_confidence: float = 0.0,
+    today: date | None = None,
+) -> tuple[PageFindings, ...]:
+    """Findings for every page with text of each (document, part); pages without any are left
+    out. The spaCy pipeline runs once over all pages, in batches."""
+    jobs: list[tuple["Document", str, int | None, str]] = []
+    for doc, part in docs:
+        for page in doc.pages:
+            if page.text.strip():
+                jobs.append((doc, part, page.number, page.text))
+    results = detect_many([text for *_, text in jobs], nlp, kinds, today=today)
+    out: list[PageFindings] = []
+    for (doc, part, number, _), found in zip(jobs, results):
+        kept = tuple(f for f in found if f.confidence >= min_confidence)
+        if kept:
+            out.append(PageFindings(doc.name, part, number, kept, media=bool(doc.segments)))
+    return tuple(out)
+
+
+class PassageRedactor:
+    """Quoted passage text with detected personal data replaced by placeholders.
+
+    A detected string is replaced wherever it recurs in the submission's quoted text, not only
+    at the place it was detected: a student named once in a roster and again in a passage
+    without any student cue is still the same student."""
+
+    def __init__(self, files: Iterable[tuple[object, "Document"]], found: Iterable[PageFindings]) -> None:
+        texts = {d.name: {p.number: p.text for p in d.pages} for _, d in files}
+        needles: dict[str, str] = {}
+        for pf in found:
+            text = texts.get(pf.file, {}).get(pf.page, "")
+            for f in pf.findings:
+                value = " ".join(text[f.char_start : f.char_end].split())
+                if value:
+                    needles.setdefault(value, PLACEHOLDERS[f.kind])
+        # Longest first, so "Maya Lopez" is replaced whole before any shorter string inside it.
+        self._needles = sorted(needles.items(), key=lambda kv: -len(kv[0]))
+        self._pattern = (
+            re.compile("|".join(rf"(?<!\w){re.escape(k)}(?!\w)" for k, _ in self._needles)) if self._needles else None
+        )
+
+    def __call__(self, text: str) -> str:
+        if self._pattern is None:
+            return text
+        lookup = dict(self._needles)
+        return self._pattern.sub(lambda m: lookup[m.group()], text)

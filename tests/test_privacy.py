@@ -1,0 +1,383 @@
+"""Student privacy (student_privacy): the detector on positives and hard negatives, and whole
+submissions with planted student data in every readable form, whose reports must name the kind
+and place of the data and never repeat it."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from screening.checks import DEFAULT_CHECKS, ScreeningContext
+from screening.checks.privacy import StudentPrivacy
+from screening.documents import Document, FileKind, MediaInfo, Page, TimedSpan
+from screening.privacy import KINDS, Finding, PassageRedactor, PageFindings, describe, detect, redact
+from screening.settings import Settings
+from screening.submission import SubmissionFile
+
+from .conftest import REPO
+
+TODAY = date(2026, 1, 15)
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from screening.models import spacy_entity_pipeline
+
+    return spacy_entity_pipeline(Settings().models)
+
+
+def _found(text: str, nlp=None) -> list[tuple[str, str]]:
+    return [(f.kind, text[f.char_start : f.char_end]) for f in detect(text, nlp, today=TODAY) if f.confidence >= 0.6]
+
+
+# ---------------------------------------------------------------- the detector
+
+POSITIVES = [
+    ("Student: Maya Lopez, Grade 4", [("student_name", "Maya Lopez")]),
+    ("Student name: Jayden Brooks  Grade: 4  Teacher: Ms. Alvarez", [("student_name", "Jayden Brooks")]),
+    ("Jayden (grade 4) read 62 words per minute in September.", [("student_name", "Jayden")]),
+    ("Carlos has an IEP for reading and receives ELL support.", [("student_name", "Carlos")]),
+    ("One student, Maya Lopez, scored 62 on the MAP test.", [("student_name", "Maya Lopez")]),
+    ("Isabella Diaz, a third grader, moved up two reading levels.", [("student_name", "Isabella Diaz")]),
+    ("The reading specialist met with Ethan Hall's parents about his 504 plan.", [("student_name", "Ethan Hall")]),
+    ("Noah Patel | 84 | 91 | Proficient", [("student_name", "Noah Patel")]),
+    ("Student ID: 204518", [("student_id", "204518")]),
+    ("Lunch number 48213 was entered twice.", [("student_id", "48213")]),
+    ("MOSIS ID 1234567890 appears on the state report.", [("student_id", "1234567890")]),
+    ("DOB: 03/14/2015", [("date_of_birth", "03/14/2015")]),
+    ("Date of birth: March 14, 2015", [("date_of_birth", "March 14, 2015")]),
+    ("She was born on 14 March 2015 in Columbia.", [("date_of_birth", "14 March 2015")]),
+    ("Parent email: r.lopez82@gmail.com", [("email", "r.lopez82@gmail.com")]),
+    ("Call his father at (573) 555-0142 after 5 pm.", [("phone", "(573) 555-0142")]),
+    ("Cell: 573-555-0198", [("phone", "573-555-0198")]),
+    ("Home phone: 555-0137", [("phone", "555-0137")]),
+]
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("text,expected", POSITIVES, ids=[p[0][:40] for p in POSITIVES])
+def test_detects_planted_personal_data(nlp, text, expected):
+    assert _found(text, nlp) == expected
+
+
+HARD_NEGATIVES = [
+    # staff and adults
+    "Ms. Alvarez and Mr. Chen, the grade 8 team lead, met with our principal Dana Ruiz on Sept 9, 2025.",
+    "Teresa Vance, the instructional coach, observed 16 teachers.",
+    "Teresa Vance reviewed reading levels with students in three classrooms.",
+    "Mrs. Okafor's students scored 72% on the common task.",
+    "The counselor, Ana Flores, tracked attendance for the whole grade.",
+    "Coach Ramirez modeled the routine in a grade 6 math class.",
+    "Name | Role | Years\nTeresa Vance | Instructional coach | 12\nDana Whitcomb | Principal | 4",
+    # cited authors
+    "As Hattie (2009) argues, feedback has one of the largest effects on student achievement.",
+    "Feedback matters (Hattie, 2009), and so does the level of evaluation (Guskey, 2000).",
+    "Darling-Hammond et al. describe professional development for teachers of students with IEPs.",
+    # dates, percentages, years, counts, page numbers, the school
+    "We met on March 14, 2025 to review the 2024-2025 data with the PLC.",
+    "Grade-level teams met on 09/09/2025, 10/14/2025 and 11/11/2025.",
+    "31% of students scored 3 or 4 on the evidence criterion (baseline 28%, target 45%).",
+    "See page 12 of the plan; the table on p. 4 shows 44 teachers and 216 walkthroughs.",
+    "Cedar Bend Middle School (grades 6-8, 612 students) is in Prairie Hollow R-III School District.",
+    "The Student Council (grade 8) organized the food drive.",
+    "Reading (grade 4) rose from 38% to 52% proficient.",
+    "Looking at Student Work on the current talk routine took 25 minutes.",
+    "Walkthroughs found student-to-student academic talk in 22 percent of 118 classroom visits.",
+    "Employee ID 55213 belongs to the coach.",
+    "Session 3 runs from 3:30-4:30 pm in room 204.",
+    "The ISBN of the book study text is 978-1-57110-883-6.",
+    "Month | Cycles active | Peer visits\n\nSep 2025 | 16 | 0\n\nOct 2025 | 15 | 38",
+    "I enjoyed a private lesson with a student from Ukraine.",
+    # staff tables and the candidate's own cover page
+    "Teacher | Grade | Reading PD hours\n\nAna Flores | 4 | 12\n\nBen Ortiz | 5 | 9",
+    "Ana Flores | Grade 4 | 12 years",
+    "Teacher Pathway Tier Goal\nAna Flores Core Tier 2 Proficient 4 of 6",
+    "Candidate name: Dana Whitcomb\nSchool: Cedar Bend Middle School (grade 6-8), 612 students",
+]
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("text", HARD_NEGATIVES, ids=[t[:40] for t in HARD_NEGATIVES])
+def test_leaves_staff_dates_numbers_and_the_school_alone(nlp, text):
+    assert _found(text, nlp) == []
+
+
+@pytest.mark.models
+def test_roster_tables_with_and_without_separators(nlp):
+    docx_like = ("Student | Grade | DOB | Student ID | Reading level\n\n"
+                 "Maya Lopez | 4 | 03/14/2015 | 204518 | Level M\n\nJayden Smith | 4 | 11/02/2014 | 204519 | Level K")
+    pdf_like = ("Student Grade DOB ID Reading level\nLiam Carter 5 07/09/2014 318822 Level Q\n"
+                "Sofia Ramirez 5 01/30/2015 318823 Level P")
+    for text, names in ((docx_like, ["Maya Lopez", "Jayden Smith"]), (pdf_like, ["Liam Carter", "Sofia Ramirez"])):
+        found = _found(text, nlp)
+        assert [t for k, t in found if k == "student_name"] == names
+        assert len([k for k, _ in found if k == "student_id"]) == 2
+        assert len([k for k, _ in found if k == "date_of_birth"]) == 2
+
+
+@pytest.mark.models
+def test_a_clause_split_over_pdf_lines_is_read_whole(nlp):
+    # spaCy reads only lines with a student cue and their neighbours; a wrapped clause is kept
+    text = ("The coaching cycle began in October with the grade 4 team and ran for six weeks\n"
+            "in two classrooms. During the first week Carlos Mendez\n"
+            "scored 41 on the fluency check and then 58 in November.")
+    assert _found(text, nlp) == [("student_name", "Carlos Mendez")]
+
+
+def test_a_cue_inside_a_number_is_not_a_cue():
+    # "504" inside a phone number does not make the row a student's
+    assert _found("Ana Flores | (573) 555-5040 | Room 12") == [("phone", "(573) 555-5040")]
+    assert _found("Ana Flores 573-555-5040 Room 12") == [("phone", "573-555-5040")]
+
+
+def test_without_spacy_labelled_fields_and_rosters_are_still_found():
+    assert _found("Student: Maya Lopez, DOB 03/14/2015, ID 204518") == [
+        ("student_name", "Maya Lopez"), ("date_of_birth", "03/14/2015"), ("student_id", "204518")]
+    # a name that only prose cues mark needs the tagger and NER
+    assert _found("Carlos has an IEP for reading.") == []
+
+
+def test_kinds_can_be_limited_and_unknown_kinds_are_refused():
+    text = "Student: Maya Lopez, email maya@example.org, phone (573) 555-0142"
+    assert [f.kind for f in detect(text, kinds=["email"])] == ["email"]
+    with pytest.raises(ValueError, match="unknown personal-data kinds"):
+        detect(text, kinds=["ssn"])
+
+
+def test_redact_replaces_each_span_with_its_placeholder():
+    text = "Student: Maya Lopez, DOB 03/14/2015, ID 204518, maya@example.org, (573) 555-0142."
+    findings = detect(text)
+    assert sorted(f.kind for f in findings) == sorted(KINDS)
+    assert redact(text, findings) == (
+        "Student: [student name], DOB [date of birth], ID [student ID], [email], [phone].")
+    # an excerpt, given where it starts in the text the findings were made on
+    start = text.index("DOB")
+    assert redact(text[start:start + 14], findings, offset=start) == "DOB [date of birth]"
+
+
+def test_describe_names_kinds_and_counts_only():
+    f = [Finding("student_name", 0, 4, 0.9, "x"), Finding("student_name", 5, 9, 0.9, "x"),
+         Finding("date_of_birth", 10, 20, 0.9, "x")]
+    assert describe(f) == "2 student names, 1 date of birth"
+    # given the text, one name mentioned twice is one student name
+    assert describe(f, "Maya Maya 03/14/2015") == "1 student name, 1 date of birth"
+
+
+def test_redactor_replaces_a_detected_string_wherever_it_recurs():
+    doc = Document(path="r.txt", name="r.txt", sha256="0" * 64, size_bytes=1, kind=FileKind.TEXT,
+                   pages=(Page(None, "Student: Maya Lopez\n\nLater Maya Lopez read aloud."),))
+    found = (PageFindings("r.txt", "portfolio", None, (Finding("student_name", 9, 19, 0.95, "labelled"),)),)
+    redactor = PassageRedactor([(None, doc)], found)
+    assert redactor("Later Maya Lopez read aloud; Mayan ruins.") == "Later [student name] read aloud; Mayan ruins."
+
+
+def test_settings_validate_kinds_and_can_turn_the_check_off(monkeypatch):
+    with pytest.raises(ValueError, match="unknown kind"):
+        Settings(privacy={"kinds": ["student_name", "ssn"]})
+    monkeypatch.setenv("SCREENING_PRIVACY__ENABLED", "false")
+    assert Settings().privacy.enabled is False
+    assert "screening.student_privacy.v1" in DEFAULT_CHECKS
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("name", ["labelled.txt", "heldout.txt"])
+def test_precision_and_recall_on_the_labelled_lines(name):
+    """A floor under the figures in bench/RESULTS.md (python -m bench.privacy), so a change that
+    makes the detector noisier or blinder fails here."""
+    from bench.privacy import LABELLED, run
+
+    tallies, errors, n = run(LABELLED.parent / name)
+    assert n >= (60 if name == "labelled.txt" else 25)
+    tp = sum(t.tp for t in tallies.values())
+    fp = sum(t.fp for t in tallies.values())
+    fn = sum(t.fn for t in tallies.values())
+    assert tp / (tp + fp) >= 0.95, errors
+    assert tp / (tp + fn) >= 0.85, errors
+
+
+# ---------------------------------------------------------------- submissions with planted data
+
+# Every string here is planted student data: none may appear anywhere in a report.
+PLANTED = ["Maya Lopez", "Jayden Brooks", "204518", "03/14/2015", "r.lopez82@gmail.com", "(573) 555-0142",
+           "Liam Carter", "Sofia Ramirez", "318822", "07/09/2014", "Ava Thompson", "556677"]
+
+NARRATIVE = """# Responsive narrative
+
+Our staff built trust by writing norms together in August 2025, and our principal Dana Ruiz revisits them at every PLC meeting. Ms. Alvarez and Mr. Chen, the grade 8 team lead, coached colleagues through six-week cycles.
+
+To plan the coaching cycles, our grade 4 team looked at one student, Maya Lopez, who scored 62 on the MAP reading test in the fall; her mother can be reached at (573) 555-0142 or r.lopez82@gmail.com. We used her reading conference notes to design the PLC's first session on feedback.
+
+Jayden Brooks (grade 4) read 62 words per minute in September and 95 in January after the team adopted partner reading, which showed the staff that the professional learning changed classroom practice.
+"""
+
+REFLECTION = """# Reflection
+
+As Hattie (2009) argues, feedback is among the strongest influences on learning. Next year our PL Committee will meet on September 8, 2026, and 45% of teachers will host a lab classroom. Teresa Vance, the instructional coach, will lead the first session for 44 teachers.
+"""
+
+
+def _docx(path: Path) -> None:
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Grade 4 intervention roster, used to plan the coaching cycle on small-group reading.")
+    table = d.add_table(rows=3, cols=4)
+    for r, row in enumerate([["Student", "Student ID", "DOB", "Reading level"],
+                             ["Liam Carter", "318822", "07/09/2014", "Level Q"],
+                             ["Sofia Ramirez", "318823", "01/30/2015", "Level P"]]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    d.add_paragraph("Mrs. Okafor and the reading specialist met on October 7, 2025 to review the groups.")
+    d.save(path)
+
+
+def _pdf(path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="pt", format="Letter")
+    pdf.set_font("Helvetica", size=11)
+    pages = [
+        ["Coaching cycle summary, Cedar Bend Middle School, 2025-26.",
+         "Teresa Vance coached 16 teachers; 31% of lessons showed structured talk (see page 3)."],
+        ["Small-group records used in the coaching debrief",
+         "Student: Ava Thompson    Grade 5    Student ID 556677",
+         "Ava Thompson has an IEP for written expression and receives speech services."],
+        ["Next steps agreed on January 13, 2026 by the PL Committee.",
+         "Dr. Nguyen presented the MAP growth data; 45% of students met their growth target."],
+    ]
+    for lines in pages:
+        pdf.add_page()
+        for line in lines:
+            pdf.cell(0, 18, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory, pl_rubric):
+    from screening.pipeline import screen
+    from screening.submission import from_files
+
+    tmp = tmp_path_factory.mktemp("planted")
+    (tmp / "narrative.md").write_text(NARRATIVE, encoding="utf-8")
+    (tmp / "reflection.md").write_text(REFLECTION, encoding="utf-8")
+    _docx(tmp / "roster.docx")
+    _pdf(tmp / "records.pdf")
+    # Thresholds at the floor and no competition, so nearly every passage is quoted as evidence
+    # somewhere: the planted passages are quoted, and must come out redacted.
+    settings = Settings(cache_dir=tmp / "cache", rubric_dirs=[REPO / "rubrics"],
+                        mapping={"weak_threshold": -1, "met_threshold": 0.9, "competition_margin": None,
+                                 "evidence_per_detail": 5})
+    submission = from_files(narrative=[tmp / "narrative.md"], reflection=[tmp / "reflection.md"],
+                            artifacts=[tmp / "roster.docx", tmp / "records.pdf"], rubric_id=pl_rubric.id)
+    return screen(submission, pl_rubric, settings)
+
+
+def _privacy_flags(report):
+    return {(f.file, f.location.page if f.location else None): f for f in report.flags if f.code == "student_privacy"}
+
+
+@pytest.mark.models
+def test_flags_fire_on_each_planted_file_and_page_and_nowhere_else(planted):
+    flags = _privacy_flags(planted.report)
+    assert set(flags) == {("narrative.md", None), ("roster.docx", None), ("records.pdf", 2)}
+    narrative = flags[("narrative.md", None)]
+    assert narrative.severity == "warning" and narrative.check == "screening.student_privacy.v1"
+    assert narrative.message == ("narrative.md appears to contain students' personal data: "
+                                 "2 student names, 1 email address, 1 phone number.")
+    assert flags[("roster.docx", None)].message == ("roster.docx appears to contain students' personal data: "
+                                                    "2 student names, 2 student ID numbers, 2 dates of birth.")
+    pdf = flags[("records.pdf", 2)]
+    assert pdf.message == "records.pdf page 2 appears to contain students' personal data: 1 student name, 1 student ID number."
+    assert pdf.location.label == "p. 2" and pdf.location.fragment == "#page=2"
+    assert "redact" in pdf.hint.lower()
+
+
+@pytest.mark.models
+def test_no_report_form_repeats_the_planted_data(planted):
+    from screening.report import render
+
+    ctx = planted.context
+    quoted_raw = " ".join(m.passage.text for ev in ctx.evidence for m in ev.evidence)
+    # The data would be quoted without redaction: otherwise this test would prove nothing.
+    assert sum(s in quoted_raw for s in PLANTED) >= 5
+    report = planted.report
+    quoted = " ".join(e.text for d in report.details for e in d.evidence)
+    assert "[student name]" in quoted
+    for form in (report.model_dump_json(), render.to_markdown(report), render.to_html(report)):
+        leaked = [s for s in PLANTED if s in form]
+        assert leaked == [], f"planted data in the report: {len(leaked)} strings"
+    # Staff and places are not redacted: the report stays readable.
+    assert "Dana Ruiz" in quoted_raw and "Dana Ruiz" in report.model_dump_json()
+
+
+def _media_doc() -> Document:
+    lines = [
+        (0.0, 6.5, "Welcome back, everyone, this is our grade 4 reading group."),
+        (6.5, 14.0, "Ms. Alvarez is going to model the partner reading routine today."),
+        (65.0, 71.0, "Student ID 204518 goes with Maya Lopez, who scored 62 on the fluency check."),
+        (71.0, 77.0, "Her date of birth is 03/14/2015, so she is the youngest in the group."),
+        (190.0, 196.0, "Mr. Chen, the grade 8 team lead, will visit on March 3, 2026."),
+    ]
+    text, segments, pos = "", [], 0
+    for start, end, line in lines:
+        if text:
+            text += " "
+            pos += 1
+        segments.append(TimedSpan(start, end, pos, pos + len(line)))
+        text += line
+        pos += len(line)
+    return Document(path="reading-group.mp4", name="reading-group.mp4", sha256=hashlib.sha256(text.encode()).hexdigest(),
+                    size_bytes=1000, kind=FileKind.VIDEO, pages=(Page(None, text),), segments=tuple(segments),
+                    media=MediaInfo(200.0, 30.0, "en", 0.99, 0.0, "tiny.en"))
+
+
+@pytest.mark.models
+def test_a_recording_is_flagged_at_the_time_the_data_is_spoken(pl_rubric):
+    from screening.pipeline import find_personal_data
+
+    settings = Settings()
+    files = ((SubmissionFile(Path("reading-group.mp4"), "artifact", "reading-group.mp4"), _media_doc()),)
+    found = find_personal_data(files, settings)
+    ctx = ScreeningContext(rubric=pl_rubric, settings=settings, files=files, ignored=(), passages=(), evidence=(),
+                           words_by_part={}, privacy=found)
+    [flag] = StudentPrivacy().run(ctx)
+    assert flag.location["start_s"] == 65.0 and flag.location["end_s"] == 77.0
+    assert flag.location["label"] == "01:05–01:17" and flag.location["fragment"] == "#t=65,77"
+    assert flag.params["found"] == "1 student name, 1 student ID number, 1 date of birth"
+    # Media passages are quoted with the data redacted too.
+    from screening.models import spacy_pipeline
+    from screening.passages import build_passages
+
+    passages = build_passages([(files[0][1], "portfolio")], spacy_pipeline(settings.models), settings.passages)
+    redactor = PassageRedactor(files, found)
+    quoted = " ".join(redactor(p.text) for p in passages)
+    assert "Maya Lopez" not in quoted and "204518" not in quoted and "03/14/2015" not in quoted
+    assert "[student name]" in quoted and "Ms. Alvarez" in quoted
+
+
+@pytest.mark.models
+def test_turned_off_nothing_is_looked_for(tmp_path):
+    from screening.pipeline import find_personal_data
+
+    doc = Document(path="n.txt", name="n.txt", sha256="0" * 64, size_bytes=1, kind=FileKind.TEXT,
+                   pages=(Page(None, "Student: Maya Lopez, DOB 03/14/2015"),))
+    files = ((SubmissionFile(Path("n.txt"), "narrative", "n.txt"), doc),)
+    assert find_personal_data(files, Settings(privacy={"enabled": False})) == ()
+    assert [f.kind for pf in find_personal_data(files, Settings()) for f in pf.findings] == ["student_name", "date_of_birth"]
+
+
+@pytest.mark.models
+def test_the_example_submission_raises_no_privacy_flag(tmp_path, pl_rubric):
+    """The example is fictional but realistic: staff names, meeting dates, counts and percentages
+    everywhere, and no student named."""
+    from screening.pipeline import find_personal_data, ingest_submission
+    from screening.submission import from_folder
+
+    settings = Settings(cache_dir=tmp_path / "cache", rubric_dirs=[REPO / "rubrics"])
+    files = ingest_submission(from_folder(REPO / "examples" / "professional-learning"), settings)
+    assert sum(d.readable for _, d in files) >= 5
+    found = find_personal_data(files, settings)
+    assert [(pf.file, pf.page, [f.reason for f in pf.findings]) for pf in found] == []
