@@ -361,7 +361,7 @@ def _write_answer_key(details: list[tuple[str, list[dict[str, Any]]]], path: Pat
 def load_plants(src_dir: Path) -> dict[str, Any]:
     """``planted.yaml`` of a source folder: the problems to plant and the flags they should raise."""
     data = yaml.safe_load((Path(src_dir) / "planted.yaml").read_text(encoding="utf-8"))
-    unknown = set(data) - {"self_analysis", "narrative_append", "reflection_drop", "expect"}
+    unknown = set(data) - {"self_analysis", "narrative_append", "reflection_drop", "artifact_append_pages", "expect"}
     if unknown:
         raise BuildError(f"planted.yaml: unknown keys {sorted(unknown)}")
     return data
@@ -377,7 +377,8 @@ def build(src_dir: Path, out_dir: Path, exclude_eos: frozenset[str] = frozenset(
     """Render the submission in ``src_dir`` into ``out_dir``, leaving out ``exclude_eos``.
 
     ``plants`` (the contents of ``planted.yaml``) plants problems: self-analysis rows dropped or
-    changed, paragraphs appended to the narrative, reflection paragraphs dropped. A planted build
+    changed, paragraphs appended to the narrative, reflection paragraphs dropped, pages appended to
+    an artifact (``artifact_append_pages: {stem: [{blocks: [...]}]}``). A planted build
     writes no answer key (its evidence is no longer where the key says).
     """
     src_dir, out_dir = Path(src_dir), Path(out_dir)
@@ -412,6 +413,7 @@ def build(src_dir: Path, out_dir: Path, exclude_eos: frozenset[str] = frozenset(
     for source in sorted((src_dir / "artifacts").glob("*.yaml")):
         data = load_artifact(source)
         pages = filter_artifact(data, exclude)
+        pages += [page["blocks"] for page in plants.get("artifact_append_pages", {}).get(source.stem, [])]
         if not pages:
             continue
         name = f"artifacts/{source.stem}.pdf"

@@ -464,6 +464,36 @@ def _rosters(text: str, out: _Collector, today: date) -> None:
         _row_values(line, base, table, out, today, 0.75)
 
 
+_COLUMN_ID = re.compile(r"[A-Z]{0,2}\d[\d-]{3,12}")
+
+
+def _column_lists(text: str, out: _Collector, today: date) -> None:
+    """A table that reached us column by column (PDF layouts often read so): a bare header
+    line ("Student", "Student ID", "DOB") and then a run of lines that are each one value of the
+    header's kind. The header must name students for names, so a column of staff is left alone."""
+    lines = [(base, line.strip(), base + len(line) - len(line.lstrip())) for base, line in _lines(text) if line.strip()]
+    for k, (_, header, _) in enumerate(lines):
+        if len(header) > 30 or re.search(r"\d", header):
+            continue
+        if _HEADER_STUDENT.fullmatch(header) or re.fullmatch(r"(?:student|pupil)s?(?:'s)?\s+(?:first\s+|last\s+|full\s+)?names?", header, re.I):
+            kind, fits = "student_name", lambda v: bool(_NAME_CELL.fullmatch(v)) and _is_name(v)
+        elif _HEADER_DOB.search(header):
+            kind, fits = "date_of_birth", lambda v: bool(_DATE_RE.fullmatch(v))
+        elif _HEADER_ID.search(header) and re.search(r"student|pupil|\bid\b|sis|ssid|mosis", header, re.I):
+            kind, fits = "student_id", lambda v: bool(_COLUMN_ID.fullmatch(v))
+        else:
+            continue
+        run = []
+        for _, value, start in lines[k + 1 : k + 200]:
+            if not fits(value):
+                break
+            run.append((start, value))
+        if len(run) < 2:  # one value under a heading is too often a heading itself
+            continue
+        for start, value in run:
+            out.add(kind, start, start + len(value), 0.85, f"value in a column headed “{header}”")
+
+
 def _role_in(line: str) -> bool:
     words = {w.lower().strip(".,:;()") for w in line.split()}
     return bool(words & (_STAFF_ROLES - {"lead", "host", "member", "members", "assistant", "staff"}))
@@ -627,6 +657,7 @@ def _detect(text: str, wanted: frozenset[str], today: date, prose: Iterable[tupl
     _ids_and_dobs(text, out)
     _labelled_names(text, out)
     _rosters(text, out, today)
+    _column_lists(text, out, today)
     if "student_name" in wanted:
         for doc, offset in prose:
             _prose_names(doc, out, offset)

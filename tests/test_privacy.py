@@ -381,3 +381,18 @@ def test_the_example_submission_raises_no_privacy_flag(tmp_path, pl_rubric):
     assert sum(d.readable for _, d in files) >= 5
     found = find_personal_data(files, settings)
     assert [(pf.file, pf.page, [f.reason for f in pf.findings]) for pf in found] == []
+
+
+def test_a_roster_read_column_by_column_is_found():
+    # PDF layouts often give a table column by column: header, then its values one per line
+    text = ("Students placed in the Tier 2 group.\nStudent\nMaya Lopez\nJayden Brooks\nStudent ID\n204411\n204587\n"
+            "DOB\n03/14/2012\n11/02/2011\nFall RIT Group\n198 B\n201 B\n")
+    found = {(f.kind, text[f.char_start:f.char_end]) for f in detect(text)}
+    assert found == {("student_name", "Maya Lopez"), ("student_name", "Jayden Brooks"), ("student_id", "204411"),
+                     ("student_id", "204587"), ("date_of_birth", "03/14/2012"), ("date_of_birth", "11/02/2011")}
+
+
+def test_columns_of_staff_or_single_values_are_left_alone():
+    text = ("Session lead\nDana Ruiz\nTom Vance\nTeacher\nHolly Greer\nMark Chen\nDate\n09/14/2025\n10/02/2025\n"
+            "Student\nWork samples\nStudent ID\nnot collected\n")
+    assert detect(text) == []
