@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import (
@@ -158,6 +158,61 @@ class MediaSettings(BaseModel):
     )
 
 
+class ServiceSettings(BaseModel):
+    """The web service (``service/``): database, stored uploads, accounts and background jobs."""
+
+    data_dir: Path | None = Field(
+        None, description="Folder for the service's SQLite database and uploads; default: $XDG_DATA_HOME/mc-screening "
+        "or ~/.local/share/mc-screening.",
+    )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the database, e.g. postgresql+psycopg://user@host/db; default: a SQLite "
+        "file service.db in data_dir.",
+    )
+    storage_dir: Path | None = Field(
+        None, description="Folder where uploaded files are stored (under random names); default: uploads/ in data_dir."
+    )
+    max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1, description="Largest accepted upload, per file.")
+    max_files_per_submission: int = Field(40, ge=1, description="Files one submission may hold.")
+    token_lifetime_s: int = Field(8 * 3600, ge=60, description="Seconds a sign-in token stays valid.")
+    worker: Literal["thread", "none"] = Field(
+        "thread", description="'thread': screen in a background thread of the server process; 'none': only queue "
+        "jobs (another process runs `python -m service worker`).",
+    )
+    broker_url: str | None = Field(
+        None, description="Message broker for distributed workers: not implemented yet, so it must stay unset."
+    )
+    job_lease_s: float = Field(
+        60.0, gt=0, description="A running job whose worker sent no heartbeat for this long is taken up again."
+    )
+    job_heartbeat_s: float = Field(10.0, gt=0, description="Seconds between a worker's heartbeats on its job.")
+    job_poll_s: float = Field(1.0, gt=0, description="Seconds an idle worker waits before looking for jobs again.")
+    job_max_attempts: int = Field(
+        3, ge=1, description="A job whose worker died this many times fails with worker_lost instead of running again."
+    )
+
+    def resolved_data_dir(self) -> Path:
+        if self.data_dir is not None:
+            return self.data_dir
+        base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        return Path(base) / "mc-screening"
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.resolved_data_dir() / 'service.db'}"
+
+    def resolved_storage_dir(self) -> Path:
+        return self.storage_dir or self.resolved_data_dir() / "uploads"
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> "ServiceSettings":
+        if self.job_heartbeat_s >= self.job_lease_s:
+            raise ValueError("service.job_heartbeat_s must be shorter than service.job_lease_s")
+        if self.broker_url is not None:
+            raise ValueError("service.broker_url: distributed workers over a broker are not implemented yet; "
+                             "leave it unset and run `python -m service worker` processes on the same database")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SCREENING_",
@@ -181,6 +236,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     media: MediaSettings = Field(default_factory=MediaSettings)
     citations: CitationSettings = Field(default_factory=CitationSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
 
     @classmethod
     def settings_customise_sources(

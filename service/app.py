@@ -1,0 +1,73 @@
+"""The ASGI app: ``uvicorn service.app:app``. Settings come from the core Settings object
+(``SCREENING_SERVICE__...``); on start the database is migrated and, with ``service.worker =
+"thread"``, a background worker starts screening queued jobs."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from fastapi import FastAPI
+
+from screening import __version__
+from screening.rubric import RubricCatalogue
+from screening.settings import Settings
+
+from . import errors
+from .db import make_engine, migrate, session_factory
+from .deps import ServiceState
+from .routers import auth, jobs, rubrics, stats, submissions, users
+from .storage import LocalStorage
+from .worker import Worker
+
+log = logging.getLogger("service")
+
+
+def build_state(settings: Settings) -> ServiceState:
+    svc = settings.service
+    engine = make_engine(svc.resolved_database_url())
+    migrate(engine)
+    return ServiceState(settings=settings, engine=engine, sessions=session_factory(engine),
+                        storage=LocalStorage(svc.resolved_storage_dir()), catalogue=RubricCatalogue(settings.rubric_dirs))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from screening.settings import get_settings
+
+        state = build_state(settings or get_settings())
+        app.state.service = state
+        stop = threading.Event()
+        thread = None
+        if state.settings.service.worker == "thread":
+            worker = Worker(state.sessions, state.storage, state.settings, state.catalogue)
+            # A daemon: if the process stops mid-screening the lease runs out and the job is taken up again.
+            thread = threading.Thread(target=worker.run_forever, args=(stop,), name="screening-worker", daemon=True)
+            thread.start()
+            log.info("in-process worker %s started", worker.owner)
+        try:
+            yield
+        finally:
+            stop.set()
+            state.engine.dispose()
+
+    app = FastAPI(
+        title="MC screening service",
+        version=__version__,
+        description="Advisory pre-screening of micro-credential submissions. Errors are "
+        "`application/problem+json` with a stable `code` (docs/service.md).",
+        lifespan=lifespan,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    errors.install(app)
+    for module in (auth, users, rubrics, submissions, jobs, stats):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,119 @@
+"""Where uploaded files live. Workers reach files only through this interface, so the store can
+change (a local folder now, object storage later) without touching the web layer or the jobs."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import AsyncIterator, Iterator, Protocol
+
+_KEY = re.compile(r"^[0-9a-f]{32}(\.[a-z0-9]{1,8})?$")
+
+
+class TooLarge(Exception):
+    """The stream exceeded the size limit; nothing was kept."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    key: str
+    size_bytes: int
+    sha256: str
+
+
+class Storage(Protocol):
+    async def put_stream(self, chunks: AsyncIterator[bytes], suffix: str, max_bytes: int) -> Stored: ...
+
+    @contextmanager
+    def local_path(self, key: str) -> Iterator[Path]: ...
+
+    def copy(self, key: str) -> str: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def exists(self, key: str) -> bool: ...
+
+
+def new_key(suffix: str) -> str:
+    """A random stored name: never the uploader's file name, so names cannot reach the file system."""
+    ext = suffix.lower() if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", suffix or "") else ""
+    return secrets.token_hex(16) + ext
+
+
+class LocalStorage:
+    """Files in one folder under random names, written to a temporary name, synced, then renamed,
+    so a file is either complete on disk or absent."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        if not _KEY.fullmatch(key):
+            raise ValueError(f"not a storage key: {key!r}")
+        return self.root / key[:2] / key
+
+    async def put_stream(self, chunks: AsyncIterator[bytes], suffix: str, max_bytes: int) -> Stored:
+        key = new_key(suffix)
+        final = self._path(key)
+        final.parent.mkdir(exist_ok=True)
+        tmp = final.with_name(final.name + ".part")
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with tmp.open("wb") as fh:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise TooLarge()
+                    digest.update(chunk)
+                    fh.write(chunk)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+            _fsync_dir(final.parent)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return Stored(key, size, digest.hexdigest())
+
+    @contextmanager
+    def local_path(self, key: str) -> Iterator[Path]:
+        path = self._path(key)
+        if not path.is_file():
+            raise FileNotFoundError(f"stored file {key} is missing")
+        yield path
+
+    def copy(self, key: str) -> str:
+        src = self._path(key)
+        new = new_key(Path(key).suffix)
+        dst = self._path(new)
+        dst.parent.mkdir(exist_ok=True)
+        tmp = dst.with_name(dst.name + ".part")
+        with src.open("rb") as fin, tmp.open("wb") as fout:
+            while block := fin.read(1 << 20):
+                fout.write(block)
+            fout.flush()
+            os.fsync(fout.fileno())
+        os.replace(tmp, dst)
+        _fsync_dir(dst.parent)
+        return new
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
