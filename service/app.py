@@ -23,6 +23,7 @@ from .storage import LocalStorage
 from .worker import Worker
 
 log = logging.getLogger("service")
+ROUTERS = (auth, users, rubrics, submissions, jobs, stats)
 
 
 def build_state(settings: Settings) -> ServiceState:
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
-    for module in (auth, users, rubrics, submissions, jobs, stats):
+    for module in ROUTERS:
         app.include_router(module.router)
     return app
 

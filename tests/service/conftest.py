@@ -80,6 +80,13 @@ def api(tmp_path: Path) -> Iterator[Api]:
     yield from make_api(service_settings(tmp_path, max_upload_bytes=64 * 1024, max_files_per_submission=5))
 
 
+def api_routes() -> list[tuple[str, str]]:
+    """(method, path) of every endpoint, read from the routers the app includes."""
+    from service.app import ROUTERS
+
+    return [(m, r.path) for module in ROUTERS for r in module.router.routes for m in r.methods - {"HEAD"}]
+
+
 def one_page_pdf(text: str) -> bytes:
     from fpdf import FPDF
 
