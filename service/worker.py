@@ -27,6 +27,16 @@ from .storage import Storage
 
 log = logging.getLogger("service.worker")
 
+# Why a job failed (a job's error_code): a public interface like the API's error codes.
+JOB_ERROR_CODES: dict[str, str] = {
+    "no_files": "The submission had no files to screen.",
+    "unknown_rubric": "The submission's rubric is no longer among the service's rubrics.",
+    "file_missing": "A stored file was missing from storage.",
+    "screening_error": "The screening library stopped with a coded error (the message gives it).",
+    "worker_lost": "The worker screening the job stopped service.job_max_attempts times; it is not retried.",
+    "internal_error": "An unexpected error; the server log has the details.",
+}
+
 
 class LeaseLost(Exception):
     """Another worker took the job over (this one's heartbeats stopped reaching the database)."""
@@ -34,6 +44,8 @@ class LeaseLost(Exception):
 
 class JobFailed(Exception):
     def __init__(self, code: str, message: str) -> None:
+        if code not in JOB_ERROR_CODES:  # a programming error: fail loudly
+            raise ValueError(f"unknown job error code {code!r}")
         super().__init__(message)
         self.code = code
         self.message = message
