@@ -3,6 +3,8 @@ in-process worker off (tests run jobs themselves with Worker.run_once, or start 
 
 from __future__ import annotations
 
+import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -75,9 +77,59 @@ def make_api(settings) -> Iterator[Api]:  # type: ignore[no-untyped-def]
         yield Api(client)
 
 
+POSTGRES_URL = os.environ.get("SCREENING_TEST_POSTGRES_URL")  # an admin URL of a throw-away server
+REQUIRE_POSTGRES = os.environ.get("SCREENING_TEST_REQUIRE_POSTGRES") == "1"  # CI: a missing server fails
+
+
+@pytest.fixture(scope="session")
+def postgres_admin():  # type: ignore[no-untyped-def]
+    """An engine on the PostgreSQL server the environment names (skip without one, unless required)."""
+    from sqlalchemy import create_engine, text
+
+    if not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("SCREENING_TEST_REQUIRE_POSTGRES=1 but SCREENING_TEST_POSTGRES_URL is not set")
+        pytest.skip("no PostgreSQL server: set SCREENING_TEST_POSTGRES_URL (.ci/run does)")
+    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure to reach it is the same finding
+        pytest.fail(f"the PostgreSQL server at {POSTGRES_URL} cannot be reached: {exc}")
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
-    yield from make_api(service_settings(tmp_path, max_upload_bytes=64 * 1024, max_files_per_submission=5))
+def database_url(request, tmp_path: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A fresh, empty database for one test: a SQLite file, or a new database on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'service.db'}"
+        return
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    admin = request.getfixturevalue("postgres_admin")
+    name = f"t_{secrets.token_hex(6)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def pytest_generate_tests(metafunc):  # type: ignore[no-untyped-def]
+    # Every test on the API runs on SQLite and on PostgreSQL.
+    if "database_url" in metafunc.fixturenames:
+        metafunc.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+
+
+@pytest.fixture
+def api(tmp_path: Path, database_url: str) -> Iterator[Api]:
+    yield from make_api(service_settings(tmp_path, max_upload_bytes=64 * 1024, max_files_per_submission=5,
+                                         database_url=database_url))
 
 
 def api_routes() -> list[tuple[str, str]]:

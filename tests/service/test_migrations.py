@@ -10,8 +10,8 @@ from service.db import make_engine, migrate
 from service.models import Base
 
 
-def test_migrations_build_the_models_schema_and_rerun_safely(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+def test_migrations_build_the_models_schema_and_rerun_safely(database_url):
+    engine = make_engine(database_url)
     migrate(engine)
     migrate(engine)  # a second start changes nothing
     with engine.connect() as conn:
