@@ -175,12 +175,17 @@ class ServiceSettings(BaseModel):
     max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1, description="Largest accepted upload, per file.")
     max_files_per_submission: int = Field(40, ge=1, description="Files one submission may hold.")
     token_lifetime_s: int = Field(8 * 3600, ge=60, description="Seconds a sign-in token stays valid.")
-    worker: Literal["thread", "none"] = Field(
+    worker: Literal["thread", "none", "celery"] = Field(
         "thread", description="'thread': screen in a background thread of the server process; 'none': only queue "
-        "jobs (another process runs `python -m service worker`).",
+        "jobs (other processes run `python -m service worker`); 'celery': send each job to Celery workers over "
+        "broker_url.",
     )
     broker_url: str | None = Field(
-        None, description="Message broker for distributed workers: not implemented yet, so it must stay unset."
+        None, description="Celery broker for worker = 'celery', e.g. redis://host:6379/0."
+    )
+    job_resend_s: float = Field(
+        30.0, gt=0, description="worker = 'celery': how often the server re-sends jobs that wait too long or whose "
+        "worker died (a lost or duplicate message is harmless: the database decides who runs a job).",
     )
     job_lease_s: float = Field(
         60.0, gt=0, description="A running job whose worker sent no heartbeat for this long is taken up again."
@@ -207,9 +212,8 @@ class ServiceSettings(BaseModel):
     def _heartbeat_within_lease(self) -> "ServiceSettings":
         if self.job_heartbeat_s >= self.job_lease_s:
             raise ValueError("service.job_heartbeat_s must be shorter than service.job_lease_s")
-        if self.broker_url is not None:
-            raise ValueError("service.broker_url: distributed workers over a broker are not implemented yet; "
-                             "leave it unset and run `python -m service worker` processes on the same database")
+        if self.worker == "celery" and not self.broker_url:
+            raise ValueError("service.worker = 'celery' needs service.broker_url (e.g. redis://localhost:6379/0)")
         return self
 
 

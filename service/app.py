@@ -26,12 +26,30 @@ log = logging.getLogger("service")
 ROUTERS = (auth, users, rubrics, submissions, jobs, stats)
 
 
-def build_state(settings: Settings) -> ServiceState:
+def build_state(settings: Settings, migrate_db: bool = True) -> ServiceState:
     svc = settings.service
     engine = make_engine(svc.resolved_database_url())
-    migrate(engine)
-    return ServiceState(settings=settings, engine=engine, sessions=session_factory(engine),
-                        storage=LocalStorage(svc.resolved_storage_dir()), catalogue=RubricCatalogue(settings.rubric_dirs))
+    if migrate_db:
+        migrate(engine)
+    state = ServiceState(settings=settings, engine=engine, sessions=session_factory(engine),
+                         storage=LocalStorage(svc.resolved_storage_dir()),
+                         catalogue=RubricCatalogue(settings.rubric_dirs))
+    if svc.worker == "celery":
+        from .tasks import CeleryDispatcher
+
+        state.dispatch = CeleryDispatcher(settings)
+    return state
+
+
+def _resend_loop(state: ServiceState, stop: threading.Event) -> None:
+    """Celery mode: re-send jobs that waited too long or whose worker died (lease expired)."""
+    finder = Worker(state.sessions, state.storage, state.settings, state.catalogue)
+    while not stop.wait(state.settings.service.job_resend_s):
+        try:
+            for job_id in finder.waiting_jobs():
+                state.dispatch(job_id)
+        except Exception:  # noqa: BLE001 - e.g. the database briefly unreachable: try again next round
+            log.exception("re-sending waiting jobs failed")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,6 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             thread = threading.Thread(target=worker.run_forever, args=(stop,), name="screening-worker", daemon=True)
             thread.start()
             log.info("in-process worker %s started", worker.owner)
+        elif state.settings.service.worker == "celery":
+            thread = threading.Thread(target=_resend_loop, args=(state, stop), name="job-resend", daemon=True)
+            thread.start()
         try:
             yield
         finally:

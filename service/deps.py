@@ -26,6 +26,8 @@ class ServiceState:
     sessions: sessionmaker[Session]
     storage: Storage
     catalogue: RubricCatalogue
+    # Tells workers a job is waiting (Celery: sends a message); the in-process worker polls instead.
+    dispatch: Callable[[str], None] = lambda job_id: None
 
 
 def get_state(request: Request) -> ServiceState:

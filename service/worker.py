@@ -84,6 +84,24 @@ class Worker:
                     return job.id
         return None
 
+    def claim(self, job_id: str) -> str:
+        """Try to claim one given job: "claimed", "busy" (another worker holds a live lease: try
+        later), "final" (done or failed: nothing to do) or "missing"."""
+        now = utcnow()
+        with self.sessions() as s:
+            job = s.get(Job, job_id)
+            if job is None:
+                return "missing"
+            view = rules.JobView(job.state, job.attempts, job.lease_expires_at)
+            if job.state in rules.FINAL:
+                return "final"
+            if rules.lost_for_good(view, now, self._svc.job_max_attempts):
+                self._fail_lost(s, job, now)
+                return "final"
+            if rules.claimable(view, now) and self._try_claim(s, job, now):
+                return "claimed"
+            return "busy"
+
     def _same_lease(self, job: Job) -> list:  # type: ignore[type-arg]
         # The claim succeeds only if nobody changed the job since we read it.
         cond = [Job.id == job.id, Job.state == job.state, Job.attempts == job.attempts]
@@ -214,6 +232,17 @@ class Worker:
         if job_id is not None:
             self.run(job_id)
         return job_id
+
+    def waiting_jobs(self) -> list[str]:
+        """Jobs some worker should be running now: queued for longer than a lease, or running
+        under an expired lease (their worker died). Used to re-send jobs to a broker."""
+        now = utcnow()
+        stale = rules.lease_until(now, -self._svc.job_lease_s)
+        with self.sessions() as s:
+            return list(s.scalars(select(Job.id).where(or_(
+                and_(Job.state == "queued", Job.created_at <= stale),
+                and_(Job.state == "running", Job.lease_expires_at <= now),
+            )).order_by(Job.created_at)))
 
     def run_forever(self, stop: threading.Event) -> None:
         while not stop.is_set():

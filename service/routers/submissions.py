@@ -144,13 +144,14 @@ def _require_files(session: DB, sub: Submission) -> None:
 
 @router.post("/{submission_id}/self-checks", status_code=202, response_model=JobOut,
              responses=problem_responses(*_AUTH, "not_found", "not_a_draft", "no_files"))
-def self_check(submission_id: str, session: DB, user: Candidate) -> JobOut:
+def self_check(submission_id: str, session: DB, state: State, user: Candidate) -> JobOut:
     """Candidate: screen the draft privately, as often as wanted. Poll GET /api/jobs/{id}."""
     sub = own_draft(session, user, submission_id)
     _require_files(session, sub)
     job = Job(submission_id=sub.id, purpose="self_check")
     session.add(job)
-    session.commit()
+    session.commit()  # the job is durable before any worker hears of it
+    state.dispatch(job.id)
     return job_out(job)
 
 
@@ -166,7 +167,7 @@ def list_jobs(submission_id: str, session: DB, user: Reader) -> list[JobOut]:
 
 @router.post("/{submission_id}/submit", status_code=202, response_model=SubmittedOut,
              responses=problem_responses(*_AUTH, "not_found", "already_submitted", "no_files"))
-def submit(submission_id: str, session: DB, user: Candidate) -> SubmittedOut:
+def submit(submission_id: str, session: DB, state: State, user: Candidate) -> SubmittedOut:
     """Candidate: submit the draft. It is screened once more and becomes visible to assessors."""
     sub = own_submission(session, user, submission_id)
     if sub.status != "draft":
@@ -182,6 +183,7 @@ def submit(submission_id: str, session: DB, user: Candidate) -> SubmittedOut:
     job = Job(submission_id=sub.id, purpose="screening")
     session.add(job)
     session.commit()
+    state.dispatch(job.id)
     session.refresh(sub)
     return SubmittedOut(submission=submission_out(sub, user), job=job_out(job))
 
