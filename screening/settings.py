@@ -172,6 +172,16 @@ class ServiceSettings(BaseModel):
     storage_dir: Path | None = Field(
         None, description="Folder where uploaded files are stored (under random names); default: uploads/ in data_dir."
     )
+    storage: Literal["local", "s3"] = Field(
+        "local", description="'local': uploads in storage_dir; 's3': in an S3-compatible bucket (s3_* settings; "
+        "credentials from the usual AWS environment variables or files).",
+    )
+    s3_bucket: str | None = Field(None, description="Bucket for storage = 's3' (it must exist).")
+    s3_prefix: str = Field("", description="Prefix of every object key, e.g. 'uploads/'.")
+    s3_endpoint_url: str | None = Field(
+        None, description="Endpoint of an S3-compatible server (MinIO, Ceph, ...); default: AWS S3."
+    )
+    s3_region: str | None = Field(None, description="Region of the bucket; default: the AWS configuration's.")
     max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1, description="Largest accepted upload, per file.")
     max_files_per_submission: int = Field(40, ge=1, description="Files one submission may hold.")
     token_lifetime_s: int = Field(8 * 3600, ge=60, description="Seconds a sign-in token stays valid.")
@@ -212,6 +222,8 @@ class ServiceSettings(BaseModel):
     def _heartbeat_within_lease(self) -> "ServiceSettings":
         if self.job_heartbeat_s >= self.job_lease_s:
             raise ValueError("service.job_heartbeat_s must be shorter than service.job_lease_s")
+        if self.storage == "s3" and not self.s3_bucket:
+            raise ValueError("service.storage = 's3' needs service.s3_bucket")
         if self.worker == "celery" and not self.broker_url:
             raise ValueError("service.worker = 'celery' needs service.broker_url (e.g. redis://localhost:6379/0)")
         return self

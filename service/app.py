@@ -19,7 +19,7 @@ from . import errors
 from .db import make_engine, migrate, session_factory
 from .deps import ServiceState
 from .routers import auth, jobs, rubrics, stats, submissions, users
-from .storage import LocalStorage
+from .storage import LocalStorage, S3Storage, Storage
 from .worker import Worker
 
 log = logging.getLogger("service")
@@ -31,8 +31,12 @@ def build_state(settings: Settings, migrate_db: bool = True) -> ServiceState:
     engine = make_engine(svc.resolved_database_url())
     if migrate_db:
         migrate(engine)
-    state = ServiceState(settings=settings, engine=engine, sessions=session_factory(engine),
-                         storage=LocalStorage(svc.resolved_storage_dir()),
+    storage: Storage
+    if svc.storage == "s3":
+        storage = S3Storage(svc.s3_bucket or "", svc.s3_prefix, svc.s3_endpoint_url, svc.s3_region)
+    else:
+        storage = LocalStorage(svc.resolved_storage_dir())
+    state = ServiceState(settings=settings, engine=engine, sessions=session_factory(engine), storage=storage,
                          catalogue=RubricCatalogue(settings.rubric_dirs))
     if svc.worker == "celery":
         from .tasks import CeleryDispatcher

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from screening.ingest.sniff import sniff
+from screening.ingest.sniff import Sniffed, sniff
 
 from ..access import own_draft, own_submission, submissions_visible_to, visible_submission
 from ..deps import DB, State, require
@@ -100,18 +100,22 @@ async def upload_file(
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limits.max_upload_bytes:
         raise too_large  # refused before a byte is read
+    sniffed: list[Sniffed] = []
+
+    def inspect(path: Path) -> None:  # on the complete upload, before it is kept
+        sniffed.append(sniff(path))
+        check_kind(part, sniffed[0].kind, sniffed[0].description)
+
     try:
-        stored = await state.storage.put_stream(request.stream(), PurePath(name).suffix, limits.max_upload_bytes)
+        stored = await state.storage.put_stream(request.stream(), PurePath(name).suffix, limits.max_upload_bytes,
+                                                inspect)
     except TooLarge:
         raise too_large from None
     try:
-        with state.storage.local_path(stored.key) as path:
-            sniffed = sniff(path)
-        check_kind(part, sniffed.kind, sniffed.description)
         row = StoredFile(submission_id=sub.id, role=part, original_name=name, storage_key=stored.key,
-                         size_bytes=stored.size_bytes, sha256=stored.sha256, kind=sniffed.kind.value)
+                         size_bytes=stored.size_bytes, sha256=stored.sha256, kind=sniffed[0].kind.value)
         session.add(row)
-        session.commit()  # the file is on disk (synced) before this row exists
+        session.commit()  # the file is stored (synced) before this row exists
     except IntegrityError:
         session.rollback()
         state.storage.delete(stored.key)
