@@ -202,6 +202,17 @@ class ServiceSettings(BaseModel):
     )
     job_heartbeat_s: float = Field(10.0, gt=0, description="Seconds between a worker's heartbeats on its job.")
     job_poll_s: float = Field(1.0, gt=0, description="Seconds an idle worker waits before looking for jobs again.")
+    webhook_url: str | None = Field(
+        None, description="POSTed to (HMAC-signed) when a submitted work's screening report is ready; unset: no webhook."
+    )
+    webhook_secret: str | None = Field(
+        None, description="Shared secret for the webhook's HMAC-SHA256 signature; required with webhook_url."
+    )
+    webhook_max_attempts: int = Field(8, ge=1, description="Deliveries tried before a webhook is given up.")
+    webhook_backoff_s: float = Field(
+        5.0, gt=0, description="Wait before the first retry; each further retry waits twice as long (at most 1 hour)."
+    )
+    webhook_timeout_s: float = Field(10.0, gt=0, description="Seconds to wait for the receiver's answer.")
     job_max_attempts: int = Field(
         3, ge=1, description="A job whose worker died this many times fails with worker_lost instead of running again."
     )
@@ -224,6 +235,8 @@ class ServiceSettings(BaseModel):
             raise ValueError("service.job_heartbeat_s must be shorter than service.job_lease_s")
         if self.storage == "s3" and not self.s3_bucket:
             raise ValueError("service.storage = 's3' needs service.s3_bucket")
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("service.webhook_url needs service.webhook_secret to sign its requests")
         if self.worker == "celery" and not self.broker_url:
             raise ValueError("service.worker = 'celery' needs service.broker_url (e.g. redis://localhost:6379/0)")
         return self

@@ -74,6 +74,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         elif state.settings.service.worker == "celery":
             thread = threading.Thread(target=_resend_loop, args=(state, stop), name="job-resend", daemon=True)
             thread.start()
+        if state.settings.service.webhook_url:
+            from .webhooks import Deliverer
+
+            deliverer = Deliverer(state.sessions, state.settings.service)
+            threading.Thread(target=deliverer.run_forever, args=(stop, state.settings.service.job_poll_s),
+                             name="webhooks", daemon=True).start()
         try:
             yield
         finally:

@@ -22,6 +22,7 @@ from screening.submission import Submission as ScreeningSubmission
 from screening.submission import SubmissionFile
 
 from . import jobs as rules
+from . import webhooks
 from .models import Job, ReportRow, StoredFile, Submission, new_id, utcnow
 from .storage import Storage
 
@@ -213,8 +214,11 @@ class Worker:
 
     def _finish(self, job_id: str) -> str:
         with self.sessions() as s:
-            s.execute(update(Job).where(Job.id == job_id, Job.state == "running").values(
-                state=rules.next_state("running", "finish"), finished_at=utcnow(), lease_expires_at=None))
+            changed = s.execute(update(Job).where(Job.id == job_id, Job.state == "running").values(
+                state=rules.next_state("running", "finish"), finished_at=utcnow(), lease_expires_at=None)).rowcount
+            job = s.get(Job, job_id)
+            if changed == 1 and job is not None:
+                webhooks.enqueue(s, job, self._svc)  # in the same transaction as the job's completion
             s.commit()
             return s.get(Job, job_id).state  # type: ignore[union-attr]
 
