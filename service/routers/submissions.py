@@ -115,12 +115,14 @@ async def upload_file(
         row = StoredFile(submission_id=sub.id, role=part, original_name=name, storage_key=stored.key,
                          size_bytes=stored.size_bytes, sha256=stored.sha256, kind=sniffed[0].kind.value)
         session.add(row)
+        _still_draft(session, sub)
         session.commit()  # the file is stored (synced) before this row exists
     except IntegrityError:
         session.rollback()
         state.storage.delete(stored.key)
         raise ApiError("duplicate_file_name", f"The submission holds a file named {name!r} already.") from None
     except BaseException:
+        session.rollback()
         state.storage.delete(stored.key)
         raise
     return file_out(row)
@@ -136,9 +138,19 @@ def delete_file(submission_id: str, file_id: str, session: DB, state: State, use
         raise ApiError("not_found", f"No file {file_id} in this submission.")
     key = row.storage_key
     session.delete(row)
+    _still_draft(session, sub)
     session.commit()
     state.storage.delete(key)  # after the commit: at worst an unreferenced file, never a dangling row
     return Response(status_code=204)
+
+
+def _still_draft(session: DB, sub: Submission) -> None:
+    """Within the transaction that changes a draft's files: lock the submission row and make sure
+    it was not submitted meanwhile (a submit racing an upload)."""
+    locked = session.execute(update(Submission).where(Submission.id == sub.id, Submission.status == "draft")
+                             .values(status="draft")).rowcount
+    if locked != 1:
+        raise ApiError("not_a_draft", f"Submission {sub.id} was submitted meanwhile: it can no longer change.")
 
 
 def _require_files(session: DB, sub: Submission) -> None:

@@ -182,6 +182,29 @@ def test_double_submit_changes_once(api):
         assert s.get(Submission, sub).status == "submitted"
 
 
+def test_an_upload_racing_a_submit_is_refused_and_leaves_nothing(api, monkeypatch):
+    """The submission is submitted while a file streams in: the upload ends 409, nothing kept."""
+    import service.routers.submissions as routes
+
+    api.add_user("cand", "candidate")
+    sub = api.draft("cand")
+    assert api.upload("cand", sub, "narrative", "n.txt", b"first file").status_code == 201
+    real_check_name = routes.check_name
+
+    def submit_meanwhile(name: str) -> str:  # runs after the draft check, before the file is kept
+        with api.state.sessions() as s:
+            s.execute(update(Submission).where(Submission.id == sub).values(status="submitted"))
+            s.commit()
+        return real_check_name(name)
+
+    monkeypatch.setattr(routes, "check_name", submit_meanwhile)
+    _problem(api.upload("cand", sub, "artifact", "late.txt", b"late words"), 409, "not_a_draft")
+    with api.state.sessions() as s:
+        keys = set(s.scalars(select(StoredFile.storage_key)))
+    assert len(keys) == 1
+    assert {p.name for p in api.state.storage.root.rglob("*") if p.is_file()} == keys
+
+
 def test_openapi_documents_every_route(api):
     spec = api.client.get("/api/openapi.json").json()
     assert spec["info"]["title"] == "MC screening service"
