@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is a dev dependency (make setup installs it)")
-from hypothesis import HealthCheck, settings  # noqa: E402 - only once schemathesis is known to be there
+from fastapi.testclient import TestClient  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
-from .conftest import make_api, service_settings  # noqa: E402
+from service.app import create_app  # noqa: E402
+
+from .conftest import Api, service_settings  # noqa: E402
+
+# The schema is read when the module is collected, so the app exists from then on; it starts
+# (database, migrations) in the fixture below.
+_TMP = Path(tempfile.mkdtemp(prefix="schemathesis-"))
+APP = create_app(service_settings(_TMP, max_upload_bytes=16 * 1024))
+schema = schemathesis.openapi.from_asgi("/api/openapi.json", APP)
 
 
 @pytest.fixture(scope="module")
-def signed_in(tmp_path_factory):  # type: ignore[no-untyped-def]
-    """The app, started, with a draft of a signed-in candidate (so calls reach past sign-in)."""
-    tmp = tmp_path_factory.mktemp("schemathesis")
-    for api in make_api(service_settings(tmp, max_upload_bytes=16 * 1024)):
-        api.add_user("cand", "candidate")
-        api.draft("cand")
-        yield api
-
-
-@pytest.fixture(scope="module")
-def api_schema(signed_in):  # type: ignore[no-untyped-def]
-    return schemathesis.openapi.from_asgi("/api/openapi.json", signed_in.client.app)
-
-
-schema = schemathesis.pytest.from_fixture("api_schema")
+def signed_in():  # type: ignore[no-untyped-def]
+    """The started app with a signed-in candidate who has a draft (so calls reach past sign-in)."""
+    try:
+        with TestClient(APP) as client:
+            api = Api(client)
+            api.add_user("cand", "candidate")
+            api.draft("cand")
+            yield api
+    finally:
+        shutil.rmtree(_TMP, ignore_errors=True)
 
 
 @schema.parametrize()
