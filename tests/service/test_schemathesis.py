@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,6 +21,7 @@ from .conftest import Api, service_settings  # noqa: E402
 # The schema is read when the module is collected, so the app exists from then on; it starts
 # (database, migrations) in the fixture below.
 _TMP = Path(tempfile.mkdtemp(prefix="schemathesis-"))
+atexit.register(shutil.rmtree, _TMP, True)  # also when the test is deselected
 APP = create_app(service_settings(_TMP, max_upload_bytes=16 * 1024))
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", APP)
 
@@ -27,14 +29,11 @@ schema = schemathesis.openapi.from_asgi("/api/openapi.json", APP)
 @pytest.fixture(scope="module")
 def signed_in():  # type: ignore[no-untyped-def]
     """The started app with a signed-in candidate who has a draft (so calls reach past sign-in)."""
-    try:
-        with TestClient(APP) as client:
-            api = Api(client)
-            api.add_user("cand", "candidate")
-            api.draft("cand")
-            yield api
-    finally:
-        shutil.rmtree(_TMP, ignore_errors=True)
+    with TestClient(APP) as client:
+        api = Api(client)
+        api.add_user("cand", "candidate")
+        api.draft("cand")
+        yield api
 
 
 @schema.parametrize()
