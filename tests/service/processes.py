@@ -139,3 +139,8 @@ def wait_for(c: httpx.Client, h: dict[str, str], job_id: str, states: tuple[str,
         assert time.monotonic() < deadline, f"job never reached {states}: {job}"
         time.sleep(0.1)
     return job  # type: ignore[no-any-return]
+
+
+def service_worker(env: dict[str, str], log: Path) -> Proc:
+    """`python -m service worker`: polls the database for jobs (service.worker = "none")."""
+    return Proc([sys.executable, "-m", "service", "worker"], env, log, lambda p: "waiting for jobs" in p.tail())

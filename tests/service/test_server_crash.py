@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from .conftest import RUBRIC, tiny_submission
-from .processes import create_admin, free_port, server, service_env, signed_in_candidate, submit_tiny, wait_for
+from .processes import (create_admin, free_port, server, service_env, service_worker, signed_in_candidate,
+                        submit_tiny, wait_for)
 
 pytestmark = pytest.mark.models
 
@@ -53,3 +54,31 @@ def test_sigkill_mid_screening_then_restart_completes_the_job(tmp_path):
     assert len(rows) == len(sent)
     for key, digest in rows:
         assert hashlib.sha256((data / "uploads" / key[:2] / key).read_bytes()).hexdigest() == digest
+
+
+def test_worker_processes_without_a_broker_survive_a_killed_worker(tmp_path):
+    """service.worker = "none": `python -m service worker` processes take jobs from the database;
+    one is killed mid-job and a second worker, started afterwards, completes it."""
+    env = service_env(tmp_path, worker="none")
+    create_admin(env)
+    port = free_port()
+    srv = server(env, port, tmp_path / "server.log")
+    first = service_worker(env, tmp_path / "worker1.log")
+    second = service_worker(env, tmp_path / "worker2.log")
+    try:
+        srv.start()
+        first.start()
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}/api", timeout=30) as c:
+            h = signed_in_candidate(c)
+            _, job_id = submit_tiny(c, h, tiny_submission(), RUBRIC)
+            wait_for(c, h, job_id, ("running",), timeout=30)
+            first.kill()
+            second.start()
+            job = wait_for(c, h, job_id, ("done", "failed"), timeout=240)
+            assert job["state"] == "done" and job["attempts"] == 2, job
+            with sqlite3.connect(tmp_path / "svc" / "service.db") as db:
+                owner = db.execute("SELECT lease_owner FROM jobs WHERE id = ?", (job_id,)).fetchone()[0]
+            assert f":{second.pid}:" in owner
+    finally:
+        for p in (second, first, srv):
+            p.stop()
