@@ -153,8 +153,10 @@ def bench_http(tmp: Path, clients: int, seconds: float) -> list[dict[str, object
     return rows
 
 
-def bench_workers(tmp: Path, workers: int, submissions: int) -> dict[str, object]:
+def bench_workers(tmp: Path, workers: int, submissions: int, torch_threads: int | None) -> dict[str, object]:
     env = _env(tmp, worker="none", job_poll_s="0.2")
+    if torch_threads is not None:
+        env["SCREENING_MODELS__TORCH_THREADS"] = str(torch_threads)
     subprocess.run([sys.executable, "-m", "service", "create-admin", "--email", "admin@example.org",
                     "--password-stdin"], input=PASSWORD + "\n", text=True, cwd=REPO, env=env, check=True,
                    capture_output=True)
@@ -177,7 +179,8 @@ def bench_workers(tmp: Path, workers: int, submissions: int) -> dict[str, object
             elapsed = time.monotonic() - started
     finally:
         _stop(procs)
-    return {"workers": workers, "submissions": submissions, "seconds": elapsed, "per_minute": 60 * submissions / elapsed}
+    return {"workers": workers, "threads": torch_threads or "default", "submissions": submissions, "seconds": elapsed,
+            "per_minute": 60 * submissions / elapsed}
 
 
 def _wait_done(c: httpx.Client, h: dict[str, str], jobs: list[str]) -> None:
@@ -207,9 +210,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         http_rows = bench_http(Path(d) / "http", args.clients, args.seconds)
     worker_rows = []
-    for n in (1, 2):
+    for n, threads in ((1, None), (2, None), (2, 1)):
         with tempfile.TemporaryDirectory() as d:
-            worker_rows.append(bench_workers(Path(d), n, args.submissions))
+            worker_rows.append(bench_workers(Path(d), n, args.submissions, threads))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
                             text=True).stdout.strip()
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
@@ -223,15 +226,20 @@ def main() -> None:
         lines.append(f"| {r['endpoint']} | {r['requests']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} |")
     lines += ["", "### Submissions screened per minute", "",
               f"{args.submissions} distinct text-only submissions (narrative + reflection, about 150 words), "
-              "submitted at once after every worker screened one (models loaded); `python -m service worker` "
-              "processes polling the same SQLite database.", "",
-              "| workers | submissions | seconds | per minute |", "|---:|---:|---:|---:|"]
+              "submitted one after the other (uploads included in the time) after every worker screened one "
+              "(models loaded); `python -m service worker` processes polling the same SQLite database. Torch "
+              "threads per worker: torch's default (2 here) or `models.torch_threads`. The load generator and "
+              "the server share the machine's cores.", "",
+              "| workers | torch threads each | submissions | seconds | per minute |", "|---:|---:|---:|---:|---:|"]
     for r in worker_rows:
-        lines.append(f"| {r['workers']} | {r['submissions']} | {r['seconds']:.1f} | {r['per_minute']:.1f} |")
+        lines.append(f"| {r['workers']} | {r['threads']} | {r['submissions']} | {r['seconds']:.1f} | "
+                     f"{r['per_minute']:.1f} |")
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
+        new = not args.results.exists()
         with args.results.open("a", encoding="utf-8") as fh:
+            fh.write("# Benchmark results\n\nSections are appended by the bench scripts, newest last.\n" if new else "")
             fh.write("\n" + text)
 
 
