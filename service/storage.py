@@ -4,6 +4,7 @@ web layer or the jobs."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import re
@@ -72,10 +73,10 @@ class LocalStorage:
         try:
             with tmp.open("wb") as fh:
                 size, digest = await _receive(chunks, fh, max_bytes)
-                os.fsync(fh.fileno())
+                await asyncio.to_thread(os.fsync, fh.fileno())  # a sync can take long: not on the event loop
             inspect(tmp)
             os.replace(tmp, final)
-            _fsync_dir(final.parent)
+            await asyncio.to_thread(_fsync_dir, final.parent)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -151,7 +152,7 @@ class S3Storage:
             with tmp.open("wb") as fh:
                 size, digest = await _receive(chunks, fh, max_bytes)
             inspect(tmp)
-            self.client.upload_file(str(tmp), self.bucket, self._key(key))
+            await asyncio.to_thread(self.client.upload_file, str(tmp), self.bucket, self._key(key))
         return Stored(key, size, digest)
 
     @contextmanager

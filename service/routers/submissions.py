@@ -4,6 +4,7 @@ from pathlib import Path, PurePath
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -88,14 +89,9 @@ async def upload_file(
     """Candidate: add a file to a draft. The body is the file's bytes, streamed to storage; the
     type is decided from the content, and the file is stored under a random name."""
     limits = state.settings.service
-    sub = own_draft(session, user, submission_id)
-    name = check_name(filename)
-    held = session.scalar(select(func.count()).select_from(StoredFile).where(StoredFile.submission_id == sub.id))
-    if (held or 0) >= limits.max_files_per_submission:
-        raise ApiError("too_many_files", f"A submission holds at most {limits.max_files_per_submission} files.")
-    if session.scalar(select(StoredFile.id).where(StoredFile.submission_id == sub.id,
-                                                  StoredFile.original_name == name)) is not None:
-        raise ApiError("duplicate_file_name", f"The submission holds a file named {name!r} already: delete it first.")
+    # Database work runs in the thread pool, so a slow query never stalls the event loop.
+    sub, name = await run_in_threadpool(_may_add, session, user, submission_id, filename,
+                                        limits.max_files_per_submission)
     too_large = ApiError("upload_too_large", f"The file is larger than {limits.max_upload_bytes} bytes.")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limits.max_upload_bytes:
@@ -111,21 +107,40 @@ async def upload_file(
                                                 inspect)
     except TooLarge:
         raise too_large from None
+    row = StoredFile(submission_id=sub.id, role=part, original_name=name, storage_key=stored.key,
+                     size_bytes=stored.size_bytes, sha256=stored.sha256, kind=sniffed[0].kind.value)
+    await run_in_threadpool(_keep, session, state, sub, row)
+    return file_out(row)
+
+
+def _may_add(session: DB, user: User, submission_id: str, filename: str, max_files: int) -> tuple[Submission, str]:
+    """The checks before an upload is received: own draft, safe name, room, no name clash."""
+    sub = own_draft(session, user, submission_id)
+    name = check_name(filename)
+    held = session.scalar(select(func.count()).select_from(StoredFile).where(StoredFile.submission_id == sub.id))
+    if (held or 0) >= max_files:
+        raise ApiError("too_many_files", f"A submission holds at most {max_files} files.")
+    if session.scalar(select(StoredFile.id).where(StoredFile.submission_id == sub.id,
+                                                  StoredFile.original_name == name)) is not None:
+        raise ApiError("duplicate_file_name", f"The submission holds a file named {name!r} already: delete it first.")
+    return sub, name
+
+
+def _keep(session: DB, state: State, sub: Submission, row: StoredFile) -> None:
+    """Record a stored upload; if that fails, remove the stored copy so nothing is half-written."""
     try:
-        row = StoredFile(submission_id=sub.id, role=part, original_name=name, storage_key=stored.key,
-                         size_bytes=stored.size_bytes, sha256=stored.sha256, kind=sniffed[0].kind.value)
         session.add(row)
         _still_draft(session, sub)
         session.commit()  # the file is stored (synced) before this row exists
     except IntegrityError:
         session.rollback()
-        state.storage.delete(stored.key)
-        raise ApiError("duplicate_file_name", f"The submission holds a file named {name!r} already.") from None
+        state.storage.delete(row.storage_key)
+        raise ApiError("duplicate_file_name",
+                       f"The submission holds a file named {row.original_name!r} already.") from None
     except BaseException:
         session.rollback()
-        state.storage.delete(stored.key)
+        state.storage.delete(row.storage_key)
         raise
-    return file_out(row)
 
 
 @router.delete("/{submission_id}/files/{file_id}", status_code=204,
