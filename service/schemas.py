@@ -94,3 +94,16 @@ class Stats(BaseModel):
     submissions: dict[str, dict[str, int]] = Field(description="Counts by rubric id, then by status.")
     jobs: dict[str, int] = Field(description="Counts by state.")
     flags: dict[str, int] = Field(description="Flag codes raised in finished screenings of submitted work.")
+
+
+class ExportRow(BaseModel):
+    """One screened submission, de-identified."""
+
+    ref: str = Field(description="A pseudonym of the submission (not its id).")
+    rubric_id: str
+    rubric_version: str
+    version: int = Field(description="1 for a first submission, 2 for its first resubmission, ...")
+    submitted_month: str = Field(description="YYYY-MM: the month only.")
+    words_by_part: dict[str, int]
+    details: dict[str, str] = Field(description="EO detail id → met / weak / missing.")
+    flags: dict[str, int] = Field(description="Flag code → count.")

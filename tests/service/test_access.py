@@ -74,6 +74,7 @@ def _table(ids: dict[str, str]) -> list[tuple[str, str, dict, dict[str, int]]]:
         ("GET", f"/api/jobs/{sc}/report", {}, _expect(owner=409, other=404, assessor=404, designer=403, admin=403)),
         ("GET", f"/api/jobs/{j}/report", {}, _expect(owner=200, other=404, assessor=200, designer=403, admin=403)),
         ("GET", "/api/stats", {}, _expect(owner=403, other=403, assessor=403, designer=200, admin=200)),
+        ("GET", "/api/exports/screenings", {}, _expect(owner=403, other=403, assessor=403, designer=200, admin=200)),
         ("POST", f"/api/submissions/{d}/submit", {},
          _expect(other=404, assessor=403, designer=403, admin=403, owner=202)),
         ("POST", f"/api/submissions/{s}/resubmit", {},

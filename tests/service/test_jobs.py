@@ -135,6 +135,17 @@ def test_worker_screens_a_submission_for_real(api):
     api.add_user("assessor", "assessor")
     assert api.call("assessor", "GET", f"/api/jobs/{job_id}/report").status_code == 200
     assert api.call("assessor", "GET", f"/api/jobs/{check_id}/report").status_code == 404
+    # Program designers get a de-identified row of the submitted screening only.
+    api.add_user("designer", "program_designer")
+    rows = api.call("designer", "GET", "/api/exports/screenings").json()
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["details"] == {d["id"]: d["status"] for d in report["details"]}
+    assert sum(row["flags"].values()) == len(report["flags"])
+    assert row["words_by_part"]["narrative"] > 0 and row["version"] == 1
+    dumped = json.dumps(rows)
+    for secret in (sub, api.ids["cand"], "cand@example.org", "growth plan.pdf", "narrative.txt", "fractions"):
+        assert secret not in dumped
 
 
 def test_in_process_worker_thread_runs_jobs(tmp_path, monkeypatch):
