@@ -1,13 +1,14 @@
 # Two commands for a fresh machine (see README):
 #   make demo   set up, then screen the example submission and print its report
 #   make test   set up, then run the tests
+#   make serve  set up, then start the service (docs/service.md)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 EXAMPLE := examples/professional-learning
 OUT    ?= out/example-report
 
-.PHONY: setup demo test bench example clean
+.PHONY: setup demo test serve bench example clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +18,7 @@ $(BIN)/python:
 # a resolver left to itself would pull a CUDA build of several GB.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,service]'
 	touch $@
 
 setup: $(VENV)/.installed
@@ -29,6 +30,13 @@ demo: setup
 
 test: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
+
+# Embedded defaults: a SQLite file and uploads under $$XDG_DATA_HOME/mc-screening, an in-process
+# worker, the bundled rubrics. HOST and PORT override where it listens.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+serve: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python -m service serve --host $(HOST) --port $(PORT)
 
 bench: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.embedding

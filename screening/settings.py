@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import (
@@ -206,6 +206,90 @@ class MediaSettings(BaseModel):
     )
 
 
+class ServiceSettings(BaseModel):
+    """The web service (``service/``): database, stored uploads, accounts and background jobs."""
+
+    data_dir: Path | None = Field(
+        None, description="Folder for the service's SQLite database and uploads; default: $XDG_DATA_HOME/mc-screening "
+        "or ~/.local/share/mc-screening.",
+    )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the database, e.g. postgresql+psycopg://user@host/db; default: a SQLite "
+        "file service.db in data_dir.",
+    )
+    storage_dir: Path | None = Field(
+        None, description="Folder where uploaded files are stored (under random names); default: uploads/ in data_dir."
+    )
+    storage: Literal["local", "s3"] = Field(
+        "local", description="'local': uploads in storage_dir; 's3': in an S3-compatible bucket (s3_* settings; "
+        "credentials from the usual AWS environment variables or files).",
+    )
+    s3_bucket: str | None = Field(None, description="Bucket for storage = 's3' (it must exist).")
+    s3_prefix: str = Field("", description="Prefix of every object key, e.g. 'uploads/'.")
+    s3_endpoint_url: str | None = Field(
+        None, description="Endpoint of an S3-compatible server (MinIO, Ceph, ...); default: AWS S3."
+    )
+    s3_region: str | None = Field(None, description="Region of the bucket; default: the AWS configuration's.")
+    max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1, description="Largest accepted upload, per file.")
+    max_files_per_submission: int = Field(40, ge=1, description="Files one submission may hold.")
+    token_lifetime_s: int = Field(8 * 3600, ge=60, description="Seconds a sign-in token stays valid.")
+    worker: Literal["thread", "none", "celery"] = Field(
+        "thread", description="'thread': screen in a background thread of the server process; 'none': only queue "
+        "jobs (other processes run `python -m service worker`); 'celery': send each job to Celery workers over "
+        "broker_url.",
+    )
+    broker_url: str | None = Field(
+        None, description="Celery broker for worker = 'celery', e.g. redis://host:6379/0."
+    )
+    job_resend_s: float = Field(
+        30.0, gt=0, description="worker = 'celery': how often the server re-sends jobs that wait too long or whose "
+        "worker died (a lost or duplicate message is harmless: the database decides who runs a job).",
+    )
+    job_lease_s: float = Field(
+        60.0, gt=0, description="A running job whose worker sent no heartbeat for this long is taken up again."
+    )
+    job_heartbeat_s: float = Field(10.0, gt=0, description="Seconds between a worker's heartbeats on its job.")
+    job_poll_s: float = Field(1.0, gt=0, description="Seconds an idle worker waits before looking for jobs again.")
+    webhook_url: str | None = Field(
+        None, description="POSTed to (HMAC-signed) when a submitted work's screening report is ready; unset: no webhook."
+    )
+    webhook_secret: str | None = Field(
+        None, description="Shared secret for the webhook's HMAC-SHA256 signature; required with webhook_url."
+    )
+    webhook_max_attempts: int = Field(8, ge=1, description="Deliveries tried before a webhook is given up.")
+    webhook_backoff_s: float = Field(
+        5.0, gt=0, description="Wait before the first retry; each further retry waits twice as long (at most 1 hour)."
+    )
+    webhook_timeout_s: float = Field(10.0, gt=0, description="Seconds to wait for the receiver's answer.")
+    job_max_attempts: int = Field(
+        3, ge=1, description="A job whose worker died this many times fails with worker_lost instead of running again."
+    )
+
+    def resolved_data_dir(self) -> Path:
+        if self.data_dir is not None:
+            return self.data_dir
+        base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        return Path(base) / "mc-screening"
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.resolved_data_dir() / 'service.db'}"
+
+    def resolved_storage_dir(self) -> Path:
+        return self.storage_dir or self.resolved_data_dir() / "uploads"
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> "ServiceSettings":
+        if self.job_heartbeat_s >= self.job_lease_s:
+            raise ValueError("service.job_heartbeat_s must be shorter than service.job_lease_s")
+        if self.storage == "s3" and not self.s3_bucket:
+            raise ValueError("service.storage = 's3' needs service.s3_bucket")
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("service.webhook_url needs service.webhook_secret to sign its requests")
+        if self.worker == "celery" and not self.broker_url:
+            raise ValueError("service.worker = 'celery' needs service.broker_url (e.g. redis://localhost:6379/0)")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SCREENING_",
@@ -232,6 +316,7 @@ class Settings(BaseSettings):
     echo: EchoSettings = Field(default_factory=EchoSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -255,6 +340,7 @@ class Settings(BaseSettings):
             "passages": self.passages.model_dump(mode="json"),
             "citations": self.citations.model_dump(mode="json"),
             "privacy": self.privacy.model_dump(mode="json"),
+            "echo": self.echo.model_dump(mode="json"),
         }
 
 

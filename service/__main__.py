@@ -1,0 +1,90 @@
+"""Commands: ``python -m service serve | worker | migrate | create-admin``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import threading
+from typing import Sequence
+
+from screening.errors import Errors
+from screening.settings import get_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m service", description="The MC screening service.")
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API (and, by default, an in-process worker)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    sub.add_parser("worker", help="run a worker that screens queued jobs (for service.worker = 'none')")
+    sub.add_parser("migrate", help="bring the database schema up to date")
+    admin = sub.add_parser("create-admin", help="create an admin account")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password-stdin", action="store_true",
+                       help="read the password from standard input instead of prompting")
+    return p
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Again: "):
+        raise SystemExit("the passwords differ")
+    return first
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = get_settings()
+    except Exception as exc:  # pydantic ValidationError and a missing SCREENING_CONFIG alike
+        print(Errors.E013.format(problem=exc), file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        import uvicorn
+
+        uvicorn.run("service.app:app", host=args.host, port=args.port)
+        return 0
+    from .app import build_state
+
+    state = build_state(settings)  # migrates
+    if args.command == "migrate":
+        print(f"database at {state.engine.url.render_as_string(hide_password=True)} is up to date")
+        return 0
+    if args.command == "create-admin":
+        from .auth import create_user
+        from .errors import ApiError
+
+        password = _password(args.password_stdin)
+        if len(password) < 10:
+            print("error: the password must have at least 10 characters", file=sys.stderr)
+            return 2
+        with state.sessions() as session:
+            try:
+                user = create_user(session, args.email, password, "admin")
+            except ApiError as exc:
+                print(f"error: {exc.detail}", file=sys.stderr)
+                return 1
+            session.commit()
+            print(f"created admin {user.email} ({user.id})")
+        return 0
+    if args.command == "worker":
+        from .worker import Worker
+
+        worker = Worker(state.sessions, state.storage, state.settings, state.catalogue)
+        print(f"worker {worker.owner} (pid {os.getpid()}) waiting for jobs", flush=True)
+        stop = threading.Event()
+        try:
+            worker.run_forever(stop)
+        except KeyboardInterrupt:
+            stop.set()
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Accounts: argon2 password hashes and opaque bearer tokens stored only as hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Literal, get_args
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from .errors import ApiError
+from .models import Token, User, utcnow
+
+Role = Literal["candidate", "assessor", "program_designer", "admin"]
+ROLES: tuple[str, ...] = get_args(Role)
+
+_hasher = PasswordHasher()
+# Verifying against this when the email is unknown keeps sign-in time the same either way.
+_DUMMY_HASH = _hasher.hash("not a password anyone has")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(session: Session, email: str, password: str, role: str) -> User:
+    email = email.strip().lower()
+    if session.scalar(select(User).where(User.email == email)) is not None:
+        raise ApiError("email_taken", f"A user with email {email} exists already.")
+    user = User(email=email, password_hash=hash_password(password), role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def sign_in(session: Session, email: str, password: str, lifetime_s: int) -> tuple[str, datetime, User]:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        raise ApiError("invalid_credentials")
+    if not verify_password(user.password_hash, password):
+        raise ApiError("invalid_credentials")
+    raw = secrets.token_urlsafe(32)
+    expires = utcnow() + timedelta(seconds=lifetime_s)
+    session.add(Token(token_hash=_digest(raw), user_id=user.id, expires_at=expires))
+    session.execute(delete(Token).where(Token.user_id == user.id, Token.expires_at < utcnow()))
+    return raw, expires, user
+
+
+def user_for_token(session: Session, raw: str) -> User:
+    token = session.get(Token, _digest(raw))
+    if token is None:
+        raise ApiError("invalid_token")
+    if token.expires_at <= utcnow():
+        raise ApiError("token_expired")
+    user = session.get(User, token.user_id)
+    if user is None:
+        raise ApiError("invalid_token")
+    return user
+
+
+def sign_out(session: Session, raw: str) -> None:
+    session.execute(delete(Token).where(Token.token_hash == _digest(raw)))

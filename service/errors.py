@@ -1,0 +1,129 @@
+"""One error format for the whole API: ``application/problem+json`` (RFC 9457) with a stable code.
+
+Every error response carries ``type``, ``title``, ``status``, ``detail`` and ``code``. Codes are a
+public interface (docs/service.md lists them): never renamed or reused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    status: int
+    title: str
+
+
+_CODES = [
+    Code("malformed_json", 400, "The request body is not valid JSON."),
+    Code("unauthenticated", 401, "Sign in first: send `Authorization: Bearer <token>`."),
+    Code("invalid_token", 401, "The token is unknown or was signed out."),
+    Code("token_expired", 401, "The token has expired: sign in again."),
+    Code("invalid_credentials", 401, "The email or password is wrong."),
+    Code("forbidden", 403, "Your role may not do this."),
+    Code("not_found", 404, "Nothing here, or nothing you may see."),
+    Code("method_not_allowed", 405, "This method is not allowed here."),
+    Code("email_taken", 409, "A user with this email exists already."),
+    Code("not_a_draft", 409, "The submission was submitted: it can no longer change."),
+    Code("already_submitted", 409, "The submission was submitted already."),
+    Code("no_files", 409, "The submission has no files yet: upload at least one."),
+    Code("not_resubmittable", 409, "Only the newest submitted version can be resubmitted."),
+    Code("too_many_files", 409, "The submission holds the most files allowed."),
+    Code("duplicate_file_name", 409, "The submission holds a file of this name already."),
+    Code("job_not_finished", 409, "The job has not finished: poll its status."),
+    Code("job_failed", 409, "The job failed, so there is no report: see the job's error."),
+    Code("upload_too_large", 413, "The file is larger than the upload limit."),
+    Code("unsupported_file_type", 415, "This type of file is not accepted for this part."),
+    Code("invalid_request", 422, "The request is invalid."),
+    Code("unknown_rubric", 422, "No rubric has this id."),
+    Code("unsafe_file_name", 422, "The file name is empty, too long, or holds a path or control characters."),
+    Code("empty_file", 422, "The file is empty."),
+    Code("internal_error", 500, "Something went wrong on the server; it has been logged."),
+]
+CODES: dict[str, Code] = {c.code: c for c in _CODES}
+
+
+class Problem(BaseModel):
+    """The body of every error response."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[dict[str, Any]] | None = None
+
+
+class ApiError(Exception):
+    def __init__(self, code: str, detail: str | None = None, errors: list[dict[str, Any]] | None = None) -> None:
+        self.spec = CODES[code]  # an unknown code is a programming error: fail loudly
+        self.detail = detail or self.spec.title
+        self.errors = errors
+        super().__init__(f"{code}: {self.detail}")
+
+
+def problem_response(code: str, detail: str | None = None, errors: list[dict[str, Any]] | None = None,
+                     headers: dict[str, str] | None = None) -> JSONResponse:
+    spec = CODES[code]
+    body = Problem(type=f"/docs/service.md#{spec.code}", title=spec.title, status=spec.status,
+                   detail=detail or spec.title, code=spec.code, errors=errors)
+    if spec.status == 401:
+        headers = {"WWW-Authenticate": "Bearer", **(headers or {})}
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=spec.status, media_type=PROBLEM_JSON,
+                        headers=headers)
+
+
+_STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "forbidden",
+                 413: "upload_too_large", 415: "unsupported_file_type", 400: "invalid_request"}
+
+
+def _plain_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors()]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return problem_response(exc.spec.code, exc.detail, exc.errors)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _plain_errors(exc)
+        if any(e["type"] == "json_invalid" for e in errors):
+            return problem_response("malformed_json", "The request body is not valid JSON.", errors)
+        where = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
+        return problem_response("invalid_request", where, errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, "invalid_request" if exc.status_code < 500 else "internal_error")
+        return problem_response(code, None, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        import logging
+
+        logging.getLogger("service").exception("unhandled error", exc_info=exc)
+        return problem_response("internal_error")
+
+
+def problem_responses(*codes: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the codes an endpoint can return."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for c in codes:
+        spec = CODES[c]
+        entry = out.setdefault(spec.status, {"model": Problem, "description": "", "content": {PROBLEM_JSON: {}}})
+        entry["description"] = (entry["description"] + " " if entry["description"] else "") + f"`{c}`: {spec.title}"
+    return out

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from ..access import visible_job
+from ..deps import DB, require
+from ..errors import ApiError, problem_responses
+from ..models import Job, ReportRow, User
+from ..schemas import JobOut
+
+router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+_AUTH = ("unauthenticated", "token_expired", "forbidden")
+StatusReader = Annotated[User, Depends(require("candidate", "assessor", "admin"))]
+ReportReader = Annotated[User, Depends(require("candidate", "assessor"))]
+
+
+def job_out(j: Job) -> JobOut:
+    return JobOut(id=j.id, submission_id=j.submission_id, purpose=j.purpose, state=j.state,  # type: ignore[arg-type]
+                  attempts=j.attempts, error_code=j.error_code, error_message=j.error_message,
+                  created_at=j.created_at, started_at=j.started_at, finished_at=j.finished_at)
+
+
+@router.get("/{job_id}", response_model=JobOut, responses=problem_responses(*_AUTH, "not_found"))
+def get_job(job_id: str, session: DB, user: StatusReader) -> JobOut:
+    """A job's state: queued, running, done, or failed (with error_code and error_message)."""
+    return job_out(visible_job(session, user, job_id))
+
+
+@router.get("/{job_id}/report", responses=problem_responses(*_AUTH, "not_found", "job_not_finished", "job_failed"))
+def get_report(job_id: str, session: DB, user: ReportReader) -> dict[str, Any]:
+    """The screening report of a finished job (the JSON schema of docs/report.md)."""
+    job = visible_job(session, user, job_id)
+    if job.state == "failed":
+        raise ApiError("job_failed", f"Job {job.id} failed ({job.error_code}): {job.error_message}")
+    row = session.get(ReportRow, job.id)
+    if job.state != "done" or row is None:
+        raise ApiError("job_not_finished", f"Job {job.id} is {job.state}: poll GET /api/jobs/{job.id}.")
+    return json.loads(row.report_json)  # type: ignore[no-any-return]
