@@ -27,10 +27,14 @@ def cered_section(results: list[Result], info: dict[str, Any], env: str, quick: 
         "Zero-shot methods read no label (z-normalisation uses the *text* of the training sentences); the majority "
         "class reads the training labels' counts; calibrated methods fit on train. All figures on val.",
         "",
-        *table(results, ["accuracy", "macro_f1"]),
+        f"Columns `train_*`: zero-shot methods scored on the {info['train']:,} training sentences too (they read no label), the "
+        "larger set their variants were compared on.",
         "",
-        "F1 per category (val support: Other 112, Experience 90, Feeling 48, Reflection 36, Difficulty 25, Belief 21, "
-        "Perspective 4, Learning 2, Intention 1 — the last three make macro-F1 jumpy):",
+        *table(results, ["accuracy", "macro_f1", "train_accuracy", "train_macro_f1"]),
+        "",
+        "F1 per category, best method of each kind (val support: "
+        + ", ".join(f"{k} {v}" for k, v in info["val_support"].items())
+        + "; categories with a handful of val sentences make macro-F1 jumpy):",
         "",
         "| method | " + " | ".join(LABELS) + " |",
         "|---|" + "---:|" * len(LABELS),
@@ -40,6 +44,8 @@ def cered_section(results: list[Result], info: dict[str, Any], env: str, quick: 
         lines.append(f"| {r.method} | " + " | ".join(f"{r.metrics[f'f1_{c}']:.2f}" for c in LABELS) + " |")
     zs, cal = _best(results, "zero-shot", "macro_f1"), _best(results, "calibrated", "macro_f1")
     cal_acc = _best(results, "calibrated", "accuracy")
+    if quick:
+        return title, lines
     lines += ["", "Targets (issue 8, CEReD val):"]
     if zs:
         lines.append(f"- zero-shot macro-F1 ≥ {TARGETS['zero-shot macro-F1']:.2f}: best {zs.metrics['macro_f1']:.3f} "
