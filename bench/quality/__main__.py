@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-mc", action="store_true")
     parser.add_argument("--finetune", type=float, default=0.0, metavar="EPOCHS",
                         help="also fine-tune MiniLM on CEReD train for this many epochs (CPU; ~50 min per epoch on a busy 2-core machine)")
+    parser.add_argument("--finetune-context", action="store_true",
+                        help="with --finetune: input the sentence paired with its context window")
     parser.add_argument("--only-finetune", action="store_true", help="with --finetune: skip the other CEReD methods")
     args = parser.parse_args(argv)
 
@@ -46,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             start = time.perf_counter()
             results, info = run_cered(settings, embedder, quick=args.quick, finetune_epochs=args.finetune,
-                                      only_finetune=args.only_finetune)
+                                      only_finetune=args.only_finetune, finetune_context=args.finetune_context)
             info["wall_s"] = time.perf_counter() - start
             sections.append(cered_section(results, info, env, args.quick))
         except CeredMissing as exc:

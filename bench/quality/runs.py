@@ -69,7 +69,7 @@ def cered_methods(encode, criteria, quick: bool) -> list[Any]:  # type: ignore[n
 
 
 def run_cered(settings: Settings, embedder, quick: bool = False, finetune_epochs: float = 0.0,  # type: ignore[no-untyped-def]
-              only_finetune: bool = False):
+              only_finetune: bool = False, finetune_context: bool = False):
     train, val = load_split("train"), load_split("val")
     if quick:  # every 30th training sentence, every 4th val sentence: a smoke run, not a measurement
         train, val = train[::30], val[::4]
@@ -83,9 +83,10 @@ def run_cered(settings: Settings, embedder, quick: bool = False, finetune_epochs
     if finetune_epochs > 0:
         from .finetune import FineTuned
 
-        # sentence only: with the context window each step costs about 3x (longer inputs)
-        ft = FineTuned(f"fine-tuned MiniLM (sentence), {finetune_epochs:g} epoch(s)", settings,
-                       epochs=finetune_epochs, max_len=64)
+        # with the context window (a sentence pair) each step costs 2-3x: longer inputs
+        what = "sentence + context" if finetune_context else "sentence"
+        ft = FineTuned(f"fine-tuned MiniLM ({what}), {finetune_epochs:g} epoch(s)", settings,
+                       epochs=finetune_epochs, context=finetune_context, max_len=128 if finetune_context else 64)
         results.append(evaluator(ft))
         results[-1].note = f"{len(ft.log) and ft.log[-1]}"
     from collections import Counter
