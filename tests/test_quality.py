@@ -81,7 +81,7 @@ def test_quick_run_measures_cered_and_the_mc_set(tmp_path, monkeypatch, capsys):
     settings = Settings()
     embedder = get_embedder(settings)
     results, info = runs.run_cered(settings, embedder, quick=True)
-    assert info["train"] == 204 and info["val"] == 85
+    assert info["train"] == 102 and info["val"] == 43
     by_name = {r.method: r for r in results}
     majority = by_name["majority class (train)"]
     assert majority.metrics["f1_Other"] > 0 and majority.metrics["f1_Feeling"] == 0
