@@ -220,8 +220,8 @@ class Calibrated:
     """Logistic regression on frozen features, fit on the training labels.
 
     ``features``: any of ``sentence`` (MiniLM of the sentence), ``context`` (MiniLM of the
-    context window), ``tfidf`` (word 1-2-grams of the sentence), ``criteria`` (the zero-shot
-    statement similarities, 9 × max/mean). ``C`` is the inverse regularisation strength,
+    context window), ``tfidf`` (word 1-2-grams of the sentence). ``C`` is the inverse
+    regularisation strength,
     ``balanced`` weights classes inversely to their frequency (trades accuracy for macro-F1).
     """
 
@@ -230,7 +230,6 @@ class Calibrated:
     features: tuple[str, ...] = ("sentence",)
     C: float = 1.0
     balanced: bool = False
-    criteria: dict[str, Criterion] | None = None
     kind: str = "calibrated"
 
     @property
@@ -245,12 +244,6 @@ class Calibrated:
             parts.append(self.encode([e.sentence for e in examples]))
         if "context" in self.features:
             parts.append(self.encode([e.context for e in examples]))
-        if "criteria" in self.features:
-            assert self.criteria is not None
-            queries, owner = _queries(self.criteria, "statements", True)
-            q = self.encode(queries)
-            sims = self.encode([e.sentence for e in examples]) @ q.T
-            parts.append(np.hstack([aggregate(sims, owner, "max"), aggregate(sims, owner, "mean")]) * 4)
         if "tfidf" in self.features:
             from sklearn.feature_extraction.text import TfidfVectorizer
 
