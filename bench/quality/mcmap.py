@@ -28,7 +28,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Callable
 
-
 from screening.echo import find_echoes
 from screening.mapping import Status, evidence_from_scores, score_matrices
 from screening.passages import Passage
