@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     from .report import cered_section, mc_section
     from .runs import run_cered, run_mc
 
+    command = " ".join(["python -m bench.quality", *(sys.argv[1:] if argv is None else argv)])
     settings = Settings()
     embedder = get_embedder(settings)
     sections: list[tuple[str, list[str]]] = []
@@ -50,11 +51,13 @@ def main(argv: list[str] | None = None) -> int:
             results, info = run_cered(settings, embedder, quick=args.quick, finetune_epochs=args.finetune,
                                       only_finetune=args.only_finetune, finetune_context=args.finetune_context)
             info["wall_s"] = time.perf_counter() - start
+            info["command"] = command
             sections.append(cered_section(results, info, env, args.quick))
         except CeredMissing as exc:
             print(f"CEReD skipped: {exc}", file=sys.stderr)
     if not args.skip_mc:
         results, info = run_mc(settings, embedder, quick=args.quick)
+        info["command"] = command
         sections.append(mc_section(results, info, env, args.quick))
     for title, lines in sections:
         print(f"\n## {title}\n")

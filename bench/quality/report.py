@@ -18,7 +18,7 @@ def _best(results: list[Result], kind: str, metric: str) -> Result | None:
 def cered_section(results: list[Result], info: dict[str, Any], env: str, quick: bool) -> tuple[str, list[str]]:
     title = "Quality: CEReD, sentences to the annotation manual's criteria" + (" (--quick smoke run)" if quick else "")
     lines = [
-        f"Produced by `python -m bench.quality`{' --quick' if quick else ''} (docs/quality.md). Model `{info['model']}`; "
+        f"Produced by `{info.get('command', 'python -m bench.quality')}` (docs/quality.md). Model `{info['model']}`; "
         f"train {info['train']} sentences, val {info['val']}; {env}; whole run {info.get('wall_s', 0):.0f} s "
         "(embeddings cached on disk by text, so a re-run is cheaper than the first).",
         "",
@@ -61,7 +61,7 @@ def cered_section(results: list[Result], info: dict[str, Any], env: str, quick: 
 def mc_section(results: list[Result], info: dict[str, Any], env: str, quick: bool) -> tuple[str, list[str]]:
     title = "Quality: the labelled MC set through the mapping" + (" (--quick smoke run)" if quick else "")
     lines = [
-        f"Produced by `python -m bench.quality`{' --quick' if quick else ''} (method in bench/quality/mcmap.py and "
+        f"Produced by `{info.get('command', 'python -m bench.quality')}` (method in bench/quality/mcmap.py and "
         f"docs/quality.md). {info['passages']} passages of {', '.join(info['rubric' + 's'])}; model `{info['model']}`; "
         f"thresholds weak {info['weak_threshold']}, met {info['met_threshold']}; {env}.",
         "",
