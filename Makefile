@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 EXAMPLE := examples/professional-learning
 OUT    ?= out/example-report
 
-.PHONY: setup demo test serve bench example clean
+.PHONY: setup demo test serve bench bench-quality example clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ serve: setup
 
 bench: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.embedding
+
+# mapping quality: CEReD (needs ../shared/data/cered) and the labelled MC set; appends to bench/RESULTS.md
+bench-quality: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.quality
 
 example: setup
 	$(BIN)/python examples/build.py

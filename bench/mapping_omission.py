@@ -51,8 +51,10 @@ CONFIGS = [
     Config("plain cosine, 2-sentence passages",
            PassageSettings(), MappingSettings(competition_margin=None, sentence_scores=False)),
     Config("competition 0.03, 2-sentence passages",
-           PassageSettings(), MappingSettings(sentence_scores=False)),
-    Config("default: competition 0.03 + sentence scores", PassageSettings(), MappingSettings()),
+           PassageSettings(), MappingSettings(competition_margin=0.03, sentence_scores=False)),
+    Config("competition 0.03 + sentence scores (default until bench.quality)", PassageSettings(),
+           MappingSettings(competition_margin=0.03)),
+    Config("default: competition 0.01 + sentence scores", PassageSettings(), MappingSettings()),
     Config("competition 0.05 + sentence scores", PassageSettings(), MappingSettings(competition_margin=0.05)),
 ]
 

@@ -73,7 +73,7 @@ class MappingSettings(BaseModel):
     met_threshold: float = Field(0.62, ge=-1, le=1, description="Best score at or above: met.")
     weak_threshold: float = Field(0.58, ge=-1, le=1, description="Best score at or above (and below met): weak; below: missing.")
     competition_margin: float | None = Field(
-        0.03, ge=0, le=2,
+        0.01, ge=0, le=2,
         description="A passage (or sentence) counts for a detail only if its score for that detail is within this "
         "margin of its best score for any detail of the rubric; None turns competition off.",
     )

@@ -1,0 +1,117 @@
+"""Which methods and configurations the harness measures (full and ``--quick``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from screening.settings import Settings
+
+from .cered import load_criteria, load_split
+from .evaluate import CeredEvaluator
+from .mcmap import MCMappingEvaluator, default_configs
+from .methods import Calibrated, Majority, ZeroShot
+from .record import Result
+
+
+def cered_methods(encode, criteria, quick: bool) -> list[Any]:  # type: ignore[no-untyped-def]
+    z = lambda name, **kw: ZeroShot(name, encode, criteria, **kw)  # noqa: E731
+    c = lambda name, **kw: Calibrated(name, encode, **kw)  # noqa: E731
+    if quick:
+        return [Majority(), z("TF-IDF cosine to the whole criterion", signal="tfidf", criterion="full"),
+                z("MiniLM statements, max, z-normalised", agg="max", normalise=True),
+                c("LR on MiniLM (sentence)")]
+    return [
+        Majority(),
+        # baselines: one criterion text per category
+        z("TF-IDF cosine to the whole criterion", signal="tfidf", criterion="full"),
+        z("BM25 to the whole criterion", signal="bm25", criterion="full"),
+        z("MiniLM cosine to the whole criterion", signal="dense", criterion="full"),
+        # the manual's criteria split into statements (indicator, description sentences, examples)
+        z("MiniLM manual statements, max", agg="max"),
+        z("MiniLM manual statements, mean", agg="mean"),
+        z("MiniLM manual statements, top-2 mean", agg="top2"),
+        z("MiniLM manual statements, max, boundary sentences kept", agg="max", mention_filter=False),
+        # per-criterion normalisation (prior correction without labels), centring
+        z("MiniLM whole criterion, z-normalised", criterion="full", normalise=True),
+        z("MiniLM manual statements, max, z", agg="max", normalise=True),
+        z("MiniLM manual statements, mean, z", agg="mean", normalise=True),
+        z("MiniLM manual statements, top-2 mean, z", agg="top2", normalise=True),
+        z("MiniLM manual statements, mean, z, centred", agg="mean", normalise=True, center=True),
+        z("TF-IDF manual statements, max, z", signal="tfidf", agg="max", normalise=True),
+        z("BM25 manual statements, max, z", signal="bm25", agg="max", normalise=True),
+        z("fusion MiniLM + BM25 manual statements, max, z", signal="fusion", agg="max", normalise=True),
+        z("fusion MiniLM + BM25 manual statements, mean, z", signal="fusion", agg="mean", normalise=True),
+        # condensed indicator statements (bench/data/cered_indicators.yaml)
+        z("MiniLM indicators, max", criterion="indicators", agg="max"),
+        z("MiniLM indicators, top-2 mean", criterion="indicators", agg="top2"),
+        z("MiniLM indicators, mean, z", criterion="indicators", agg="mean", normalise=True),
+        z("MiniLM indicators, top-2 mean, z", criterion="indicators", agg="top2", normalise=True),
+        z("MiniLM indicators, mean, z, centred", criterion="indicators", agg="mean", normalise=True, center=True),
+        z("MiniLM manual + indicators, mean, z", criterion="both", agg="mean", normalise=True),
+        z("MiniLM manual + indicators, mean, z, centred", criterion="both", agg="mean", normalise=True, center=True),
+        z("fusion MiniLM + BM25 indicators, top-2 mean, z", signal="fusion", criterion="indicators", agg="top2",
+          normalise=True),
+        z("fusion MiniLM + BM25 manual + indicators, mean, z", signal="fusion", criterion="both", agg="mean",
+          normalise=True),
+        # context windows (CEReD's `context` column: the sentences around the sentence)
+        z("MiniLM manual statements, mean, z, + context window", agg="mean", normalise=True, context_weight=0.5),
+        z("MiniLM indicators, top-2 mean, z, + context window", criterion="indicators", agg="top2", normalise=True,
+          context_weight=0.5),
+        # calibrated on the training labels (C = 10 throughout, not tuned on val)
+        c("LR on TF-IDF 1-2-grams", features=("tfidf",), C=10.0),
+        c("LR on MiniLM (sentence)", C=10.0),
+        c("LR on MiniLM (sentence), balanced", C=10.0, balanced=True),
+        c("LR on MiniLM (sentence + context)", features=("sentence", "context"), C=10.0),
+        c("LR on MiniLM (sentence + context), balanced", features=("sentence", "context"), C=10.0, balanced=True),
+        c("LR on MiniLM (sentence) + TF-IDF", features=("sentence", "tfidf"), C=10.0),
+        c("LR on MiniLM (sentence + context) + TF-IDF", features=("sentence", "context", "tfidf"), C=10.0),
+    ]
+
+
+def run_cered(settings: Settings, embedder, quick: bool = False, finetune_epochs: float = 0.0,  # type: ignore[no-untyped-def]
+              only_finetune: bool = False, finetune_context: bool = False):
+    train, val = load_split("train"), load_split("val")
+    if quick:  # every 60th training sentence, every 8th val sentence: a smoke run, not a measurement
+        train, val = train[::60], val[::8]
+    criteria = load_criteria()
+    evaluator = CeredEvaluator(train, val, embedder.model_key)
+    results: list[Result] = []
+    for method in [] if only_finetune else cered_methods(embedder.encode, criteria, quick):
+        results.append(evaluator(method))
+        r = results[-1]
+        print(f"  {r.method}: accuracy {r.metrics['accuracy']:.3f}, macro-F1 {r.metrics['macro_f1']:.3f}", flush=True)
+    if finetune_epochs > 0:
+        from .finetune import FineTuned
+
+        # with the context window (a sentence pair) each step costs 2-3x: longer inputs
+        what = "sentence + context" if finetune_context else "sentence"
+        ft = FineTuned(f"fine-tuned MiniLM ({what}), {finetune_epochs:g} epoch(s)", settings,
+                       epochs=finetune_epochs, context=finetune_context, max_len=128 if finetune_context else 64)
+        results.append(evaluator(ft))
+        results[-1].note = f"{len(ft.log) and ft.log[-1]}"
+    from collections import Counter
+
+    info = {"train": len(train), "val": len(val),
+            "val_support": dict(Counter(e.label for e in val).most_common()), "criteria": {k: len(v.statements()) for k, v in criteria.items()},
+            "model": embedder.model_key}
+    return results, info
+
+
+def run_mc(settings: Settings, embedder, quick: bool = False):  # type: ignore[no-untyped-def]
+    from screening.models import spacy_entity_pipeline, spacy_pipeline
+
+    nlp = spacy_pipeline(settings.models)
+
+    def sentencize(texts: list[str]) -> list[tuple[str, ...]]:
+        return [tuple(s.text.strip() for s in doc.sents if s.text.strip()) for doc in nlp.pipe(texts)]
+
+    rubrics = ["mo-il-professional-learning"] if quick else None
+    evaluator = MCMappingEvaluator(settings, embedder, sentencize, lambda: spacy_entity_pipeline(settings.models), rubrics)
+    configs = default_configs()
+    if quick:  # the default and the plain-cosine baseline
+        configs = [configs[0], configs[-1]]
+    results = [evaluator(cfg) for cfg in configs]
+    info = {"passages": sum(len(items) for _, items, _ in evaluator.sets),
+            "rubrics": [r.id for r, _, _ in evaluator.sets], "model": embedder.model_key,
+            "weak_threshold": settings.mapping.weak_threshold, "met_threshold": settings.mapping.met_threshold}
+    return results, info
