@@ -159,21 +159,34 @@ def load_encoder(backend: str, models: ModelSettings, info: ModelInfo, cache_dir
     """The encoder for ``backend``, warmed up, and a coded message if it had to fall back to
     torch (OpenVINO missing, or the export or compilation failed). Never raises for those."""
     if backend in ("torch-fp32", "torch-bf16"):
-        return _warm(TorchEncoder(models, bf16=backend == "torch-bf16")), None
+        return TorchEncoder(models, bf16=backend == "torch-bf16"), None
     fallback = fallback_backend(models)
     if not openvino_installed():
         message = Errors.E018.format(backend=backend, fallback=fallback)
-        return _warm(TorchEncoder(models, bf16=fallback == "torch-bf16")), message
+        return TorchEncoder(models, bf16=fallback == "torch-bf16"), message
     from .ovexport import ExportError, ensure_exported, export_folder
 
-    folder = export_folder(cache_dir, info)
+    folder = export_folder(cache_dir, info, models)
     try:
         xml = ensure_exported(cache_dir, info, models)
-        return _warm(OpenVinoEncoder(xml, Path(info.path), models, bf16=backend == "openvino-bf16")), None
+        return _openvino_encoder(xml, Path(info.path), models, backend == "openvino-bf16"), None
     except Exception as exc:  # export or compile: any failure here must leave a working embedder
         problem = exc.problem if isinstance(exc, ExportError) else f"{type(exc).__name__}: {exc}"
         message = Errors.E017.format(backend=backend, path=info.path, folder=folder, problem=problem, fallback=fallback)
-        return _warm(TorchEncoder(models, bf16=fallback == "torch-bf16")), message
+        return TorchEncoder(models, bf16=fallback == "torch-bf16"), message
+
+
+_OPENVINO: dict[tuple[Path, Path, ModelSettings, bool], OpenVinoEncoder] = {}
+_OPENVINO_LOCK = threading.Lock()
+
+
+def _openvino_encoder(xml: Path, model_path: Path, models: ModelSettings, bf16: bool) -> OpenVinoEncoder:
+    """Compiled once per process and configuration (torch models are cached in models.py)."""
+    key = (xml, model_path, models, bf16)
+    with _OPENVINO_LOCK:
+        if key not in _OPENVINO:
+            _OPENVINO[key] = _warm(OpenVinoEncoder(xml, model_path, models, bf16))
+        return _OPENVINO[key]
 
 
 def _warm(encoder: Encoder) -> Encoder:

@@ -108,6 +108,9 @@ def _load_sentence_transformer(path: str, device: str, threads: int | None, bf16
     model = SentenceTransformer(path, device=device, local_files_only=True)
     if bf16:
         model = model.to(torch.bfloat16)  # a separate instance: the fp32 one stays as it was
+    # Warm up once: the first pass is 10-15% slower (allocations, thread pools), and belongs to
+    # load time rather than to the first submission.
+    model.encode(["Warm-up.", "The first pass through a freshly loaded model is slower."], show_progress_bar=False)
     return model
 
 

@@ -35,11 +35,12 @@ class ExportError(Exception):
         self.problem = problem
 
 
-def export_folder(cache_dir: Path, info: ModelInfo) -> Path:
+def export_folder(cache_dir: Path, info: ModelInfo, models: ModelSettings) -> Path:
     import openvino
 
     version = openvino.__version__.split("-")[0]
-    return cache_dir / "openvino" / f"{info.name}-{info.revision}-r{RECIPE}-ov{version}"
+    base = models.export_dir if models.export_dir is not None else cache_dir / "openvino"
+    return Path(base) / f"{info.name}-{info.revision}-r{RECIPE}-ov{version}"
 
 
 def failure_note(folder: Path) -> Path:
@@ -59,7 +60,7 @@ def _locked(folder: Path) -> Iterator[None]:
 
 def ensure_exported(cache_dir: Path, info: ModelInfo, models: ModelSettings) -> Path:
     """The OpenVINO IR (``model.xml``) of the embedding model, exported on first use."""
-    folder = export_folder(cache_dir, info)
+    folder = export_folder(cache_dir, info, models)
     if (folder / XML).is_file():
         return folder / XML
     with _locked(folder):

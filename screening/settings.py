@@ -58,6 +58,10 @@ class ModelSettings(BaseModel):
         "(also whenever device is not 'cpu'). Every backend's vectors agree with torch-fp32 at cosine >= 0.999 "
         "(docs/speed.md); the cache keeps them apart.",
     )
+    export_dir: Path | None = Field(
+        None, description="Where model files built locally from the bundled weights (the OpenVINO export) are kept; "
+        "default: <cache_dir>/openvino. Safe to share between cache folders and processes.",
+    )
     device: str = Field(
         "cpu", description="Torch device for embeddings with a torch backend, e.g. 'cuda'. Only 'cpu' has been run; GPUs are untested."
     )
