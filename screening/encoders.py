@@ -16,6 +16,7 @@ torch-bf16 on such a CPU, else torch-fp32 (and torch-fp32 whenever ``models.devi
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
 import threading
@@ -119,33 +120,44 @@ class OpenVinoEncoder:
             config["INFERENCE_NUM_THREADS"] = models.torch_threads
         self._compiled = ov.Core().compile_model(str(xml), "CPU", config)
         self._pad = 0 if pad_id is None else pad_id
-        self._lock = threading.Lock()  # one queue at a time: the streams are the parallelism
+        self._dim = self._compiled.output(0).get_partial_shape()[1].get_length()
+        self._infer = [self._compiled.create_infer_request() for _ in range(self._requests)]
+        self._lock = threading.Lock()  # one caller at a time: the requests are the parallelism
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        import openvino as ov
-
         encodings = self._tokenizer.encode_batch(list(texts))
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
-        out = np.zeros((len(texts), self._compiled.output(0).get_partial_shape()[1].get_length()), dtype=np.float32)
-
-        def done(request: "ov.InferRequest", rows: np.ndarray) -> None:
-            out[rows] = request.get_output_tensor(0).data
-
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        # Round-robin over a fixed set of requests, waited on from this thread: no Python
+        # callbacks run on OpenVINO's threads (those crash the interpreter at exit).
+        pending: list[np.ndarray | None] = [None] * len(self._infer)
         with self._lock:
-            queue = ov.AsyncInferQueue(self._compiled, self._requests)
-            queue.set_callback(done)
-            for start in range(0, len(texts), self.batch_size):
+            for n, start in enumerate(range(0, len(texts), self.batch_size)):
+                slot = n % len(self._infer)
+                request = self._infer[slot]
+                if pending[slot] is not None:
+                    request.wait()
+                    out[pending[slot]] = request.get_output_tensor(0).data
                 rows = order[start : start + self.batch_size]
                 width = max(len(encodings[i].ids) for i in rows)
                 ids = np.full((len(rows), width), self._pad, dtype=np.int64)
                 mask = np.zeros((len(rows), width), dtype=np.int64)
                 for j, i in enumerate(rows):
-                    n = len(encodings[i].ids)
-                    ids[j, :n] = encodings[i].ids
-                    mask[j, :n] = 1
-                queue.start_async({"input_ids": ids, "attention_mask": mask}, rows)
-            queue.wait_all()
+                    k = len(encodings[i].ids)
+                    ids[j, :k] = encodings[i].ids
+                    mask[j, :k] = 1
+                request.start_async({"input_ids": ids, "attention_mask": mask})
+                pending[slot] = rows
+            for slot, rows in enumerate(pending):
+                if rows is not None:
+                    self._infer[slot].wait()
+                    out[rows] = self._infer[slot].get_output_tensor(0).data
         return out
+
+    def close(self) -> None:
+        """Releases OpenVINO's objects while the interpreter is still whole (see atexit below)."""
+        self._infer = []
+        self._compiled = None
 
 
 def _max_seq_length(model_path: Path) -> int:
@@ -187,6 +199,16 @@ def _openvino_encoder(xml: Path, model_path: Path, models: ModelSettings, bf16: 
         if key not in _OPENVINO:
             _OPENVINO[key] = _warm(OpenVinoEncoder(xml, model_path, models, bf16))
         return _OPENVINO[key]
+
+
+@atexit.register
+def _release_openvino() -> None:
+    # Compiled models left to the interpreter's final teardown abort the process ("terminate
+    # called without an active exception") now and then; released here, they never do.
+    with _OPENVINO_LOCK:
+        for encoder in _OPENVINO.values():
+            encoder.close()
+        _OPENVINO.clear()
 
 
 def _warm(encoder: Encoder) -> Encoder:
