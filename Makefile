@@ -32,6 +32,7 @@ test: setup
 
 bench: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.embedding
+	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.speed
 
 example: setup
 	$(BIN)/python examples/build.py
