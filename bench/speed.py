@@ -46,6 +46,7 @@ RUBRIC_ID = "mo-il-professional-learning"
 BACKENDS = ("torch-fp32", "torch-bf16", "openvino-fp32", "openvino-bf16")
 N_PASSAGES = 1000
 N_CHILD = 200
+E2E_VARIANTS = ("auto", "torch-fp32")
 
 
 def med(xs: list[float]) -> float:
@@ -72,6 +73,15 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def peak_rss_mib() -> float:
+    """This process's own peak resident set. Not ``ru_maxrss``: Linux carries the parent's peak
+    across fork and exec into it, so a child of a big process would report the parent's."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def run_child(*args: str) -> dict:
     """A fresh ``python -m bench.speed --child ...``; the JSON line it prints."""
     proc = subprocess.run([sys.executable, "-m", "bench.speed", "--child", *args], cwd=REPO, env=child_env(),
@@ -85,17 +95,18 @@ def run_child(*args: str) -> dict:
 # Child modes (fresh processes)
 
 
-def child_embed(backend: str, cache_dir: str) -> dict:
+def child_embed(backend: str, cache_dir: str, export_dir: str) -> dict:
     """Load one backend and embed N_CHILD passages, in a fresh process."""
     from screening.embedding import Embedder
     from screening.settings import Settings
 
     texts = passages(N_CHILD, seed=1)
-    embedder = Embedder(Settings(cache_dir=Path(cache_dir), use_cache=False, models={"embedding_backend": backend}))
+    embedder = Embedder(Settings(cache_dir=Path(cache_dir), use_cache=False,
+                                 models={"embedding_backend": backend, "export_dir": export_dir}))
     load_s, _ = timed(embedder.encoder)
     encode_s, _ = timed(lambda: embedder.encode(texts))
     return {"load_s": load_s, "encode_s": encode_s, "backend": embedder.backend,
-            "torch": "torch" in sys.modules, "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "torch": "torch" in sys.modules, "rss_mib": peak_rss_mib(),
             "notes": embedder.notes}
 
 
@@ -116,7 +127,7 @@ def child_plain() -> dict:
     load_s, model = timed(load)
     encode_s, _ = timed(lambda: model.encode(texts))  # type: ignore[attr-defined]
     return {"load_s": load_s, "encode_s": encode_s, "backend": "plain", "torch": True,
-            "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "notes": []}
+            "rss_mib": peak_rss_mib(), "notes": []}
 
 
 def child_export(export_dir: str) -> dict:
@@ -142,7 +153,7 @@ def child_spacy() -> dict:
 # 1. Throughput
 
 
-def bench_throughput(repeats: int, work: Path) -> dict:
+def bench_throughput(repeats: int, work: Path, export_dir: Path) -> dict:
     import numpy as np
 
     from screening.embedding import Embedder
@@ -155,7 +166,8 @@ def bench_throughput(repeats: int, work: Path) -> dict:
     ref = plain_model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
 
     def embedder(backend: str) -> Embedder:  # a new one each time: empty memory cache
-        return Embedder(Settings(cache_dir=work / "tp", use_cache=False, models={"embedding_backend": backend}))
+        return Embedder(Settings(cache_dir=work / "tp", use_cache=False,
+                                 models={"embedding_backend": backend, "export_dir": str(export_dir)}))
 
     ran: dict[str, str] = {}
     cosine: dict[str, tuple[float, float]] = {}
@@ -182,26 +194,32 @@ def bench_throughput(repeats: int, work: Path) -> dict:
 # 2. Fresh processes
 
 
-def bench_processes(repeats: int, work: Path) -> dict:
-    export_dir = work / "fresh-export"
-    export = run_child("export", str(export_dir))  # one cold export (it is built once per machine)
+def bench_processes(repeats: int, work: Path, export_dir: Path) -> dict:
+    """Run first, while this process is small: a child's peak RSS is its own, and the cold CLI's
+    (read from ``wait4``, which Linux fills with the larger of the child's and the parent's
+    peak at fork) is not swollen by models loaded here."""
+    export = run_child("export", str(export_dir))  # one cold export; every later start reuses it
     rows: dict[str, list[dict]] = {k: [] for k in ("plain", *BACKENDS)}
     spacy: list[dict] = []
+    narrative, pdf = write_submission(work / "submission")
+    cli: dict[str, list[tuple[float, float]]] = {v: [] for v in E2E_VARIANTS}
     for i in range(repeats):
         for variant in rotated(["plain", *BACKENDS], i):
             if variant == "plain":
                 rows[variant].append(run_child("plain"))
-            else:  # the export exists already (made in part 1): this is a normal start
-                rows[variant].append(run_child("embed", variant, str(work / "tp")))
+            else:
+                rows[variant].append(run_child("embed", variant, str(work / "children"), str(export_dir)))
         spacy.append(run_child("spacy"))
-    return {"rows": rows, "export": export, "spacy": spacy}
+        for variant in rotated(list(E2E_VARIANTS), i):
+            cli[variant].append(run_cli(narrative, pdf, work / f"cli-{variant}-{i}", variant, export_dir))
+    return {"rows": rows, "export": export, "spacy": spacy, "cli": cli}
 
 
 # ---------------------------------------------------------------------------------------------
 # 3. End to end
 
 
-def bench_end_to_end(repeats: int, work: Path) -> dict:
+def bench_end_to_end(repeats: int, work: Path, export_dir: Path) -> dict:
     from screening.embedding import get_embedder
     from screening.ingest import shutdown
     from screening.pipeline import screen
@@ -209,18 +227,17 @@ def bench_end_to_end(repeats: int, work: Path) -> dict:
     from screening.settings import Settings
     from screening.submission import from_files
 
-    narrative, pdf = write_submission(work / "submission")
+    narrative, pdf = work / "submission" / "narrative.md", work / "submission" / "records.pdf"
     catalogue = RubricCatalogue(Settings().rubric_dirs)
     rubric = catalogue.get(RUBRIC_ID)
-    variants = ["auto", "torch-fp32"]
+    variants = list(E2E_VARIANTS)
     keys = ("new", "again", "edited")
     rows: dict[str, dict[str, list[float]]] = {v: {k: [] for k in keys} for v in variants}
     computed: dict[str, dict[str, list[int]]] = {v: {k: [] for k in keys} for v in variants}
     ran: dict[str, str] = {}
 
     def settings_for(variant: str, cache: Path) -> Settings:
-        return Settings(cache_dir=cache, models={"embedding_backend": variant,
-                                                 "export_dir": str(work / "tp" / "openvino")})
+        return Settings(cache_dir=cache, models={"embedding_backend": variant, "export_dir": str(export_dir)})
 
     for variant in variants:  # models load here, outside the timings
         screen(from_files(narrative=[narrative], artifacts=[pdf], rubric_id=RUBRIC_ID), rubric,
@@ -243,12 +260,8 @@ def bench_end_to_end(repeats: int, work: Path) -> dict:
                 computed[variant][key].append(embedder.stats["computed"] - before)
     passages_total = len(screen(submission, rubric, settings).context.passages)
 
-    cli: dict[str, list[tuple[float, float]]] = {v: [] for v in variants}
-    for i in range(repeats):
-        for variant in rotated(variants, i):
-            cli[variant].append(run_cli(narrative, pdf, work / f"cli-{variant}-{i}", variant, work / "tp" / "openvino"))
     shutdown()
-    return {"rows": rows, "computed": computed, "ran": ran, "cli": cli, "narrative_words": word_count(narrative),
+    return {"rows": rows, "computed": computed, "ran": ran, "narrative_words": word_count(narrative),
             "pdf_pages": 20, "passages": passages_total}
 
 
@@ -296,8 +309,8 @@ def throughput_lines(t: dict) -> list[str]:
 def process_lines(p: dict) -> list[str]:
     lines = [
         f"### Fresh processes\n\nOne new process per row and repeat: load the backend (imports, compile, warm-up "
-        f"pass), then embed {N_CHILD} passages. Peak RSS is the process's max resident set. The OpenVINO export "
-        "already exists here (made once per machine, below).\n",
+        f"pass), then embed {N_CHILD} passages. Peak RSS is the process's own high-water mark (VmHWM). The "
+        "OpenVINO export already exists here (made once per machine, below).\n",
         "| process | load s (median, min–max) | embed s | peak RSS MiB | torch imported |",
         "|---|---:|---:|---:|---|",
     ]
@@ -315,7 +328,7 @@ def process_lines(p: dict) -> list[str]:
     return lines
 
 
-def e2e_lines(e: dict) -> list[str]:
+def e2e_lines(e: dict, cli: dict) -> list[str]:
     names = {"new": "warm process, new submission (empty cache)", "again": "the same submission again (all cached)",
              "edited": "after a one-paragraph edit of the narrative"}
     lines = [
@@ -332,7 +345,7 @@ def e2e_lines(e: dict) -> list[str]:
                      f"{med(b):.2f} ({span(b)}) | {med(e['computed']['torch-fp32'][k]):.0f} | {med(b) / med(a):.2f} |")
     lines += ["", "| `screening check`, cold process, empty cache | median wall s (min–max) | peak RSS MiB |", "|---|---:|---:|"]
     for v in ("auto", "torch-fp32"):
-        rows = e["cli"][v]
+        rows = cli[v]
         secs = [r[0] for r in rows]
         lines.append(f"| `{v}`{' (baseline)' if v == 'torch-fp32' else ''} | {med(secs):.2f} ({span(secs)}) | "
                      f"{med([r[1] for r in rows]):.0f} |")
@@ -379,18 +392,19 @@ def main() -> None:
     started = time.perf_counter()
     header = environment()
     work = Path(tempfile.mkdtemp(prefix="bench-speed-"))
+    export_dir = work / "export"
     try:
-        t = bench_throughput(args.repeats, work)
-        print("\n".join(throughput_lines(t)), flush=True)
-        p = bench_processes(args.repeats, work)
+        p = bench_processes(args.repeats, work, export_dir)
         print("\n".join(process_lines(p)), flush=True)
-        e = bench_end_to_end(args.repeats, work)
-        print("\n".join(e2e_lines(e)), flush=True)
+        t = bench_throughput(args.repeats, work, export_dir)
+        print("\n".join(throughput_lines(t)), flush=True)
+        e = bench_end_to_end(args.repeats, work, export_dir)
+        print("\n".join(e2e_lines(e, p["cli"])), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     lines = [header + f" {args.repeats} repeats, medians. Produced by `python -m bench.speed` "
              f"in {time.perf_counter() - started:.0f} s.", "", *throughput_lines(t), "", *process_lines(p), "",
-             *e2e_lines(e)]
+             *e2e_lines(e, p["cli"])]
     if not args.no_write:
         append_section("Embedding backends and end-to-end speed", lines)
         print("appended to bench/RESULTS.md", file=sys.stderr)
