@@ -266,10 +266,11 @@ def bench_end_to_end(repeats: int, work: Path, export_dir: Path) -> dict:
 
 
 def run_cli(narrative: Path, pdf: Path, cache: Path, backend: str, export_dir: Path) -> tuple[float, float]:
-    exe = Path(sys.executable).parent / "screening"
     start = time.perf_counter()
+    # ``python -m screening.cli`` from the repository, not the ``screening`` script: the script
+    # would import whichever checkout the environment was installed from.
     proc = subprocess.Popen(
-        [str(exe), "check", "--rubric", RUBRIC_ID, "--narrative", str(narrative), "--artifact", str(pdf),
+        [sys.executable, "-m", "screening.cli", "check", "--rubric", RUBRIC_ID, "--narrative", str(narrative), "--artifact", str(pdf),
          "--out", str(cache / "report"), "--quiet"],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         env=child_env(SCREENING_CACHE_DIR=str(cache), SCREENING_MODELS__EMBEDDING_BACKEND=backend,
