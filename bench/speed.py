@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from bench.results import append_section, commit
+from bench.results import append_section
 from bench.speed_inputs import edit_one_paragraph, passages, word_count, write_submission
 
 REPO = Path(__file__).resolve().parents[1]
@@ -369,7 +369,7 @@ def environment() -> str:
 
     bf16 = sorted({"avx512_bf16", "amx_bf16", "amx_tile"} & cpu_flags()) or ["none"]
     load = os.getloadavg()
-    return (f"Commit {commit()}; {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}, bf16 flags: "
+    return (f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}, bf16 flags: "
             f"{', '.join(bf16)}); torch {torch.__version__}, openvino {ov}, numpy {numpy.__version__}, Python "
             f"{platform.python_version()}. `auto` chose `{choose_backend(ModelSettings()).backend}` "
             f"({choose_backend(ModelSettings()).reason}). Load average at the start {load[0]:.1f}: the machine is "
