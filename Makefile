@@ -40,6 +40,7 @@ serve: setup
 
 bench: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.embedding
+	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.speed
 
 # mapping quality: CEReD (needs ../shared/data/cered) and the labelled MC set; appends to bench/RESULTS.md
 bench-quality: setup

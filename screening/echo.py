@@ -22,6 +22,7 @@ labelled set in bench/ measures them (bench/RESULTS.md).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -58,6 +59,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _MIN_STEM = 3
 
 
+@lru_cache(maxsize=100_000)  # pure, and called for every word of every passage on each screen
 def _stem(word: str) -> str:
     """A deliberately small English stemmer: enough that "engages", "engaged" and "engaging"
     meet, and British and American spellings ("analyse", "analyze") too."""

@@ -1,6 +1,6 @@
 """Sentence embeddings with a content-addressed cache.
 
-Vectors are keyed by (model revision, SHA-256 of the text), in memory and in a SQLite file under
+Vectors are keyed by (model revision and backend, SHA-256 of the text), in memory and in a SQLite file under
 ``Settings.cache_dir``, so re-screening an edited draft embeds only the passages that changed,
 rubric texts are embedded once, and several processes can share one cache (WAL mode).
 """
@@ -8,16 +8,21 @@ rubric texts are embedded once, and several processes can share one cache (WAL m
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
-from .models import ModelInfo, embedding_model_info, sentence_transformer
-from .settings import Settings
+from .encoders import Encoder, choose_backend, load_encoder
+from .models import ModelInfo, embedding_model_info
+from .settings import ModelSettings, Settings
+
+_log = logging.getLogger(__name__)
 
 
 def _key(text: str) -> bytes:
@@ -25,7 +30,7 @@ def _key(text: str) -> bytes:
 
 
 class EmbeddingCache:
-    """SQLite store of float32 vectors keyed by (model revision, text hash)."""
+    """SQLite store of float32 vectors keyed by (model revision and backend, text hash)."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,27 +68,77 @@ class EmbeddingCache:
 
 
 class Embedder:
-    """Embeds texts with the configured sentence-transformers model, using the cache.
+    """Embeds texts with the configured model and backend (screening/encoders.py), using the cache.
 
-    The model loads on the first call that needs it (a fully cached run never loads it).
+    The backend is chosen at construction (cheap: a CPU-flag probe); the model loads on the
+    first call that needs it (a fully cached run never loads it). Vectors are cached per model
+    revision *and* backend, since backends differ in the last digits. If an OpenVINO backend
+    cannot be built, the embedder falls back to torch, logs the coded message (kept in
+    ``notes``), and from then on reads and writes the fallback's cache entries.
     ``stats`` counts texts served from memory, disk and the model, for benchmarks and logs.
     """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.info: ModelInfo = embedding_model_info(settings.models)
+        self._base_info: ModelInfo = embedding_model_info(settings.models)
+        choice = choose_backend(settings.models)
+        self.backend = choice.backend
+        self.backend_reason = choice.reason
+        self.notes: list[str] = []
+        self._encoder: Encoder | None = None
+        self._load_lock = threading.Lock()
         self._memory: OrderedDict[bytes, np.ndarray] = OrderedDict()  # LRU, bounded
         self._disk = EmbeddingCache(settings.cache_dir / "embeddings.sqlite3") if settings.use_cache else None
         self.stats = {"memory": 0, "disk": 0, "computed": 0}
 
     @property
+    def info(self) -> ModelInfo:
+        """The model and the backend that computes (or computed, for cached vectors) its vectors."""
+        return replace(self._base_info, backend=self.backend)
+
+    @property
     def model_key(self) -> str:
-        return f"{self.info.name}@{self.info.revision}"
+        return f"{self._base_info.name}@{self._base_info.revision}/{self.backend}"
+
+    def encoder(self) -> Encoder:
+        """The loaded encoder (loading it, and falling back if need be, on first use)."""
+        with self._load_lock:
+            if self._encoder is None:
+                self._encoder, message = load_encoder(
+                    self.backend, self.settings.models, self._base_info, self.settings.cache_dir
+                )
+                if message:
+                    _log.warning(message)
+                    self.notes.append(message)
+                if self._encoder.backend != self.backend:
+                    # Vectors of the planned backend must not mix with the fallback's.
+                    self.backend = self._encoder.backend
+                    self._memory.clear()
+            return self._encoder
 
     def encode(self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         """Unit-length float32 vectors, one row per text. ``progress(done, total)`` is called as
         texts that had to be computed are embedded (cached ones cost nothing)."""
+        if not texts:
+            return np.zeros((0, self._base_info.dim), dtype=np.float32)
         keys = [_key(t) for t in texts]
+        found = self._cached(keys)
+        if len(found) < len(set(keys)):
+            planned = self.backend
+            encoder = self.encoder()
+            if encoder.backend != planned:  # fell back: look again under the fallback's key
+                found = self._cached(keys)
+            todo = {k: t for k, t in zip(keys, texts) if k not in found}
+            if todo:
+                computed = self._compute(encoder, todo, progress)
+                self.stats["computed"] += len(computed)
+                found.update(computed)
+                self._remember(computed)
+                if self._disk is not None:
+                    self._disk.put_many(self.model_key, computed)
+        return np.stack([found[k] for k in keys])
+
+    def _cached(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
         found: dict[bytes, np.ndarray] = {}
         for k in dict.fromkeys(keys):
             vec = self._memory.get(k)
@@ -97,35 +152,20 @@ class Embedder:
             self.stats["disk"] += len(from_disk)
             found.update(from_disk)
             self._remember(from_disk)
-        todo = {k: t for k, t in zip(keys, texts) if k not in found}
-        if todo:
-            computed = self._compute(todo, progress)
-            self.stats["computed"] += len(computed)
-            found.update(computed)
-            self._remember(computed)
-            if self._disk is not None:
-                self._disk.put_many(self.model_key, computed)
-        if not texts:
-            return np.zeros((0, self.info.dim), dtype=np.float32)
-        return np.stack([found[k] for k in keys])
+        return found
 
-    def _compute(self, todo: dict[bytes, str], progress: Callable[[int, int], None] | None) -> dict[bytes, np.ndarray]:
-        model = sentence_transformer(self.settings.models)
+    def _compute(
+        self, encoder: Encoder, todo: dict[bytes, str], progress: Callable[[int, int], None] | None
+    ) -> dict[bytes, np.ndarray]:
         # Sorted by length, so each chunk (and each batch in it) pads little; chunked so long
         # submissions can report progress. Each batch is padded to its longest text, which is
         # why small batches of similar lengths are fastest on CPU (bench/RESULTS.md).
         items = sorted(todo.items(), key=lambda kv: len(kv[1]))
-        step = self.settings.models.embed_batch_size * 16
+        step = encoder.batch_size * 16
         out: dict[bytes, np.ndarray] = {}
         for start in range(0, len(items), step):
             chunk = items[start : start + step]
-            vecs = model.encode(
-                [t for _, t in chunk],
-                batch_size=self.settings.models.embed_batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            ).astype(np.float32)
+            vecs = np.asarray(encoder.encode([t for _, t in chunk]), dtype=np.float32)
             out.update(zip((k for k, _ in chunk), vecs))
             if progress is not None:
                 progress(min(start + step, len(items)), len(items))
@@ -137,13 +177,13 @@ class Embedder:
             self._memory.popitem(last=False)  # least recently used first
 
 
-_EMBEDDERS: dict[tuple[str, str, bool], Embedder] = {}
+_EMBEDDERS: dict[tuple[ModelSettings, str, bool], Embedder] = {}
 _EMBEDDERS_LOCK = threading.Lock()
 
 
 def get_embedder(settings: Settings) -> Embedder:
-    """One embedder (and one in-memory cache) per model and cache location, per process."""
-    key = (str(settings.models.embedding_path), str(settings.cache_dir), settings.use_cache)
+    """One embedder (and one in-memory cache) per model settings and cache location, per process."""
+    key = (settings.models, str(settings.cache_dir), settings.use_cache)
     with _EMBEDDERS_LOCK:
         if key not in _EMBEDDERS:
             _EMBEDDERS[key] = Embedder(settings)

@@ -36,6 +36,12 @@ class Errors(metaclass=_ErrorsWithCodes):
     E014 = "The same file was given twice: {path}"
     E015 = "Give either a submission folder or files by part (--narrative, --artifact, ...), not both."
     E016 = "--rubric is required when files are given by part. See `screening rubrics list`."
+    E017 = ("Could not build the {backend} embedding model from {path} into {folder}: {problem}. "
+            "Embedding with {fallback} instead (same model, vectors within cosine 0.999). "
+            "Delete {folder} to try again, or set models.embedding_backend to {fallback}.")
+    E018 = ("models.embedding_backend is {backend}, but the openvino package is not installed. "
+            "Embedding with {fallback} instead. Install the project again (`make setup`) or set "
+            "models.embedding_backend to {fallback}.")
 
 
 class ScreeningError(Exception):

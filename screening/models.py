@@ -37,6 +37,7 @@ class ModelInfo:
     path: str
     revision: str  # content fingerprint of the model files, recorded in reports and cache keys
     dim: int  # embedding dimension
+    backend: str = "torch-fp32"  # what computes the vectors (screening/encoders.py); in cache keys too
 
 
 def _offline() -> None:
@@ -92,7 +93,7 @@ def _dimension(path: Path) -> int:
 
 
 @lru_cache(maxsize=2)
-def _load_sentence_transformer(path: str, device: str, threads: int | None) -> "SentenceTransformer":
+def _load_sentence_transformer(path: str, device: str, threads: int | None, bf16: bool = False) -> "SentenceTransformer":
     _offline()
     import torch
     from sentence_transformers import SentenceTransformer
@@ -103,13 +104,22 @@ def _load_sentence_transformer(path: str, device: str, threads: int | None) -> "
     hf_logging.set_verbosity_error()
     if threads:
         torch.set_num_threads(threads)
-    return SentenceTransformer(path, device=device, local_files_only=True)
+    # sentence-transformers wants the folder as a str (a Path is taken for a hub id).
+    model = SentenceTransformer(path, device=device, local_files_only=True)
+    if bf16:
+        model = model.to(torch.bfloat16)  # a separate instance: the fp32 one stays as it was
+    # Warm up once: the first pass is 10-15% slower (allocations, thread pools), and belongs to
+    # load time rather than to the first submission.
+    model.encode(["Warm-up.", "The first pass through a freshly loaded model is slower."], show_progress_bar=False)
+    return model
 
 
-def sentence_transformer(settings: ModelSettings) -> "SentenceTransformer":
+def sentence_transformer(settings: ModelSettings, bf16: bool = False) -> "SentenceTransformer":
+    """The embedding model as sentence-transformers loads it, in fp32 (default) or with its
+    weights cast to bf16. Loaded once per process and variant."""
     path = str(embedding_model_path(settings))
     with _LOCK:
-        return _load_sentence_transformer(path, settings.device, settings.torch_threads)
+        return _load_sentence_transformer(path, settings.device, settings.torch_threads, bf16)
 
 
 def _spacy_load(path: str | None, exclude: list[str]) -> "Language":

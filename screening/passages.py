@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -195,6 +197,35 @@ def _media_passages(doc: Document, part: str, cfg: PassageSettings) -> list[Pass
     return out
 
 
+# Sentence boundaries of block texts already split in this process, so re-screening an edited
+# draft runs the sentence splitter only on the blocks that changed. Keyed by the pipeline (one
+# per process, cached in models.py) and the text's hash; bounded, least recently used first out.
+_SENTENCES: OrderedDict[tuple[int, bytes], tuple[tuple[int, int], ...]] = OrderedDict()
+_SENTENCES_MAX = 50_000
+_SENTENCES_LOCK = threading.Lock()
+
+
+def sentence_bounds(texts: list[str], nlp: "Language") -> list[tuple[tuple[int, int], ...]]:
+    """(start, end) character offsets of each text's sentences, from ``nlp`` or the cache."""
+    keys = [(id(nlp), hashlib.sha256(t.encode("utf-8")).digest()) for t in texts]
+    with _SENTENCES_LOCK:
+        found = {k: _SENTENCES[k] for k in keys if k in _SENTENCES}
+        for k in found:
+            _SENTENCES.move_to_end(k)
+    todo = {k: t for k, t in zip(keys, texts) if k not in found}
+    if todo:
+        computed = {
+            k: tuple((s.start_char, s.end_char) for s in sdoc.sents)
+            for k, sdoc in zip(todo, nlp.pipe(todo.values(), batch_size=64))
+        }
+        found.update(computed)
+        with _SENTENCES_LOCK:
+            _SENTENCES.update(computed)
+            while len(_SENTENCES) > _SENTENCES_MAX:
+                _SENTENCES.popitem(last=False)
+    return [found[k] for k in keys]
+
+
 def build_passages(
     docs: Iterable[tuple[Document, str]], nlp: "Language", cfg: PassageSettings
 ) -> list[Passage]:
@@ -216,10 +247,10 @@ def build_passages(
                 jobs.append((doc, part, page.number, text, block))
     # Sentence splitting sees each block with its line breaks as spaces (same length, so
     # offsets stay valid): PDF line ends are not sentence ends.
-    texts = (page_text[b.start : b.end].replace("\n", " ") for _, _, _, page_text, b in jobs)
+    texts = [page_text[b.start : b.end].replace("\n", " ") for _, _, _, page_text, b in jobs]
     out: list[Passage] = []
-    for (doc, part, page_no, page_text, block), sdoc in zip(jobs, nlp.pipe(texts, batch_size=64)):
-        sentences = [_Span(block.start + s.start_char, block.start + s.end_char, block.paragraph) for s in sdoc.sents]
+    for (doc, part, page_no, page_text, block), bounds in zip(jobs, sentence_bounds(texts, nlp)):
+        sentences = [_Span(block.start + start, block.start + end, block.paragraph) for start, end in bounds]
         sentences = [s for s in sentences if page_text[s.start : s.end].strip()]
         for group in _group(sentences, page_text, cfg):
             sents = tuple(_WS.sub(" ", page_text[g.start : g.end]).strip() for g in group)

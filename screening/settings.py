@@ -53,15 +53,34 @@ class ModelSettings(BaseModel):
     spacy_path: Path | None = Field(
         None, description="Folder of a spaCy pipeline; default: the bundled en_core_web_sm 3.8."
     )
-    device: str = Field("cpu", description="Torch device for embeddings. Only 'cpu' is tested.")
+    embedding_backend: Literal["auto", "torch-fp32", "torch-bf16", "openvino-fp32", "openvino-bf16"] = Field(
+        "auto",
+        description="What runs the embedding model. 'auto': openvino-bf16 on a CPU with bf16 instructions "
+        "(avx512_bf16 or amx_bf16) when openvino is installed, else torch-bf16 on such a CPU, else torch-fp32 "
+        "(also whenever device is not 'cpu'). Every backend's vectors agree with torch-fp32 at cosine >= 0.999 "
+        "(docs/speed.md); the cache keeps them apart.",
+    )
+    export_dir: Path | None = Field(
+        None, description="Where model files built locally from the bundled weights (the OpenVINO export) are kept; "
+        "default: <cache_dir>/openvino. Safe to share between cache folders and processes.",
+    )
+    device: str = Field(
+        "cpu", description="Torch device for embeddings with a torch backend, e.g. 'cuda'. Only 'cpu' has been run; GPUs are untested."
+    )
     embed_batch_size: int = Field(
-        16, ge=1, description="Texts per embedding batch. Small batches pad less: 16 was fastest on 2 CPU cores (bench/RESULTS.md)."
+        16, ge=1, description="Texts per batch for the torch backends. Small batches pad less: 16 was fastest on 2 CPU cores (bench/RESULTS.md)."
+    )
+    openvino_batch_size: int = Field(
+        32, ge=1, description="Texts per batch for the OpenVINO backends (texts are sorted by token count first)."
+    )
+    openvino_requests: int = Field(
+        2, ge=1, description="OpenVINO inference requests kept in flight at once (one per CPU stream)."
     )
     memory_cache_entries: int = Field(
         50_000, ge=0, description="Embeddings kept in memory per process (about 1.5 KiB each); the disk cache keeps all."
     )
     torch_threads: int | None = Field(
-        None, ge=1, description="Torch intra-op threads; default: torch's own choice."
+        None, ge=1, description="Threads for embedding (torch intra-op threads; OpenVINO inference threads); default: the library's own choice."
     )
 
 

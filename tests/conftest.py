@@ -1,11 +1,17 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# The OpenVINO export (built from the bundled weights on first use, keyed by model revision and
+# OpenVINO version) is shared by every test's private cache: built once per machine, not per test.
+os.environ.setdefault(
+    "SCREENING_MODELS__EXPORT_DIR", str(Path(tempfile.gettempdir()) / "mc-screening-test-exports")
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -90,3 +90,28 @@ def test_running_headers_and_footers_are_not_passages(nlp):
     passages = build_passages([(_doc(pages), "portfolio")], nlp, PassageSettings())
     assert [p.page for p in passages] == [1, 2, 3]
     assert all("Lincoln Middle School" not in p.text and "of 3" not in p.text for p in passages)
+
+
+class _CountingPipeline:
+    """Delegates to the real pipeline and counts the texts it is asked to split."""
+
+    def __init__(self, nlp):
+        self.nlp, self.texts = nlp, 0
+
+    def pipe(self, texts, **kwargs):
+        texts = list(texts)
+        self.texts += len(texts)
+        return self.nlp.pipe(texts, **kwargs)
+
+
+def test_an_edited_page_resplits_only_the_changed_block(nlp):
+    counting = _CountingPipeline(nlp)
+    cfg = PassageSettings(max_sentences=2)
+    first = build_passages([(_doc([Page(1, PAGE1), Page(2, PAGE2)]), "portfolio")], counting, cfg)
+    split_once = counting.texts
+    again = build_passages([(_doc([Page(1, PAGE1), Page(2, PAGE2)]), "portfolio")], counting, cfg)
+    assert again == first and counting.texts == split_once  # nothing split twice
+    edited = PAGE2.replace("six weeks", "eight weeks")
+    changed = build_passages([(_doc([Page(1, PAGE1), Page(2, edited)]), "portfolio")], counting, cfg)
+    assert counting.texts == split_once + 1  # only page 2's block
+    assert changed == build_passages([(_doc([Page(1, PAGE1), Page(2, edited)]), "portfolio")], nlp, cfg)

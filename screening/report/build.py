@@ -111,7 +111,7 @@ def build_report(
         generated_at=datetime.now(timezone.utc).replace(microsecond=0),
         tool=ToolInfo(version=version),
         rubric=RubricRef(id=rubric.id, version=rubric.version, content_hash=rubric.content_hash, title=rubric.title),
-        models={"embedding": ModelRef(name=model.name, revision=model.revision)},
+        models={"embedding": ModelRef(name=model.name, revision=model.revision, backend=model.backend)},
         checks=check_names,
         settings=ctx.settings.public_dict(),
         readiness=readiness(details, parts, flags, ctx.settings.report.max_fixes),

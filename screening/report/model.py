@@ -35,6 +35,10 @@ class ToolInfo(_Model):
 class ModelRef(_Model):
     name: str
     revision: str = Field(description="Fingerprint of the model files.")
+    backend: str | None = Field(
+        None, description="What computed the vectors: torch-fp32, torch-bf16, openvino-fp32 or openvino-bf16 "
+        "(all within cosine 0.999 of torch-fp32; docs/speed.md).",
+    )
 
 
 class Location(_Model):
