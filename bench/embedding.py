@@ -436,12 +436,9 @@ def interpretation(t: dict[str, object], r: dict[str, Samples]) -> str:
 def environment(model_key: str) -> dict[str, str]:
     import torch
 
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    from .results import commit as current_commit
 
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    if git("status", "--porcelain", "--untracked-files=no"):
-        commit += " (with uncommitted changes)"
+    commit = current_commit()
     return {
         "date": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "commit": commit,

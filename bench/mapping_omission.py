@@ -90,7 +90,9 @@ def main() -> None:
         import subprocess
         from datetime import datetime, timezone
 
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO).stdout.strip()
+        from .results import commit as current_commit
+
+        commit = current_commit()
         when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         with (REPO / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:
             fh.write(f"\n## Mapping: absent vs evidenced details — {when}\n\nCommit {commit}. Produced by "

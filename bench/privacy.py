@@ -13,7 +13,6 @@ index and reason only, for reading by hand. Run: ``python -m bench.privacy``.
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +21,8 @@ from pathlib import Path
 from screening.models import spacy_entity_pipeline
 from screening.privacy import KINDS, Finding, detect_many
 from screening.settings import Settings
+
+from .results import commit as current_commit
 
 REPO = Path(__file__).resolve().parents[1]
 LABELLED = REPO / "tests" / "fixtures" / "privacy" / "labelled.txt"
@@ -145,7 +146,7 @@ def _cered() -> None:
 
 
 def main() -> None:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    commit = current_commit()
     print(f"student-privacy detector, {date.today().isoformat()}, commit {commit or '?'}, "
           f"min_confidence {Settings().privacy.min_confidence}")
     print()

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import httpx
 
+from .results import commit as current_commit
+
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "bench password 123"
 RUBRIC = "mo-il-professional-learning"
@@ -213,8 +215,7 @@ def main() -> None:
     for n, threads in ((1, None), (2, None), (2, 1)):
         with tempfile.TemporaryDirectory() as d:
             worker_rows.append(bench_workers(Path(d), n, args.submissions, threads))
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                            text=True).stdout.strip()
+    commit = current_commit()
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
     lines = [f"## Service: HTTP load and screening throughput — {now} UTC", "",
              f"Commit {commit}; {os.cpu_count()} CPUs, Python {platform.python_version()}; one uvicorn process on "

@@ -340,12 +340,9 @@ def environment() -> dict[str, str]:
     from screening.media.model import whisper_info
     from screening.settings import MediaSettings
 
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    from .results import commit as current_commit
 
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    if git("status", "--porcelain"):
-        commit += " (with uncommitted changes)"
+    commit = current_commit()
     s = MediaSettings()
     return {
         "date": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),

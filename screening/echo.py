@@ -34,10 +34,8 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
 # Entity types that are particulars: someone, somewhere, something named, a when or a how many.
-_CONCRETE_ENTITIES = frozenset({
-    "PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW",
-    "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL",
-})
+_NAMED_ENTITIES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
+_CONCRETE_ENTITIES = _NAMED_ENTITIES | {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"}
 # Words that neither come from the rubric nor make a passage concrete: the filler of generic
 # claims ("I strongly believe it is essential to always ensure…"). Left out of both sides of the
 # share, so filler cannot dilute an echo into looking original.
@@ -163,9 +161,6 @@ january february march april may june july august september october november dec
 apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday spring
 summer fall autumn winter
 """.split())
-_NAMED_ENTITIES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
-
-
 def _concrete(ent: "object", wording: RubricWording) -> bool:
     """Whether an entity pins something down. "Next year", "the end of the year" and the "one" of
     "one of the most important" are not particulars; "March 3", "fall 2025" and "Tuesday" are.
@@ -210,15 +205,13 @@ def _candidate(word_share: float, phrase_share: float, words: int, cfg: EchoSett
     )
 
 
-def assess_texts(texts: Sequence[str], rubric: Rubric, nlp: "Language | None", cfg: EchoSettings,
-                 wording: RubricWording | None = None) -> list[EchoAssessment]:
-    """Echo assessment of each text. Only texts whose wording comes mostly from the rubric are
-    parsed for particulars (``nlp`` may be None when no text is a candidate)."""
-    wording = wording or RubricWording.of(rubric)
+def _assess(texts: Sequence[str], wording: RubricWording, load_nlp: "Callable[[], Language | None]",
+            cfg: EchoSettings) -> list[EchoAssessment]:
     shares = [wording.shares(t) for t in texts]
     todo = [i for i, (w, p, n, _) in enumerate(shares) if _candidate(w, p, n, cfg)]
     found: dict[int, tuple[str, ...]] = {}
     if todo:
+        nlp = load_nlp()
         if nlp is None:
             raise ValueError("assess_texts needs a spaCy pipeline with NER when a text may be an echo")
         for i, doc in zip(todo, nlp.pipe((texts[i] for i in todo), batch_size=64)):
@@ -233,17 +226,20 @@ def assess_texts(texts: Sequence[str], rubric: Rubric, nlp: "Language | None", c
     return out
 
 
+def assess_texts(texts: Sequence[str], rubric: Rubric, nlp: "Language | None", cfg: EchoSettings,
+                 wording: RubricWording | None = None) -> list[EchoAssessment]:
+    """Echo assessment of each text. Only texts whose wording comes mostly from the rubric are
+    parsed for particulars (``nlp`` may be None when no text is a candidate)."""
+    return _assess(texts, wording or RubricWording.of(rubric), lambda: nlp, cfg)
+
+
 def find_echoes(passages: Sequence[Passage], rubric: Rubric, load_nlp: "Callable[[], Language]",
                 cfg: EchoSettings) -> list[Echo]:
     """The passages that echo the rubric, each with its assessment. ``load_nlp`` is called only
     when some passage's wording comes mostly from the rubric (most submissions load no NER)."""
     if not cfg.enabled or not passages:
         return []
-    wording = RubricWording.of(rubric)
-    shares = [wording.shares(p.text) for p in passages]
-    if not any(_candidate(w, ph, n, cfg) for w, ph, n, _ in shares):
-        return []
-    assessments = assess_texts([p.text for p in passages], rubric, load_nlp(), cfg, wording)
+    assessments = _assess([p.text for p in passages], RubricWording.of(rubric), load_nlp, cfg)
     return [Echo(p, a) for p, a in zip(passages, assessments) if a.is_echo]
 
 

@@ -114,8 +114,8 @@ def find_personal_data(
     if not cfg.enabled or not readable:
         return ()
     progress("looking for student personal data", 0, 1)
-    nlp = spacy_entity_pipeline(settings.models) if "student_name" in cfg.kinds else None
-    found = scan_documents(readable, nlp, cfg.kinds, cfg.min_confidence)
+    load_nlp = (lambda: spacy_entity_pipeline(settings.models)) if "student_name" in cfg.kinds else None
+    found = scan_documents(readable, load_nlp, cfg.kinds, cfg.min_confidence)
     progress("looking for student personal data", 1, 1)
     return found
 

@@ -33,7 +33,7 @@ import bisect
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -690,13 +690,22 @@ def detect_many(
 ) -> list[list[Finding]]:
     """``detect`` for many texts, running the spaCy pipeline over the lines with student cues
     of all of them in batches."""
+    return _detect_many(texts, None if nlp is None else (lambda: nlp), kinds, today)
+
+
+def _detect_many(
+    texts: Sequence[str], load_nlp: "Callable[[], Language] | None", kinds: Iterable[str], today: date | None
+) -> list[list[Finding]]:
+    """``detect_many`` with the pipeline loaded only when some text has a line with a student cue."""
     wanted = _kinds(kinds)
     today = today or date.today()
     windows: list[list[tuple[int, int]]] = [
-        _cue_windows(t) if nlp is not None and "student_name" in wanted else [] for t in texts
+        _cue_windows(t) if load_nlp is not None and "student_name" in wanted else [] for t in texts
     ]
     flat = [(i, a, b) for i, ws in enumerate(windows) for a, b in ws]
-    docs = nlp.pipe((_unwrap(texts[i][a:b]) for i, a, b in flat), batch_size=64) if flat and nlp is not None else iter(())
+    docs: Iterator["Doc"] = iter(())
+    if flat and load_nlp is not None:
+        docs = load_nlp().pipe((_unwrap(texts[i][a:b]) for i, a, b in flat), batch_size=64)
     prose: list[list[tuple["Doc", int]]] = [[] for _ in texts]
     for (i, a, _), doc in zip(flat, docs):
         prose[i].append((doc, a))
@@ -757,19 +766,20 @@ class PageFindings:
 
 def scan_documents(
     docs: Iterable[tuple["Document", str]],
-    nlp: "Language | None",
+    load_nlp: "Callable[[], Language] | None",
     kinds: Iterable[str] = KINDS,
     min_confidence: float = 0.0,
     today: date | None = None,
 ) -> tuple[PageFindings, ...]:
     """Findings for every page with text of each (document, part); pages without any are left
-    out. The spaCy pipeline runs once over all pages, in batches."""
+    out. The spaCy pipeline (``load_nlp()``, called only when some line has a student cue) runs
+    once over all pages, in batches."""
     jobs: list[tuple["Document", str, int | None, str]] = []
     for doc, part in docs:
         for page in doc.pages:
             if page.text.strip():
                 jobs.append((doc, part, page.number, page.text))
-    results = detect_many([text for *_, text in jobs], nlp, kinds, today=today)
+    results = _detect_many([text for *_, text in jobs], load_nlp, kinds, today)
     out: list[PageFindings] = []
     for (doc, part, number, _), found in zip(jobs, results):
         kept = tuple(f for f in found if f.confidence >= min_confidence)

@@ -194,11 +194,7 @@ def _restates_rubric(explanation: str, ctx: ScreeningContext, detail_ids: tuple[
     if not words:
         return False
     rubric_words: set[str] = set()
-    for detail_id in detail_ids:
-        detail = ctx.rubric.detail(detail_id)
-        if detail is not None:
-            rubric_words.update(content_stems(detail.text))
     for eo, detail in ctx.rubric.details():
         if detail.id in detail_ids:
-            rubric_words.update(content_stems(eo.text))
+            rubric_words.update(content_stems(f"{detail.text} {eo.text}"))
     return sum(w in rubric_words for w in words) / len(words) >= 0.8

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Callable, Sequence
 
+from ..locations import mmss
 from .model import DetailResult, Fix, Flag, PartSummary, Readiness
 
 FILE_CODES = frozenset({
@@ -43,8 +44,6 @@ def _place(f: Flag) -> str:
     if loc is None:
         return name
     if loc.start_s is not None:
-        from ..locations import mmss
-
         return f"{name} at {mmss(loc.start_s)}"
     if loc.page is not None:
         return f"{name} p. {loc.page}"
