@@ -42,6 +42,8 @@ class Errors(metaclass=_ErrorsWithCodes):
     E018 = ("models.embedding_backend is {backend}, but the openvino package is not installed. "
             "Embedding with {fallback} instead. Install the project again (`make setup`) or set "
             "models.embedding_backend to {fallback}.")
+    # E019-E029: reserved for exports (Open Badges, CASE, report diffs).
+    E030 = "{path} is not valid pilot data (docs/pilot-data.md): {problem}"
 
 
 class ScreeningError(Exception):
