@@ -190,11 +190,15 @@ def content_hash(data: dict[str, Any]) -> str:
 
 def validate_file(path: Path) -> tuple[dict[str, Any] | None, list[RubricProblem]]:
     """Parse and validate one rubric file. Returns (plain data or None, problems)."""
-    shown = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [RubricProblem(shown, None, "", f"cannot be read: {exc}")]
+        return None, [RubricProblem(str(path), None, "", f"cannot be read: {exc}")]
+    return validate_text(text, str(path))
+
+
+def validate_text(text: str, shown: str) -> tuple[dict[str, Any] | None, list[RubricProblem]]:
+    """Parse and validate rubric YAML given as text (an upload); ``shown`` names it in problems."""
     yaml = YAML(typ="rt")
     try:
         root = yaml.load(text)
@@ -222,6 +226,14 @@ def load_file(path: Path) -> Rubric:
     if data is None:
         raise RubricError(Errors.E003.format(path=path, problems="\n".join(f"  - {p}" for p in problems)))
     return Rubric(**data, content_hash=content_hash(data), path=str(path))
+
+
+def load_text(text: str, shown: str) -> Rubric:
+    """A rubric from YAML text that may be trusted to be valid (e.g. stored after validation)."""
+    data, problems = validate_text(text, shown)
+    if data is None:
+        raise RubricError(Errors.E003.format(path=shown, problems="\n".join(f"  - {p}" for p in problems)))
+    return Rubric(**data, content_hash=content_hash(data), path=shown)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,7 +273,7 @@ class RubricCatalogue:
                         raise RubricError(
                             Errors.E004.format(rubric_id=rubric.id, version=rubric.version, first=prev.path, second=f)
                         )
-                    if _version_key(rubric.version) < _version_key(prev.version):
+                    if version_key(rubric.version) < version_key(prev.version):
                         continue  # keep the newest version under the bare id
                 by_id[rubric.id] = rubric
             self._by_id = by_id
@@ -281,5 +293,5 @@ class RubricCatalogue:
         raise RubricError(Errors.E001.format(rubric_id=rubric_id, available=available))
 
 
-def _version_key(version: str) -> tuple[Any, ...]:
+def version_key(version: str) -> tuple[Any, ...]:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in version.replace("-", ".").split("."))

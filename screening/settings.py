@@ -251,6 +251,7 @@ class ServiceSettings(BaseModel):
     s3_region: str | None = Field(None, description="Region of the bucket; default: the AWS configuration's.")
     max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1, description="Largest accepted upload, per file.")
     max_files_per_submission: int = Field(40, ge=1, description="Files one submission may hold.")
+    max_rubric_bytes: int = Field(1024 * 1024, ge=1, description="Largest rubric YAML an admin may upload.")
     token_lifetime_s: int = Field(8 * 3600, ge=60, description="Seconds a sign-in token stays valid.")
     worker: Literal["thread", "none", "celery"] = Field(
         "thread", description="'thread': screen in a background thread of the server process; 'none': only queue "

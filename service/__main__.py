@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "worker":
         from .worker import Worker
 
-        worker = Worker(state.sessions, state.storage, state.settings, state.catalogue)
+        worker = Worker(state.sessions, state.storage, state.settings)
         print(f"worker {worker.owner} (pid {os.getpid()}) waiting for jobs", flush=True)
         stop = threading.Event()
         try:

@@ -15,7 +15,7 @@ from screening import __version__
 from screening.rubric import RubricCatalogue
 from screening.settings import Settings
 
-from . import errors
+from . import errors, rubric_store
 from .db import make_engine, migrate, session_factory
 from .deps import ServiceState
 from .routers import auth, exports, jobs, rubrics, stats, submissions, users
@@ -38,6 +38,8 @@ def build_state(settings: Settings, migrate_db: bool = True) -> ServiceState:
         storage = LocalStorage(svc.resolved_storage_dir())
     state = ServiceState(settings=settings, engine=engine, sessions=session_factory(engine), storage=storage,
                          catalogue=RubricCatalogue(settings.rubric_dirs))
+    if migrate_db:  # the server offers the rubric files; workers read rubrics from the database only
+        rubric_store.sync_files(state.sessions, state.catalogue)
     if svc.worker == "celery":
         from .tasks import CeleryDispatcher
 
@@ -47,7 +49,7 @@ def build_state(settings: Settings, migrate_db: bool = True) -> ServiceState:
 
 def _resend_loop(state: ServiceState, stop: threading.Event) -> None:
     """Celery mode: re-send jobs that waited too long or whose worker died (lease expired)."""
-    finder = Worker(state.sessions, state.storage, state.settings, state.catalogue)
+    finder = Worker(state.sessions, state.storage, state.settings)
     while not stop.wait(state.settings.service.job_resend_s):
         try:
             for job_id in finder.waiting_jobs():
@@ -66,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stop = threading.Event()
         thread = None
         if state.settings.service.worker == "thread":
-            worker = Worker(state.sessions, state.storage, state.settings, state.catalogue)
+            worker = Worker(state.sessions, state.storage, state.settings)
             # A daemon: if the process stops mid-screening the lease runs out and the job is taken up again.
             thread = threading.Thread(target=worker.run_forever, args=(stop,), name="screening-worker", daemon=True)
             thread.start()

@@ -49,6 +49,9 @@ _CODES = [
     Code("unknown_rubric", 422, "No rubric has this id."),
     Code("unsafe_file_name", 422, "The file name is empty, too long, or holds a path or control characters."),
     Code("empty_file", 422, "The file is empty."),
+    Code("invalid_rubric", 422, "The rubric file is invalid: see `errors` for each problem, with its line and field."),
+    Code("rubric_version_exists", 409, "This rubric version is stored already with other content: give the rubric a new version."),
+    Code("rubric_too_large", 413, "The rubric file is larger than the limit."),
     Code("internal_error", 500, "Something went wrong on the server; it has been logged."),
 ]
 CODES: dict[str, Code] = {c.code: c for c in _CODES}

@@ -66,11 +66,30 @@ class Submission(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     candidate_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     rubric_id: Mapped[str] = mapped_column(String(200))
+    # Pinned when the draft is made, so a later rubric version never changes what it is judged against.
+    rubric_version: Mapped[str | None] = mapped_column(String(64), default=None)
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | submitted
     version: Mapped[int] = mapped_column(Integer, default=1)
     previous_id: Mapped[str | None] = mapped_column(ForeignKey("submissions.id"), unique=True, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class RubricVersion(Base):
+    """Every rubric version the service has offered. Rows are never changed, only retired: a
+    submission pins (rubric_id, version), so what it was judged against stays readable."""
+
+    __tablename__ = "rubric_versions"
+
+    rubric_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    content_hash: Mapped[str] = mapped_column(String(80))
+    yaml_text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))  # bundled | uploaded
+    uploaded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class StoredFile(Base):

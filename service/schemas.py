@@ -47,6 +47,13 @@ class RubricOut(BaseModel):
     title: str
 
 
+class RubricVersionOut(RubricOut):
+    content_hash: str
+    source: Literal["bundled", "uploaded"]
+    created_at: datetime
+    retired: bool = Field(description="Retired versions are kept for the submissions pinned to them; new drafts cannot use them.")
+
+
 class SubmissionIn(_In):
     rubric_id: str = Field(min_length=1, max_length=200)
 
@@ -54,6 +61,7 @@ class SubmissionIn(_In):
 class SubmissionOut(BaseModel):
     id: str
     rubric_id: str
+    rubric_version: str | None = Field(description="The rubric version the submission is judged against (pinned when the draft was made).")
     status: Literal["draft", "submitted"]
     version: int
     previous_id: str | None

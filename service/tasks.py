@@ -40,7 +40,7 @@ def _worker() -> Worker:
     from .app import build_state
 
     state = build_state(get_settings(), migrate_db=False)  # the server migrates; workers only use it
-    return Worker(state.sessions, state.storage, state.settings, state.catalogue)
+    return Worker(state.sessions, state.storage, state.settings)
 
 
 def screen_job(job_id: str) -> str:

@@ -16,12 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from screening.errors import ScreeningError
-from screening.rubric import RubricCatalogue
 from screening.settings import Settings
 from screening.submission import Submission as ScreeningSubmission
 from screening.submission import SubmissionFile
 
 from . import jobs as rules
+from . import rubric_store
 from . import webhooks
 from .models import Job, ReportRow, StoredFile, Submission, new_id, utcnow
 from .storage import Storage
@@ -53,12 +53,10 @@ class JobFailed(Exception):
 
 
 class Worker:
-    def __init__(self, sessions: sessionmaker[Session], storage: Storage, settings: Settings,
-                 catalogue: RubricCatalogue) -> None:
+    def __init__(self, sessions: sessionmaker[Session], storage: Storage, settings: Settings) -> None:
         self.sessions = sessions
         self.storage = storage
         self.settings = settings
-        self.catalogue = catalogue
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
 
     @property
@@ -183,10 +181,14 @@ class Worker:
                               .order_by(StoredFile.created_at, StoredFile.id)).all()
         if sub is None or not files:
             raise JobFailed("no_files", "The submission has no files to screen.")
-        try:
-            rubric = self.catalogue.get(sub.rubric_id)
-        except ScreeningError as exc:
-            raise JobFailed("unknown_rubric", exc.message) from None
+        with self.sessions() as s:
+            try:
+                rubric = rubric_store.load(s, sub.rubric_id, sub.rubric_version)
+            except ScreeningError as exc:
+                raise JobFailed("unknown_rubric", exc.message) from None
+        if rubric is None:
+            raise JobFailed("unknown_rubric", f"The service no longer holds rubric {sub.rubric_id} "
+                                              f"{sub.rubric_version or '(any version)'}.")
         with ExitStack() as stack:
             parts: list[SubmissionFile] = []
             for f in files:

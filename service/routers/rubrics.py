@@ -1,15 +1,132 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-from ..deps import CurrentUser, State
-from ..errors import problem_responses
-from ..schemas import RubricOut
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.exc import IntegrityError
+
+from screening.rubric import content_hash, validate_text
+
+from .. import rubric_store
+from ..deps import DB, CurrentUser, State, require
+from ..errors import ApiError, problem_responses
+from ..models import RubricVersion, User, utcnow
+from ..schemas import RubricOut, RubricVersionOut
 
 router = APIRouter(prefix="/api/rubrics", tags=["rubrics"])
+Admin = Annotated[User, Depends(require("admin"))]
+_AUTH = ("unauthenticated", "token_expired")
+_YAML_BODY = {"requestBody": {"required": True, "content": {
+    "application/yaml": {"schema": {"type": "string"}}, "text/plain": {"schema": {"type": "string"}}}}}
 
 
-@router.get("", response_model=list[RubricOut], responses=problem_responses("unauthenticated", "token_expired"))
-def list_rubrics(state: State, _: CurrentUser) -> list[RubricOut]:
-    """The MCs a submission can be made for (the bundled rubrics unless configured otherwise)."""
-    return [RubricOut(id=r.id, version=r.version, title=r.title) for r in state.catalogue.list()]
+def version_out(row: RubricVersion) -> RubricVersionOut:
+    return RubricVersionOut(id=row.rubric_id, version=row.version, title=row.title, content_hash=row.content_hash,
+                            source=row.source, created_at=row.created_at,  # type: ignore[arg-type]
+                            retired=row.retired_at is not None)
+
+
+def _stored(session: DB, rubric_id: str, version: str) -> RubricVersion:
+    row = session.get(RubricVersion, (rubric_id, version))
+    if row is None:
+        raise ApiError("not_found", f"No rubric {rubric_id!r} version {version!r}.")
+    return row
+
+
+@router.get("", response_model=list[RubricOut], responses=problem_responses(*_AUTH))
+def list_rubrics(session: DB, _: CurrentUser) -> list[RubricOut]:
+    """The MCs a submission can be made for, each at the version new drafts get."""
+    return [RubricOut(id=r.rubric_id, version=r.version, title=r.title) for r in rubric_store.current_versions(session)]
+
+
+@router.get("/{rubric_id}/versions", response_model=list[RubricVersionOut],
+            responses=problem_responses(*_AUTH, "not_found"))
+def list_versions(rubric_id: str, session: DB, _: CurrentUser) -> list[RubricVersionOut]:
+    """Every stored version of a rubric, newest first, retired ones included."""
+    rows = rubric_store.versions(session, rubric_id)
+    if not rows:
+        raise ApiError("not_found", f"No rubric {rubric_id!r}.")
+    return [version_out(r) for r in rows]
+
+
+@router.get("/{rubric_id}/versions/{version}", responses={
+    200: {"description": "The rubric (the fields of docs/rubric-format.md, plus content_hash)."},
+    **problem_responses(*_AUTH, "not_found")})
+def get_version(rubric_id: str, version: str, session: DB, _: CurrentUser) -> dict[str, Any]:
+    """One rubric version in full, as JSON."""
+    row = _stored(session, rubric_id, version)
+    rubric = rubric_store.load(session, row.rubric_id, row.version)
+    return rubric.model_dump(mode="json", exclude={"path"})  # type: ignore[union-attr]
+
+
+@router.post("", status_code=201, response_model=RubricVersionOut, openapi_extra=_YAML_BODY,
+             responses={200: {"description": "This exact version was stored already (nothing changed).",
+                              "model": RubricVersionOut},
+                        **problem_responses(*_AUTH, "forbidden", "invalid_rubric", "rubric_version_exists",
+                                            "rubric_too_large")})
+async def upload_rubric(
+    request: Request, response: Response, session: DB, state: State, admin: Admin,
+    dry_run: Annotated[bool, Query(description="Validate only; store nothing.")] = False,
+) -> RubricVersionOut:
+    """Admin: add a rubric, or a new version of one, from its YAML file (docs/rubric-format.md).
+    New drafts get the highest version that is not retired; existing submissions keep theirs."""
+    limit = state.settings.service.max_rubric_bytes
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError("rubric_too_large", f"The rubric file is larger than {limit} bytes.")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError("invalid_rubric", "The rubric file is not UTF-8 text.") from None
+    data, problems = validate_text(text, "upload")
+    if data is None:
+        raise ApiError("invalid_rubric", f"The rubric has {len(problems)} problem(s); the first: {problems[0]}",
+                       errors=[{"line": p.line, "field": p.field, "msg": p.message} for p in problems])
+    digest = content_hash(data)
+    if session.get(RubricVersion, (data["id"], data["version"])) is not None:
+        return upload_again(session, response, data["id"], data["version"], digest)
+    row = RubricVersion(rubric_id=data["id"], version=data["version"], title=data["title"], content_hash=digest,
+                        yaml_text=text, source="uploaded", uploaded_by=admin.id, created_at=utcnow())
+    if dry_run:
+        response.status_code = 200
+        return version_out(row)
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:  # the same version uploaded at the same moment: answer as if it came first
+        session.rollback()
+        return upload_again(session, response, data["id"], data["version"], digest)
+    return version_out(row)
+
+
+def upload_again(session: DB, response: Response, rubric_id: str, version: str, digest: str) -> RubricVersionOut:
+    held = _stored(session, rubric_id, version)
+    if held.content_hash != digest:
+        raise ApiError("rubric_version_exists", f"Rubric {rubric_id!r} version {version!r} is stored with other "
+                       "content; stored versions never change. Give this one a new version.")
+    response.status_code = 200
+    return version_out(held)
+
+
+def _set_retired(session: DB, rubric_id: str, version: str, retired: bool) -> RubricVersionOut:
+    row = _stored(session, rubric_id, version)
+    if (row.retired_at is not None) != retired:
+        row.retired_at = utcnow() if retired else None
+        session.commit()
+    return version_out(row)
+
+
+@router.post("/{rubric_id}/versions/{version}/retire", response_model=RubricVersionOut,
+             responses=problem_responses(*_AUTH, "forbidden", "not_found"))
+def retire_version(rubric_id: str, version: str, session: DB, _: Admin) -> RubricVersionOut:
+    """Admin: new drafts can no longer use this version; submissions pinned to it keep it."""
+    return _set_retired(session, rubric_id, version, True)
+
+
+@router.post("/{rubric_id}/versions/{version}/restore", response_model=RubricVersionOut,
+             responses=problem_responses(*_AUTH, "forbidden", "not_found"))
+def restore_version(rubric_id: str, version: str, session: DB, _: Admin) -> RubricVersionOut:
+    """Admin: undo a retirement."""
+    return _set_retired(session, rubric_id, version, False)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from screening.ingest.sniff import Sniffed, sniff
 
+from .. import rubric_store
 from ..access import own_draft, own_submission, submissions_visible_to, visible_submission
 from ..deps import DB, State, require
 from ..errors import ApiError, problem_responses
@@ -28,7 +29,7 @@ _AUTH = ("unauthenticated", "token_expired", "forbidden")
 
 def submission_out(sub: Submission, viewer: User) -> SubmissionOut:
     return SubmissionOut(
-        id=sub.id, rubric_id=sub.rubric_id, status=sub.status, version=sub.version,  # type: ignore[arg-type]
+        id=sub.id, rubric_id=sub.rubric_id, rubric_version=sub.rubric_version, status=sub.status, version=sub.version,  # type: ignore[arg-type]
         previous_id=sub.previous_id, created_at=sub.created_at, submitted_at=sub.submitted_at,
         candidate_id=None if viewer.role == "assessor" else sub.candidate_id,
     )
@@ -43,10 +44,12 @@ def file_out(f: StoredFile) -> FileOut:
              responses=problem_responses(*_AUTH, "unknown_rubric", "invalid_request", "malformed_json"))
 def create_draft(body: SubmissionIn, session: DB, state: State, user: Candidate) -> SubmissionOut:
     """Candidate: start a draft submission for an MC (a rubric id from GET /api/rubrics)."""
-    known = {r.id for r in state.catalogue.list()}
-    if body.rubric_id not in known:
-        raise ApiError("unknown_rubric", f"No rubric {body.rubric_id!r}. Known: {', '.join(sorted(known))}.")
-    sub = Submission(candidate_id=user.id, rubric_id=body.rubric_id)
+    offered = rubric_store.current_versions(session)
+    rubric = next((r for r in offered if r.rubric_id == body.rubric_id), None)
+    if rubric is None:
+        known = ", ".join(r.rubric_id for r in offered)
+        raise ApiError("unknown_rubric", f"No rubric {body.rubric_id!r} is offered. Offered: {known}.")
+    sub = Submission(candidate_id=user.id, rubric_id=rubric.rubric_id, rubric_version=rubric.version)
     session.add(sub)
     session.commit()
     return submission_out(sub, user)
@@ -229,7 +232,10 @@ def resubmit(submission_id: str, session: DB, state: State, user: Candidate) -> 
     if prev.status != "submitted" or has_next:
         raise ApiError("not_resubmittable", "Only the newest submitted version can be resubmitted"
                        + (f"; version {prev.version + 1} exists already." if has_next else "; this one is a draft."))
-    new = Submission(candidate_id=user.id, rubric_id=prev.rubric_id, version=prev.version + 1, previous_id=prev.id)
+    # The next version is judged against the rubric as it is now (its previous one if every version was retired).
+    current = rubric_store.current_version(session, prev.rubric_id)
+    new = Submission(candidate_id=user.id, rubric_id=prev.rubric_id, version=prev.version + 1, previous_id=prev.id,
+                     rubric_version=current.version if current is not None else prev.rubric_version)
     session.add(new)
     session.flush()
     copied: list[str] = []

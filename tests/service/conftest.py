@@ -18,6 +18,13 @@ PASSWORD = "correct horse battery"
 RUBRIC = "mo-il-professional-learning"
 
 
+def rubric_yaml(version: str, title: str | None = None) -> str:
+    """The test rubric's file with another version (and title): an upload an admin could make."""
+    text = (REPO / "rubrics" / f"{RUBRIC}.yaml").read_text(encoding="utf-8")
+    text = text.replace('version: "2026.1"', f'version: "{version}"', 1)
+    return text.replace("title: Professional Learning", f"title: {title}", 1) if title else text
+
+
 def service_settings(tmp_path: Path, **service: Any):
     from screening.settings import Settings
 

@@ -5,10 +5,11 @@ missing one, so ids cannot be probed; an endpoint a role may never use answers 4
 from __future__ import annotations
 
 import json
+import re
 
 from service.models import Job, ReportRow, StoredFile
 
-from .conftest import RUBRIC, api_routes
+from .conftest import RUBRIC, api_routes, rubric_yaml
 
 WHO = ("anon", "owner", "other", "assessor", "designer", "admin")
 ROLES = {"owner": "candidate", "other": "candidate", "assessor": "assessor", "designer": "program_designer",
@@ -36,16 +37,28 @@ def _world(api):  # type: ignore[no-untyped-def]
         job.state = "done"
         s.add(ReportRow(job_id=screening, report_json=json.dumps({"flags": [{"code": "part_missing"}]})))
         s.commit()
-    return {"draft": draft, "file": fid, "self_check": self_check, "submitted": done, "screening": screening}
+    return {"draft": draft, "file": fid, "self_check": self_check, "submitted": done, "screening": screening,
+            "rubric_version": api.call("owner", "GET", f"/api/submissions/{done}").json()["rubric_version"]}
 
 
 def _table(ids: dict[str, str]) -> list[tuple[str, str, dict, dict[str, int]]]:
     d, s, f, sc, j = ids["draft"], ids["submitted"], ids["file"], ids["self_check"], ids["screening"]
+    v = ids["rubric_version"]
     up = {"params": {"part": "artifact", "filename": "x.txt"}, "content": b"some artifact text"}
     # Rows that change state list the owner (or admin) last: everyone else must fail before it succeeds.
     return [
         ("GET", "/api/auth/me", {}, _expect(owner=200, other=200, assessor=200, designer=200, admin=200)),
         ("GET", "/api/rubrics", {}, _expect(owner=200, other=200, assessor=200, designer=200, admin=200)),
+        ("GET", f"/api/rubrics/{RUBRIC}/versions", {},
+         _expect(owner=200, other=200, assessor=200, designer=200, admin=200)),
+        ("GET", f"/api/rubrics/{RUBRIC}/versions/{v}", {},
+         _expect(owner=200, other=200, assessor=200, designer=200, admin=200)),
+        ("POST", "/api/rubrics", {"content": rubric_yaml(version="2099.1").encode()},
+         _expect(owner=403, other=403, assessor=403, designer=403, admin=201)),
+        ("POST", f"/api/rubrics/{RUBRIC}/versions/2099.1/retire", {},
+         _expect(owner=403, other=403, assessor=403, designer=403, admin=200)),
+        ("POST", f"/api/rubrics/{RUBRIC}/versions/2099.1/restore", {},
+         _expect(owner=403, other=403, assessor=403, designer=403, admin=200)),
         ("GET", "/api/users", {}, _expect(owner=403, other=403, assessor=403, designer=403, admin=200)),
         ("POST", "/api/users", {"json": {"email": "{who}-new@example.org", "password": "long enough pw",
                                          "role": "assessor"}},
@@ -107,7 +120,7 @@ def test_access_matrix_covers_every_role_and_endpoint(api):
     for method, path in api_routes():
         if (method, path) == ("POST", "/api/auth/token"):
             continue
-        pattern = path.replace("{submission_id}", "X").replace("{job_id}", "X").replace("{file_id}", "X")
+        pattern = re.sub(r"\{[a-z_]+\}", "X", path)
         hit = any(m == method and _same_shape(p, pattern) for m, p in templated)
         assert hit, f"{method} {path} is not in the access matrix"
         covered.add((method, path))

@@ -24,5 +24,5 @@ def test_every_command_and_endpoint_is_documented():
     for name in sub.choices:
         assert f"python -m service {name}" in TEXT, name
     for method, path in api_routes():
-        path = path.replace("{submission_id}", "{id}").replace("{job_id}", "{id}")
+        path = path.replace("{submission_id}", "{id}").replace("{job_id}", "{id}").replace("{rubric_id}", "{id}")
         assert f"{method} {path}" in TEXT, (method, path)

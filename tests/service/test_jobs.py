@@ -45,7 +45,7 @@ def _submitted(api, files=None) -> tuple[str, str]:  # type: ignore[no-untyped-d
 
 def _worker(api) -> Worker:  # type: ignore[no-untyped-def]
     st = api.state
-    return Worker(st.sessions, st.storage, st.settings, st.catalogue)
+    return Worker(st.sessions, st.storage, st.settings)
 
 
 def _job(api, job_id: str) -> Job:  # type: ignore[no-untyped-def]

@@ -77,7 +77,7 @@ def test_candidate_path_and_screening_on_s3(tmp_path, s3):
 
         job_id = api.call("cand", "POST", f"/api/submissions/{sub}/submit").json()["job"]["id"]
         st = api.state
-        assert Worker(st.sessions, st.storage, st.settings, st.catalogue).run_once() == job_id
+        assert Worker(st.sessions, st.storage, st.settings).run_once() == job_id
         job = api.call("cand", "GET", f"/api/jobs/{job_id}").json()
         assert job["state"] == "done", job
         report = api.call("cand", "GET", f"/api/jobs/{job_id}/report").json()

@@ -90,7 +90,7 @@ def _finished_screening(tmp_path, url: str, **service):  # type: ignore[no-untyp
     check = api.call("cand", "POST", f"/api/submissions/{sub}/self-checks").json()["id"]
     job = api.call("cand", "POST", f"/api/submissions/{sub}/submit").json()["job"]["id"]
     st = api.state
-    worker = Worker(st.sessions, st.storage, st.settings, st.catalogue)
+    worker = Worker(st.sessions, st.storage, st.settings)
     worker._screen = lambda job_id: json.dumps({"flags": []})  # type: ignore[method-assign]
     assert worker.run_once() == check and worker.run_once() == job
     worker.run(job)  # finishing again (a re-run) does not notify again
