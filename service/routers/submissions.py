@@ -120,20 +120,26 @@ def _may_add(session: DB, user: User, submission_id: str, filename: str, max_fil
     """The checks before an upload is received: own draft, safe name, room, no name clash."""
     sub = own_draft(session, user, submission_id)
     name = check_name(filename)
-    held = session.scalar(select(func.count()).select_from(StoredFile).where(StoredFile.submission_id == sub.id))
-    if (held or 0) >= max_files:
-        raise ApiError("too_many_files", f"A submission holds at most {max_files} files.")
+    _check_room(session, sub, max_files)
     if session.scalar(select(StoredFile.id).where(StoredFile.submission_id == sub.id,
                                                   StoredFile.original_name == name)) is not None:
         raise ApiError("duplicate_file_name", f"The submission holds a file named {name!r} already: delete it first.")
     return sub, name
 
 
+def _check_room(session: DB, sub: Submission, max_files: int) -> None:
+    held = session.scalar(select(func.count()).select_from(StoredFile).where(StoredFile.submission_id == sub.id))
+    if (held or 0) >= max_files:
+        raise ApiError("too_many_files", f"A submission holds at most {max_files} files.")
+
+
 def _keep(session: DB, state: State, sub: Submission, row: StoredFile) -> None:
     """Record a stored upload; if that fails, remove the stored copy so nothing is half-written."""
     try:
-        session.add(row)
         _still_draft(session, sub)
+        # Checked again under the draft's lock: uploads running side by side all passed the first check.
+        _check_room(session, sub, state.settings.service.max_files_per_submission)
+        session.add(row)
         session.commit()  # the file is stored (synced) before this row exists
     except IntegrityError:
         session.rollback()

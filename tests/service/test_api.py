@@ -217,3 +217,31 @@ def test_openapi_documents_every_route(api):
     assert len(routes) >= 19
     for method, path in routes:
         assert method.lower() in paths[path], (method, path)
+
+
+def test_uploads_racing_for_the_last_place_keep_only_one(api, monkeypatch):
+    """Two uploads pass the first room check together (one place left); the second to finish is
+    refused under the draft's lock and its stored copy removed."""
+    import service.routers.submissions as routes
+
+    api.state.settings.service.max_files_per_submission = 2
+    api.add_user("cand", "candidate")
+    sub = api.draft("cand")
+    assert api.upload("cand", sub, "narrative", "n.txt", b"first file").status_code == 201
+    real_check_room = routes._check_room
+    raced: list[int] = []
+
+    def another_upload_after_the_first_check(*args):  # type: ignore[no-untyped-def]
+        real_check_room(*args)
+        if not raced:
+            raced.append(0)  # the racing upload itself passes straight through
+            raced[0] = api.upload("cand", sub, "artifact", "other.txt", b"the racing file").status_code
+
+    monkeypatch.setattr(routes, "_check_room", another_upload_after_the_first_check)
+    _problem(api.upload("cand", sub, "artifact", "late.txt", b"late words"), 409, "too_many_files")
+    assert raced == [201]
+    with api.state.sessions() as s:
+        names = set(s.scalars(select(StoredFile.original_name)))
+        keys = set(s.scalars(select(StoredFile.storage_key)))
+    assert names == {"n.txt", "other.txt"}
+    assert {p.name for p in api.state.storage.root.rglob("*") if p.is_file()} == keys
