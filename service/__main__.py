@@ -75,9 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "worker":
         from .worker import Worker
 
+        from .webhooks import start_delivery
+
         worker = Worker(state.sessions, state.storage, state.settings)
         print(f"worker {worker.owner} (pid {os.getpid()}) waiting for jobs", flush=True)
         stop = threading.Event()
+        start_delivery(state.sessions, state.settings.service, stop)
         try:
             worker.run_forever(stop)
         except KeyboardInterrupt:

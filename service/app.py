@@ -15,7 +15,7 @@ from screening import __version__
 from screening.rubric import RubricCatalogue
 from screening.settings import Settings
 
-from . import errors, rubric_store
+from . import errors, rubric_store, webhooks
 from .db import make_engine, migrate, session_factory
 from .deps import ServiceState
 from .routers import auth, exports, jobs, rubrics, stats, submissions, users
@@ -76,12 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         elif state.settings.service.worker == "celery":
             thread = threading.Thread(target=_resend_loop, args=(state, stop), name="job-resend", daemon=True)
             thread.start()
-        if state.settings.service.webhook_url:
-            from .webhooks import Deliverer
-
-            deliverer = Deliverer(state.sessions, state.settings.service)
-            threading.Thread(target=deliverer.run_forever, args=(stop, state.settings.service.job_poll_s),
-                             name="webhooks", daemon=True).start()
+        webhooks.start_delivery(state.sessions, state.settings.service, stop)
         try:
             yield
         finally:

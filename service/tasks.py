@@ -8,12 +8,15 @@ message is harmless, and a job whose worker died is re-sent by the server once i
 from __future__ import annotations
 
 import logging
+import threading
 from functools import lru_cache
 
 from celery import Celery
+from celery.signals import worker_ready
 
 from screening.settings import Settings, get_settings
 
+from .webhooks import start_delivery
 from .worker import Worker
 
 log = logging.getLogger("service.tasks")
@@ -56,6 +59,14 @@ def screen_job(job_id: str) -> str:
 
 app = make_celery(get_settings()) if get_settings().service.broker_url else Celery("service")
 app.task(name=TASK)(screen_job)
+_stop_delivery = threading.Event()
+
+
+@worker_ready.connect
+def _deliver_webhooks(**_: object) -> None:
+    """A Celery worker also delivers webhooks, so notices go out even while no API server runs."""
+    worker = _worker()
+    start_delivery(worker.sessions, worker.settings.service, _stop_delivery)
 
 
 class CeleryDispatcher:

@@ -118,3 +118,14 @@ class Deliverer:
             except Exception:  # noqa: BLE001 - e.g. the database briefly unreachable: try again
                 log.exception("webhook delivery loop error")
                 stop.wait(poll_s)
+
+
+def start_delivery(sessions: sessionmaker[Session], svc: ServiceSettings, stop: threading.Event) -> bool:
+    """Deliver due webhooks from this process in a daemon thread, when a webhook is configured.
+    Servers and workers of every kind all run it (claims keep them from sending one twice), so
+    notices go out while any process of the service is up."""
+    if not svc.webhook_url:
+        return False
+    deliverer = Deliverer(sessions, svc)
+    threading.Thread(target=deliverer.run_forever, args=(stop, svc.job_poll_s), name="webhooks", daemon=True).start()
+    return True

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -113,10 +115,16 @@ def database_url(request, tmp_path: Path) -> Iterator[str]:  # type: ignore[no-u
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'service.db'}"
         return
+    yield request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def postgres_url(postgres_admin) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A new, empty database on the PostgreSQL server, dropped after the test."""
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    admin = request.getfixturevalue("postgres_admin")
+    admin = postgres_admin
     name = f"t_{secrets.token_hex(6)}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -176,3 +184,48 @@ def tiny_submission() -> list[tuple[str, str, bytes]]:
         ("artifact", "growth plan.pdf", one_page_pdf("Professional growth plan. Goal: use formative assessment "
                                                      "weekly. Evidence: exit tickets, coaching notes.")),
     ]
+
+
+@pytest.fixture
+def s3(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """A bucket `uploads` on moto's S3 server; yields (endpoint URL, boto3 client)."""
+    pytest.importorskip("moto.server", reason="moto[server] is a dev dependency (make setup installs it)")
+    import boto3
+    import httpx
+
+    from .processes import Proc, free_port
+
+    for var, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(var, value)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+
+    def ready(_: Proc) -> bool:
+        try:
+            httpx.get(url, timeout=1)
+            return True
+        except httpx.TransportError:
+            return False
+
+    server = Proc([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], dict(os.environ),
+                  tmp_path / "moto.log", ready).start()
+    client = boto3.client("s3", endpoint_url=url)
+    client.create_bucket(Bucket="uploads")
+    yield url, client
+    server.stop()
+
+
+@pytest.fixture
+def redis(tmp_path):  # type: ignore[no-untyped-def]
+    """A Redis server of its own; yields its URL."""
+    if shutil.which("redis-server") is None:
+        if os.environ.get("SCREENING_TEST_REQUIRE_REDIS") == "1":
+            pytest.fail("SCREENING_TEST_REQUIRE_REDIS=1 but redis-server is not installed")
+        pytest.skip("redis-server is not installed (.ci/run installs it)")
+    from .processes import free_port, redis_server
+
+    port = free_port()
+    proc = redis_server(port, tmp_path / "redis.log").start()
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.stop()

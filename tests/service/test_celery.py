@@ -3,30 +3,16 @@ processes; one worker is killed (SIGKILL) mid-job and the other completes the jo
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
 
 import httpx
 import pytest
 
 from .conftest import RUBRIC, tiny_submission
-from .processes import (celery_worker, create_admin, free_port, redis_server, server, service_env,
-                        signed_in_candidate, submit_tiny, wait_for)
+from .processes import (celery_worker, create_admin, free_port, server, service_env, signed_in_candidate,
+                        submit_tiny, wait_for)
 
 pytestmark = pytest.mark.models
-
-
-@pytest.fixture
-def redis(tmp_path):  # type: ignore[no-untyped-def]
-    if shutil.which("redis-server") is None:
-        if os.environ.get("SCREENING_TEST_REQUIRE_REDIS") == "1":
-            pytest.fail("SCREENING_TEST_REQUIRE_REDIS=1 but redis-server is not installed")
-        pytest.skip("redis-server is not installed (.ci/run installs it)")
-    port = free_port()
-    proc = redis_server(port, tmp_path / "redis.log").start()
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.stop()
 
 
 def _owner_pid(db_path, job_id: str) -> int:  # type: ignore[no-untyped-def]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import sys
 
 import pytest
 from sqlalchemy import select
@@ -13,34 +11,6 @@ from service.models import StoredFile
 from service.worker import Worker
 
 from .conftest import make_api, service_settings, tiny_submission
-from .processes import Proc, free_port
-
-
-@pytest.fixture
-def s3(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    pytest.importorskip("moto.server", reason="moto[server] is a dev dependency (make setup installs it)")
-    import boto3
-    import httpx
-
-    for var, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(var, value)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-
-    def ready(_: Proc) -> bool:
-        try:
-            httpx.get(url, timeout=1)
-            return True
-        except httpx.TransportError:
-            return False
-
-    server = Proc([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], dict(os.environ),
-                  tmp_path / "moto.log", ready).start()
-    client = boto3.client("s3", endpoint_url=url)
-    client.create_bucket(Bucket="uploads")
-    yield url, client
-    server.stop()
 
 
 def _objects(client) -> set[str]:  # type: ignore[no-untyped-def]
