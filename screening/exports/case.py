@@ -160,6 +160,11 @@ def _proficiency_level(level: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _criterion_name(crit: dict[str, Any]) -> str:
+    detail = (_ext(crit) or {}).get("detail") or {}
+    return f"the criterion for detail {detail.get('id', '?')} ({crit['identifier']})"
+
+
 def _ordered(obj: dict[str, Any], model: Any) -> dict[str, Any]:
     """Keys in the rubric format's order (for a readable YAML file), unknown ones last."""
     return {k: obj[k] for k in model.model_fields if k in obj} | {k: v for k, v in obj.items() if k not in model.model_fields}
@@ -185,7 +190,7 @@ def case_to_rubric(doc: Any, *, source: str = "the CASE document") -> Rubric:
         if i == 0:
             levels = these
         elif these != levels:
-            problems.append(f"criterion {crit['identifier']}: its levels differ from the first criterion's "
+            problems.append(f"{_criterion_name(crit)}: its levels differ from those of {_criterion_name(criteria[0])} "
                             "(a rubric has one set of proficiency levels)")
     eos = [dict(eo) for eo in rest.get("essential_outcomes") or [] if isinstance(eo, dict)]
     for eo in eos:
@@ -195,7 +200,7 @@ def case_to_rubric(doc: Any, *, source: str = "the CASE document") -> Rubric:
         cext = _ext(crit)
         eo = by_id.get(cext["eoId"])  # type: ignore[index]
         if eo is None:
-            problems.append(f"criterion {crit['identifier']}: EO '{cext['eoId']}' is not among the rubric's EOs")  # type: ignore[index]
+            problems.append(f"{_criterion_name(crit)}: EO '{cext['eoId']}' is not among the rubric's EOs")  # type: ignore[index]
             continue
         detail = dict(cext["detail"])  # type: ignore[index]
         if "description" in crit:
@@ -211,7 +216,7 @@ def case_to_rubric(doc: Any, *, source: str = "the CASE document") -> Rubric:
     data = _ordered(data, Rubric)  # unknown keys stay: validation names them
     invalid = data_problems(data)
     if invalid:
-        raise RubricError(Errors.E003.format(path=source, problems="\n".join(f"  - {p}" for p in invalid)))
+        raise RubricError(Errors.E030.format(path=source, problems="\n".join(f"  - {p}" for p in invalid)))
     return Rubric(**data, content_hash=content_hash(data))
 
 
