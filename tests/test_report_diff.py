@@ -199,6 +199,13 @@ def test_planted_copy_diff_shows_exactly_the_planted_flags(example_reports):
         "narrative.docx", "reflection.md", "self-analysis.csv", "artifacts/coaching-and-peer-observation-log.pdf"}
     assert set(d.files_unchanged) == {"artifacts/pl-committee-minutes-and-survey.pdf", "artifacts/pl-plan-2025-26.pdf"}
     assert not (d.files_added or d.files_removed or d.files_renamed or d.rubric_changed)
+    # the summary a released decision keeps of the machine report (Open Badges extension)
+    from screening.exports.decision import AdvisorySummary
+
+    summary = AdvisorySummary.from_report(planted)
+    assert sum(summary.flag_counts.values()) == len(planted.flags)
+    assert summary.flag_counts["citation_missing_row"] == 1
+    assert summary.detail_statuses == {x.id: x.status for x in planted.details}
     # and back: the planted problems are cleared, nothing added
     back = diff_reports(planted, clean)
     assert {flag_key_entry(f) for f in back.flags_cleared} == {flag_key_entry(f) for f in d.flags_added}
