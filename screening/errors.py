@@ -59,7 +59,7 @@ class Errors(metaclass=_ErrorsWithCodes):
     E029 = ("{path} is a valid CASE CFRubric but lacks the mc-screening extension ({missing}), so it cannot "
             "be turned into a rubric exactly; export it with `screening export-rubric ID --format case`, or "
             "write the rubric YAML by hand (docs/rubric-format.md).")
-    E030 = "The rubric described by {path} is invalid:\n{problems}"
+    E031 = "The rubric described by {path} is invalid:\n{problems}"
 
 
 class ScreeningError(Exception):

@@ -123,7 +123,7 @@ def test_levels_that_differ_between_criteria_are_refused(pl_rubric):
 def test_an_import_that_is_no_valid_rubric_names_the_field(pl_rubric):
     doc = rubric_to_case(pl_rubric, base_url=BASE)
     doc["extensions"][EXT]["rubric"]["required_level"] = "excellent"
-    with pytest.raises(RubricError, match=r"(?s)\[E030\] The rubric described by the CASE document is invalid:.*required_level: 'excellent' is not one of the proficiency levels"):
+    with pytest.raises(RubricError, match=r"(?s)\[E031\] The rubric described by the CASE document is invalid:.*required_level: 'excellent' is not one of the proficiency levels"):
         case_to_rubric(doc)
 
 

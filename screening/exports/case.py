@@ -216,7 +216,7 @@ def case_to_rubric(doc: Any, *, source: str = "the CASE document") -> Rubric:
     data = _ordered(data, Rubric)  # unknown keys stay: validation names them
     invalid = data_problems(data)
     if invalid:
-        raise RubricError(Errors.E030.format(path=source, problems="\n".join(f"  - {p}" for p in invalid)))
+        raise RubricError(Errors.E031.format(path=source, problems="\n".join(f"  - {p}" for p in invalid)))
     return Rubric(**data, content_hash=content_hash(data))
 
 
