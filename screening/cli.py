@@ -66,6 +66,37 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("rubric_id", metavar="ID")
     val = rsub.add_parser("validate", help="validate rubric files (default: every rubric in the rubric folders)")
     val.add_argument("files", nargs="*", type=Path, metavar="FILE")
+
+    ex = sub.add_parser(
+        "export-rubric", help="export a rubric as an Open Badges 3.0 Achievement or a CASE CFRubric",
+        description="Export a rubric as an Open Badges 3.0 Achievement (ob3) or a CASE CFRubric (case). "
+                    "See docs/exports.md.",
+    )
+    ex.add_argument("rubric_id", metavar="RUBRIC", help="rubric id (see `screening rubrics list`) or a rubric YAML file")
+    ex.add_argument("--format", "-f", choices=["ob3", "case"], required=True, help="ob3 or case")
+    ex.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: standard output)")
+    ex.add_argument("--base-url", metavar="URL", help="make ids under this URL (default: setting exports.base_url)")
+    ex.add_argument("--schema", type=Path, metavar="FILE",
+                    help="ob3: validate against this OB 3.0 achievementcredential.schema.json before writing "
+                         "(default: setting exports.ob3_schema, if set)")
+
+    imp = sub.add_parser(
+        "import-case", help="turn a CASE CFRubric exported by this tool back into a rubric YAML file",
+        description="Read a CASE CFRubric JSON file written by `screening export-rubric --format case` (possibly "
+                    "edited in a CASE tool) and write the rubric YAML file it describes.",
+    )
+    imp.add_argument("file", type=Path, metavar="FILE", help="the CASE CFRubric JSON file")
+    imp.add_argument("-o", "--output", type=Path, metavar="RUBRIC.yaml", required=True, help="the YAML file to write")
+
+    dif = sub.add_parser(
+        "diff", help="show what changed between two reports of a submission (a resubmission)",
+        description="Compare two JSON reports of the same submission against the same rubric: details that "
+                    "moved between missing/weak/met, flags added and cleared, words per part, files.",
+    )
+    dif.add_argument("old", type=Path, metavar="OLD.json", help="the previous version's report.json")
+    dif.add_argument("new", type=Path, metavar="NEW.json", help="the new version's report.json")
+    dif.add_argument("--format", "-f", choices=["md", "json"], default="md", help="md (default) or json")
+    dif.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: standard output)")
     return p
 
 
@@ -211,6 +242,82 @@ def _cmd_rubrics(args: argparse.Namespace, out: Console, err: Console) -> int:
     return 3 if bad else 0
 
 
+def _emit(text: str, output: Path | None, out: Console) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    if output.is_dir():
+        raise UsageError(Errors.E006.format(path=output))
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(Errors.E009.format(path=output, problem=f"cannot be written: {exc.strerror or exc}")) from exc
+    out.print(f"wrote {escape(str(output))}", soft_wrap=True)
+
+
+def _read_json(path: Path) -> object:
+    import json
+
+    if not path.is_file():
+        raise UsageError(Errors.E006.format(path=path) if path.is_dir() else Errors.E005.format(path=path))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(Errors.E019.format(path=path, problem=exc)) from exc
+
+
+def _cmd_export(args: argparse.Namespace, out: Console, err: Console) -> int:
+    import json
+
+    from .exports.case import rubric_to_case, validate_case
+    from .exports.ob3_validate import validate_achievement
+    from .exports.openbadges import rubric_achievement
+    from .rubric import RubricCatalogue
+    from .settings import get_settings
+
+    settings = get_settings()
+    rubric = RubricCatalogue(settings.rubric_dirs).get(args.rubric_id)
+    base_url = args.base_url or settings.exports.base_url
+    if args.format == "ob3":
+        doc = rubric_achievement(rubric, base_url=base_url)
+        schema = args.schema or settings.exports.ob3_schema
+        if schema is not None:
+            validate_achievement(doc, schema)
+    else:
+        doc = rubric_to_case(rubric, base_url=base_url)
+        validate_case(doc)
+    _emit(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", args.output, out)
+    return 0
+
+
+def _cmd_import_case(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .exports.case import case_to_rubric, recorded_hash
+    from .rubric import load_file, to_yaml
+
+    doc = _read_json(args.file)
+    rubric = case_to_rubric(doc, source=str(args.file))
+    text = to_yaml(rubric, comment=f"Imported from the CASE CFRubric {args.file.name} by `screening import-case`.")
+    _emit(text, args.output, out)
+    load_file(args.output)  # the written file must pass the same validation as every catalogue rubric
+    recorded = recorded_hash(doc) if isinstance(doc, dict) else None
+    if recorded and recorded != rubric.content_hash:
+        err.print(f"[yellow]note:[/yellow] the content differs from the exported rubric {rubric.id} "
+                  f"{rubric.version} ({recorded[:19]}…): give it a new version before adding it to the rubric "
+                  "folders, or the catalogue will refuse two contents under one version.", soft_wrap=True)
+    return 0
+
+
+def _cmd_diff(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .report.diff import diff_reports, read_report, to_markdown
+
+    diff = diff_reports(read_report(args.old), read_report(args.new))
+    text = diff.model_dump_json(indent=2) + "\n" if args.format == "json" else to_markdown(diff)
+    _emit(text, args.output, out)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     out = Console(highlight=False)
     err = Console(stderr=True, highlight=False, soft_wrap=True)  # messages stay whole for grep and logs
@@ -218,6 +325,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _cmd_check(args, out, err)
+        if args.command == "export-rubric":
+            return _cmd_export(args, out, err)
+        if args.command == "import-case":
+            return _cmd_import_case(args, out, err)
+        if args.command == "diff":
+            return _cmd_diff(args, out, err)
         return _cmd_rubrics(args, out, err)
     except ScreeningError as exc:
         err.print(f"[red]error:[/red] {escape(exc.message)}")

@@ -42,8 +42,26 @@ class Errors(metaclass=_ErrorsWithCodes):
     E018 = ("models.embedding_backend is {backend}, but the openvino package is not installed. "
             "Embedding with {fallback} instead. Install the project again (`make setup`) or set "
             "models.embedding_backend to {fallback}.")
-    # E019-E029: reserved for exports (Open Badges, CASE, report diffs).
+    E019 = "{path} is not valid JSON: {problem}"
+    E020 = "{path} is not a screening report (report schema {version}): {problem}"
+    E021 = ("Cannot diff reports made against different rubrics: the old report used '{old}', the new one "
+            "'{new}'. A resubmission is compared with the previous version of the same submission.")
+    E022 = "The export base URL '{url}' must be an absolute http(s) URL without a query or fragment, e.g. https://badges.example.org"
+    E023 = ("The decision {decision_id} was made on rubric {decision_rubric} {decision_version} ({decision_hash}), "
+            "but the rubric given is {rubric} {version} ({hash}). Export it with the rubric version the "
+            "decision was made on (`screening rubrics list`).")
+    E024 = "The decision {decision_id} does not fit the rubric {rubric} {version}:\n{problems}"
+    E025 = ("The decision {decision_id} does not reach the required level '{required}' for EO {eos}: an "
+            "AchievementCredential says the achievement was earned, so none is issued.")
+    E026 = "The OB 3.0 JSON Schema was not found at {path}. Pass the path of achievementcredential.schema.json (1EdTech)."
+    E027 = "The {what} is not valid Open Badges 3.0:\n{problems}"
+    E028 = "{path} is not a CASE CFRubric this tool can import:\n{problems}"
+    E029 = ("{path} is a valid CASE CFRubric but lacks the mc-screening extension ({missing}), so it cannot "
+            "be turned into a rubric exactly; export it with `screening export-rubric ID --format case`, or "
+            "write the rubric YAML by hand (docs/rubric-format.md).")
     E030 = "{path} is not valid pilot data (docs/pilot-data.md): {problem}"
+    E031 = "The rubric described by {path} is invalid:\n{problems}"
+    # E040-E059: pilot-data analyses and calibration.
 
 
 class ScreeningError(Exception):
@@ -66,6 +84,11 @@ class RubricError(ScreeningError):
     """Unknown or invalid rubric."""
 
     exit_code = 3
+
+
+class ExportError(UsageError):
+    """An export or import was asked for with input that does not fit: a decision that does not match
+    its rubric, a document that is not valid Open Badges or CASE, reports that cannot be compared."""
 
 
 class InputError(ScreeningError):

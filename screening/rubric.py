@@ -183,6 +183,37 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[list[Any], str]]:
     return problems
 
 
+def data_problems(data: dict[str, Any]) -> list[str]:
+    """Problems of rubric data that did not come from a file (an import): schema, then the extra rules."""
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    problems = [f"{_field_name(e.absolute_path) or '(top level)'}: {e.message}" for e in errors]
+    if not problems:
+        problems = [f"{_field_name(p) or '(top level)'}: {msg}" for p, msg in _semantic_problems(data)]
+    return problems
+
+
+def rubric_data(rubric: Rubric) -> dict[str, Any]:
+    """The rubric as the plain data of its file: only the fields the file set, so its hash is the rubric's."""
+    return rubric.model_dump(mode="json", exclude_unset=True, exclude={"content_hash", "path"})
+
+
+def to_yaml(rubric: Rubric, comment: str = "") -> str:
+    """The rubric as a YAML file of the ``mc-rubric/1`` format (fields in the documented order)."""
+    import io
+
+    data = rubric_data(rubric)
+    ordered = CommentedMap((k, data[k]) for k in Rubric.model_fields if k in data)
+    if comment:
+        ordered.yaml_set_start_comment(comment)
+    yaml = YAML(typ="rt")
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    out = io.StringIO()
+    yaml.dump(ordered, out)
+    return out.getvalue()
+
+
 def content_hash(data: dict[str, Any]) -> str:
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()

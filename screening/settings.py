@@ -225,6 +225,21 @@ class MediaSettings(BaseModel):
     )
 
 
+class ExportSettings(BaseModel):
+    """Open Badges 3.0 and CASE exports (docs/exports.md)."""
+
+    base_url: str = Field(
+        "https://mc-screening.example", description="Absolute URL the exported ids (OB 3.0 achievements, "
+        "results and credentials; CASE URIs) are made under. Set it to the deployment's public address before "
+        "publishing exports: ids derive from it, the rubric id, version and element id.",
+    )
+    ob3_schema: Path | None = Field(
+        None, description="1EdTech's OB 3.0 achievementcredential.schema.json; when set, `screening export-rubric "
+        "--format ob3` validates against it before writing (not shipped: its licence allows redistribution "
+        "only by registered users).",
+    )
+
+
 class ServiceSettings(BaseModel):
     """The web service (``service/``): database, stored uploads, accounts and background jobs."""
 
@@ -337,6 +352,7 @@ class Settings(BaseSettings):
     report: ReportSettings = Field(default_factory=ReportSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+    exports: ExportSettings = Field(default_factory=ExportSettings)
 
     @classmethod
     def settings_customise_sources(
