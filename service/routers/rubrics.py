@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
 
+from screening.exports.case import rubric_to_case
+from screening.exports.openbadges import rubric_achievement
 from screening.rubric import content_hash, validate_text
 
 from .. import rubric_store
@@ -57,6 +59,21 @@ def get_version(rubric_id: str, version: str, session: DB, _: CurrentUser) -> di
     row = _stored(session, rubric_id, version)
     rubric = rubric_store.load(session, row.rubric_id, row.version)
     return rubric.model_dump(mode="json", exclude={"path"})  # type: ignore[union-attr]
+
+
+@router.get("/{rubric_id}/versions/{version}/export", responses={
+    200: {"description": "The rubric as an Open Badges 3.0 Achievement (`format=ob3`) or a CASE CFRubric "
+                         "(`format=case`); docs/exports.md."},
+    **problem_responses(*_AUTH, "not_found", "invalid_request")})
+def export_version(rubric_id: str, version: str, session: DB, state: State, _: CurrentUser,
+                   format: Annotated[Literal["ob3", "case"], Query(description="ob3 or case")]) -> dict[str, Any]:
+    """One rubric version in an open standard, with ids under the setting `exports.base_url`."""
+    row = _stored(session, rubric_id, version)
+    rubric = rubric_store.load(session, row.rubric_id, row.version)
+    base_url = state.settings.exports.base_url
+    if format == "ob3":
+        return rubric_achievement(rubric, base_url=base_url)  # type: ignore[arg-type]
+    return rubric_to_case(rubric, base_url=base_url, last_change=row.created_at)  # type: ignore[arg-type]
 
 
 @router.post("", status_code=201, response_model=RubricVersionOut, openapi_extra=_YAML_BODY,

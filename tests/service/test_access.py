@@ -53,6 +53,8 @@ def _table(ids: dict[str, str]) -> list[tuple[str, str, dict, dict[str, int]]]:
          _expect(owner=200, other=200, assessor=200, designer=200, admin=200)),
         ("GET", f"/api/rubrics/{RUBRIC}/versions/{v}", {},
          _expect(owner=200, other=200, assessor=200, designer=200, admin=200)),
+        ("GET", f"/api/rubrics/{RUBRIC}/versions/{v}/export", {"params": {"format": "ob3"}},
+         _expect(owner=200, other=200, assessor=200, designer=200, admin=200)),
         ("POST", "/api/rubrics", {"content": rubric_yaml(version="2099.1").encode()},
          _expect(owner=403, other=403, assessor=403, designer=403, admin=201)),
         ("POST", f"/api/rubrics/{RUBRIC}/versions/2099.1/retire", {},

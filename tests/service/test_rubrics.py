@@ -84,3 +84,19 @@ def test_drafts_pin_their_version_and_are_screened_against_it(api):
     assert api.call("cand", "GET", f"/api/submissions/{new}").json()["rubric_version"] == "2027.1"
     assert api.call("cand", "POST", f"/api/submissions/{new}/resubmit").json()["rubric_version"] == "2026.1"
     assert api.call("admin", "POST", f"/api/rubrics/{RUBRIC}/versions/2027.1/restore").json()["retired"] is False
+
+
+def test_rubric_versions_export_to_open_badges_and_case(api):
+    from screening.exports.case import case_to_rubric, validate_case
+
+    api.add_user("cand", "candidate")
+    ob3 = api.call("cand", "GET", f"/api/rubrics/{RUBRIC}/versions/2026.1/export", params={"format": "ob3"}).json()
+    assert "Achievement" in ob3["type"] and ob3["version"] == "2026.1"
+    levels = {r["resultType"] for r in ob3["resultDescription"]}
+    assert levels == {"RubricCriterionLevel"}
+    case = api.call("cand", "GET", f"/api/rubrics/{RUBRIC}/versions/2026.1/export", params={"format": "case"}).json()
+    validate_case(case)
+    stored = api.call("cand", "GET", f"/api/rubrics/{RUBRIC}/versions/2026.1").json()
+    assert case_to_rubric(case).content_hash == stored["content_hash"]  # the export round-trips exactly
+    r = api.call("cand", "GET", f"/api/rubrics/{RUBRIC}/versions/2026.1/export", params={"format": "pdf"})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_request"
