@@ -85,9 +85,12 @@ def queue(
             and (version is None or i.version == version)
             and (not mine or i.claim.by_me or i.assigned_to_me)
             and (not claimable or i.claimable)]
-    keys = {"waiting": lambda i: (-i.waiting_s, i.submission_id), "-waiting": lambda i: (i.waiting_s, i.submission_id),
-            "missing": lambda i: (-i.details["missing"], -i.details["weak"], -i.waiting_s),
-            "flags": lambda i: (-sum(i.flags.values()), -i.waiting_s), "version": lambda i: (-i.version, -i.waiting_s)}
+    def since(i: QueueItem) -> float:  # submit time: earlier = waiting longer
+        return i.submitted_at.timestamp() if i.submitted_at else 0.0
+
+    keys = {"waiting": lambda i: (since(i), i.submission_id), "-waiting": lambda i: (-since(i), i.submission_id),
+            "missing": lambda i: (-i.details["missing"], -i.details["weak"], since(i)),
+            "flags": lambda i: (-sum(i.flags.values()), since(i)), "version": lambda i: (-i.version, since(i))}
     keep.sort(key=keys[sort])  # type: ignore[arg-type]
     return Queue(total=len(keep), by_stage=dict(sorted(Counter(i.stage for i in keep).items())),
                  claimable=sum(i.claimable for i in keep),
