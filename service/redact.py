@@ -47,6 +47,12 @@ def _text(data: bytes, scrub: Scrubber) -> bytes:
 # --- PDF ------------------------------------------------------------------------------------------
 
 def _pdf(data: bytes, scrub: Scrubber) -> bytes:
+    cleaned = _strip_pdf(data)
+    # The page-image rebuild gets its own metadata (the writer's dates): stripped again.
+    return _strip_pdf(_redact_pages(cleaned, scrub)) if _pdf_names_candidate(cleaned, scrub) else cleaned
+
+
+def _strip_pdf(data: bytes) -> bytes:
     import pikepdf
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
@@ -67,8 +73,7 @@ def _pdf(data: bytes, scrub: Scrubber) -> bytes:
                         del annot[key]
         out = io.BytesIO()
         pdf.save(out, fix_metadata_version=False, deterministic_id=True)
-    cleaned = out.getvalue()
-    return _redact_pages(cleaned, scrub) if _pdf_names_candidate(cleaned, scrub) else cleaned
+    return out.getvalue()
 
 
 def _pdf_texts(data: bytes) -> list[str]:
