@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -285,12 +285,12 @@ def visible_decisions(session: Session, user: User, a: Assessment | None, sub_id
         raise ApiError("decision_sealed", "Both independent markings must be in before anyone reads them; "
                        "your own marking is in GET /api/assessments/{id}.")
     query = select(Decision).where(Decision.submission_id == sub_id).order_by(Decision.created_at, Decision.id)
-    if a is None or a.stage != "released" and not a.double_marking:
-        query = query.where(Decision.assessor_id == user.id)
+    if a is None or (a.stage == "first" and not a.double_marking):
+        query = query.where(Decision.assessor_id == user.id)  # single marking under way: one's own
     elif a.stage == "reconcile":
         query = query.where(or_(Decision.state == "final", Decision.assessor_id == user.id))
-    else:
-        query = query.where(and_(Decision.state == "final"))
+    else:  # released: the final markings, not abandoned drafts
+        query = query.where(Decision.state == "final")
     return list(session.scalars(query))
 
 

@@ -18,7 +18,7 @@ import zipfile
 
 from lxml import etree
 
-from .anonymise import NAME_MARK, Scrubber
+from .anonymise import Scrubber
 
 
 class CannotClean(Exception):
@@ -210,4 +210,4 @@ def _image(data: bytes) -> bytes:
     return out.getvalue()
 
 
-__all__ = ["CannotClean", "clean", "NAME_MARK"]
+__all__ = ["CannotClean", "clean"]
