@@ -354,3 +354,33 @@ def test_a_policy_change_does_not_alter_work_under_way(tmp_path, database_url, r
         later = _screened(api, report)
         items = {i["submission_id"]: i for i in api.call("ann", "GET", "/api/queue").json()["items"]}
         assert items[sub]["double_marking"] is False and items[later]["double_marking"] is True
+
+
+def test_images_lose_their_metadata_and_uncleanable_files_are_not_offered(api):
+    import struct
+    import wave
+
+    from PIL import Image, PngImagePlugin
+
+    api.add_user("ann", "assessor")
+    api.add_user("cand", "candidate")
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "Cand Idate")
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(png, format="PNG", pnginfo=info)
+    wav = io.BytesIO()
+    with wave.open(wav, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(struct.pack("<800h", *([0] * 800)))
+    sub, _ = submit(api, "cand", [("artifact", "photo.png", png.getvalue()), ("artifact", "talk.wav", wav.getvalue())])
+    files = {f["kind"]: f for f in api.call("ann", "GET", f"/api/submissions/{sub}/files").json()}
+    assert set(files) == {"image", "audio"}
+    image = api.call("ann", "GET", f"/api/submissions/{sub}/files/{files['image']['id']}/content")
+    assert image.status_code == 200 and b"Cand Idate" not in image.content
+    assert Image.open(io.BytesIO(image.content)).size == (8, 8)
+    _problem(api.call("ann", "GET", f"/api/submissions/{sub}/files/{files['audio']['id']}/content"), 409,
+             "download_unavailable")
+    own = api.call("cand", "GET", f"/api/submissions/{sub}/files/{files['image']['id']}/content")
+    assert b"Cand Idate" in own.content  # the candidate gets the file as uploaded
