@@ -299,6 +299,17 @@ class ServiceSettings(BaseModel):
     job_max_attempts: int = Field(
         3, ge=1, description="A job whose worker died this many times fails with worker_lost instead of running again."
     )
+    claim_minutes: float = Field(
+        60.0, gt=0, description="Minutes an assessor's claim on a submission lasts; then anyone may claim it."
+    )
+    second_marking: list[str] = Field(
+        default_factory=list, description="Rubric ids whose submissions need two independent assessors and then a "
+        "reconciler; '*' for every rubric. Fixed per submission when its assessment starts.",
+    )
+    agreement_bar: float = Field(
+        0.8, ge=0, le=1, description="Share of details and EO levels on which two markers must agree; below it the "
+        "queue shows the submission as needing reconciliation.",
+    )
 
     def resolved_data_dir(self) -> Path:
         if self.data_dir is not None:

@@ -1,4 +1,4 @@
-"""Commands: ``python -m service serve | worker | migrate | create-admin``."""
+"""Commands: ``python -m service serve | worker | migrate | create-admin | audit-verify``."""
 
 from __future__ import annotations
 
@@ -25,7 +25,32 @@ def _parser() -> argparse.ArgumentParser:
     admin.add_argument("--email", required=True)
     admin.add_argument("--password-stdin", action="store_true",
                        help="read the password from standard input instead of prompting")
+    verify = sub.add_parser("audit-verify", help="check the audit log's hash chain (exit 0 intact, 1 broken)")
+    verify.add_argument("--database-url", help="the database to check (default: service.database_url)")
     return p
+
+
+def _audit_verify(url: str) -> int:
+    from .audit import verify
+    from .db import make_engine, session_factory
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = make_engine(url)
+    try:
+        with session_factory(engine)() as session:
+            result = verify(session)
+    except SQLAlchemyError as exc:
+        print(f"error: cannot read the audit log at {engine.url.render_as_string(hide_password=True)}: "
+              f"{type(exc).__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    if result.problem is not None:
+        print(f"audit log broken at {result.problem} ({result.rows} rows before it verify)", file=sys.stderr)
+        return 1
+    print(f"audit log intact: {result.rows} rows, head {result.head}")
+    return 0
 
 
 def _password(from_stdin: bool) -> str:
@@ -49,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         uvicorn.run("service.app:app", host=args.host, port=args.port)
         return 0
+    if args.command == "audit-verify":  # reads only: never migrates the copy it checks
+        return _audit_verify(args.database_url or settings.service.resolved_database_url())
     from .app import build_state
 
     state = build_state(settings)  # migrates

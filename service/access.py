@@ -28,6 +28,14 @@ def visible_submission(session: Session, user: User, submission_id: str) -> Subm
     return sub
 
 
+def submitted_submission(session: Session, user: User, submission_id: str) -> Submission:
+    """For the assessor workflow: submitted work only (admins, who see drafts' metadata, too)."""
+    sub = visible_submission(session, user, submission_id)
+    if sub.status != "submitted":
+        raise ApiError("not_found", f"No submitted submission {submission_id}.")
+    return sub
+
+
 def own_submission(session: Session, user: User, submission_id: str) -> Submission:
     sub = session.get(Submission, submission_id)
     if sub is None or sub.candidate_id != user.id:

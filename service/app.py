@@ -18,12 +18,12 @@ from screening.settings import Settings
 from . import errors, rubric_store, webhooks
 from .db import make_engine, migrate, session_factory
 from .deps import ServiceState
-from .routers import auth, exports, jobs, rubrics, stats, submissions, users
+from .routers import assessments, auth, exports, jobs, queue, rubrics, stats, submissions, users
 from .storage import LocalStorage, S3Storage, Storage
 from .worker import Worker
 
 log = logging.getLogger("service")
-ROUTERS = (auth, users, rubrics, submissions, jobs, stats, exports)
+ROUTERS = (auth, users, rubrics, submissions, jobs, stats, exports, queue, assessments)
 
 
 def build_state(settings: Settings, migrate_db: bool = True) -> ServiceState:

@@ -38,11 +38,11 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_user(session: Session, email: str, password: str, role: str) -> User:
+def create_user(session: Session, email: str, password: str, role: str, display_name: str | None = None) -> User:
     email = email.strip().lower()
     if session.scalar(select(User).where(User.email == email)) is not None:
         raise ApiError("email_taken", f"A user with email {email} exists already.")
-    user = User(email=email, password_hash=hash_password(password), role=role)
+    user = User(email=email, password_hash=hash_password(password), role=role, display_name=display_name)
     session.add(user)
     session.flush()
     return user

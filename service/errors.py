@@ -53,6 +53,23 @@ _CODES = [
     Code("rubric_version_exists", 409, "This rubric version is stored already with other content: give the rubric a new version."),
     Code("rubric_too_large", 413, "The rubric file is larger than the limit."),
     Code("internal_error", 500, "Something went wrong on the server; it has been logged."),
+    # The assessor workflow (issue 7).
+    Code("not_screened", 409, "The submission's screening has not finished, so it cannot be assessed yet."),
+    Code("claim_held", 409, "Another assessor holds the claim on this submission."),
+    Code("assigned_elsewhere", 409, "The submission is assigned to another assessor."),
+    Code("already_marked", 409, "You marked this submission already: the next marker must be someone else."),
+    Code("reconciler_only", 409, "An admin claims or reads a submission only to reconcile two markings."),
+    Code("already_released", 409, "The decision on this submission was released: it can no longer change."),
+    Code("no_claim", 409, "You do not hold the claim on this submission: claim it first."),
+    Code("claim_expired", 409, "Your claim on this submission expired: claim it again."),
+    Code("unknown_level", 422, "The level is not one of the rubric's proficiency levels."),
+    Code("unknown_target", 422, "No such flag, detail or essential outcome in this submission's report and rubric."),
+    Code("undecided_flags", 409, "Every flag must be confirmed or overridden before release."),
+    Code("undecided_details", 409, "Every detail's evidence status must be confirmed or changed before release."),
+    Code("undecided_levels", 409, "Every essential outcome needs a proficiency level before release."),
+    Code("decision_sealed", 403, "The other marker's decision stays sealed until both markings are in."),
+    Code("not_an_assessor", 422, "Submissions can be assigned to assessors only."),
+    Code("download_unavailable", 409, "This type of file cannot be cleaned of identifying metadata, so it is not offered."),
 ]
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
 

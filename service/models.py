@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -48,6 +48,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The person's name (candidates': the name assessors must never see).
+    display_name: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class Token(Base):
@@ -147,3 +149,68 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class Assessment(Base):
+    """The assessor workflow's state of one submitted submission: its stage, the claim (a
+    time-limited lock held by one user), an admin's assignment and the marking policy."""
+
+    __tablename__ = "assessments"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(16), default="first", index=True)  # first | second | reconcile | released
+    # Fixed when the row is made, so a policy change never alters work already under way.
+    double_marking: Mapped[bool] = mapped_column(Boolean, default=False)
+    assigned_to: Mapped[str | None] = mapped_column(ForeignKey("users.id"), default=None)
+    claimed_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), default=None)
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    agreement: Mapped[float | None] = mapped_column(Float, default=None)
+    released_decision_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Decision(Base):
+    """One assessor's judgments on one submission in one role. Pinned to the report (job) and the
+    exact rubric they were made on: a snapshot of the rubric is kept, so editing it later never
+    changes a past judgment."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    assessor_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(16))  # first | second | reconciler
+    state: Mapped[str] = mapped_column(String(16), default="draft")  # draft | final
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"))
+    rubric_id: Mapped[str] = mapped_column(String(200))
+    rubric_version: Mapped[str] = mapped_column(String(64))
+    rubric_hash: Mapped[str] = mapped_column(String(100))
+    rubric_snapshot: Mapped[str] = mapped_column(Text)
+    flags_json: Mapped[str] = mapped_column(Text, default="{}")
+    details_json: Mapped[str] = mapped_column(Text, default="{}")
+    levels_json: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    __table_args__ = (UniqueConstraint("submission_id", "assessor_id", "role", name="uq_decision_per_marker"),)
+
+
+class AuditEntry(Base):
+    """Append-only record of every action. Each row holds the hash of the previous row, so an
+    edited, deleted or reordered row breaks the chain (`python -m service audit-verify`)."""
+
+    __tablename__ = "audit_log"
+
+    # Numbered by the writer (not autoincrement): two appends after the same row collide here.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_id: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[str] = mapped_column(String(64))
+    before_json: Mapped[str | None] = mapped_column(Text)
+    after_json: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -32,6 +32,8 @@ class UserIn(_In):
     email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     password: str = Field(min_length=10, max_length=1024)
     role: Role
+    display_name: str | None = Field(None, min_length=1, max_length=200,
+                                     description="The person's name (never shown to assessors).")
 
 
 class UserOut(BaseModel):
@@ -39,6 +41,7 @@ class UserOut(BaseModel):
     email: str
     role: Role
     created_at: datetime
+    display_name: str | None = None
 
 
 class RubricOut(BaseModel):

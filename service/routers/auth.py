@@ -31,4 +31,5 @@ def sign_out(session: DB, user: CurrentUser, token: Annotated[str, Depends(beare
 
 @router.get("/me", response_model=UserOut, responses=problem_responses("unauthenticated", "token_expired"))
 def me(user: CurrentUser) -> UserOut:
-    return UserOut(id=user.id, email=user.email, role=user.role, created_at=user.created_at)  # type: ignore[arg-type]
+    return UserOut(id=user.id, email=user.email, role=user.role, created_at=user.created_at,  # type: ignore[arg-type]
+                   display_name=user.display_name)

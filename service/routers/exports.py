@@ -3,13 +3,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 
-from ..deps import DB, require
-from ..errors import problem_responses
+from .. import rubric_store
+from ..deps import DB, State, require
+from ..errors import ApiError, problem_responses
 from ..models import Job, ReportRow, Submission, User
 from ..schemas import ExportRow
 
@@ -49,3 +50,38 @@ def screenings(session: DB, _: Designer) -> list[ExportRow]:
         .order_by(Submission.submitted_at, Submission.id)
     ).all()
     return [export_row(sub, json.loads(report_json)) for sub, report_json in rows]
+
+
+@router.get("/pilot", response_class=Response,
+            responses={200: {"description": "format=json: the pilot data (mc-pilot/1); format=zip: pilot.json and "
+                             "the CSV tables", "content": {"application/json": {}, "application/zip": {}}},
+                       **problem_responses("unauthenticated", "token_expired", "forbidden", "unknown_rubric",
+                                           "invalid_request")})
+def pilot(session: DB, state: State, _: Designer,
+          rubric_id: Annotated[str, Query(min_length=1, max_length=200, description="The MC.")],
+          format: Annotated[Literal["json", "zip"], Query(description="json, or zip of JSON and CSV tables.")] = "json",
+          ) -> Response:
+    """Program designers and admins: pilot data for one MC (docs/pilot-data.md): per screened
+    submission the advisory statuses and flags beside each assessor's final judgments (assessors
+    pseudonymised, roles first / second / reconciler) and the released outcome. De-identified: no
+    ids, names, file names, text or comments."""
+    import io
+    import zipfile
+
+    from screening.pilot import csv_tables
+
+    from ..pilot_export import pilot_data
+
+    if not rubric_store.versions(session, rubric_id):
+        raise ApiError("unknown_rubric", f"No rubric {rubric_id!r}.")
+    data = pilot_data(session, rubric_id)
+    body = data.model_dump_json(indent=2)
+    if format == "json":
+        return Response(body, media_type="application/json")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("pilot.json", body + "\n")
+        for name, text in csv_tables(data).items():
+            z.writestr(name, text)
+    return Response(buf.getvalue(), media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="pilot-{rubric_id}.zip"'})

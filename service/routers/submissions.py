@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePath
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -10,12 +11,14 @@ from sqlalchemy.exc import IntegrityError
 
 from screening.ingest.sniff import Sniffed, sniff
 
-from .. import rubric_store
+from .. import audit, rubric_store
 from ..access import own_draft, own_submission, submissions_visible_to, visible_submission
+from ..anonymise import file_aliases
 from ..deps import DB, State, require
 from ..errors import ApiError, problem_responses
 from ..models import Job, StoredFile, Submission, User, utcnow
 from ..schemas import FileOut, JobOut, Part, SubmissionIn, SubmissionOut, SubmittedOut
+from ..review import files_of, scrubber
 from ..storage import TooLarge
 from ..uploads import check_kind, check_name
 from .jobs import job_out
@@ -35,8 +38,9 @@ def submission_out(sub: Submission, viewer: User) -> SubmissionOut:
     )
 
 
-def file_out(f: StoredFile) -> FileOut:
-    return FileOut(id=f.id, part=f.role, name=f.original_name, kind=f.kind,  # type: ignore[arg-type]
+def file_out(f: StoredFile, alias: str | None = None) -> FileOut:
+    """``alias``: the name shown to anyone but the candidate (service/anonymise.py)."""
+    return FileOut(id=f.id, part=f.role, name=alias or f.original_name, kind=f.kind,  # type: ignore[arg-type]
                    size_bytes=f.size_bytes, sha256=f.sha256, created_at=f.created_at)
 
 
@@ -71,9 +75,43 @@ def get_submission(submission_id: str, session: DB, user: Reader) -> SubmissionO
             responses=problem_responses(*_AUTH, "not_found"))
 def list_files(submission_id: str, session: DB, user: FileReader) -> list[FileOut]:
     sub = visible_submission(session, user, submission_id)
-    files = session.scalars(select(StoredFile).where(StoredFile.submission_id == sub.id)
-                            .order_by(StoredFile.created_at, StoredFile.id))
-    return [file_out(f) for f in files]
+    files = files_of(session, sub.id)
+    if user.role == "candidate":
+        return [file_out(f) for f in files]
+    names = file_aliases(files)  # assessors never see the names the candidate gave
+    return [file_out(f, names[f.id]) for f in files]
+
+
+@router.get("/{submission_id}/files/{file_id}/content", response_class=Response,
+            responses={200: {"content": {"application/octet-stream": {}}, "description": "The file's bytes."},
+                       **problem_responses(*_AUTH, "not_found", "download_unavailable")})
+def download_file(submission_id: str, file_id: str, session: DB, state: State, user: FileReader) -> Response:
+    """Download a file. The candidate gets it as uploaded. An assessor gets it under its alias,
+    with identifying metadata removed and the candidate's name and email redacted
+    (service/redact.py); a type that cannot be cleaned is refused, never sent as is."""
+    sub = visible_submission(session, user, submission_id)
+    files = files_of(session, sub.id)
+    f = next((x for x in files if x.id == file_id), None)
+    if f is None:
+        raise ApiError("not_found", f"No file {file_id} in this submission.")
+    try:
+        with state.storage.local_path(f.storage_key) as path:
+            data = path.read_bytes()
+    except FileNotFoundError:
+        raise ApiError("not_found", f"The stored copy of file {file_id} is missing.") from None
+    name = f.original_name
+    if user.role != "candidate":
+        from ..redact import CannotClean, clean
+
+        name = file_aliases(files)[f.id]
+        try:
+            data = clean(f.kind, data, scrubber(session, sub))
+        except CannotClean:
+            raise ApiError("download_unavailable", f"Files of type {f.kind} cannot be cleaned of identifying "
+                           "metadata, so assessors read them through the report only.") from None
+    return Response(data, media_type="application/octet-stream",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+                             "X-Content-Type-Options": "nosniff"})
 
 
 _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"application/octet-stream": {
@@ -202,7 +240,8 @@ def list_jobs(submission_id: str, session: DB, user: Reader) -> list[JobOut]:
     query = select(Job).where(Job.submission_id == sub.id)
     if user.role != "candidate":
         query = query.where(Job.purpose == "screening")
-    return [job_out(j) for j in session.scalars(query.order_by(Job.created_at, Job.id))]
+    scrub = scrubber(session, sub) if user.role != "candidate" else None
+    return [job_out(j, scrub) for j in session.scalars(query.order_by(Job.created_at, Job.id))]
 
 
 @router.post("/{submission_id}/submit", status_code=202, response_model=SubmittedOut,
@@ -222,6 +261,9 @@ def submit(submission_id: str, session: DB, state: State, user: Candidate) -> Su
         raise ApiError("already_submitted", f"Submission {sub.id} was submitted already.")
     job = Job(submission_id=sub.id, purpose="screening")
     session.add(job)
+    session.flush()
+    audit.append(session, user.id, "submit", "submission", sub.id, {"status": "draft"},
+                 {"status": "submitted", "job": job.id})
     session.commit()
     state.dispatch(job.id)
     session.refresh(sub)
@@ -251,6 +293,8 @@ def resubmit(submission_id: str, session: DB, state: State, user: Candidate) -> 
             copied.append(key)
             session.add(StoredFile(submission_id=new.id, role=f.role, original_name=f.original_name, storage_key=key,
                                    size_bytes=f.size_bytes, sha256=f.sha256, kind=f.kind))
+        audit.append(session, user.id, "resubmit", "submission", new.id, None,
+                     {"previous": prev.id, "version": new.version})
         session.commit()
     except IntegrityError:
         session.rollback()

@@ -1,0 +1,71 @@
+"""Pilot data (docs/pilot-data.md) from the service's database: per screened submission of one
+MC, the screener's advice beside each assessor's final judgments, de-identified.
+
+Submissions and assessors appear as pseudonyms only; no ids, names, file names, text or comments.
+The report each submission is shown with is the one its decisions were made on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from screening.pilot import Judgment, PilotData, PilotRubric, pilot_rubric, pilot_submission
+from screening.rubric import Rubric
+
+from . import assessment as flow
+from . import rubric_store
+from .models import Assessment, Decision, Job, ReportRow, Submission, utcnow
+
+
+def submission_ref(submission_id: str) -> str:
+    # The same pseudonym as the screenings export, so the two exports can be joined, not traced back.
+    return hashlib.sha256(f"export:{submission_id}".encode()).hexdigest()[:16]
+
+
+def _judgment(d: Decision, assessor: str) -> Judgment:
+    data = flow.decision_data(d)
+    return Judgment(assessor=assessor, role=d.role,  # type: ignore[arg-type]
+                    details={k: v["status"] for k, v in data["details"].items()},
+                    eo_levels={k: v["level"] for k, v in data["eo_levels"].items()},
+                    flags={k: v["decision"] for k, v in data["flags"].items()})
+
+
+def pilot_data(session: Session, rubric_id: str) -> PilotData:
+    subs = session.scalars(select(Submission).where(Submission.rubric_id == rubric_id,
+                                                    Submission.status == "submitted")
+                           .order_by(Submission.submitted_at, Submission.id)).all()
+    assessors: dict[str, str] = {}  # user id → a1, a2, … in order of first appearance
+    rubrics: dict[tuple[str, str], PilotRubric] = {}
+    out = []
+    for sub in subs:
+        finals = list(session.scalars(select(Decision).where(Decision.submission_id == sub.id,
+                                                             Decision.state == "final")
+                                      .order_by(Decision.finalised_at, Decision.id)))
+        job_id = finals[0].job_id if finals else session.scalar(
+            select(Job.id).join(ReportRow, ReportRow.job_id == Job.id)
+            .where(Job.submission_id == sub.id, Job.purpose == "screening", Job.state == "done")
+            .order_by(Job.finished_at.desc()).limit(1))
+        row = session.get(ReportRow, job_id) if job_id else None
+        if row is None:
+            continue  # not screened yet: nothing to put beside a judgment
+        report: dict[str, Any] = json.loads(row.report_json)
+        version = str(report["rubric"]["version"])
+        rubric: Rubric | None = flow.rubric_of(finals[0]) if finals else rubric_store.load(session, rubric_id, version)
+        if rubric is None or rubric.version != version:
+            continue  # the report's rubric version is no longer known: its details cannot be named
+        rubrics.setdefault((rubric.id, rubric.version), pilot_rubric(rubric, rubric.content_hash))
+        judgments = [_judgment(d, assessors.setdefault(d.assessor_id, f"a{len(assessors) + 1}")) for d in finals]
+        a = session.get(Assessment, sub.id)
+        released = next((d for d in finals if a is not None and d.id == a.released_decision_id), None)
+        ref = submission_ref(sub.id)
+        out.append(pilot_submission(
+            report, ref=ref, version=sub.version,
+            submitted_month=sub.submitted_at.strftime("%Y-%m") if sub.submitted_at else "",
+            judgments=judgments, outcome=flow.outcome(released) if released is not None else None))  # type: ignore[arg-type]
+    return PilotData(generated_at=utcnow(), rubrics=list(rubrics.values()), submissions=out)
+

@@ -1,0 +1,213 @@
+"""Files as assessors download them: identifying metadata removed, the candidate's name redacted.
+
+- text and Markdown: the text scrubbed like the report (name, email, file names).
+- PDF: the document information dictionary, XMP metadata, embedded files and annotation authors
+  removed (pikepdf). If the pages' text still names the candidate, the PDF is rebuilt from page
+  images with those places blacked out, so no text layer is left to hold the name.
+- Office Open XML (DOCX, XLSX, PPTX): core and app properties emptied (author, last modified by,
+  title, subject, keywords, company, manager), custom properties dropped, comment and revision
+  authors replaced, and the text of every paragraph scrubbed.
+- Images: re-encoded from their pixels, which drops EXIF and text chunks.
+- Anything else (audio, video, other formats) cannot be cleaned here: refused, never sent as is.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from lxml import etree
+
+from .anonymise import Scrubber
+
+
+class CannotClean(Exception):
+    """The file's type has no cleaner: it must not reach an assessor."""
+
+
+def clean(kind: str, data: bytes, scrub: Scrubber) -> bytes:
+    if kind in ("text", "markdown"):
+        return _text(data, scrub)
+    if kind == "pdf":
+        return _pdf(data, scrub)
+    if data[:2] == b"PK" and _is_ooxml(data):
+        return _ooxml(data, scrub)
+    if kind == "image":
+        return _image(data)
+    raise CannotClean(kind)
+
+
+def _text(data: bytes, scrub: Scrubber) -> bytes:
+    try:
+        return scrub.text(data.decode("utf-8")).encode("utf-8")
+    except UnicodeDecodeError:
+        return scrub.text(data.decode("latin-1")).encode("latin-1", errors="replace")
+
+
+# --- PDF ------------------------------------------------------------------------------------------
+
+def _pdf(data: bytes, scrub: Scrubber) -> bytes:
+    cleaned = _strip_pdf(data)
+    # The page-image rebuild gets its own metadata (the writer's dates): stripped again.
+    return _strip_pdf(_redact_pages(cleaned, scrub)) if _pdf_names_candidate(cleaned, scrub) else cleaned
+
+
+def _strip_pdf(data: bytes) -> bytes:
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        if "/Info" in pdf.trailer:
+            del pdf.trailer["/Info"]
+        for key in ("/Metadata", "/PieceInfo", "/AcroForm"):
+            if key in pdf.Root:
+                del pdf.Root[key]
+        if "/Names" in pdf.Root and "/EmbeddedFiles" in pdf.Root.Names:
+            del pdf.Root.Names["/EmbeddedFiles"]
+        for page in pdf.pages:
+            for key in ("/Metadata", "/PieceInfo"):
+                if key in page.obj:
+                    del page.obj[key]
+            for annot in page.obj.get("/Annots", []):
+                for key in ("/T", "/Contents", "/RC", "/Popup"):
+                    if key in annot:
+                        del annot[key]
+        out = io.BytesIO()
+        pdf.save(out, fix_metadata_version=False, deterministic_id=True)
+    return out.getvalue()
+
+
+def _pdf_texts(data: bytes) -> list[str]:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(data)
+    try:
+        return [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+    finally:
+        doc.close()
+
+
+def _pdf_names_candidate(data: bytes, scrub: Scrubber) -> bool:
+    return any(scrub.text(t) != t for t in _pdf_texts(data))
+
+
+def _redact_pages(data: bytes, scrub: Scrubber, scale: float = 2.0) -> bytes:
+    """Every page as an image with the candidate's name blacked out; no text layer remains."""
+    import pypdfium2 as pdfium
+    from PIL import ImageDraw
+
+    doc = pdfium.PdfDocument(data)
+    images = []
+    try:
+        for i in range(len(doc)):
+            page = doc[i]
+            textpage = page.get_textpage()
+            text = textpage.get_text_range()
+            image = page.render(scale=scale).to_pil().convert("RGB")
+            draw = ImageDraw.Draw(image)
+            height = page.get_height()
+            for start, end in scrub.spans(text):
+                for index in range(start, min(end, textpage.count_chars())):
+                    left, bottom, right, top = textpage.get_charbox(index)
+                    draw.rectangle([left * scale - 2, (height - top) * scale - 2,
+                                    right * scale + 2, (height - bottom) * scale + 2], fill="black")
+            images.append(image)
+    finally:
+        doc.close()
+    out = io.BytesIO()
+    images[0].save(out, format="PDF", save_all=True, append_images=images[1:], resolution=72 * scale)
+    return out.getvalue()
+
+
+# --- Office Open XML --------------------------------------------------------------------------------
+
+_CORE = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+         b'<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+         b'xmlns:dc="http://purl.org/dc/elements/1.1/"/>')
+_CUSTOM = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"/>')
+# app.xml elements that name people or organisations.
+_APP_DROP = {"Company", "Manager", "HyperlinkBase"}
+_PERSON_ATTRS = {"author", "initials", "userId", "providerId"}
+
+
+def _is_ooxml(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return "[Content_Types].xml" in z.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def _ooxml(data: bytes, scrub: Scrubber) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            name = info.filename
+            if name == "docProps/core.xml":
+                body = _CORE
+            elif name == "docProps/custom.xml":
+                body = _CUSTOM
+            elif name.endswith(".xml") or name.endswith(".rels"):
+                body = _xml(body, scrub, drop=_APP_DROP if name == "docProps/app.xml" else set())
+            # A fixed date: the archive's own timestamps say nothing about when or where it was made.
+            dst.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), body)
+    return out.getvalue()
+
+
+def _local(tag: object) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def _xml(body: bytes, scrub: Scrubber, drop: set[str]) -> bytes:
+    try:
+        root = etree.fromstring(body, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return body
+    for el in list(root.iter()):
+        if _local(el.tag) in drop:
+            el.getparent().remove(el)
+            continue
+        for attr in list(el.attrib):
+            if _local(attr) in _PERSON_ATTRS:
+                el.set(attr, "Reviewer")
+            else:
+                el.set(attr, scrub.text(el.get(attr)))
+    # A paragraph's text is split over runs; a name can span runs, so scrub the joined text.
+    done: set[etree._Element] = set()
+    for p in root.iter():
+        if _local(p.tag) != "p":
+            continue
+        runs = [t for t in p.iter() if _local(t.tag) == "t"]
+        done.update(runs)
+        joined = "".join(t.text or "" for t in runs)
+        cleaned = scrub.text(joined)
+        if runs and cleaned != joined:
+            runs[0].text = cleaned
+            runs[0].set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            for t in runs[1:]:
+                t.text = ""
+    for el in root.iter():
+        if el not in done and isinstance(el.tag, str):
+            if el.text:
+                el.text = scrub.text(el.text)
+        if el.tail:
+            el.tail = scrub.text(el.tail)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+# --- images ---------------------------------------------------------------------------------------
+
+def _image(data: bytes) -> bytes:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        fmt = im.format or "PNG"
+        pixels = im.copy()
+    pixels.info = {}
+    out = io.BytesIO()
+    pixels.save(out, format=fmt)
+    return out.getvalue()
+
+
+__all__ = ["CannotClean", "clean"]
