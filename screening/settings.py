@@ -233,6 +233,10 @@ class ExportSettings(BaseModel):
         "results and credentials; CASE URIs) are made under. Set it to the deployment's public address before "
         "publishing exports: ids derive from it, the rubric id, version and element id.",
     )
+    issuer_name: str = Field(
+        "Micro-credential program", min_length=1, description="Name of the issuing organisation in OB 3.0 "
+        "credentials (its profile id is base_url + '/issuer'). Set it to the program's name.",
+    )
     ob3_schema: Path | None = Field(
         None, description="1EdTech's OB 3.0 achievementcredential.schema.json; when set, `screening export-rubric "
         "--format ob3` validates against it before writing (not shipped: its licence allows redistribution "

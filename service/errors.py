@@ -69,6 +69,8 @@ _CODES = [
     Code("undecided_levels", 409, "Every essential outcome needs a proficiency level before release."),
     Code("decision_sealed", 403, "The other marker's decision stays sealed until both markings are in."),
     Code("not_an_assessor", 422, "Submissions can be assigned to assessors only."),
+    Code("not_released", 409, "No decision on this submission has been released yet."),
+    Code("not_earned", 409, "The released decision does not reach the required level, so no credential is issued."),
     Code("download_unavailable", 409, "This type of file cannot be cleaned of identifying metadata, so it is not offered."),
 ]
 CODES: dict[str, Code] = {c.code: c for c in _CODES}

@@ -1,17 +1,23 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from pydantic import ValidationError
 from sqlalchemy import select
 
+from screening.report.diff import diff_reports
+from screening.report.model import Report
+
 from .. import assessment as flow
-from ..access import submitted_submission
+from ..access import own_submission, submitted_submission
+from ..anonymise import Scrubber
+from ..credentials import credential
 from ..assess_schemas import AssessmentState, DecisionIn, DecisionOut, PreviousVersion, Review, RubricPin
 from ..deps import DB, State, require
 from ..errors import ApiError, problem_responses
-from ..models import Assessment, Decision, Job, Submission, User
+from ..models import Assessment, Decision, Job, ReportRow, Submission, User
 from ..review import aliases, anonymised_report, files_of, scrubber
 from .queue import state_out
 from .submissions import file_out
@@ -71,11 +77,45 @@ def review(submission_id: str, session: DB, state: State, user: Marker) -> Revie
     scrub = scrubber(session, sub)
     names = aliases(session, sub.id)
     mine = flow.my_decision(session, user, a) if a.stage != "released" else None
-    # diff: the lead wires screening.report.diff.diff_reports(previous report, this report) here.
+    previous = _previous(session, sub)
     return Review(assessment=state_out(a, user), rubric_id=sub.rubric_id, version=sub.version,
                   submitted_at=sub.submitted_at, job_id=work.job_id, report=anonymised_report(work.report, scrub),
                   files=[file_out(f, names[f.id]) for f in files_of(session, sub.id)],
-                  my_decision=decision_out(mine) if mine is not None else None, previous=_previous(session, sub))
+                  my_decision=decision_out(mine) if mine is not None else None, previous=previous,
+                  diff=_diff(session, sub, previous, work.report, scrub))
+
+
+def _diff(session: DB, sub: Submission, previous: PreviousVersion | None, report: dict[str, Any],
+          scrub: Scrubber) -> dict[str, Any] | None:
+    """What changed since the previous version's report, anonymised like the report (files the
+    previous version had and this one dropped appear under the previous version's aliases)."""
+    old_row = session.get(ReportRow, previous.job_id) if previous is not None and previous.job_id else None
+    if old_row is None:
+        return None
+    try:
+        diff = diff_reports(Report.model_validate_json(old_row.report_json), Report.model_validate(report))
+    except ValidationError:  # a report of an older schema cannot be compared field by field
+        return None
+    before = scrubber(session, session.get(Submission, sub.previous_id))  # type: ignore[arg-type]
+    both = Scrubber(names={**before.names, **scrub.names}, person=scrub.person)
+    return both.json(diff.model_dump(mode="json"))  # type: ignore[no-any-return]
+
+
+@router.get("/{submission_id}/credential", responses={
+    200: {"description": "An unsigned Open Badges 3.0 AchievementCredential (docs/exports.md)."},
+    **problem_responses(*_AUTH, "not_found", "not_released", "not_earned")})
+def get_credential(submission_id: str, session: DB, state: State,
+                   user: Annotated[User, Depends(require("candidate", "admin"))]) -> dict[str, Any]:
+    """The candidate (their own submission) and admins: the released decision as an Open Badges
+    3.0 AchievementCredential, when it reaches the required level on every EO. Only assessors'
+    confirmed judgments appear as results; the screener's advice sits in a namespaced extension."""
+    if user.role == "candidate":
+        sub = own_submission(session, user, submission_id)
+    else:
+        sub = session.get(Submission, submission_id)
+        if sub is None:
+            raise ApiError("not_found", f"No submission {submission_id}.")
+    return credential(session, sub, state.settings)
 
 
 _DECIDE = ("not_found", "not_screened", "no_claim", "claim_expired", "already_released", "unknown_target",
@@ -98,8 +138,6 @@ def decide(submission_id: str, body: DecisionIn, session: DB, state: State, user
 
 
 def _report_of(session: DB, d: Decision) -> dict:  # type: ignore[type-arg]
-    from ..models import ReportRow
-
     row = session.get(ReportRow, d.job_id)
     return json.loads(row.report_json) if row is not None else {}
 

@@ -276,12 +276,26 @@ def test_resubmission_shows_the_previous_released_decision(api, report):
 
     draft = api.call("cand", "POST", f"/api/submissions/{v1}/resubmit").json()["id"]
     v2, job = submit(api, "cand", draft=draft)
-    finish_with(api, job, report)
+    # The new version's report: one detail moved, the first flag cleared, the narrative longer.
+    changed = json.loads(json.dumps(report))
+    moved = changed["details"][0]
+    old_status = moved["status"]
+    moved["status"] = "met" if old_status != "met" else "weak"
+    cleared = changed["flags"].pop(0)
+    narrative = next(p for p in changed["parts"] if p["part"] == "narrative")
+    narrative["words"] += 120
+    finish_with(api, job, changed)
     view = api.call("ann", "GET", f"/api/assessments/{v2}").json()
     assert view["version"] == 2 and view["job_id"] == job
     assert view["previous"] == {"submission_id": v1, "version": 1, "job_id": v1_job, "decision": v1_decision}
     assert view["previous"]["decision"]["eo_levels"][rubric.essential_outcomes[0].id]["level"] == "not_yet"
-    assert view["diff"] is None  # filled in once the report diff is wired in
+    diff = view["diff"]
+    assert [(m["detail_id"], m["old"], m["new"]) for m in diff["details_moved"]] == [
+        (moved["id"], old_status, moved["status"])]
+    assert [f["code"] for f in diff["flags_cleared"]] == [cleared["code"]] and diff["flags_added"] == []
+    assert {w["part"]: w["delta"] for w in diff["words"]}["narrative"] == 120
+    for name in (n for _, n, _ in tiny_submission()):  # files appear by alias only, as in the report
+        assert name not in json.dumps(diff)
     assert api.call("ann", "GET", f"/api/assessments/{v1}").json()["previous"] is None
 
 
@@ -378,3 +392,33 @@ def test_images_lose_their_metadata_and_uncleanable_files_are_not_offered(api):
              "download_unavailable")
     own = api.call("cand", "GET", f"/api/submissions/{sub}/files/{files['image']['id']}/content")
     assert b"Cand Idate" in own.content  # the candidate gets the file as uploaded
+
+
+def test_a_released_decision_becomes_an_open_badges_credential(api, report):
+    from screening.exports.decision import Recipient
+    from screening.exports.ob3_validate import validate_credential
+
+    from ..conftest import SHARED
+
+    api.add_user("ann", "assessor")
+    api.add_user("root", "admin")
+    api.add_user("other", "candidate")
+    rubric = _rubric(api)
+    earned, not_yet = _screened(api, report), _screened(api, report)
+    _problem(api.call("cand", "GET", f"/api/assessments/{earned}/credential"), 409, "not_released")
+    for sub, level in ((earned, None), (not_yet, "not_yet")):
+        api.call("ann", "POST", f"/api/queue/{sub}/claim")
+        api.call("ann", "PUT", f"/api/assessments/{sub}/decision", json=full_marking(report, rubric, level=level))
+        assert api.call("ann", "POST", f"/api/assessments/{sub}/release").status_code == 200
+
+    doc = api.call("cand", "GET", f"/api/assessments/{earned}/credential").json()
+    validate_credential(doc, SHARED / "standards" / "ob3" / "achievementcredential.schema.json")
+    assert api.call("root", "GET", f"/api/assessments/{earned}/credential").json() == doc  # the same every time
+    subject = doc["credentialSubject"]
+    identity = subject["identifier"][0]
+    assert Recipient(identity_hash=identity["identityHash"], salt=identity["salt"]).matches("cand@example.org")
+    assert "cand@example.org" not in json.dumps(doc) and api.ids["cand"] not in json.dumps(doc)
+    assert len(subject["result"]) == len(rubric.essential_outcomes) + len(rubric.details())
+    _problem(api.call("cand", "GET", f"/api/assessments/{not_yet}/credential"), 409, "not_earned")
+    _problem(api.call("other", "GET", f"/api/assessments/{earned}/credential"), 404, "not_found")
+    _problem(api.call("ann", "GET", f"/api/assessments/{earned}/credential"), 403, "forbidden")
