@@ -9,7 +9,7 @@ from screening.exports.case import rubric_to_case
 from screening.exports.openbadges import rubric_achievement
 from screening.rubric import content_hash, validate_text
 
-from .. import rubric_store
+from .. import audit, rubric_store
 from ..deps import DB, CurrentUser, State, require
 from ..errors import ApiError, problem_responses
 from ..models import RubricVersion, User, utcnow
@@ -110,6 +110,8 @@ async def upload_rubric(
         response.status_code = 200
         return version_out(row)
     session.add(row)
+    audit.append(session, admin.id, "add_rubric_version", "rubric", f"{row.rubric_id}@{row.version}", None,
+                 {"title": row.title, "content_hash": row.content_hash})
     try:
         session.commit()
     except IntegrityError:  # the same version uploaded at the same moment: answer as if it came first
@@ -127,23 +129,25 @@ def upload_again(session: DB, response: Response, rubric_id: str, version: str, 
     return version_out(held)
 
 
-def _set_retired(session: DB, rubric_id: str, version: str, retired: bool) -> RubricVersionOut:
+def _set_retired(session: DB, admin: User, rubric_id: str, version: str, retired: bool) -> RubricVersionOut:
     row = _stored(session, rubric_id, version)
     if (row.retired_at is not None) != retired:
         row.retired_at = utcnow() if retired else None
+        audit.append(session, admin.id, "retire_rubric_version" if retired else "restore_rubric_version", "rubric",
+                     f"{row.rubric_id}@{row.version}", {"retired": not retired}, {"retired": retired})
         session.commit()
     return version_out(row)
 
 
 @router.post("/{rubric_id}/versions/{version}/retire", response_model=RubricVersionOut,
              responses=problem_responses(*_AUTH, "forbidden", "not_found"))
-def retire_version(rubric_id: str, version: str, session: DB, _: Admin) -> RubricVersionOut:
+def retire_version(rubric_id: str, version: str, session: DB, admin: Admin) -> RubricVersionOut:
     """Admin: new drafts can no longer use this version; submissions pinned to it keep it."""
-    return _set_retired(session, rubric_id, version, True)
+    return _set_retired(session, admin, rubric_id, version, True)
 
 
 @router.post("/{rubric_id}/versions/{version}/restore", response_model=RubricVersionOut,
              responses=problem_responses(*_AUTH, "forbidden", "not_found"))
-def restore_version(rubric_id: str, version: str, session: DB, _: Admin) -> RubricVersionOut:
+def restore_version(rubric_id: str, version: str, session: DB, admin: Admin) -> RubricVersionOut:
     """Admin: undo a retirement."""
-    return _set_retired(session, rubric_id, version, False)
+    return _set_retired(session, admin, rubric_id, version, False)

@@ -178,6 +178,8 @@ def _keep(session: DB, state: State, sub: Submission, row: StoredFile) -> None:
         # Checked again under the draft's lock: uploads running side by side all passed the first check.
         _check_room(session, sub, state.settings.service.max_files_per_submission)
         session.add(row)
+        session.flush()
+        audit.append(session, sub.candidate_id, "add_file", "submission", sub.id, None, _file_facts(row))
         session.commit()  # the file is stored (synced) before this row exists
     except IntegrityError:
         session.rollback()
@@ -201,9 +203,15 @@ def delete_file(submission_id: str, file_id: str, session: DB, state: State, use
     key = row.storage_key
     session.delete(row)
     _still_draft(session, sub)
+    audit.append(session, user.id, "remove_file", "submission", sub.id, _file_facts(row), None)
     session.commit()
     state.storage.delete(key)  # after the commit: at worst an unreferenced file, never a dangling row
     return Response(status_code=204)
+
+
+def _file_facts(row: StoredFile) -> dict[str, object]:
+    # Not the uploaded name: the audit log is read by admins, and a name may identify the candidate.
+    return {"file_id": row.id, "part": row.role, "sha256": row.sha256, "size_bytes": row.size_bytes}
 
 
 def _still_draft(session: DB, sub: Submission) -> None:
@@ -228,6 +236,8 @@ def self_check(submission_id: str, session: DB, state: State, user: Candidate) -
     _require_files(session, sub)
     job = Job(submission_id=sub.id, purpose="self_check")
     session.add(job)
+    session.flush()
+    audit.append(session, user.id, "self_check", "submission", sub.id, None, {"job_id": job.id})
     session.commit()  # the job is durable before any worker hears of it
     state.dispatch(job.id)
     return job_out(job)

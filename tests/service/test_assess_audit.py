@@ -18,7 +18,7 @@ from service.models import AuditEntry
 
 from ..conftest import REPO
 from .assessing import finish_with, full_marking, submit
-from .conftest import RUBRIC
+from .conftest import RUBRIC, tiny_submission
 from .test_assess import report  # noqa: F401 - the real screening report fixture
 
 
@@ -45,14 +45,16 @@ def test_every_action_is_chained_and_tampering_is_found(api, database_url, repor
 
     with api.state.sessions() as s:
         rows = s.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
-    assert [e.action for e in rows] == ["submit", "claim", "decide", "release", "create_user"]
-    decide = rows[2]
+    assert [e.action for e in rows] == ["add_file"] * 3 + ["submit", "claim", "decide", "release", "create_user"]
+    assert rows[0].actor_id == api.ids["cand"] and "sha256" in rows[0].after_json
+    assert all(name not in rows[0].after_json for _, name, _ in tiny_submission())  # no uploaded names
+    decide = rows[5]
     assert decide.actor_id == api.ids["ann"] and decide.target_type == "decision"
     assert '"flags":{}' in decide.before_json and '"confirmed"' in decide.after_json
     assert [e.prev_hash for e in rows[1:]] == [e.hash for e in rows[:-1]] and rows[0].prev_hash == audit.GENESIS
 
     code, out = _verify(database_url, capsys)
-    assert code == 0 and "5 rows" in out and rows[-1].hash in out
+    assert code == 0 and "8 rows" in out and rows[-1].hash in out
 
     def tampered(change, expected: str) -> None:  # type: ignore[no-untyped-def]
         with api.state.sessions() as s:
@@ -68,9 +70,9 @@ def test_every_action_is_chained_and_tampering_is_found(api, database_url, repor
         assert _verify(database_url, capsys)[0] == 0
 
     # An edited row: the decision's "after" made to say something else.
-    tampered(lambda s: s.execute(update(AuditEntry).where(AuditEntry.seq == 3)
-                                 .values(after_json=rows[2].after_json.replace("confirmed", "overridden"))),
-             "row 3: was changed")
+    tampered(lambda s: s.execute(update(AuditEntry).where(AuditEntry.seq == 6)
+                                 .values(after_json=rows[5].after_json.replace("confirmed", "overridden"))),
+             "row 6: was changed")
     # A removed row.
     tampered(lambda s: s.execute(delete(AuditEntry).where(AuditEntry.seq == 2)), "row 2: missing")
 

@@ -100,3 +100,21 @@ def test_rubric_versions_export_to_open_badges_and_case(api):
     assert case_to_rubric(case).content_hash == stored["content_hash"]  # the export round-trips exactly
     r = api.call("cand", "GET", f"/api/rubrics/{RUBRIC}/versions/2026.1/export", params={"format": "pdf"})
     assert r.status_code == 422 and r.json()["code"] == "invalid_request"
+
+
+def test_rubric_changes_are_audited(api):
+    from sqlalchemy import select
+
+    from service.models import AuditEntry
+
+    api.add_user("admin", "admin")
+    assert _post(api, rubric_yaml("2027.1")).status_code == 201
+    assert _post(api, rubric_yaml("2027.1")).status_code == 200  # nothing changed: nothing recorded
+    api.call("admin", "POST", f"/api/rubrics/{RUBRIC}/versions/2027.1/retire")
+    api.call("admin", "POST", f"/api/rubrics/{RUBRIC}/versions/2027.1/retire")
+    api.call("admin", "POST", f"/api/rubrics/{RUBRIC}/versions/2027.1/restore")
+    with api.state.sessions() as s:
+        rows = s.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+    assert [(e.action, e.target_id, e.actor_id) for e in rows] == [
+        (action, f"{RUBRIC}@2027.1", api.ids["admin"])
+        for action in ("add_rubric_version", "retire_rubric_version", "restore_rubric_version")]
