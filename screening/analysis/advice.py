@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import LEVEL, STATUS_ORDER, FAMILY_LEVEL, Finding, RubricSlice, family_z, ratio, wilson
+from .base import LEVEL, STATUS_ORDER, Finding, RubricSlice, family_z, ratio, share_finding, wilson
 
 UNMATCHED_SHARE = 0.3
 MIN_MET = 8
@@ -101,12 +101,11 @@ def detail_advice(sl: RubricSlice) -> list[DetailAdvice]:
 
 def rarely_matched(sl: RubricSlice, advice: list[DetailAdvice]) -> list[Finding]:
     return [
-        Finding(
-            kind="evidence_rarely_matched", rubric_id=sl.rubric.id, rubric_version=sl.rubric.version,
-            subject=(a.detail_id,), measure="share of judged-met units with no passage found",
-            estimate=a.unmatched_share, low=a.unmatched_low, high=a.unmatched_high, n=a.judged_met,
-            rule=f"family-wise {FAMILY_LEVEL:.0%} Wilson interval above {UNMATCHED_SHARE:.0%}, at least {MIN_MET} units judged met",
-            message=(f"Detail {a.detail_id}: where assessors judged the evidence met ({a.judged_met} submissions), the "
+        share_finding(
+            sl, "evidence_rarely_matched", (a.detail_id,), "share of judged-met units with no passage found",
+            a.unmatched_share, (a.unmatched_low, a.unmatched_high), a.judged_met, UNMATCHED_SHARE,
+            f"{MIN_MET} units judged met",
+            (f"Detail {a.detail_id}: where assessors judged the evidence met ({a.judged_met} submissions), the "
                      f"screener found no passage for it {a.unmatched_share:.0%} of the time "
                      f"(interval {a.unmatched_low:.0%}–{a.unmatched_high:.0%}). Candidates describe this work in words "
                      "the detail's wording does not anticipate: consider rewording it or adding look-fors."),

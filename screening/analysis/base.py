@@ -93,3 +93,13 @@ def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
 
 def ratio(a: float, b: float) -> float:
     return a / b if b else float("nan")
+
+
+def share_finding(
+    sl: RubricSlice, kind: FindingKind, subject: tuple[str, ...], measure: str, estimate: float,
+    bounds: tuple[float, float], n: int, threshold: float, minimum: str, message: str,
+) -> Finding:
+    """A finding on a proportion whose family-wise Wilson interval lies above ``threshold``."""
+    return Finding(kind, sl.rubric.id, sl.rubric.version, subject, measure, estimate, bounds[0], bounds[1], n,
+                   f"family-wise {FAMILY_LEVEL:.0%} Wilson interval above {threshold:.0%}, at least {minimum}",
+                   message)

@@ -19,7 +19,7 @@ from itertools import combinations
 
 import numpy as np
 
-from .base import FAMILY_LEVEL, Finding, RubricSlice, family_z, ratio, wilson
+from .base import Finding, RubricSlice, family_z, ratio, share_finding, wilson
 
 SHARED_SHARE = 0.35
 MIN_BOTH = 10
@@ -60,12 +60,11 @@ def detail_pairs(sl: RubricSlice) -> list[DetailPair]:
 
 def confusable_findings(sl: RubricSlice, pairs: list[DetailPair]) -> list[Finding]:
     return [
-        Finding(
-            kind="confusable_details", rubric_id=sl.rubric.id, rubric_version=sl.rubric.version, subject=(p.a, p.b),
-            measure="share of submissions where one passage supports both", estimate=p.shared_share, low=p.low,
-            high=p.high, n=p.both_evidenced,
-            rule=f"family-wise {FAMILY_LEVEL:.0%} Wilson interval above {SHARED_SHARE:.0%}, at least {MIN_BOTH} submissions with evidence for both",
-            message=(f"Details {p.a} and {p.b}: in {p.shared_share:.0%} of the {p.both_evidenced} submissions with "
+        share_finding(
+            sl, "confusable_details", (p.a, p.b), "share of submissions where one passage supports both",
+            p.shared_share, (p.low, p.high), p.both_evidenced, SHARED_SHARE,
+            f"{MIN_BOTH} submissions with evidence for both",
+            (f"Details {p.a} and {p.b}: in {p.shared_share:.0%} of the {p.both_evidenced} submissions with "
                      f"evidence for both, the same passage supports both (interval {p.low:.0%}–{p.high:.0%}; wording "
                      f"similarity {p.wording:.2f}). Readers may not see where one ends and the other begins: consider "
                      "sharpening the difference in their wording."),

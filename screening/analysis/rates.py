@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import FAMILY_LEVEL, Finding, RubricSlice, family_z, ratio, wilson
+from .base import Finding, RubricSlice, family_z, ratio, share_finding, wilson
 
 MISSING_SHARE = 0.4
 MIN_RATED = 10
@@ -51,12 +51,10 @@ def detail_rates(sl: RubricSlice) -> list[DetailRate]:
 
 def often_missing(sl: RubricSlice, rates: list[DetailRate]) -> list[Finding]:
     return [
-        Finding(
-            kind="detail_often_missing", rubric_id=sl.rubric.id, rubric_version=sl.rubric.version,
-            subject=(r.detail_id,), measure="share judged missing by the first marker", estimate=r.judged_missing,
-            low=r.judged_missing_low, high=r.judged_missing_high, n=r.rated,
-            rule=f"family-wise {FAMILY_LEVEL:.0%} Wilson interval above {MISSING_SHARE:.0%}, at least {MIN_RATED} ratings",
-            message=(f"Detail {r.detail_id}: assessors judged the evidence missing in {r.judged_missing:.0%} of "
+        share_finding(
+            sl, "detail_often_missing", (r.detail_id,), "share judged missing by the first marker", r.judged_missing,
+            (r.judged_missing_low, r.judged_missing_high), r.rated, MISSING_SHARE, f"{MIN_RATED} ratings",
+            (f"Detail {r.detail_id}: assessors judged the evidence missing in {r.judged_missing:.0%} of "
                      f"{r.rated} submissions (interval {r.judged_missing_low:.0%}–{r.judged_missing_high:.0%}). "
                      "Candidates usually leave it out: check that its wording says what to show."),
         )
