@@ -155,6 +155,17 @@ class EchoSettings(BaseModel):
     min_content_words: int = Field(4, ge=1, description="Shorter passages (headings) are never called echo.")
 
 
+class CalibrationSettings(BaseModel):
+    """Calibrated statuses (docs/calibration.md): used when a calibration file matches the rubric's
+    id, version and content hash; otherwise the mapping's thresholds decide."""
+
+    enabled: bool = Field(True, description="Use a calibration when one exists for the rubric; false: always the thresholds.")
+    dir: Path = Field(
+        default_factory=lambda: REPO_ROOT / "models" / "calibrations",
+        description="Folder of calibration files `<rubric_id>-<version>.json`; default: the repository's models/calibrations.",
+    )
+
+
 class ReportSettings(BaseModel):
     max_fixes: int = Field(5, ge=1, le=20, description="Fixes listed in the readiness summary at the top of a report.")
 
@@ -334,6 +345,7 @@ class Settings(BaseSettings):
     citations: CitationSettings = Field(default_factory=CitationSettings)
     echo: EchoSettings = Field(default_factory=EchoSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
+    calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
 
@@ -360,6 +372,7 @@ class Settings(BaseSettings):
             "citations": self.citations.model_dump(mode="json"),
             "privacy": self.privacy.model_dump(mode="json"),
             "echo": self.echo.model_dump(mode="json"),
+            "calibration": {"enabled": self.calibration.enabled},
         }
 
 
