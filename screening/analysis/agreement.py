@@ -21,7 +21,8 @@ submission are judged by the same people on the same work, so they are not indep
 multinomial weighting of the per-submission matrices. Intervals are BCa by default (bias-corrected
 and accelerated, Efron 1987), with the acceleration from the leave-one-submission-out jackknife;
 kappa and alpha are bounded, skewed near 1 and biased in small samples, which the plain percentile
-interval ignores. ``python -m bench.agreement`` measures the coverage of both methods.
+interval ignores. ``python -m bench.agreement`` measures the coverage of both methods (both
+within 93–97% on 600 simulated pilots; docs/analysis.md).
 """
 
 from __future__ import annotations
