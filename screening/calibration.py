@@ -153,9 +153,9 @@ def calibration_for(rubric: Rubric, settings: Settings) -> tuple[Calibration | N
     cfg = settings.calibration
     if not cfg.enabled:
         return None, CalibrationInfo(method="thresholds", reason="calibration.enabled is false")
-    path = cfg.dir / file_name(rubric.id, rubric.version)
+    path = cfg.folder / file_name(rubric.id, rubric.version)
     if not path.is_file():
-        return None, CalibrationInfo(method="thresholds", reason=f"no calibration for {rubric.id} {rubric.version} in {cfg.dir}")
+        return None, CalibrationInfo(method="thresholds", reason=f"no calibration for {rubric.id} {rubric.version} (no {path.name} in the calibration folder)")
     cal = load(path)
     if (cal.rubric_id, cal.rubric_version) != (rubric.id, rubric.version) or cal.rubric_hash != rubric.content_hash:
         return None, CalibrationInfo(
@@ -217,14 +217,22 @@ def _predict(mean, scale, weak, met, x: np.ndarray) -> tuple[np.ndarray, np.ndar
     return np.where(pm >= 0.5, 2, np.where(pw >= 0.5, 1, 0)), pm
 
 
-def fit_calibration(pilot, rubric_id: str, rubric_version: str, *, source: str = "",  # type: ignore[no-untyped-def]
+def fit_calibration(pilot, rubric, version: str | None = None, *, source: str = "",  # type: ignore[no-untyped-def]
                     mapping: MappingSettings | None = None, path_label: str = "pilot data") -> Calibration:
-    """Fit a calibration for one rubric version from pilot data with features and first ratings."""
+    """Fit a calibration for one rubric version from pilot data with features and first ratings.
+
+    ``rubric``: a rubric (``Rubric`` or the pilot's ``PilotRubric``), or its id with ``version``.
+    """
     from sklearn.metrics import f1_score
     from sklearn.model_selection import GroupKFold
 
     mapping = mapping or MappingSettings()
-    rubric = next(r for r in pilot.rubrics if (r.id, r.version) == (rubric_id, rubric_version))
+    rubric_id, rubric_version = (rubric, version) if isinstance(rubric, str) else (rubric.id, rubric.version)
+    known = {(r.id, r.version): r for r in pilot.rubrics}
+    if (rubric_id, rubric_version) not in known:
+        raise UsageError(Errors.E044.format(path=path_label, rubric=f"{rubric_id} {rubric_version}",
+                                            rubrics=", ".join(f"{i}@{v}" for i, v in known) or "none"))
+    rubric = known[rubric_id, rubric_version]
     x, y, groups = _units(pilot, rubric_id, rubric_version)
     if len(y) < MIN_UNITS or len(set(y.tolist())) < 3 or len(set(groups.tolist())) < FOLDS:
         raise UsageError(Errors.E042.format(rubric=f"{rubric_id} {rubric_version}", path=path_label, units=len(y),

@@ -243,7 +243,7 @@ def _cmd_calibrate(args: argparse.Namespace, out: Console, err: Console) -> int:
     out.print(f"  thresholds:  accuracy {cv.thresholds_accuracy:.3f}, macro-F1 {cv.thresholds_macro_f1:.3f}")
     if not cv.beats_thresholds and not args.force:
         raise UsageError(Errors.E047.format(rubric=f"{rid} {version}", f1=cv.macro_f1, base=cv.thresholds_macro_f1))
-    path = save(cal, args.out or settings.calibration.dir)
+    path = save(cal, args.out or settings.calibration.folder)
     out.print(f"wrote {escape(str(path))}")
     return 0
 

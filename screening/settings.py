@@ -160,10 +160,13 @@ class CalibrationSettings(BaseModel):
     id, version and content hash; otherwise the mapping's thresholds decide."""
 
     enabled: bool = Field(True, description="Use a calibration when one exists for the rubric; false: always the thresholds.")
-    dir: Path = Field(
-        default_factory=lambda: REPO_ROOT / "models" / "calibrations",
-        description="Folder of calibration files `<rubric_id>-<version>.json`; default: the repository's models/calibrations.",
+    dir: Path | None = Field(
+        None, description="Folder of calibration files `<rubric_id>-<version>.json`; default: the repository's models/calibrations.",
     )
+
+    @property
+    def folder(self) -> Path:
+        return self.dir or REPO_ROOT / "models" / "calibrations"
 
 
 class ReportSettings(BaseModel):

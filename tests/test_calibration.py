@@ -24,7 +24,7 @@ from .conftest import REPO
 @pytest.fixture(scope="module")
 def fitted(pl_rubric) -> Calibration:
     data = generate(pl_rubric, PilotSpec.nothing_planted(submissions=120), seed=21).data
-    return fit_calibration(data, pl_rubric.id, pl_rubric.version, source="generated")
+    return fit_calibration(data, pl_rubric, source="generated")
 
 
 def _settings(tmp_path: Path, folder: Path, **calibration) -> Settings:
@@ -138,3 +138,9 @@ def test_the_screener_uses_a_matching_calibration_and_says_so(fitted, pl_rubric,
         s if d.best_score is not None else "missing" for s, d in zip(expected, plain.details)]
     assert "calibration mo-il-professional-learning-2026.1.json" in to_markdown(calibrated)
     assert "thresholds" in to_markdown(plain)
+
+
+def test_fit_refuses_a_rubric_the_data_do_not_hold(pl_rubric) -> None:
+    data = generate(pl_rubric, seed=2).data
+    with pytest.raises(UsageError, match=r"\[E044\].*mo-il-assessment 2026.1"):
+        fit_calibration(data, "mo-il-assessment", "2026.1")
