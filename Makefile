@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 EXAMPLE := examples/professional-learning
 OUT    ?= out/example-report
 
-.PHONY: setup demo test serve bench bench-quality example clean
+.PHONY: setup demo test serve bench bench-quality example analyse-example clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ serve: setup
 bench: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.embedding
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.speed
+	$(BIN)/python -m bench.agreement
+
+# program designers: analyse the example pilot data (docs/analysis.md) into out/pilot-analysis
+analyse-example: setup
+	$(BIN)/screening analyse examples/pilot/pilot.json --out out/pilot-analysis
 
 # mapping quality: CEReD (needs ../shared/data/cered) and the labelled MC set; appends to bench/RESULTS.md
 bench-quality: setup
@@ -48,6 +53,7 @@ bench-quality: setup
 
 example: setup
 	$(BIN)/python examples/build.py
+	$(BIN)/python examples/pilot/build.py
 
 clean:
 	rm -rf $(VENV) out screening-report .pytest_cache

@@ -59,6 +59,27 @@ def _parser() -> argparse.ArgumentParser:
                    help="exit with 1 if a flag of this severity or worse is raised (for scripts)")
     c.add_argument("--quiet", "-q", action="store_true", help="print only the paths written and errors")
 
+    a = sub.add_parser(
+        "analyse", help="analyse pilot data: rubric clarity, agreement, advice (HTML report + findings JSON)",
+        description="Analyse pilot data (a pilot.json file or a folder of CSV tables, docs/pilot-data.md) and write "
+                    "report.html, its plots and findings.json (docs/analysis.md).",
+    )
+    a.add_argument("pilot", type=Path, metavar="PILOT_DATA", help="pilot.json or a folder of the CSV tables")
+    a.add_argument("--out", "-o", type=Path, default=Path("pilot-analysis"), metavar="DIR",
+                   help="folder to write into (default: ./pilot-analysis)")
+    a.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resamples (same seed, same numbers)")
+
+    cal = sub.add_parser(
+        "calibrate", help="fit a calibration of evidence statuses from assessors' judgments in pilot data",
+        description="Fit a calibration (docs/calibration.md) for one rubric version from pilot data with mapping "
+                    "features, report its cross-validated metrics against the thresholds, and write it as JSON.",
+    )
+    cal.add_argument("pilot", type=Path, metavar="PILOT_DATA", help="pilot.json or a folder of the CSV tables")
+    cal.add_argument("--rubric", "-r", metavar="ID[@VERSION]", help="the rubric version to fit (needed when the data hold several)")
+    cal.add_argument("--out", "-o", type=Path, metavar="DIR",
+                     help="folder to write <rubric_id>-<version>.json into (default: the calibration.dir setting)")
+    cal.add_argument("--force", action="store_true", help="write it even if it does not beat the thresholds")
+
     r = sub.add_parser("rubrics", help="list, show or validate rubrics")
     rsub = r.add_subparsers(dest="rubrics_command", required=True, metavar="ACTION")
     rsub.add_parser("list", help="list the available rubrics")
@@ -200,6 +221,64 @@ def _print_summary(report, out: Console, elapsed: float) -> None:  # type: ignor
             out.print(f"  {fx.priority}. {escape(fx.text)}")
 
 
+def _cmd_analyse(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .analysis.report import write_analysis
+    from .analysis.run import run_analyses
+    from .pilot import read_pilot
+
+    data = read_pilot(args.pilot)
+    if not data.submissions:
+        raise UsageError(Errors.E040.format(path=args.pilot))
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(Errors.E041.format(path=args.out))
+    analysis = run_analyses(data, seed=args.seed)
+    written = write_analysis(analysis, data, args.out, source=args.pilot.name)
+    for r in analysis.rubrics:
+        out.print(f"[bold]{escape(r.rubric_id)} {escape(r.rubric_version)}[/bold]: {r.summary.submissions} submissions, "
+                  f"{r.summary.double_marked} double-marked, {len(r.findings)} finding(s)")
+        for f in r.findings:
+            out.print(f"  {f.kind}: {escape(f.message)}")
+    out.print(f"wrote {escape(str(written[0]))}, {escape(str(written[1]))} and {len(written) - 2} plots")
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .calibration import fit_calibration, save
+    from .pilot import read_pilot
+    from .settings import get_settings
+
+    settings = get_settings()
+    data = read_pilot(args.pilot)
+    present = sorted({(s.rubric_id, s.rubric_version) for s in data.submissions})
+    listed = ", ".join(f"{i}@{v}" for i, v in present) or "none"
+    if not present:
+        raise UsageError(Errors.E040.format(path=args.pilot))
+    if args.rubric:
+        rid, _, version = args.rubric.partition("@")
+        chosen = [p for p in present if p[0] == rid and (not version or p[1] == version)]
+        if not chosen:
+            raise UsageError(Errors.E044.format(path=args.pilot, rubric=args.rubric, rubrics=listed))
+        if len(chosen) > 1:
+            raise UsageError(Errors.E043.format(path=args.pilot, rubrics=listed))
+    elif len(present) > 1:
+        raise UsageError(Errors.E043.format(path=args.pilot, rubrics=listed))
+    else:
+        chosen = present
+    rid, version = chosen[0]
+    if not any(d.features for s in data.submissions if (s.rubric_id, s.rubric_version) == (rid, version) for d in s.details):
+        raise UsageError(Errors.E046.format(path=args.pilot))
+    cal = fit_calibration(data, rid, version, source=args.pilot.name, mapping=settings.mapping, path_label=str(args.pilot))
+    cv = cal.cv
+    out.print(f"{rid} {version}: {cal.n} judged details of {cal.submissions} submissions; {cv.folds}-fold CV by submission")
+    out.print(f"  calibration: accuracy {cv.accuracy:.3f}, macro-F1 {cv.macro_f1:.3f}, Brier(met) {cv.brier_met:.3f}")
+    out.print(f"  thresholds:  accuracy {cv.thresholds_accuracy:.3f}, macro-F1 {cv.thresholds_macro_f1:.3f}")
+    if not cv.beats_thresholds and not args.force:
+        raise UsageError(Errors.E047.format(rubric=f"{rid} {version}", f1=cv.macro_f1, base=cv.thresholds_macro_f1))
+    path = save(cal, args.out or settings.calibration.folder)
+    out.print(f"wrote {escape(str(path))}")
+    return 0
+
+
 def _cmd_rubrics(args: argparse.Namespace, out: Console, err: Console) -> int:
     from .rubric import RubricCatalogue, validate_file
     from .settings import get_settings
@@ -331,6 +410,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_import_case(args, out, err)
         if args.command == "diff":
             return _cmd_diff(args, out, err)
+        if args.command == "analyse":
+            return _cmd_analyse(args, out, err)
+        if args.command == "calibrate":
+            return _cmd_calibrate(args, out, err)
         return _cmd_rubrics(args, out, err)
     except ScreeningError as exc:
         err.print(f"[red]error:[/red] {escape(exc.message)}")

@@ -61,7 +61,17 @@ class Errors(metaclass=_ErrorsWithCodes):
             "write the rubric YAML by hand (docs/rubric-format.md).")
     E030 = "{path} is not valid pilot data (docs/pilot-data.md): {problem}"
     E031 = "The rubric described by {path} is invalid:\n{problems}"
-    # E040-E059: pilot-data analyses and calibration.
+    # E040-E059: pilot analyses and calibrations.
+    E040 = "{path} holds no submissions: there is nothing to analyse. Export pilot data with judged submissions first."
+    E041 = "{path} exists and is not a folder; give --out a folder to write the analysis into."
+    E042 = ("Rubric {rubric} in {path} has {units} (submission, detail) units with a first marker's rating and mapping "
+            "features; a calibration needs at least {minimum}, with each status class present. Judge more submissions first.")
+    E043 = "{path} holds several rubric versions ({rubrics}); say which to calibrate with --rubric ID[@VERSION]."
+    E044 = "{path} holds no submissions of rubric {rubric}. Rubric versions in it: {rubrics}."
+    E045 = "Calibration file {path} is not a valid calibration (docs/calibration.md): {problem}"
+    E047 = ("The calibration for {rubric} does not beat the thresholds in cross-validation (macro-F1 {f1:.3f} against "
+            "{base:.3f}), so it was not written. Give --force to write it anyway, e.g. to inspect it.")
+    E046 = "{path} has no mapping features (report schema 1.2 or later): re-screen the submissions, then export again."
 
 
 class ScreeningError(Exception):

@@ -10,7 +10,7 @@ else ``missing``. Thresholds are uncalibrated defaults (see docs/mapping.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Callable, Sequence
 
@@ -47,6 +47,7 @@ class DetailEvidence:
     best_score: float | None
     evidence: tuple[Match, ...]  # passages at or above the weak threshold, best first
     closest: Match | None  # the best passage even when below threshold (for "closest was…")
+    features: dict[str, float] = field(default_factory=dict)  # screening/calibration.py mapping_features
 
 
 def detail_queries(rubric: Rubric) -> list[tuple[str, str]]:

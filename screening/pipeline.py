@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import __version__, flags as flagdefs
+from .calibration import apply as apply_calibration, calibration_for, mapping_features
 from .checks import DEFAULT_CHECKS, RaisedFlag, ScreeningContext
 from .documents import Document, FileKind
 from .echo import find_echoes
@@ -168,6 +169,12 @@ def screen(
         scores, raw_scores = scores.copy(), raw_scores.copy()
         scores[mask], raw_scores[mask] = -1.0, -1.0
     evidence: list[DetailEvidence] = evidence_from_scores(rubric, usable, scores, settings.mapping)
+    # Features for calibration (and the report); a calibration fitted for this rubric decides statuses.
+    features = mapping_features(rubric, usable, scores, raw_scores, settings.mapping)
+    evidence = [replace(ev, features=f) for ev, f in zip(evidence, features)]
+    calibration, calibration_info = calibration_for(rubric, settings)
+    if calibration is not None:
+        evidence = apply_calibration(evidence, calibration)
     progress(f"mapped {len(passages)} passages", 1, 1)
     self_analyses = tuple(
         (f, read_self_analysis(f.path, rubric)) for f, d in files
@@ -190,7 +197,8 @@ def screen(
         privacy=find_personal_data(files, settings, progress),
     )
     raised = run_checks(ctx, check_names)
-    report = build_report(ctx, raised, list(check_names), embedder.info, version=__version__)
+    report = build_report(ctx, raised, list(check_names), embedder.info, version=__version__,
+                          calibration=calibration_info)
     return ScreeningResult(report=report, context=ctx)
 
 

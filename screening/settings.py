@@ -155,6 +155,20 @@ class EchoSettings(BaseModel):
     min_content_words: int = Field(4, ge=1, description="Shorter passages (headings) are never called echo.")
 
 
+class CalibrationSettings(BaseModel):
+    """Calibrated statuses (docs/calibration.md): used when a calibration file matches the rubric's
+    id, version and content hash; otherwise the mapping's thresholds decide."""
+
+    enabled: bool = Field(True, description="Use a calibration when one exists for the rubric; false: always the thresholds.")
+    dir: Path | None = Field(
+        None, description="Folder of calibration files `<rubric_id>-<version>.json`; default: the repository's models/calibrations.",
+    )
+
+    @property
+    def folder(self) -> Path:
+        return self.dir or REPO_ROOT / "models" / "calibrations"
+
+
 class ReportSettings(BaseModel):
     max_fixes: int = Field(5, ge=1, le=20, description="Fixes listed in the readiness summary at the top of a report.")
 
@@ -365,6 +379,7 @@ class Settings(BaseSettings):
     citations: CitationSettings = Field(default_factory=CitationSettings)
     echo: EchoSettings = Field(default_factory=EchoSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
+    calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     exports: ExportSettings = Field(default_factory=ExportSettings)
@@ -392,6 +407,7 @@ class Settings(BaseSettings):
             "citations": self.citations.model_dump(mode="json"),
             "privacy": self.privacy.model_dump(mode="json"),
             "echo": self.echo.model_dump(mode="json"),
+            "calibration": {"enabled": self.calibration.enabled},
         }
 
 

@@ -35,7 +35,7 @@ def test_stable_core_fields_are_in_the_schema():
     assert set(defs["DetailResult"]["properties"]) >= {"id", "eo", "text", "status", "evidence"}
     assert set(defs["Evidence"]["properties"]) >= {"file", "page", "start_s", "end_s", "text", "score"}
     assert set(defs["Flag"]["properties"]) >= {"code", "severity", "message", "eo", "detail_id", "file", "location"}
-    assert SCHEMA_VERSION == "1.1"
+    assert SCHEMA_VERSION == "1.2"
 
 
 @pytest.fixture(scope="module")
@@ -88,4 +88,4 @@ def test_write_is_atomic_and_complete(hostile_report, tmp_path):
     paths = render.write(hostile_report, json_path=tmp_path / "a/r.json", md_path=tmp_path / "r.md")
     assert [p.name for p in paths] == ["r.json", "r.md"]
     assert not list(tmp_path.rglob("*.tmp"))
-    assert json.loads((tmp_path / "a/r.json").read_text())["schema_version"] == "1.1"
+    assert json.loads((tmp_path / "a/r.json").read_text())["schema_version"] == "1.2"

@@ -17,6 +17,7 @@ from ..privacy import PassageRedactor
 from ..wordcount import count_words
 from .readiness import readiness
 from .model import (
+    CalibrationInfo,
     DetailResult,
     EOResult,
     Evidence,
@@ -55,7 +56,8 @@ def _flag(raised: RaisedFlag) -> Flag:
 
 
 def build_report(
-    ctx: ScreeningContext, raised: list[RaisedFlag], check_names: list[str], model: ModelInfo, version: str
+    ctx: ScreeningContext, raised: list[RaisedFlag], check_names: list[str], model: ModelInfo, version: str,
+    calibration: CalibrationInfo | None = None,
 ) -> Report:
     rubric = ctx.rubric
     passages_per_file = Counter(p.file for p in ctx.passages)
@@ -86,6 +88,7 @@ def build_report(
         DetailResult(
             id=ev.detail_id, eo=ev.eo, text=ev.text, derived=ev.derived, status=ev.status.value,
             best_score=ev.best_score, evidence=[_evidence(m.passage, m.score, redact) for m in ev.evidence],
+            features=ev.features,
         )
         for ev in ctx.evidence
     ]
@@ -116,4 +119,5 @@ def build_report(
         settings=ctx.settings.public_dict(),
         readiness=readiness(details, parts, flags, ctx.settings.report.max_fixes),
         summary=summary, files=files, parts=parts, eos=eos, details=details, flags=flags,
+        calibration=calibration or CalibrationInfo(method="thresholds", reason="no calibration was looked up"),
     )

@@ -1,7 +1,7 @@
 """The advisory report: a versioned JSON document with a published JSON Schema.
 
 The stable core, which other tools read, is ``schema_version``, ``rubric``, ``parts``,
-``details`` and ``flags``; 1.1 added ``readiness``. Fields are added in minor versions (1.x); a field is never renamed or
+``details`` and ``flags``; 1.1 added ``readiness``; 1.2 added ``details[].features`` and ``calibration``. Fields are added in minor versions (1.x); a field is never renamed or
 removed without a new major ``schema_version``. Markdown and HTML are rendered from this model
 only, never from pipeline internals.
 """
@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 class _Model(BaseModel):
@@ -113,6 +113,9 @@ class DetailResult(_Model):
     status: Literal["met", "weak", "missing"]
     best_score: float | None
     evidence: list[Evidence]
+    features: dict[str, float] = Field(
+        default_factory=dict, description="Added in 1.2: the mapping's features for calibration (docs/calibration.md)."
+    )
 
 
 class EOResult(_Model):
@@ -168,8 +171,19 @@ class Readiness(_Model):
     more_fixes: int = Field(description="Further kinds of fix not listed (see the flags).")
 
 
+class CalibrationInfo(_Model):
+    """How statuses were decided: the mapping's thresholds or a calibration (docs/calibration.md)."""
+
+    method: Literal["thresholds", "logistic"]
+    file: str | None = Field(None, description="The calibration file used.")
+    rubric_version: str | None = None
+    fitted_at: datetime | None = None
+    n: int | None = Field(None, description="Units the calibration was fitted on.")
+    reason: str = Field(description="Why this method: the calibration found, or why none was used.")
+
+
 class Report(_Model):
-    schema_version: Literal["1.1"] = SCHEMA_VERSION
+    schema_version: Literal["1.2"] = SCHEMA_VERSION
     advisory: str = Field(
         "This report is advisory. It lists what an automated reading found and where; an assessor "
         "decides. It is not a judgment of the candidate or the submission."
@@ -187,6 +201,10 @@ class Report(_Model):
     eos: list[EOResult]
     details: list[DetailResult]
     flags: list[Flag]
+    calibration: CalibrationInfo = Field(
+        default_factory=lambda: CalibrationInfo(method="thresholds", reason="not recorded"),
+        description="Added in 1.2: thresholds or which calibration decided the statuses.",
+    )
 
 
 def json_schema() -> dict[str, object]:

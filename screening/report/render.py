@@ -43,6 +43,13 @@ def _quote(text: str, limit: int = 220) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def status_method(r: Report) -> str:
+    c = r.calibration
+    if c.method == "thresholds":
+        return "the mapping's thresholds (no calibration used: " + c.reason + ")"
+    return f"calibration {c.file} (fitted on {c.n} judged details)"
+
+
 def to_markdown(report: Report) -> str:
     r = report
     s = r.summary
@@ -53,6 +60,7 @@ def to_markdown(report: Report) -> str:
         "",
         f"Rubric `{r.rubric.id}` version {r.rubric.version} (`{r.rubric.content_hash[:19]}…`), "
         f"generated {r.generated_at.isoformat()} by {r.tool.name} {r.tool.version}.",
+        f"Statuses decided by {status_method(r)}.",
         "",
         "## Readiness",
         "",
@@ -131,7 +139,7 @@ def _env() -> Environment:
 
 def to_html(report: Report) -> str:
     details = {d.id: d for d in report.details}
-    return _env().get_template("report.html.j2").render(r=report, details=details)
+    return _env().get_template("report.html.j2").render(r=report, details=details, status_method=status_method)
 
 
 def write(report: Report, *, json_path: Path | None = None, md_path: Path | None = None,
