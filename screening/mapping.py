@@ -126,14 +126,9 @@ def score_matrices(
     whole = _unit_scores(rubric, q, [p.text for p in passages], embedder, cfg.detail_text_weight, progress)
     competed, raw = _compete(whole, cfg.competition_margin), whole.copy()
     if cfg.sentence_scores:
-        owners: list[int] = []
-        texts: list[str] = []
-        for i, p in enumerate(passages):
-            if len(p.sentences) > 1:
-                for sentence in p.sentences:
-                    if len(sentence.split()) >= cfg.sentence_min_words:
-                        owners.append(i)
-                        texts.append(sentence)
+        scored = scored_sentences(passages, cfg)
+        owners = [i for i, _ in scored]
+        texts = [t for _, t in scored]
         if texts:
             sent = _unit_scores(rubric, q, texts, embedder, cfg.detail_text_weight, progress)
             rows = np.asarray(owners)
@@ -170,6 +165,14 @@ def evidence_from_scores(
             )
         )
     return out
+
+
+def scored_sentences(passages: Sequence[Passage], cfg: MappingSettings) -> list[tuple[int, str]]:
+    """(passage index, sentence) for every sentence scored on its own (``sentence_scores``)."""
+    if not cfg.sentence_scores:
+        return []
+    return [(i, sentence) for i, p in enumerate(passages) if len(p.sentences) > 1
+            for sentence in p.sentences if len(sentence.split()) >= cfg.sentence_min_words]
 
 
 def usable_passages(passages: Sequence[Passage], cfg: MappingSettings) -> list[Passage]:
