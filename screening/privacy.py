@@ -30,13 +30,12 @@ table rows), which work without one.
 from __future__ import annotations
 
 import bisect
-import hashlib
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
+
+from .textcache import TextCache
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -723,28 +722,12 @@ def _detect_many(
 
 
 # Names found in windows already parsed in this process, so re-screening an edited draft runs
-# the tagger and NER only on the windows that changed (as passages.py caches sentence bounds).
-# Keyed by the pipeline (one per process, cached in models.py) and the window's hash.
-_NAMES: OrderedDict[tuple[int, bytes], tuple[_Add, ...]] = OrderedDict()
-_NAMES_MAX = 50_000
-_NAMES_LOCK = threading.Lock()
+# the tagger and NER only on the windows that changed.
+_NAMES: TextCache[tuple[_Add, ...]] = TextCache()
 
 
 def _window_names(windows: list[str], nlp: "Language") -> list[tuple[_Add, ...]]:
-    keys = [(id(nlp), hashlib.sha256(w.encode("utf-8")).digest()) for w in windows]
-    with _NAMES_LOCK:
-        found = {k: _NAMES[k] for k in keys if k in _NAMES}
-        for k in found:
-            _NAMES.move_to_end(k)
-    todo = {k: w for k, w in zip(keys, windows) if k not in found}
-    if todo:
-        computed = {k: _prose_names(doc) for k, doc in zip(todo, nlp.pipe(todo.values(), batch_size=64))}
-        found.update(computed)
-        with _NAMES_LOCK:
-            _NAMES.update(computed)
-            while len(_NAMES) > _NAMES_MAX:
-                _NAMES.popitem(last=False)
-    return [found[k] for k in keys]
+    return _NAMES.get_many(nlp, windows, lambda todo: (_prose_names(doc) for doc in nlp.pipe(todo, batch_size=64)))
 
 
 def redact(text: str, findings: Iterable[Finding], offset: int = 0) -> str:
