@@ -114,13 +114,17 @@ class FineTuned:
                     print("  finetune", self.log[-1], flush=True)
             self.seed += 1  # a new batch order each epoch
 
-    def predict(self, examples: Sequence[Example]) -> list[str]:
+    def predict_proba(self, examples: Sequence[Example]) -> np.ndarray:
+        """Softmax probabilities in ``LABELS`` order."""
         import torch
 
         self._model.eval()
-        pred = np.zeros(len(examples), dtype=int)
+        out = np.zeros((len(examples), len(LABELS)), dtype=np.float64)
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16_available()):
             for idx in self._batches(examples, shuffle=False):
                 logits = self._forward(self._encode([examples[i] for i in idx]))
-                pred[idx] = logits.float().argmax(-1).numpy()
-        return [LABELS[i] for i in pred]
+                out[idx] = torch.softmax(logits.float(), -1).numpy()
+        return out
+
+    def predict(self, examples: Sequence[Example]) -> list[str]:
+        return [LABELS[i] for i in self.predict_proba(examples).argmax(axis=1)]
