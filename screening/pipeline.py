@@ -170,7 +170,8 @@ class _Warmer:
                 passages = usable_passages(build_passages([job], spacy_pipeline(self.settings.models),
                                                           self.settings.passages), mapping)
                 texts = [p.text for p in passages] + [t for _, t in scored_sentences(passages, mapping)]
-                if texts:
+                # with neither cache the vectors would be computed twice
+                if texts and (self.settings.use_cache or self.settings.models.memory_cache_entries > 0):
                     get_embedder(self.settings).encode(texts)
             except Exception:  # noqa: BLE001 - see the class docstring
                 continue
