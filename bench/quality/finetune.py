@@ -45,14 +45,17 @@ class FineTuned:
     batch: int = 32
     max_len: int = 128
     seed: int = 13
+    class_weight_power: float = 0.0  # loss weight of a class ∝ (1 / its training frequency) ** this
     kind: str = "calibrated"
     log: list[str] = field(default_factory=list)
 
     @property
     def settings(self) -> dict[str, Any]:
-        return {"features": "sentence+context pair" if self.context else "sentence", "epochs": self.epochs,
-                "lr": self.lr, "batch": self.batch, "max_len": self.max_len,
-                "bf16": bf16_available()}
+        out = {"features": "sentence+context pair" if self.context else "sentence", "epochs": self.epochs,
+               "lr": self.lr, "batch": self.batch, "max_len": self.max_len, "bf16": bf16_available()}
+        if self.class_weight_power:
+            out["class_weight"] = f"(1/frequency)^{self.class_weight_power:g}, mean 1"
+        return out
 
     def _encode(self, examples: Sequence[Example]):  # type: ignore[no-untyped-def]
         if self.context:
@@ -86,6 +89,9 @@ class FineTuned:
         self._model = AutoModel.from_pretrained(path)
         self._head = torch.nn.Linear(self._model.config.hidden_size, len(LABELS))
         y = torch.tensor([LABELS.index(e.label) for e in train])
+        freq = torch.bincount(y, minlength=len(LABELS)).float().clamp(min=1) / len(train)
+        weight = freq ** -self.class_weight_power
+        weight = weight / (weight * freq).sum()  # the average example keeps weight 1
         params = [{"params": self._model.parameters(), "lr": self.lr}, {"params": self._head.parameters(), "lr": 1e-3}]
         opt = torch.optim.AdamW(params, weight_decay=0.01)
         steps_per_epoch = math.ceil(len(train) / self.batch)
@@ -102,7 +108,7 @@ class FineTuned:
                 enc = self._encode([train[i] for i in idx])
                 with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
                     logits = self._forward(enc)
-                loss = torch.nn.functional.cross_entropy(logits.float(), y[idx])
+                loss = torch.nn.functional.cross_entropy(logits.float(), y[idx], weight=weight)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(list(self._model.parameters()) + list(self._head.parameters()), 1.0)
                 opt.step()

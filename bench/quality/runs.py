@@ -86,7 +86,7 @@ def cered_methods(encode, criteria, quick: bool) -> list[Any]:  # type: ignore[n
 
 
 def run_cered(settings: Settings, embedder, quick: bool = False, finetune_epochs: float = 0.0,  # type: ignore[no-untyped-def]
-              only_finetune: bool = False, finetune_context: bool = False):
+              only_finetune: bool = False, finetune_context: bool = False, finetune_class_weight: float = 0.0):
     train, val = load_split("train"), load_split("val")
     if quick:  # every 60th training sentence, every 8th val sentence: a smoke run, not a measurement
         train, val = train[::60], val[::8]
@@ -102,8 +102,10 @@ def run_cered(settings: Settings, embedder, quick: bool = False, finetune_epochs
 
         # with the context window (a sentence pair) each step costs 2-3x: longer inputs
         what = "sentence + context" if finetune_context else "sentence"
-        ft = FineTuned(f"fine-tuned MiniLM ({what}), {finetune_epochs:g} epoch(s)", settings,
-                       epochs=finetune_epochs, context=finetune_context, max_len=128 if finetune_context else 64)
+        weighted = f", class-weighted loss (power {finetune_class_weight:g})" if finetune_class_weight else ""
+        ft = FineTuned(f"fine-tuned MiniLM ({what}), {finetune_epochs:g} epoch(s){weighted}", settings,
+                       epochs=finetune_epochs, context=finetune_context, max_len=128 if finetune_context else 64,
+                       class_weight_power=finetune_class_weight)
         results.append(evaluator(ft))
         results[-1].note = f"{len(ft.log) and ft.log[-1]}"
         # the same fitted model read with logit adjustment (no second run)
