@@ -288,19 +288,6 @@ def _plumber_chars_page(page, number: int):  # type: ignore[no-untyped-def]
     return _page_from_text(number, text, bool(page.images), int(page.rotation or 0) % 360)
 
 
-class _NoWarmer:
-    """A stand-in for the pipeline's warm-up thread that does nothing (the code before)."""
-
-    def __init__(self, settings: object) -> None:
-        pass
-
-    def add(self, f: object, doc: object) -> None:
-        pass
-
-    def finish(self) -> None:
-        pass
-
-
 class _Inline:
     """A stand-in for the pipeline's privacy thread that runs the scan at once (the order before)."""
 
@@ -346,11 +333,9 @@ def bench_stages(repeats: int, work: Path, export_dir: Path) -> dict:
 
     stages: dict[str, list[float]] = {name: [] for name in (*STAGES, "total")}
     pdf_ab: dict[str, list[float]] = {"pdfplumber `page.chars` (before)": [], "lean char walk (now)": []}
-    variants = {  # name: (warm-up thread, privacy executor)
-        "as before: privacy scan after embedding, nothing done while the PDF is read": (_NoWarmer, _Inline),
-        "privacy scan beside the embedding": (_NoWarmer, pipeline.ThreadPoolExecutor),
-        "now: that, and the narrative split and embedded while the PDF is read": (pipeline._Warmer,
-                                                                                  pipeline.ThreadPoolExecutor),
+    variants = {  # name: privacy executor
+        "privacy scan after embedding (before)": _Inline,
+        "privacy scan beside sentence splitting and embedding (now)": pipeline.ThreadPoolExecutor,
     }
     order_ab: dict[str, list[float]] = {name: [] for name in variants}
     same_text = True
@@ -367,14 +352,14 @@ def bench_stages(repeats: int, work: Path, export_dir: Path) -> dict:
             pdfmod._plumber_page = lean_page
             same_text = same_text and len({repr(v) for v in got.values()}) == 1
             for k, name in enumerate(rotated(list(variants), i)):
-                real = pipeline._Warmer, pipeline.ThreadPoolExecutor
-                pipeline._Warmer, pipeline.ThreadPoolExecutor = variants[name]
+                real = pipeline.ThreadPoolExecutor
+                pipeline.ThreadPoolExecutor = variants[name]
                 forget_texts()
                 try:
                     order_ab[name].append(timed(lambda: pipeline.screen(submission(), rubric,
                                                                         settings_for(work / f"order-{i}-{k}")))[0])
                 finally:
-                    pipeline._Warmer, pipeline.ThreadPoolExecutor = real
+                    pipeline.ThreadPoolExecutor = real
             for name in STAGES:
                 setattr(pipeline, name, timed_stage(name))
             spent.clear()

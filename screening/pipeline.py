@@ -7,8 +7,6 @@ progress.
 
 from __future__ import annotations
 
-import queue
-import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,7 +21,7 @@ from .echo import find_echoes
 from .embedding import get_embedder
 from .ingest import ingest_file
 from .ingest.sniff import sniff
-from .mapping import DetailEvidence, Status, evidence_from_scores, score_matrices, scored_sentences, usable_passages
+from .mapping import DetailEvidence, Status, evidence_from_scores, score_matrices, usable_passages
 from .models import spacy_entity_pipeline, spacy_pipeline
 from .passages import Passage, build_passages
 from .privacy import PageFindings, scan_documents
@@ -55,11 +53,8 @@ class ScreeningResult:
 
 
 def ingest_submission(
-    submission: Submission, settings: Settings, progress: Progress = _no_progress,
-    on_read: Callable[[SubmissionFile, Document], None] | None = None,
+    submission: Submission, settings: Settings, progress: Progress = _no_progress
 ) -> list[tuple[SubmissionFile, Document]]:
-    """Every file of the submission read into a ``Document``, in order; ``on_read`` is called
-    with each as soon as it is read."""
     cache = settings.cache_dir if settings.use_cache else None
     _transcribe_in_parallel(submission, settings, cache, progress)
     out: list[tuple[SubmissionFile, Document]] = []
@@ -77,8 +72,6 @@ def ingest_submission(
             # though not a document whose prose is screened.
             doc = replace(doc, problems=tuple(p for p in doc.problems if p.code != "file_unsupported"))
         out.append((f, doc))
-        if on_read is not None:
-            on_read(f, doc)
     progress("read files", total, total)
     return out
 
@@ -142,41 +135,6 @@ def run_checks(ctx: ScreeningContext, names: Sequence[str] = DEFAULT_CHECKS) -> 
     return raised
 
 
-class _Warmer:
-    """While later files are still being read (a PDF in the isolated worker process), split the
-    files already read into sentences and embed their passages, on a thread: both fill caches
-    keyed by text (sentence bounds, vectors), so the real passes below find the work done and
-    give exactly what they would have computed. A failure here is left for those passes to meet
-    and report: this only saves time."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.jobs: queue.SimpleQueue[tuple[Document, str] | None] = queue.SimpleQueue()
-        self.thread = threading.Thread(target=self._run, name="warm-passages", daemon=True)
-        self.thread.start()
-
-    def add(self, f: SubmissionFile, doc: Document) -> None:
-        if doc.readable and f.role != "self_analysis":
-            self.jobs.put((doc, f.part))
-
-    def finish(self) -> None:
-        self.jobs.put(None)
-        self.thread.join()
-
-    def _run(self) -> None:
-        while (job := self.jobs.get()) is not None:
-            try:
-                mapping = self.settings.mapping
-                passages = usable_passages(build_passages([job], spacy_pipeline(self.settings.models),
-                                                          self.settings.passages), mapping)
-                texts = [p.text for p in passages] + [t for _, t in scored_sentences(passages, mapping)]
-                # with neither cache the vectors would be computed twice
-                if texts and (self.settings.use_cache or self.settings.models.memory_cache_entries > 0):
-                    get_embedder(self.settings).encode(texts)
-            except Exception:  # noqa: BLE001 - see the class docstring
-                continue
-
-
 def screen(
     submission: Submission,
     rubric: Rubric,
@@ -184,11 +142,7 @@ def screen(
     progress: Progress = _no_progress,
     check_names: Sequence[str] = DEFAULT_CHECKS,
 ) -> ScreeningResult:
-    warmer = _Warmer(settings)
-    try:
-        files = ingest_submission(submission, settings, progress, on_read=warmer.add)
-    finally:
-        warmer.finish()
+    files = ingest_submission(submission, settings, progress)
     readable = [(f, d) for f, d in files if d.readable and f.role != "self_analysis"]
 
     # The privacy scan (spaCy tagger + NER, one core) needs only the files: it runs beside
