@@ -3,7 +3,7 @@
 A mean-pooled MiniLM encoder with a linear head, trained end to end with cross-entropy (the
 supervised form of SetFit's idea: move the small model's space towards the labels instead of
 fitting a head on frozen vectors). Input is the sentence, optionally paired with its context
-window (``[CLS] sentence [SEP] context [SEP]``, the context truncated first). Batches are drawn
+window (``[CLS] sentence [SEP] context [SEP]``, the longer of the two truncated first). Batches are drawn
 from length buckets so little padding is computed; bf16 autocast is used when the CPU has it.
 
 Nothing is saved: the weights live only for the run. The bundled model is loaded afresh from its
@@ -59,7 +59,9 @@ class FineTuned:
 
     def _encode(self, examples: Sequence[Example]):  # type: ignore[no-untyped-def]
         if self.context:
-            return self._tok([e.sentence for e in examples], [e.context for e in examples], truncation="only_second",
+            # longest_first: the context is cut first, and a sentence longer than max_len alone too
+            # ("only_second" raises on such a sentence)
+            return self._tok([e.sentence for e in examples], [e.context for e in examples], truncation="longest_first",
                              max_length=self.max_len, padding=True, return_tensors="pt")
         return self._tok([e.sentence for e in examples], truncation=True, max_length=self.max_len, padding=True,
                          return_tensors="pt")
