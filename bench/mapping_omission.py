@@ -53,9 +53,15 @@ CONFIGS = [
     Config("competition 0.03, 2-sentence passages",
            PassageSettings(), MappingSettings(competition_margin=0.03, sentence_scores=False)),
     Config("competition 0.03 + sentence scores (default until bench.quality)", PassageSettings(),
-           MappingSettings(competition_margin=0.03)),
-    Config("default: competition 0.01 + sentence scores", PassageSettings(), MappingSettings()),
-    Config("competition 0.05 + sentence scores", PassageSettings(), MappingSettings(competition_margin=0.05)),
+           MappingSettings(competition_margin=0.03, sentence_min_words=1)),
+    Config("competition 0.01 + sentence scores (default until 2026-11-24)", PassageSettings(),
+           MappingSettings(competition_margin=0.01, sentence_min_words=1)),
+    Config("competition 0.05 + sentence scores", PassageSettings(),
+           MappingSettings(competition_margin=0.05, sentence_min_words=1)),
+    Config("default: competition 0 + sentences of 6+ words", PassageSettings(), MappingSettings()),
+    Config("competition 0 + sentences of 8+ words", PassageSettings(), MappingSettings(sentence_min_words=8)),
+    Config("default + detail-text weight 0.1", PassageSettings(), MappingSettings(detail_text_weight=0.1)),
+    Config("default + detail-text weight 0.2", PassageSettings(), MappingSettings(detail_text_weight=0.2)),
 ]
 
 

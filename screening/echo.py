@@ -52,7 +52,10 @@ role school schools seek seeks sense should significant so strive strives strong
 success successful such support supports supporting sure themselves there things through time
 together truly understand understanding use used using various vital way ways well whole will
 within work working would years
-""".split())
+""".split()) | frozenset("""
+basically big definitely gonna guess honestly kind know lot lots obviously okay stuff think thing
+wanna yeah
+""".split())  # the spoken register of recorded reflections ("I think the big thing is…, you know")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _MIN_STEM = 3
 
@@ -67,7 +70,8 @@ def _stem(word: str) -> str:
     w = w.replace("-", "")
     w = re.sub(r"is(e|es|ed|ing|ation|ations)$", r"iz\1", w)
     w = re.sub(r"ys(e|es|ed|ing)$", r"yz\1", w)
-    for suffix in ("ations", "ation", "ments", "ment", "ingly", "ing", "edly", "ed", "ies", "es", "ly", "s"):
+    # "ous" so that an adjective meets its noun: "rigorous" and "Rigor", "continuous" and "continue"
+    for suffix in ("ations", "ation", "ments", "ment", "ingly", "ing", "edly", "ed", "ies", "ously", "ous", "es", "ly", "s"):
         if w.endswith(suffix) and len(w) - len(suffix) >= _MIN_STEM + 1:
             w = w[: -len(suffix)] + ("y" if suffix == "ies" else "")
             break

@@ -1,7 +1,8 @@
 """Mapping: which passages seem to address each EO detail, and how strongly.
 
 Each detail is represented by its text and its look-fors; a passage's score for the detail is
-its highest cosine similarity to any of them, kept only where the detail is (nearly) the
+its highest cosine similarity to any of them, moved ``mapping.detail_text_weight`` toward its
+similarity to the detail's own text, and kept only where the detail is (nearly) the
 passage's best match among all the rubric's details (see ``_compete``). The detail's status
 comes from its best passage:
 ``met`` at or above ``mapping.met_threshold``, ``weak`` at or above ``mapping.weak_threshold``,
@@ -66,18 +67,30 @@ def status_for(score: float | None, cfg: MappingSettings) -> Status:
 
 
 def _unit_scores(
-    rubric: Rubric, q: np.ndarray, texts: Sequence[str], embedder: Embedder, progress: Progress | None = None
+    rubric: Rubric, q: np.ndarray, texts: Sequence[str], embedder: Embedder, text_weight: float = 0.0,
+    progress: Progress | None = None,
 ) -> np.ndarray:
-    """Matrix (texts × details) of each text's best similarity to each detail's queries ``q``."""
+    """Matrix (texts × details) of each text's best similarity to each detail's queries ``q``,
+    moved by ``text_weight`` toward its similarity to the detail's own text."""
     details = rubric.details()
     queries = detail_queries(rubric)
     p = embedder.encode(list(texts), progress)
     sims = p @ q.T  # unit vectors: dot product is cosine
     out = np.full((len(texts), len(details)), -1.0, dtype=np.float32)
+    own = np.empty_like(out)
     col = {d.id: i for i, (_, d) in enumerate(details)}
+    seen: set[int] = set()
     for j, (detail_id, _) in enumerate(queries):
         i = col[detail_id]
+        if i not in seen:  # detail_queries puts the detail's own text first
+            seen.add(i)
+            own[:, i] = sims[:, j]
         np.maximum(out[:, i], sims[:, j], out=out[:, i])
+    if text_weight:
+        # A look-for names an artifact ("completed observation forms"); text that only names the
+        # artifact (a form's footer) matches it as well as evidence does. Pulling the score toward
+        # the detail's own wording asks the unit to be about what the detail requires too.
+        out -= np.float32(text_weight) * (out - own)
     return out
 
 
@@ -111,17 +124,14 @@ def score_matrices(
         empty = np.zeros((0, n_details), dtype=np.float32)
         return empty, empty
     q = embedder.encode([t for _, t in detail_queries(rubric)])
-    whole = _unit_scores(rubric, q, [p.text for p in passages], embedder, progress)
+    whole = _unit_scores(rubric, q, [p.text for p in passages], embedder, cfg.detail_text_weight, progress)
     competed, raw = _compete(whole, cfg.competition_margin), whole.copy()
     if cfg.sentence_scores:
-        owners: list[int] = []
-        texts: list[str] = []
-        for i, p in enumerate(passages):
-            if len(p.sentences) > 1:
-                owners.extend([i] * len(p.sentences))
-                texts.extend(p.sentences)
+        scored = scored_sentences(passages, cfg)
+        owners = [i for i, _ in scored]
+        texts = [t for _, t in scored]
         if texts:
-            sent = _unit_scores(rubric, q, texts, embedder, progress)
+            sent = _unit_scores(rubric, q, texts, embedder, cfg.detail_text_weight, progress)
             rows = np.asarray(owners)
             np.maximum.at(competed, rows, _compete(sent, cfg.competition_margin))
             np.maximum.at(raw, rows, sent)
@@ -156,6 +166,14 @@ def evidence_from_scores(
             )
         )
     return out
+
+
+def scored_sentences(passages: Sequence[Passage], cfg: MappingSettings) -> list[tuple[int, str]]:
+    """(passage index, sentence) for every sentence scored on its own (``sentence_scores``)."""
+    if not cfg.sentence_scores:
+        return []
+    return [(i, sentence) for i, p in enumerate(passages) if len(p.sentences) > 1
+            for sentence in p.sentences if len(sentence.split()) >= cfg.sentence_min_words]
 
 
 def usable_passages(passages: Sequence[Passage], cfg: MappingSettings) -> list[Passage]:

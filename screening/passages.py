@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .documents import Document
 from .settings import PassageSettings
+from .textcache import TextCache
 from .wordcount import count_words
 
 if TYPE_CHECKING:
@@ -198,32 +197,14 @@ def _media_passages(doc: Document, part: str, cfg: PassageSettings) -> list[Pass
 
 
 # Sentence boundaries of block texts already split in this process, so re-screening an edited
-# draft runs the sentence splitter only on the blocks that changed. Keyed by the pipeline (one
-# per process, cached in models.py) and the text's hash; bounded, least recently used first out.
-_SENTENCES: OrderedDict[tuple[int, bytes], tuple[tuple[int, int], ...]] = OrderedDict()
-_SENTENCES_MAX = 50_000
-_SENTENCES_LOCK = threading.Lock()
+# draft runs the sentence splitter only on the blocks that changed.
+_SENTENCES: TextCache[tuple[tuple[int, int], ...]] = TextCache()
 
 
 def sentence_bounds(texts: list[str], nlp: "Language") -> list[tuple[tuple[int, int], ...]]:
     """(start, end) character offsets of each text's sentences, from ``nlp`` or the cache."""
-    keys = [(id(nlp), hashlib.sha256(t.encode("utf-8")).digest()) for t in texts]
-    with _SENTENCES_LOCK:
-        found = {k: _SENTENCES[k] for k in keys if k in _SENTENCES}
-        for k in found:
-            _SENTENCES.move_to_end(k)
-    todo = {k: t for k, t in zip(keys, texts) if k not in found}
-    if todo:
-        computed = {
-            k: tuple((s.start_char, s.end_char) for s in sdoc.sents)
-            for k, sdoc in zip(todo, nlp.pipe(todo.values(), batch_size=64))
-        }
-        found.update(computed)
-        with _SENTENCES_LOCK:
-            _SENTENCES.update(computed)
-            while len(_SENTENCES) > _SENTENCES_MAX:
-                _SENTENCES.popitem(last=False)
-    return [found[k] for k in keys]
+    return _SENTENCES.get_many(nlp, texts, lambda todo: (
+        tuple((s.start_char, s.end_char) for s in sdoc.sents) for sdoc in nlp.pipe(todo, batch_size=64)))
 
 
 def build_passages(

@@ -7,6 +7,7 @@ progress.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -145,6 +146,23 @@ def screen(
     files = ingest_submission(submission, settings, progress)
     readable = [(f, d) for f, d in files if d.readable and f.role != "self_analysis"]
 
+    # The privacy scan (spaCy tagger + NER, one core) needs only the files: it runs beside
+    # sentence splitting and embedding instead of after them (bench/RESULTS.md, end to end).
+    # Progress is reported from the calling thread only: callers' progress displays need not be
+    # thread-safe. It is joined before the echo check, which uses the same spaCy pipeline.
+    privacy_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="privacy")
+    privacy_job = privacy_pool.submit(find_personal_data, files, settings)
+    try:
+        return _screen_files(submission, rubric, settings, progress, check_names, files, readable, privacy_job)
+    finally:
+        privacy_pool.shutdown(wait=True)
+
+
+def _screen_files(
+    submission: Submission, rubric: Rubric, settings: Settings, progress: Progress, check_names: Sequence[str],
+    files: list[tuple[SubmissionFile, Document]], readable: list[tuple[SubmissionFile, Document]],
+    privacy_job: "Future[tuple[PageFindings, ...]]",
+) -> ScreeningResult:
     passages: list[Passage] = []
     if readable:
         progress("finding sentences", 0, 1)
@@ -160,6 +178,11 @@ def screen(
         rubric, usable, embedder, settings.mapping,
         progress=lambda done, total: progress(f"embedding passages and sentences ({done}/{total})", done, total),
     )
+    if settings.privacy.enabled:
+        progress("looking for student personal data", 0, 1)
+    privacy = privacy_job.result()
+    if settings.privacy.enabled:
+        progress("looking for student personal data", 1, 1)
     # Echo passages restate the rubric: they score high for the detail they copy, which is exactly
     # why they must not count as evidence (nor as the "right place" for a citation).
     echoes = find_echoes(usable, rubric, lambda: spacy_entity_pipeline(settings.models), settings.echo)
@@ -194,7 +217,7 @@ def screen(
         raw_scores=raw_scores,
         self_analyses=self_analyses,
         echoes=tuple(echoes),
-        privacy=find_personal_data(files, settings, progress),
+        privacy=privacy,
     )
     raised = run_checks(ctx, check_names)
     report = build_report(ctx, raised, list(check_names), embedder.info, version=__version__,

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
+from .textcache import TextCache
+
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc, Token
@@ -592,7 +594,12 @@ def _student_cue(doc: "Doc", start: int, end: int) -> tuple[str, bool] | None:
     return None
 
 
-def _prose_names(doc: "Doc", out: _Collector, offset: int = 0) -> None:
+_Add = tuple[str, int, int, float, str]  # the arguments of one _Collector.add, offsets in the window
+
+
+def _prose_names(doc: "Doc") -> tuple[_Add, ...]:
+    """Likely student names in one parsed window, as findings to add (offsets in the window)."""
+    found: list[_Add] = []
     for start, end, is_person in _name_runs(doc):
         span = doc[start:end]
         if not _is_name(span.text) or "\n" in span.text:
@@ -608,7 +615,8 @@ def _prose_names(doc: "Doc", out: _Collector, offset: int = 0) -> None:
         conf = 0.85 if strong else 0.65
         if is_person and strong:
             conf = 0.9
-        out.add("student_name", offset + span.start_char, offset + span.end_char, conf, reason)
+        found.append(("student_name", span.start_char, span.end_char, conf, reason))
+    return tuple(found)
 
 
 _PROSE_CUE = re.compile(
@@ -651,7 +659,7 @@ def _wrapped(line: str) -> bool:
 # ---------------------------------------------------------------- public API
 
 
-def _detect(text: str, wanted: frozenset[str], today: date, prose: Iterable[tuple["Doc", int]]) -> list[Finding]:
+def _detect(text: str, wanted: frozenset[str], today: date, prose: Iterable[tuple[tuple[_Add, ...], int]]) -> list[Finding]:
     out = _Collector(wanted)
     _contact(text, out)
     _ids_and_dobs(text, out)
@@ -659,8 +667,9 @@ def _detect(text: str, wanted: frozenset[str], today: date, prose: Iterable[tupl
     _rosters(text, out, today)
     _column_lists(text, out, today)
     if "student_name" in wanted:
-        for doc, offset in prose:
-            _prose_names(doc, out, offset)
+        for adds, offset in prose:
+            for kind, start, end, conf, reason in adds:
+                out.add(kind, offset + start, offset + end, conf, reason)
     return out.result()
 
 
@@ -703,13 +712,22 @@ def _detect_many(
         _cue_windows(t) if load_nlp is not None and "student_name" in wanted else [] for t in texts
     ]
     flat = [(i, a, b) for i, ws in enumerate(windows) for a, b in ws]
-    docs: Iterator["Doc"] = iter(())
+    names: list[tuple[_Add, ...]] = []
     if flat and load_nlp is not None:
-        docs = load_nlp().pipe((_unwrap(texts[i][a:b]) for i, a, b in flat), batch_size=64)
-    prose: list[list[tuple["Doc", int]]] = [[] for _ in texts]
-    for (i, a, _), doc in zip(flat, docs):
-        prose[i].append((doc, a))
+        names = _window_names([_unwrap(texts[i][a:b]) for i, a, b in flat], load_nlp())
+    prose: list[list[tuple[tuple[_Add, ...], int]]] = [[] for _ in texts]
+    for (i, a, _), adds in zip(flat, names):
+        prose[i].append((adds, a))
     return [_detect(t, wanted, today, p) for t, p in zip(texts, prose)]
+
+
+# Names found in windows already parsed in this process, so re-screening an edited draft runs
+# the tagger and NER only on the windows that changed.
+_NAMES: TextCache[tuple[_Add, ...]] = TextCache()
+
+
+def _window_names(windows: list[str], nlp: "Language") -> list[tuple[_Add, ...]]:
+    return _NAMES.get_many(nlp, windows, lambda todo: (_prose_names(doc) for doc in nlp.pipe(todo, batch_size=64)))
 
 
 def redact(text: str, findings: Iterable[Finding], offset: int = 0) -> str:

@@ -92,12 +92,21 @@ class MappingSettings(BaseModel):
     met_threshold: float = Field(0.62, ge=-1, le=1, description="Best score at or above: met.")
     weak_threshold: float = Field(0.58, ge=-1, le=1, description="Best score at or above (and below met): weak; below: missing.")
     competition_margin: float | None = Field(
-        0.01, ge=0, le=2,
+        0.0, ge=0, le=2,
         description="A passage (or sentence) counts for a detail only if its score for that detail is within this "
         "margin of its best score for any detail of the rubric; None turns competition off.",
     )
+    detail_text_weight: float = Field(
+        0.0, ge=0, le=1,
+        description="A text's score for a detail is its best similarity to the detail's text and look-fors, moved "
+        "this far toward its similarity to the detail's own text (0: the best query alone).",
+    )
     sentence_scores: bool = Field(
         True, description="Also score each sentence of a passage on its own; a passage's score is the best of both."
+    )
+    sentence_min_words: int = Field(
+        6, ge=1,
+        description="With sentence_scores: a sentence shorter than this many words is scored only as part of its passage.",
     )
     evidence_per_detail: int = Field(3, ge=1, le=20, description="Passages listed as evidence for each detail.")
     evidence_parts: list[str] = Field(

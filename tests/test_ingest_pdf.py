@@ -413,3 +413,38 @@ def test_page_list_wording() -> None:
     assert page_list([1]) == "page 1"
     assert page_list([7, 1, 2, 3]) == "pages 1–3, 7"
     assert page_list([2, 4]) == "pages 2, 4"
+
+
+def _readable_pdf_pages() -> list[tuple[Path, int]]:
+    import pdfplumber
+
+    files = sorted(DATA.glob("*.pdf")) if DATA.is_dir() else []
+    files += sorted((Path(__file__).resolve().parents[1] / "examples").glob("*/artifacts/*.pdf"))
+    out = []
+    for f in files:
+        try:
+            with pdfplumber.open(f) as pdf:
+                out.extend((f, i) for i in range(len(pdf.pages)))
+        except Exception:  # password, empty, not a PDF: other tests cover what happens to those
+            continue
+    return out
+
+
+def test_lean_char_walk_matches_pdfplumber_chars() -> None:
+    """``chars_and_images`` skips pdfplumber's full attribute dicts for speed; every key the
+    layout code reads must come out exactly as ``page.chars`` has it, in the same order."""
+    import pdfplumber
+
+    from screening.ingest.pdf import chars_and_images
+
+    pages = _readable_pdf_pages()
+    assert len(pages) >= 3  # the example's PDFs at least
+    for path, index in pages:
+        with pdfplumber.open(path) as pdf:
+            page = pdf.pages[index]
+            lean, images = chars_and_images(page)
+            full = page.chars
+            assert images == bool(page.images), (path.name, index)
+            assert len(lean) == len(full), (path.name, index)
+            for a, b in zip(lean, full):
+                assert a == {k: b[k] for k in a}, (path.name, index)

@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--finetune-context", action="store_true",
                         help="with --finetune: input the sentence paired with its context window")
     parser.add_argument("--only-finetune", action="store_true", help="with --finetune: skip the other CEReD methods")
+    parser.add_argument("--finetune-class-weight", type=float, default=0.0, metavar="POWER",
+                        help="with --finetune: weigh each class's loss by (1/frequency)^POWER (0.5: square-root balancing)")
     args = parser.parse_args(argv)
 
     from screening.embedding import get_embedder
@@ -49,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             start = time.perf_counter()
             results, info = run_cered(settings, embedder, quick=args.quick, finetune_epochs=args.finetune,
-                                      only_finetune=args.only_finetune, finetune_context=args.finetune_context)
+                                      only_finetune=args.only_finetune, finetune_context=args.finetune_context,
+                                      finetune_class_weight=args.finetune_class_weight)
             info["wall_s"] = time.perf_counter() - start
             info["command"] = command
             sections.append(cered_section(results, info, env, args.quick))

@@ -3,7 +3,7 @@
 A mean-pooled MiniLM encoder with a linear head, trained end to end with cross-entropy (the
 supervised form of SetFit's idea: move the small model's space towards the labels instead of
 fitting a head on frozen vectors). Input is the sentence, optionally paired with its context
-window (``[CLS] sentence [SEP] context [SEP]``, the context truncated first). Batches are drawn
+window (``[CLS] sentence [SEP] context [SEP]``, the longer of the two truncated first). Batches are drawn
 from length buckets so little padding is computed; bf16 autocast is used when the CPU has it.
 
 Nothing is saved: the weights live only for the run. The bundled model is loaded afresh from its
@@ -45,18 +45,23 @@ class FineTuned:
     batch: int = 32
     max_len: int = 128
     seed: int = 13
+    class_weight_power: float = 0.0  # loss weight of a class ∝ (1 / its training frequency) ** this
     kind: str = "calibrated"
     log: list[str] = field(default_factory=list)
 
     @property
     def settings(self) -> dict[str, Any]:
-        return {"features": "sentence+context pair" if self.context else "sentence", "epochs": self.epochs,
-                "lr": self.lr, "batch": self.batch, "max_len": self.max_len,
-                "bf16": bf16_available()}
+        out = {"features": "sentence+context pair" if self.context else "sentence", "epochs": self.epochs,
+               "lr": self.lr, "batch": self.batch, "max_len": self.max_len, "bf16": bf16_available()}
+        if self.class_weight_power:
+            out["class_weight"] = f"(1/frequency)^{self.class_weight_power:g}, mean 1"
+        return out
 
     def _encode(self, examples: Sequence[Example]):  # type: ignore[no-untyped-def]
         if self.context:
-            return self._tok([e.sentence for e in examples], [e.context for e in examples], truncation="only_second",
+            # longest_first: the context is cut first, and a sentence longer than max_len alone too
+            # ("only_second" raises on such a sentence)
+            return self._tok([e.sentence for e in examples], [e.context for e in examples], truncation="longest_first",
                              max_length=self.max_len, padding=True, return_tensors="pt")
         return self._tok([e.sentence for e in examples], truncation=True, max_length=self.max_len, padding=True,
                          return_tensors="pt")
@@ -86,6 +91,9 @@ class FineTuned:
         self._model = AutoModel.from_pretrained(path)
         self._head = torch.nn.Linear(self._model.config.hidden_size, len(LABELS))
         y = torch.tensor([LABELS.index(e.label) for e in train])
+        freq = torch.bincount(y, minlength=len(LABELS)).float().clamp(min=1) / len(train)
+        weight = freq ** -self.class_weight_power
+        weight = weight / (weight * freq).sum()  # the average example keeps weight 1
         params = [{"params": self._model.parameters(), "lr": self.lr}, {"params": self._head.parameters(), "lr": 1e-3}]
         opt = torch.optim.AdamW(params, weight_decay=0.01)
         steps_per_epoch = math.ceil(len(train) / self.batch)
@@ -102,7 +110,7 @@ class FineTuned:
                 enc = self._encode([train[i] for i in idx])
                 with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
                     logits = self._forward(enc)
-                loss = torch.nn.functional.cross_entropy(logits.float(), y[idx])
+                loss = torch.nn.functional.cross_entropy(logits.float(), y[idx], weight=weight)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(list(self._model.parameters()) + list(self._head.parameters()), 1.0)
                 opt.step()
@@ -114,13 +122,17 @@ class FineTuned:
                     print("  finetune", self.log[-1], flush=True)
             self.seed += 1  # a new batch order each epoch
 
-    def predict(self, examples: Sequence[Example]) -> list[str]:
+    def predict_proba(self, examples: Sequence[Example]) -> np.ndarray:
+        """Softmax probabilities in ``LABELS`` order."""
         import torch
 
         self._model.eval()
-        pred = np.zeros(len(examples), dtype=int)
+        out = np.zeros((len(examples), len(LABELS)), dtype=np.float64)
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16_available()):
             for idx in self._batches(examples, shuffle=False):
                 logits = self._forward(self._encode([examples[i] for i in idx]))
-                pred[idx] = logits.float().argmax(-1).numpy()
-        return [LABELS[i] for i in pred]
+                out[idx] = torch.softmax(logits.float(), -1).numpy()
+        return out
+
+    def predict(self, examples: Sequence[Example]) -> list[str]:
+        return [LABELS[i] for i in self.predict_proba(examples).argmax(axis=1)]

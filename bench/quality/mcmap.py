@@ -54,22 +54,30 @@ class MappingConfig:
 
 def default_configs() -> list[MappingConfig]:
     base = Settings()
+    before = dict(competition_margin=0.01, sentence_min_words=1)  # the default before 2026-11-24
     return [
         MappingConfig("screening check default", "mapping", base.mapping, base.echo),
         MappingConfig("default without echo masking", "mapping", base.mapping, EchoSettings(enabled=False)),
-        MappingConfig("competition margin 0.05", "mapping", MappingSettings(competition_margin=0.05), base.echo),
+        MappingConfig("competition margin 0.01, every sentence scored (the default before 2026-11-24)", "mapping",
+                      MappingSettings(**before), base.echo),
+        MappingConfig("competition margin 0.01, sentences of 6+ words", "mapping",
+                      MappingSettings(competition_margin=0.01), base.echo),
+        MappingConfig("competition margin 0, every sentence scored", "mapping",
+                      MappingSettings(sentence_min_words=1), base.echo),
+        MappingConfig("sentences of 8+ words", "mapping", MappingSettings(sentence_min_words=8), base.echo),
+        MappingConfig("sentences of 10+ words", "mapping", MappingSettings(sentence_min_words=10), base.echo),
+        MappingConfig("detail-text weight 0.1", "mapping", MappingSettings(detail_text_weight=0.1), base.echo),
+        MappingConfig("detail-text weight 0.2", "mapping", MappingSettings(detail_text_weight=0.2), base.echo),
+        MappingConfig("detail-text weight 0.3", "mapping", MappingSettings(detail_text_weight=0.3), base.echo),
         MappingConfig("competition margin 0.02", "mapping", MappingSettings(competition_margin=0.02), base.echo),
-        MappingConfig("competition margin 0.03 (the default before this benchmark)", "mapping",
+        MappingConfig("competition margin 0.03 (the default before bench.quality)", "mapping",
                       MappingSettings(competition_margin=0.03), base.echo),
-        MappingConfig("competition margin 0 (best detail only)", "mapping", MappingSettings(competition_margin=0.0),
-                      base.echo),
-        MappingConfig("competition margin 0.01, no sentence scores", "mapping",
-                      MappingSettings(competition_margin=0.01, sentence_scores=False), base.echo),
+        MappingConfig("competition margin 0.05", "mapping", MappingSettings(competition_margin=0.05), base.echo),
+        MappingConfig("no sentence scores", "mapping", MappingSettings(sentence_scores=False), base.echo),
         MappingConfig("thresholds weak 0.60 / met 0.64", "mapping",
                       MappingSettings(weak_threshold=0.60, met_threshold=0.64), base.echo),
         MappingConfig("thresholds weak 0.62 / met 0.66", "mapping",
                       MappingSettings(weak_threshold=0.62, met_threshold=0.66), base.echo),
-        MappingConfig("no sentence scores", "mapping", MappingSettings(sentence_scores=False), base.echo),
         MappingConfig("plain MiniLM cosine (no competition, whole passage, no echo masking)", "baseline",
                       MappingSettings(competition_margin=None, sentence_scores=False), EchoSettings(enabled=False)),
     ]

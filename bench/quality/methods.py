@@ -270,3 +270,188 @@ class Calibrated:
 
     def predict(self, examples: Sequence[Example]) -> list[str]:
         return list(self._clf.predict(self._x(examples)))
+
+
+# --------------------------------------------------------------------------- prior corrections
+
+def macro_f1_biases(logp: np.ndarray, gold: np.ndarray, rounds: int = 3,
+                    grid: np.ndarray = np.linspace(-3, 3, 61)) -> np.ndarray:
+    """Per-class additive biases on log-probabilities that maximise macro-F1 of the argmax on
+    (``logp``, ``gold``) by coordinate ascent, one class at a time over ``grid``. Meant for
+    out-of-fold training predictions: macro-F1 weighs a rare class as much as a common one, and
+    the maximum-likelihood argmax under-predicts rare classes."""
+    from sklearn.metrics import f1_score
+
+    k = logp.shape[1]
+    b = np.zeros(k)
+    labels = np.arange(k)
+
+    def score(bias: np.ndarray) -> float:
+        return float(f1_score(gold, (logp + bias).argmax(axis=1), labels=labels, average="macro", zero_division=0))
+
+    best = score(b)
+    for _ in range(rounds):
+        improved = False
+        for j in range(k):
+            for v in grid:
+                trial = b.copy()
+                trial[j] = v
+                s = score(trial)
+                if s > best + 1e-9:
+                    best, b, improved = s, trial, True
+        if not improved:
+            break
+    return b
+
+
+@dataclass
+class PriorAdjusted:
+    """A calibrated method whose argmax is shifted by per-class biases fitted for macro-F1 on
+    out-of-fold predictions of the *training* set (``folds``-fold cross-validation); val is
+    never looked at. The model itself is then refitted on all of train."""
+
+    name: str
+    base: Calibrated
+    folds: int = 5
+    kind: str = "calibrated"
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return {**self.base.settings, "prior_adjustment": f"macro-F1 biases on {self.folds}-fold out-of-fold train predictions"}
+
+    def fit(self, train: Sequence[Example]) -> None:
+        from sklearn.model_selection import StratifiedKFold
+
+        gold = np.array([LABELS.index(e.label) for e in train])
+        oof = np.zeros((len(train), len(LABELS)))
+        for fit_idx, held_idx in StratifiedKFold(self.folds, shuffle=True, random_state=0).split(np.zeros(len(gold)), gold):
+            self.base.fit([train[i] for i in fit_idx])
+            oof[held_idx] = self.base.predict_proba([train[i] for i in held_idx])
+        self.biases = macro_f1_biases(np.log(oof + 1e-9), gold)
+        self.base.fit(train)
+
+    def predict(self, examples: Sequence[Example]) -> list[str]:
+        logp = np.log(self.base.predict_proba(examples) + 1e-9)
+        return [LABELS[i] for i in (logp + self.biases).argmax(axis=1)]
+
+
+@dataclass
+class ZeroShotEM:
+    """Zero-shot scores turned into posteriors (softmax of the z-normalised scores over
+    ``temperature``), then the class priors of the unlabeled training sentences re-estimated by
+    EM (Saerens, Latinne & Decaestecker 2002) and the posteriors corrected by them. Reads no
+    label: the prior a category gets comes from how the sentences score, not from annotations."""
+
+    name: str
+    base: ZeroShot
+    temperature: float = 1.0
+    iterations: int = 100
+    kind: str = "zero-shot"
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return {**self.base.settings, "prior": f"EM on unlabeled train, softmax temperature {self.temperature}"}
+
+    def _post(self, examples: Sequence[Example]) -> np.ndarray:
+        s = self.base._scores(examples)
+        if self.base.ref is not None:
+            s = _z(s, self.base.ref)
+        s = s / self.temperature
+        e = np.exp(s - s.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def fit(self, train: Sequence[Example]) -> None:
+        self.base.fit(train)
+        post0 = self._post(train)
+        k = post0.shape[1]
+        base_prior = np.full(k, 1.0 / k)  # the scores favour no category a priori
+        prior = base_prior.copy()
+        for _ in range(self.iterations):
+            adj = post0 * (prior / base_prior)
+            adj /= adj.sum(axis=1, keepdims=True)
+            new = adj.mean(axis=0)
+            if np.abs(new - prior).max() < 1e-6:
+                prior = new
+                break
+            prior = new
+        self.prior = prior
+        self.ratio = prior / base_prior
+
+    def predict(self, examples: Sequence[Example]) -> list[str]:
+        return [LABELS[i] for i in (self._post(examples) * self.ratio).argmax(axis=1)]
+
+
+@dataclass
+class SelfTrained:
+    """Self-training without labels: a zero-shot method labels the unlabeled training sentences,
+    the ``per_class`` sentences it is surest of in each category (largest margin between its
+    best and second-best z-score) become pseudo-labelled examples, and a logistic regression
+    on MiniLM vectors of the sentence (and context) learns from them. No gold label is read."""
+
+    name: str
+    base: ZeroShot
+    encode: Encode
+    per_class: int = 100
+    features: tuple[str, ...] = ("sentence",)
+    C: float = 1.0
+    kind: str = "zero-shot"
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return {**self.base.settings, "self_training": f"top {self.per_class} per category by margin, "
+                f"LR C={self.C} on {'+'.join(self.features)}"}
+
+    def _x(self, examples: Sequence[Example]) -> np.ndarray:
+        parts = [self.encode([e.sentence for e in examples])]
+        if "context" in self.features:
+            parts.append(self.encode([e.context for e in examples]))
+        return np.hstack(parts)
+
+    def fit(self, train: Sequence[Example]) -> None:
+        from sklearn.linear_model import LogisticRegression
+
+        self.base.fit(train)
+        s = self.base._scores(train)
+        if self.base.ref is not None:
+            s = _z(s, self.base.ref)
+        top2 = np.sort(s, axis=1)[:, -2:]
+        margin = top2[:, 1] - top2[:, 0]
+        best = s.argmax(axis=1)
+        chosen: list[int] = []
+        for j in range(len(LABELS)):
+            idx = np.flatnonzero(best == j)
+            chosen.extend(idx[np.argsort(-margin[idx])][: self.per_class].tolist())
+        x = self._x([train[i] for i in chosen])
+        self._clf = LogisticRegression(C=self.C, max_iter=3000).fit(x, [LABELS[best[i]] for i in chosen])
+
+    def predict(self, examples: Sequence[Example]) -> list[str]:
+        return list(self._clf.predict(self._x(examples)))
+
+
+@dataclass
+class LogitAdjusted:
+    """Post-hoc logit adjustment (Menon et al. 2021): the argmax of log p(y|x) − τ·log π(y), π
+    the training label frequencies. τ = 1 aims at balanced accuracy (each class weighed alike,
+    as macro-F1 does); nothing is fitted, so val is never looked at. ``base`` must have
+    ``predict_proba`` (probabilities in ``LABELS`` order); ``refit`` False reuses a base that is
+    already fitted (one fine-tuning run, two readings)."""
+
+    name: str
+    base: Any
+    tau: float = 1.0
+    refit: bool = True
+    kind: str = "calibrated"
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return {**self.base.settings, "logit_adjustment": f"tau={self.tau} (training label frequencies)"}
+
+    def fit(self, train: Sequence[Example]) -> None:
+        counts = Counter(e.label for e in train)
+        self.log_prior = np.log(np.array([counts[label] for label in LABELS], dtype=float) / len(train))
+        if self.refit:
+            self.base.fit(train)
+
+    def predict(self, examples: Sequence[Example]) -> list[str]:
+        logp = np.log(self.base.predict_proba(examples) + 1e-12)
+        return [LABELS[i] for i in (logp - self.tau * self.log_prior).argmax(axis=1)]

@@ -9,7 +9,7 @@ from screening.settings import Settings
 from .cered import load_criteria, load_split
 from .evaluate import CeredEvaluator
 from .mcmap import MCMappingEvaluator, default_configs
-from .methods import Calibrated, Majority, ZeroShot
+from .methods import Calibrated, LogitAdjusted, Majority, PriorAdjusted, SelfTrained, ZeroShot, ZeroShotEM
 from .record import Result
 
 
@@ -65,11 +65,28 @@ def cered_methods(encode, criteria, quick: bool) -> list[Any]:  # type: ignore[n
         c("LR on MiniLM (sentence + context), balanced", features=("sentence", "context"), C=10.0, balanced=True),
         c("LR on MiniLM (sentence) + TF-IDF", features=("sentence", "tfidf"), C=10.0),
         c("LR on MiniLM (sentence + context) + TF-IDF", features=("sentence", "context", "tfidf"), C=10.0),
+        # prior corrections for macro-F1, fitted on train only (issue 8, 2026-11-24)
+        PriorAdjusted("LR on MiniLM (sentence), prior-adjusted", c("", C=10.0)),
+        PriorAdjusted("LR on MiniLM (sentence + context), prior-adjusted", c("", features=("sentence", "context"), C=10.0)),
+        PriorAdjusted("LR on MiniLM (sentence + context) + TF-IDF, prior-adjusted",
+                      c("", features=("sentence", "context", "tfidf"), C=10.0)),
+        LogitAdjusted("LR on MiniLM (sentence + context) + TF-IDF, logit-adjusted τ=1",
+                      c("", features=("sentence", "context", "tfidf"), C=10.0)),
+        LogitAdjusted("LR on MiniLM (sentence + context) + TF-IDF, logit-adjusted τ=0.5",
+                      c("", features=("sentence", "context", "tfidf"), C=10.0), tau=0.5),
+        # zero-shot: EM prior re-estimation on the unlabeled sentences, and self-training
+        ZeroShotEM("fusion MiniLM + BM25 indicators, top-2 mean, z, EM priors (T=0.5)",
+                   z("", signal="fusion", criterion="indicators", agg="top2", normalise=True), temperature=0.5),
+        ZeroShotEM("fusion MiniLM + BM25 indicators, top-2 mean, z, EM priors (T=1)",
+                   z("", signal="fusion", criterion="indicators", agg="top2", normalise=True), temperature=1.0),
+        SelfTrained("self-trained LR on fusion indicators' 100 surest per category (sentence + context)",
+                    z("", signal="fusion", criterion="indicators", agg="top2", normalise=True), encode,
+                    per_class=100, features=("sentence", "context")),
     ]
 
 
 def run_cered(settings: Settings, embedder, quick: bool = False, finetune_epochs: float = 0.0,  # type: ignore[no-untyped-def]
-              only_finetune: bool = False, finetune_context: bool = False):
+              only_finetune: bool = False, finetune_context: bool = False, finetune_class_weight: float = 0.0):
     train, val = load_split("train"), load_split("val")
     if quick:  # every 60th training sentence, every 8th val sentence: a smoke run, not a measurement
         train, val = train[::60], val[::8]
@@ -85,10 +102,15 @@ def run_cered(settings: Settings, embedder, quick: bool = False, finetune_epochs
 
         # with the context window (a sentence pair) each step costs 2-3x: longer inputs
         what = "sentence + context" if finetune_context else "sentence"
-        ft = FineTuned(f"fine-tuned MiniLM ({what}), {finetune_epochs:g} epoch(s)", settings,
-                       epochs=finetune_epochs, context=finetune_context, max_len=128 if finetune_context else 64)
+        weighted = f", class-weighted loss (power {finetune_class_weight:g})" if finetune_class_weight else ""
+        ft = FineTuned(f"fine-tuned MiniLM ({what}), {finetune_epochs:g} epoch(s){weighted}", settings,
+                       epochs=finetune_epochs, context=finetune_context, max_len=128 if finetune_context else 64,
+                       class_weight_power=finetune_class_weight)
         results.append(evaluator(ft))
         results[-1].note = f"{len(ft.log) and ft.log[-1]}"
+        # the same fitted model read with logit adjustment (no second run)
+        results.append(evaluator(LogitAdjusted(f"{ft.name}, logit-adjusted τ=1", ft, refit=False)))
+        results[-1].note, results[-1].fit_s = "same model as the row above", 0.0
     from collections import Counter
 
     info = {"train": len(train), "val": len(val),

@@ -193,11 +193,55 @@ def dedupe_chars(chars: Sequence[dict[str, Any]], tolerance: float = 1.0) -> lis
     return kept
 
 
+def chars_and_images(page: Any) -> tuple[list[dict[str, Any]], bool]:
+    """``page.chars`` (only the keys the layout code reads) and whether ``page.images`` is
+    non-empty, from one walk over pdfplumber's pdfminer layout.
+
+    pdfplumber's own ``page.chars`` builds every object's full attribute dict, resolving colours
+    and graphic state that are never read here: more than half of the time of reading a
+    text-heavy PDF. The values below are computed as pdfplumber's ``Page.process_object``
+    computes them (a test compares both on real PDFs), and objects are walked in the same order.
+    """
+    from pdfplumber.page import fix_fontname_bytes
+    from pdfminer.layout import LTContainer
+
+    mb_x0, mb_top = page.mediabox[:2]
+    height = page.height
+    norm = page.pdf.unicode_norm
+    chars: list[dict[str, Any]] = []
+    images = False
+    stack = [iter(page.layout._objs)]
+    while stack:
+        obj = next(stack[-1], None)
+        if obj is None:
+            stack.pop()
+            continue
+        if isinstance(obj, LTContainer):
+            stack.append(iter(obj._objs))
+            continue
+        name = obj.__class__.__name__
+        if name == "LTImage":
+            images = True
+        elif name == "LTChar":
+            text = obj.get_text()
+            fontname = obj.fontname
+            x0, x1 = obj.x0, obj.x1
+            if mb_x0 != 0:
+                x0, x1 = x0 + mb_x0, x1 + mb_x0
+            chars.append({
+                "text": unicodedata.normalize(norm, text) if norm is not None else text,
+                "fontname": fix_fontname_bytes(fontname) if isinstance(fontname, bytes) else fontname,
+                "size": obj.size, "matrix": obj.matrix, "x0": x0, "x1": x1, "y0": obj.y0, "y1": obj.y1,
+                "top": (height - obj.y1) + mb_top, "bottom": (height - obj.y0) + mb_top,
+            })
+    return chars, images
+
+
 def _plumber_page(page: Any, number: int) -> Page:
-    chars = dedupe_chars(page.chars)
-    text = normalise_text(layout.page_text(chars))
-    # page.images lists image objects from the content stream; their data is never decoded.
-    return _page_from_text(number, text, bool(page.images), int(page.rotation or 0) % 360)
+    chars, images = chars_and_images(page)
+    text = normalise_text(layout.page_text(dedupe_chars(chars)))
+    # images: image objects in the content stream; their data is never decoded.
+    return _page_from_text(number, text, images, int(page.rotation or 0) % 360)
 
 
 def _pdfium_page(doc: Any, index: int) -> Page:
