@@ -42,9 +42,14 @@ def _hash_of(e: AuditEntry) -> str:
 def append(session: Session, actor_id: str | None, action: str, target_type: str, target_id: str,
            before: Any = None, after: Any = None) -> AuditEntry:
     """Add a row in the caller's transaction (it commits or rolls back with the action itself)."""
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         # Held until the transaction ends: appends queue here instead of forking the chain.
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    elif dialect == "sqlite":
+        # A write that changes nothing still takes SQLite's write lock, before the last row is
+        # read: appends then wait their turn (busy timeout) instead of two reading the same head.
+        session.execute(text("UPDATE audit_log SET seq = seq WHERE 0"))
     last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     # Microseconds are what both backends keep, so the hash recomputes from the stored value.
