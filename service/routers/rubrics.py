@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import IntegrityError
 
 from screening.exports.case import rubric_to_case
@@ -97,6 +98,11 @@ async def upload_rubric(
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError("invalid_rubric", "The rubric file is not UTF-8 text.") from None
+    # Parsing and the database run in the thread pool, so an upload never stalls the event loop.
+    return await run_in_threadpool(_store_upload, session, response, admin, text, dry_run)
+
+
+def _store_upload(session: DB, response: Response, admin: User, text: str, dry_run: bool) -> RubricVersionOut:
     data, problems = validate_text(text, "upload")
     if data is None:
         raise ApiError("invalid_rubric", f"The rubric has {len(problems)} problem(s); the first: {problems[0]}",
