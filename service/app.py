@@ -36,10 +36,9 @@ def build_state(settings: Settings, migrate_db: bool = True) -> ServiceState:
         storage = S3Storage(svc.s3_bucket or "", svc.s3_prefix, svc.s3_endpoint_url, svc.s3_region)
     else:
         storage = LocalStorage(svc.resolved_storage_dir())
-    state = ServiceState(settings=settings, engine=engine, sessions=session_factory(engine), storage=storage,
-                         catalogue=RubricCatalogue(settings.rubric_dirs))
+    state = ServiceState(settings=settings, engine=engine, sessions=session_factory(engine), storage=storage)
     if migrate_db:  # the server offers the rubric files; workers read rubrics from the database only
-        rubric_store.sync_files(state.sessions, state.catalogue)
+        rubric_store.sync_files(state.sessions, RubricCatalogue(settings.rubric_dirs))
     if svc.worker == "celery":
         from .tasks import CeleryDispatcher
 

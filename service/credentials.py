@@ -14,7 +14,6 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from screening.errors import ExportError
 from screening.exports.decision import AdvisorySummary, Recipient, ReleasedDecision
 from screening.exports.openbadges import Issuer, decision_credential
 from screening.report.model import Report
@@ -63,10 +62,7 @@ def credential(session: Session, sub: Submission, settings: Settings) -> dict[st
     decision, d = released_decision(session, sub)
     exports = settings.exports
     issuer = Issuer(id=f"{exports.base_url.rstrip('/')}/issuer", name=exports.issuer_name)
-    try:
-        return decision_credential(decision, flow.rubric_of(d), base_url=exports.base_url, issuer=issuer)
-    except ExportError as exc:
-        if flow.outcome(d) != "earned":
-            raise ApiError("not_earned", "The released decision does not reach the rubric's required level on "
-                                         "every essential outcome, so no credential is issued.") from None
-        raise ApiError("internal_error", exc.message) from None
+    if flow.outcome(d) != "earned":
+        raise ApiError("not_earned", "The released decision does not reach the rubric's required level on "
+                                     "every essential outcome, so no credential is issued.")
+    return decision_credential(decision, flow.rubric_of(d), base_url=exports.base_url, issuer=issuer)

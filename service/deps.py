@@ -10,7 +10,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from screening.rubric import RubricCatalogue
 from screening.settings import Settings
 
 from . import auth
@@ -25,7 +24,6 @@ class ServiceState:
     engine: Engine
     sessions: sessionmaker[Session]
     storage: Storage
-    catalogue: RubricCatalogue
     # Tells workers a job is waiting (Celery: sends a message); the in-process worker polls instead.
     dispatch: Callable[[str], None] = lambda job_id: None
 

@@ -23,7 +23,8 @@ from .models import Assessment, Decision, Job, ReportRow, Submission, utcnow
 
 
 def submission_ref(submission_id: str) -> str:
-    # The same pseudonym as the screenings export, so the two exports can be joined, not traced back.
+    # Both designer exports use it, so they can be joined, not traced back: stable per submission,
+    # but not its id, so a designer cannot take it to the submission, its files or its candidate.
     return hashlib.sha256(f"export:{submission_id}".encode()).hexdigest()[:16]
 
 

@@ -13,13 +13,15 @@ from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from screening.rubric import Rubric, RubricCatalogue, load_text, version_key
 
 from .models import RubricVersion
 
 log = logging.getLogger("service.rubrics")
+# Listings need ids, versions and titles; the YAML is read only when a version is loaded.
+_NO_TEXT = defer(RubricVersion.yaml_text)
 
 
 def sync_files(sessions: sessionmaker[Session], catalogue: RubricCatalogue) -> None:
@@ -51,14 +53,14 @@ def _read(path: str) -> str:
 
 def versions(session: Session, rubric_id: str) -> list[RubricVersion]:
     """Every stored version of a rubric, newest first."""
-    rows = session.scalars(select(RubricVersion).where(RubricVersion.rubric_id == rubric_id)).all()
+    rows = session.scalars(select(RubricVersion).options(_NO_TEXT).where(RubricVersion.rubric_id == rubric_id)).all()
     return sorted(rows, key=lambda r: version_key(r.version), reverse=True)
 
 
 def current_versions(session: Session) -> list[RubricVersion]:
     """The version new drafts get, per rubric id (rubrics whose every version is retired are left out)."""
     newest: dict[str, RubricVersion] = {}
-    for row in session.scalars(select(RubricVersion).where(RubricVersion.retired_at.is_(None))):
+    for row in session.scalars(select(RubricVersion).options(_NO_TEXT).where(RubricVersion.retired_at.is_(None))):
         held = newest.get(row.rubric_id)
         if held is None or version_key(row.version) > version_key(held.version):
             newest[row.rubric_id] = row
@@ -66,7 +68,7 @@ def current_versions(session: Session) -> list[RubricVersion]:
 
 
 def current_version(session: Session, rubric_id: str) -> RubricVersion | None:
-    return next((r for r in current_versions(session) if r.rubric_id == rubric_id), None)
+    return next((r for r in versions(session, rubric_id) if r.retired_at is None), None)
 
 
 def load(session: Session, rubric_id: str, version: str | None) -> Rubric | None:

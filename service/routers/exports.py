@@ -1,32 +1,30 @@
 from __future__ import annotations
 
-import hashlib
+import io
 import json
+import zipfile
 from collections import Counter
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 
+from screening.pilot import csv_tables
+
 from .. import rubric_store
-from ..deps import DB, State, require
+from ..deps import DB, require
 from ..errors import ApiError, problem_responses
 from ..models import Job, ReportRow, Submission, User
+from ..pilot_export import pilot_data, submission_ref
 from ..schemas import ExportRow
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
 Designer = Annotated[User, Depends(require("program_designer", "admin"))]
 
 
-def pseudonym(submission_id: str) -> str:
-    # Stable, so rows of one submission can be told apart, but not the submission's id: a designer
-    # cannot take it to the submission, its files or its candidate.
-    return hashlib.sha256(f"export:{submission_id}".encode()).hexdigest()[:16]
-
-
 def export_row(sub: Submission, report: dict[str, Any]) -> ExportRow:
     return ExportRow(
-        ref=pseudonym(sub.id),
+        ref=submission_ref(sub.id),
         rubric_id=sub.rubric_id,
         rubric_version=str(report.get("rubric", {}).get("version", "")),
         version=sub.version,
@@ -57,7 +55,7 @@ def screenings(session: DB, _: Designer) -> list[ExportRow]:
                              "the CSV tables", "content": {"application/json": {}, "application/zip": {}}},
                        **problem_responses("unauthenticated", "token_expired", "forbidden", "unknown_rubric",
                                            "invalid_request")})
-def pilot(session: DB, state: State, _: Designer,
+def pilot(session: DB, _: Designer,
           rubric_id: Annotated[str, Query(min_length=1, max_length=200, description="The MC.")],
           format: Annotated[Literal["json", "zip"], Query(description="json, or zip of JSON and CSV tables.")] = "json",
           ) -> Response:
@@ -65,13 +63,6 @@ def pilot(session: DB, state: State, _: Designer,
     submission the advisory statuses and flags beside each assessor's final judgments (assessors
     pseudonymised, roles first / second / reconciler) and the released outcome. De-identified: no
     ids, names, file names, text or comments."""
-    import io
-    import zipfile
-
-    from screening.pilot import csv_tables
-
-    from ..pilot_export import pilot_data
-
     if not rubric_store.versions(session, rubric_id):
         raise ApiError("unknown_rubric", f"No rubric {rubric_id!r}.")
     data = pilot_data(session, rubric_id)

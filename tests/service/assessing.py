@@ -8,7 +8,7 @@ from typing import Any
 from service.models import Job, ReportRow
 from service.worker import Worker
 
-from .conftest import Api, tiny_submission
+from .conftest import RUBRIC, Api, tiny_submission
 
 
 def add_candidate(api: Api, name: str, display_name: str | None = None) -> str:
@@ -50,6 +50,14 @@ def screen_for_real(api: Api, job_id: str) -> None:
     worker = Worker(st.sessions, st.storage, st.settings)
     assert worker.claim(job_id) == "claimed"
     assert worker.run(job_id) == "done"
+
+
+def current_rubric(api: Api, rubric_id: str = RUBRIC):  # type: ignore[no-untyped-def]
+    """The rubric version new drafts get, as the service stores it."""
+    from service import rubric_store
+
+    with api.state.sessions() as s:
+        return rubric_store.load(s, rubric_id, None)
 
 
 def full_marking(report: dict[str, Any], rubric, level: str | None = None, flip: int = 0  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from service import assessment as flow
 from service.models import Assessment, Decision, utcnow
 
-from .assessing import finish_with, full_marking, submit
+from .assessing import current_rubric, finish_with, full_marking, submit
 from .conftest import RUBRIC, make_api, rubric_yaml, service_settings, tiny_submission
 
 pytestmark = pytest.mark.models
@@ -55,7 +55,7 @@ def _screened(api, report, who: str = "cand") -> str:  # type: ignore[no-untyped
 
 
 def _rubric(api):  # type: ignore[no-untyped-def]
-    return api.state.catalogue.get(RUBRIC)
+    return current_rubric(api)
 
 
 def test_two_assessors_claim_decide_release_and_export(api, report):

@@ -10,8 +10,8 @@ import zipfile
 
 import pytest
 
-from .assessing import add_candidate, full_marking, screen_for_real, submit
-from .conftest import NARRATIVE, REFLECTION, RUBRIC
+from .assessing import add_candidate, current_rubric, full_marking, screen_for_real, submit
+from .conftest import NARRATIVE, REFLECTION
 
 pytestmark = pytest.mark.models
 
@@ -154,7 +154,7 @@ def test_no_candidate_name_or_email_reaches_an_assessor(api):
     files = get("GET", f"/api/submissions/{sub}/files")
     get("POST", f"/api/queue/{sub}/claim")
     review = get("GET", f"/api/assessments/{sub}")
-    marking = full_marking(review["report"], api.state.catalogue.get(RUBRIC))  # type: ignore[index]
+    marking = full_marking(review["report"], current_rubric(api))  # type: ignore[index]
     get("PUT", f"/api/assessments/{sub}/decision", json=marking)
     get("POST", f"/api/assessments/{sub}/release")
     get("GET", f"/api/assessments/{sub}/decisions")

@@ -17,8 +17,8 @@ from service.__main__ import main
 from service.models import AuditEntry
 
 from ..conftest import REPO
-from .assessing import finish_with, full_marking, submit
-from .conftest import RUBRIC, tiny_submission
+from .assessing import current_rubric, finish_with, full_marking, submit
+from .conftest import tiny_submission
 from .test_assess import report  # noqa: F401 - the real screening report fixture
 
 
@@ -35,7 +35,7 @@ def test_every_action_is_chained_and_tampering_is_found(api, database_url, repor
     api.add_user("cand", "candidate")
     sub, job = submit(api, "cand")
     finish_with(api, job, report)
-    rubric = api.state.catalogue.get(RUBRIC)
+    rubric = current_rubric(api)
     assert api.call("ann", "POST", f"/api/queue/{sub}/claim").status_code == 200
     api.call("ann", "PUT", f"/api/assessments/{sub}/decision", json=full_marking(report, rubric))
     assert api.call("ann", "POST", f"/api/assessments/{sub}/release").status_code == 200
