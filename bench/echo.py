@@ -45,6 +45,7 @@ class Scored:
     label: str
     style: str | None
     echo: bool  # the check's verdict
+    echo_any_length: bool  # the verdict with shared words counting at any length (before 2026-11-24)
     word_share: float
     phrase_share: float
     particulars: int
@@ -66,11 +67,12 @@ def score(settings: Settings) -> list[Scored]:
         texts = [p.text for p in items]
         wording = RubricWording.of(rubric)
         verdicts = assess_texts(texts, rubric, nlp, settings.echo, wording)
+        any_length = assess_texts(texts, rubric, nlp, settings.echo.model_copy(update={"shared_words_from": 1}), wording)
         signals = assess_texts(texts, rubric, nlp, everything, wording)  # particulars for every passage
         details = embedder.encode([d.text for _, d in rubric.details()])
         sims = embedder.encode(texts) @ details.T
-        for p, v, s, sim in zip(items, verdicts, signals, sims.max(axis=1)):
-            out.append(Scored(rubric_id, p.label, p.style, v.is_echo, s.word_share, s.phrase_share,
+        for p, v, a, s, sim in zip(items, verdicts, any_length, signals, sims.max(axis=1)):
+            out.append(Scored(rubric_id, p.label, p.style, v.is_echo, a.is_echo, s.word_share, s.phrase_share,
                               len(s.particulars), float(sim)))
     return out
 
@@ -92,6 +94,7 @@ def main() -> None:
     shared = lambda r: r.word_share >= cfg.min_word_share or r.phrase_share >= cfg.min_phrase_share  # noqa: E731
     methods = {
         "echo check (default settings)": lambda r: r.echo,
+        "echo check, shared words counting at any length (before 2026-11-24)": lambda r: r.echo_any_length,
         "baseline: similarity ≥ 0.60 only": lambda r: r.similarity >= 0.60,
         "baseline: similarity ≥ 0.70 only": lambda r: r.similarity >= 0.70,
         "baseline: shared wording only": shared,

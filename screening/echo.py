@@ -204,9 +204,13 @@ def particulars(doc: "object", wording: RubricWording) -> tuple[str, ...]:
 
 
 def _candidate(word_share: float, phrase_share: float, words: int, cfg: EchoSettings) -> bool:
-    return words >= cfg.min_content_words and (
-        word_share >= cfg.min_word_share or phrase_share >= cfg.min_phrase_share
-    )
+    if words < cfg.min_content_words:
+        return False
+    if words < cfg.shared_words_from:
+        # Three of five words shared is what a table header or label in the field's own
+        # vocabulary looks like; a short restatement also copies the rubric's phrasing.
+        return phrase_share >= cfg.min_phrase_share
+    return word_share >= cfg.min_word_share or phrase_share >= cfg.min_phrase_share
 
 
 def _assess(texts: Sequence[str], wording: RubricWording, load_nlp: "Callable[[], Language | None]",

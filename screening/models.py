@@ -29,6 +29,8 @@ _LOCK = threading.Lock()
 _SPACY_EXCLUDE = ["parser", "ner", "lemmatizer", "attribute_ruler", "tagger"]
 # What checks that read particulars (names, dates, numbers, tense) need: no parser, no lemmas.
 _ENTITY_EXCLUDE = ["parser", "lemmatizer"]
+# The rule-based splitter (screening/sentences.py) uses only the pipeline's tokenizer.
+_ALL_COMPONENTS = ["tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer", "ner"]
 
 
 @dataclass(frozen=True)
@@ -155,8 +157,12 @@ def spacy_entity_pipeline(settings: ModelSettings) -> "Language":
         return _load_spacy_entities(str(settings.spacy_path) if settings.spacy_path else None)
 
 
-@lru_cache(maxsize=2)
-def _load_spacy(path: str | None) -> "Language":
+@lru_cache(maxsize=4)
+def _load_spacy(path: str | None, splitter: str) -> "Language":
+    if splitter == "rules":
+        from .sentences import rule_pipeline
+
+        return rule_pipeline(_spacy_load(path, _ALL_COMPONENTS))
     nlp = _spacy_load(path, _SPACY_EXCLUDE)
     if "senter" in nlp.disabled:
         nlp.enable_pipe("senter")
@@ -167,10 +173,6 @@ def _load_spacy(path: str | None) -> "Language":
 
 
 def spacy_pipeline(settings: ModelSettings) -> "Language":
+    """The sentence splitter for passages (``models.sentence_splitter``)."""
     with _LOCK:
-        return _load_spacy(str(settings.spacy_path) if settings.spacy_path else None)
-
-
-def spacy_info(settings: ModelSettings) -> dict[str, Any]:
-    nlp = spacy_pipeline(settings)
-    return {"name": f"{nlp.meta.get('lang', 'en')}_{nlp.meta.get('name', '?')}", "version": nlp.meta.get("version", "?")}
+        return _load_spacy(str(settings.spacy_path) if settings.spacy_path else None, settings.sentence_splitter)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .documents import Document
+from .sentences import FACTORY as RULES_FACTORY
 from .settings import PassageSettings
 from .textcache import TextCache
 from .wordcount import count_words
@@ -196,6 +197,16 @@ def _media_passages(doc: Document, part: str, cfg: PassageSettings) -> list[Pass
     return out
 
 
+def _for_splitter(block: str, keep_breaks: bool) -> str:
+    """The block as the sentence splitter sees it: line ends as spaces (PDF line ends are not
+    sentence ends) but, with ``keep_breaks``, paragraph breaks kept (a heading joined to its
+    paragraph ends there). Same length, so offsets stay valid."""
+    out = list(block.replace("\n", " "))
+    for m in _PARA_BREAK.finditer(block) if keep_breaks else ():
+        out[m.start()] = out[m.end() - 1] = "\n"
+    return "".join(out)
+
+
 # Sentence boundaries of block texts already split in this process, so re-screening an edited
 # draft runs the sentence splitter only on the blocks that changed.
 _SENTENCES: TextCache[tuple[tuple[int, int], ...]] = TextCache()
@@ -226,9 +237,10 @@ def build_passages(
             text = _mask_furniture(page.text, furniture)
             for block in _blocks(text, cfg.min_words, furniture):
                 jobs.append((doc, part, page.number, text, block))
-    # Sentence splitting sees each block with its line breaks as spaces (same length, so
-    # offsets stay valid): PDF line ends are not sentence ends.
-    texts = [page_text[b.start : b.end].replace("\n", " ") for _, _, _, page_text, b in jobs]
+    # The statistical senter reads a kept paragraph break as no boundary at all (a heading then
+    # swallows its paragraph's first sentence), so it sees every line end as a space, as before.
+    keep_breaks = RULES_FACTORY in nlp.pipe_names
+    texts = [_for_splitter(page_text[b.start : b.end], keep_breaks) for _, _, _, page_text, b in jobs]
     out: list[Passage] = []
     for (doc, part, page_no, page_text, block), bounds in zip(jobs, sentence_bounds(texts, nlp)):
         sentences = [_Span(block.start + start, block.start + end, block.paragraph) for start, end in bounds]

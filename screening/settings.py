@@ -53,6 +53,12 @@ class ModelSettings(BaseModel):
     spacy_path: Path | None = Field(
         None, description="Folder of a spaCy pipeline; default: the bundled en_core_web_sm 3.8."
     )
+    sentence_splitter: Literal["rules", "senter"] = Field(
+        "rules",
+        description="How passages are cut into sentences: 'rules' (punctuation on spaCy's tokenizer, "
+        "screening/sentences.py) or 'senter' (the spaCy pipeline's statistical sentence recogniser, about 60 "
+        "times slower; no better on the quality benchmarks, bench/RESULTS.md).",
+    )
     embedding_backend: Literal["auto", "torch-fp32", "torch-bf16", "openvino-fp32", "openvino-bf16"] = Field(
         "auto",
         description="What runs the embedding model. 'auto': openvino-bf16 on a CPU with bf16 instructions "
@@ -162,6 +168,11 @@ class EchoSettings(BaseModel):
         0, ge=0, description="An echo names at most this many particulars (names, dates, numbers, places).",
     )
     min_content_words: int = Field(4, ge=1, description="Shorter passages (headings) are never called echo.")
+    shared_words_from: int = Field(
+        6, ge=1,
+        description="A passage with fewer content words is echo only by copied phrases (min_phrase_share), not by "
+        "shared words alone (a table header or label in the rubric's vocabulary).",
+    )
 
 
 class CalibrationSettings(BaseModel):

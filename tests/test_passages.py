@@ -97,6 +97,7 @@ class _CountingPipeline:
 
     def __init__(self, nlp):
         self.nlp, self.texts = nlp, 0
+        self.pipe_names = nlp.pipe_names
 
     def pipe(self, texts, **kwargs):
         texts = list(texts)
