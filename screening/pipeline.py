@@ -54,8 +54,11 @@ class ScreeningResult:
 
 
 def ingest_submission(
-    submission: Submission, settings: Settings, progress: Progress = _no_progress
+    submission: Submission, settings: Settings, progress: Progress = _no_progress,
+    on_read: Callable[[SubmissionFile, Document], None] | None = None,
 ) -> list[tuple[SubmissionFile, Document]]:
+    """Every file of the submission read, in order; ``on_read`` is called with each as soon as
+    it is read (work on it can start while the next file is read)."""
     cache = settings.cache_dir if settings.use_cache else None
     _transcribe_in_parallel(submission, settings, cache, progress)
     out: list[tuple[SubmissionFile, Document]] = []
@@ -73,6 +76,8 @@ def ingest_submission(
             # though not a document whose prose is screened.
             doc = replace(doc, problems=tuple(p for p in doc.problems if p.code != "file_unsupported"))
         out.append((f, doc))
+        if on_read is not None:
+            on_read(f, doc)
     progress("read files", total, total)
     return out
 
@@ -143,25 +148,30 @@ def screen(
     progress: Progress = _no_progress,
     check_names: Sequence[str] = DEFAULT_CHECKS,
 ) -> ScreeningResult:
-    files = ingest_submission(submission, settings, progress)
-    readable = [(f, d) for f, d in files if d.readable and f.role != "self_analysis"]
-
-    # The privacy scan (spaCy tagger + NER, one core) needs only the files: it runs beside
-    # sentence splitting and embedding instead of after them (bench/RESULTS.md, end to end).
+    # The privacy scan (spaCy tagger + NER, one core) needs only each file: it starts on a file
+    # as soon as it is read (on the core the PDF reader leaves free) and runs beside sentence
+    # splitting and embedding instead of after them (bench/RESULTS.md, end to end). Pages are
+    # scanned independently, so per-file scans find what one scan of all files finds.
     # Progress is reported from the calling thread only: callers' progress displays need not be
     # thread-safe. It is joined before the echo check, which uses the same spaCy pipeline.
     privacy_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="privacy")
-    privacy_job = privacy_pool.submit(find_personal_data, files, settings)
+    privacy_jobs: list[Future[tuple[PageFindings, ...]]] = []
+
+    def scan(f: SubmissionFile, doc: Document) -> None:
+        privacy_jobs.append(privacy_pool.submit(find_personal_data, [(f, doc)], settings))
+
     try:
-        return _screen_files(submission, rubric, settings, progress, check_names, files, readable, privacy_job)
+        files = ingest_submission(submission, settings, progress, on_read=scan)
+        readable = [(f, d) for f, d in files if d.readable and f.role != "self_analysis"]
+        return _screen_files(submission, rubric, settings, progress, check_names, files, readable, privacy_jobs)
     finally:
-        privacy_pool.shutdown(wait=True)
+        privacy_pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _screen_files(
     submission: Submission, rubric: Rubric, settings: Settings, progress: Progress, check_names: Sequence[str],
     files: list[tuple[SubmissionFile, Document]], readable: list[tuple[SubmissionFile, Document]],
-    privacy_job: "Future[tuple[PageFindings, ...]]",
+    privacy_jobs: "Sequence[Future[tuple[PageFindings, ...]]]",
 ) -> ScreeningResult:
     passages: list[Passage] = []
     if readable:
@@ -180,7 +190,7 @@ def _screen_files(
     )
     if settings.privacy.enabled:
         progress("looking for student personal data", 0, 1)
-    privacy = privacy_job.result()
+    privacy = tuple(found for job in privacy_jobs for found in job.result())
     if settings.privacy.enabled:
         progress("looking for student personal data", 1, 1)
     # Echo passages restate the rubric: they score high for the detail they copy, which is exactly
