@@ -43,6 +43,7 @@ class Config:
     name: str
     passages: PassageSettings
     mapping: MappingSettings
+    splitter: str | None = None  # models.sentence_splitter; None: the default
 
 
 CONFIGS = [
@@ -59,6 +60,8 @@ CONFIGS = [
     Config("competition 0.05 + sentence scores", PassageSettings(),
            MappingSettings(competition_margin=0.05, sentence_min_words=1)),
     Config("default: competition 0 + sentences of 6+ words", PassageSettings(), MappingSettings()),
+    Config("default, sentences from spaCy's senter (the default before 2026-11-24)", PassageSettings(),
+           MappingSettings(), splitter="senter"),
     Config("competition 0 + sentences of 8+ words", PassageSettings(), MappingSettings(sentence_min_words=8)),
     Config("default + detail-text weight 0.1", PassageSettings(), MappingSettings(detail_text_weight=0.1)),
     Config("default + detail-text weight 0.2", PassageSettings(), MappingSettings(detail_text_weight=0.2)),
@@ -123,10 +126,12 @@ def _run(emit) -> None:  # type: ignore[no-untyped-def]
         print_("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for cfg in CONFIGS:
             absent, present, right, total = [], [], 0, 0
+            splitter = nlp if cfg.splitter is None else spacy_pipeline(
+                base.models.model_copy(update={"sentence_splitter": cfg.splitter}))
             for eo, layout in variants.items():
                 files = ingest_submission(from_folder(layout.folder), base)
                 ps = build_passages(((d, f.part) for f, d in files if d.readable and f.role != "self_analysis"),
-                                    nlp, cfg.passages)
+                                    splitter, cfg.passages)
                 for ev in map_evidence(rubric, ps, embedder, cfg.mapping):
                     score = ev.best_score if ev.best_score is not None else -1.0
                     if ev.eo == eo:
@@ -140,7 +145,7 @@ def _run(emit) -> None:  # type: ignore[no-untyped-def]
                         right += 1
             files = ingest_submission(from_folder(EXAMPLE), base)
             ps = build_passages(((d, f.part) for f, d in files if d.readable and f.role != "self_analysis"),
-                                nlp, cfg.passages)
+                                splitter, cfg.passages)
             example = map_evidence(rubric, ps, embedder, cfg.mapping)
             ex_min = min(ev.best_score if ev.best_score is not None else -1.0 for ev in example)
             ex_right = sum(_evidence_at(ev, answers.get(ev.detail_id, [])) for ev in example)

@@ -362,6 +362,18 @@ def _scan_after_reading(ingest):  # type: ignore[no-untyped-def]
     return run
 
 
+def _worker_cpu() -> float:
+    """CPU seconds used so far by the isolated extraction worker (a long-lived child, so
+    ``RUSAGE_CHILDREN`` does not count it until it exits)."""
+    from screening.ingest import extract
+
+    proc = extract._ISOLATOR._proc
+    if proc is None or proc.poll() is not None:
+        return 0.0
+    fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def bench_stages(repeats: int, work: Path, export_dir: Path) -> dict:
     """Where a warm new submission's ``screen()`` time goes (``auto``), and the changes of
     2026-11-24 against the code before them, interleaved in this run."""
@@ -391,6 +403,7 @@ def bench_stages(repeats: int, work: Path, export_dir: Path) -> dict:
         return run
 
     stages: dict[str, list[float]] = {name: [] for name in (*STAGES, "total")}
+    cpu: list[float] = []
     pdf_ab: dict[str, list[float]] = {"pdfplumber `page.chars` (before)": [], "lean char walk (now)": []}
     variants = {  # name: (privacy executor, ingest_submission)
         "privacy scan after embedding (before)": (_Deferred, originals["ingest_submission"]),
@@ -434,7 +447,9 @@ def bench_stages(repeats: int, work: Path, export_dir: Path) -> dict:
             spent.clear()
             forget_texts()
             try:
+                cpu_before = time.process_time() + _worker_cpu()
                 stages["total"].append(timed(lambda: pipeline.screen(submission(), rubric, settings_for(work / f"stages-{i}")))[0])
+                cpu.append(time.process_time() + _worker_cpu() - cpu_before)
             finally:
                 for name in STAGES:
                     setattr(pipeline, name, originals[name])
@@ -442,7 +457,8 @@ def bench_stages(repeats: int, work: Path, export_dir: Path) -> dict:
                 stages[name].append(spent.get(name, 0.0))
     finally:
         pdfmod._plumber_page = lean_page
-    return {"stages": stages, "pdf_ab": pdf_ab, "order_ab": order_ab, "split_ab": split_ab, "same_text": same_text}
+    return {"stages": stages, "cpu": cpu, "pdf_ab": pdf_ab, "order_ab": order_ab, "split_ab": split_ab,
+            "same_text": same_text}
 
 
 def stage_lines(st: dict) -> list[str]:
@@ -461,6 +477,13 @@ def stage_lines(st: dict) -> list[str]:
              "| stage | median s (min–max) |", "|---|---:|"]
     for name, values in st["stages"].items():
         lines.append(f"| {what[name]} | {med(values):.3f} ({span(values, '{:.3f}')}) |")
+    busy = [c / w for c, w in zip(st["cpu"], st["stages"]["total"])]
+    lines += ["", f"CPU time of the whole `screen()` (this process's threads and the extraction worker; a thread pool's "
+              "spin-waiting counts too): "
+              f"{med(st['cpu']):.2f} s ({span(st['cpu'])}) in {med(st['stages']['total']):.2f} s of wall time, "
+              f"{med(busy):.2f} of the {os.cpu_count()} cores busy on average. With every core busy, "
+              f"wall time cannot fall below CPU time / cores = {med(st['cpu']) / (os.cpu_count() or 1):.2f} s "
+              "without less work."]
     lines += ["", "Changes of 2026-11-24 against the code before them, interleaved in this run "
               f"(the PDF's extracted pages identical both ways: {'yes' if st['same_text'] else 'NO'}):", "",
               "| variant | median s (min–max) |", "|---|---:|"]

@@ -122,17 +122,25 @@ def run_cered(settings: Settings, embedder, quick: bool = False, finetune_epochs
 def run_mc(settings: Settings, embedder, quick: bool = False):  # type: ignore[no-untyped-def]
     from screening.models import spacy_entity_pipeline, spacy_pipeline
 
-    nlp = spacy_pipeline(settings.models)
-
-    def sentencize(texts: list[str]) -> list[tuple[str, ...]]:
-        return [tuple(s.text.strip() for s in doc.sents if s.text.strip()) for doc in nlp.pipe(texts)]
+    def sentencizer(splitter: str):  # type: ignore[no-untyped-def]
+        nlp = spacy_pipeline(settings.models.model_copy(update={"sentence_splitter": splitter}))
+        return lambda texts: [tuple(s.text.strip() for s in doc.sents if s.text.strip()) for doc in nlp.pipe(texts)]
 
     rubrics = ["mo-il-professional-learning"] if quick else None
-    evaluator = MCMappingEvaluator(settings, embedder, sentencize, lambda: spacy_entity_pipeline(settings.models), rubrics)
+    load_ner = lambda: spacy_entity_pipeline(settings.models)  # noqa: E731
+    evaluator = MCMappingEvaluator(settings, embedder, sentencizer(settings.models.sentence_splitter), load_ner, rubrics)
     configs = default_configs()
     if quick:  # the default and the plain-cosine baseline
         configs = [configs[0], configs[-1]]
     results = [evaluator(cfg) for cfg in configs]
+    if not quick:  # the default mapping on the other sentence splitter's sentences
+        other = "senter" if settings.models.sentence_splitter == "rules" else "rules"
+        other_eval = MCMappingEvaluator(settings, embedder, sentencizer(other), load_ner, rubrics)
+        row = other_eval(configs[0])
+        row.method = f"{configs[0].name}, sentences from models.sentence_splitter={other}" + (
+            " (the default before 2026-11-24)" if other == "senter" else "")
+        row.settings = {**row.settings, "sentence_splitter": other}
+        results.insert(1, row)
     info = {"passages": sum(len(items) for _, items, _ in evaluator.sets),
             "rubrics": [r.id for r, _, _ in evaluator.sets], "model": embedder.model_key,
             "weak_threshold": settings.mapping.weak_threshold, "met_threshold": settings.mapping.met_threshold}
