@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from screening.exports.decision import AdvisorySummary, Recipient, ReleasedDecision
 from screening.exports.openbadges import Issuer, decision_credential
-from screening.report.model import Report
+from screening.report.model import load_report
 from screening.settings import Settings
 
 from . import assessment as flow
@@ -31,8 +31,8 @@ def _assessor_pseudonym(user_id: str) -> str:
 def _advisory(session: Session, d: Decision) -> AdvisorySummary | None:
     row = session.get(ReportRow, d.job_id)
     try:
-        return AdvisorySummary.from_report(Report.model_validate_json(row.report_json)) if row else None
-    except ValidationError:  # a report of an older schema: the credential goes out without the advice
+        return AdvisorySummary.from_report(load_report(row.report_json)) if row else None
+    except ValidationError:  # a report of a schema too old to read: the credential goes out without the advice
         return None
 
 

@@ -215,3 +215,28 @@ def test_planted_copy_diff_shows_exactly_the_planted_flags(example_reports):
 def flag_key_entry(f) -> tuple:
     return (f.code, f.detail_id, f.file, f.location.row if f.location else None,
             f.location.page if f.location else None)
+
+
+def _as_stored(report: Report, version: str) -> dict:
+    """``report`` as a report of an earlier schema stored it: without the fields added since."""
+    data = json.loads(report.model_dump_json())
+    data["schema_version"] = version
+    del data["calibration"]
+    for d in data["details"]:
+        del d["features"]
+    if version == "1.0":
+        del data["readiness"]
+    return data
+
+
+def test_a_stored_1_1_report_is_read_and_diffed(tmp_path):
+    old = _report(statuses={"1.1": "weak"}, flags=[], words={"narrative": 900}, files={})
+    new = _report(statuses={"1.1": "met"}, flags=[], words={"narrative": 1000}, files={}, at=2)
+    (tmp_path / "old.json").write_text(json.dumps(_as_stored(old, "1.1")))
+    read = read_report(tmp_path / "old.json")
+    assert read.schema_version == "1.2" and read.calibration.reason == "not recorded"
+    assert read.details[0].features == {} and read.details[0].status == "weak"
+    assert diff_reports(read, new).details_moved[0].direction == "up"
+    (tmp_path / "ancient.json").write_text(json.dumps(_as_stored(old, "1.0")))
+    with pytest.raises(UsageError, match=r"\[E020\] .*report schema 1\.1 or 1\.2\): it is a report of schema 1\.0"):
+        read_report(tmp_path / "ancient.json")

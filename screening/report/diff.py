@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import Errors, ExportError, UsageError
-from .model import Flag, Location, Report, RubricRef
+from .model import READABLE_VERSIONS, Flag, Location, Report, RubricRef, load_report
 from .render import STATUS_WORDS
 
 DIFF_VERSION = "1.0"
@@ -190,13 +190,17 @@ def read_report(path: Path) -> Report:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(Errors.E019.format(path=path, problem=exc)) from exc
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if isinstance(version, str) and version not in READABLE_VERSIONS:
+        raise UsageError(Errors.E020.format(path=path, version=" or ".join(READABLE_VERSIONS),
+                                            problem=f"it is a report of schema {version}, which this version cannot read"))
     try:
-        return Report.model_validate(data)
+        return load_report(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(map(str, first["loc"])) or "(top level)"
         more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-        raise UsageError(Errors.E020.format(path=path, version=Report.model_fields["schema_version"].default,
+        raise UsageError(Errors.E020.format(path=path, version=" or ".join(READABLE_VERSIONS),
                                             problem=f"{where}: {first['msg']}{more}")) from exc
 
 

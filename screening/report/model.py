@@ -8,12 +8,16 @@ only, never from pipeline internals.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "1.2"
+# Earlier minor versions a stored report may carry: every field added since has a default.
+# (1.0 lacks ``readiness``, which has none.)
+READABLE_VERSIONS = ("1.1", SCHEMA_VERSION)
 
 
 class _Model(BaseModel):
@@ -205,6 +209,17 @@ class Report(_Model):
         default_factory=lambda: CalibrationInfo(method="thresholds", reason="not recorded"),
         description="Added in 1.2: thresholds or which calibration decided the statuses.",
     )
+
+
+def load_report(data: str | bytes | dict[str, object]) -> Report:
+    """A stored report as a ``Report`` of this version: a report of an earlier readable minor
+    version (``READABLE_VERSIONS``) is read with the fields added since at their defaults
+    (``calibration`` "not recorded", no ``features``). Raises pydantic's ``ValidationError``
+    for anything else."""
+    raw = json.loads(data) if isinstance(data, (str, bytes)) else dict(data)
+    if isinstance(raw, dict) and raw.get("schema_version") in READABLE_VERSIONS:
+        raw["schema_version"] = SCHEMA_VERSION
+    return Report.model_validate(raw)
 
 
 def json_schema() -> dict[str, object]:

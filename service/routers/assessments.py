@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from screening.report.diff import diff_reports
-from screening.report.model import Report
+from screening.report.model import load_report
 
 from .. import assessment as flow
 from ..access import own_submission, submitted_submission
@@ -93,8 +93,8 @@ def _diff(session: DB, sub: Submission, previous: PreviousVersion | None, report
     if old_row is None:
         return None
     try:
-        diff = diff_reports(Report.model_validate_json(old_row.report_json), Report.model_validate(report))
-    except ValidationError:  # a report of an older schema cannot be compared field by field
+        diff = diff_reports(load_report(old_row.report_json), load_report(report))
+    except ValidationError:  # a report of a schema too old to read (1.0) cannot be compared field by field
         return None
     before = scrubber(session, session.get(Submission, sub.previous_id))  # type: ignore[arg-type]
     both = Scrubber(names={**before.names, **scrub.names}, person=scrub.person)
