@@ -108,6 +108,21 @@ def _compete(scores: np.ndarray, margin: float | None) -> np.ndarray:
     return np.where(scores >= top - margin, scores, -1.0).astype(np.float32)
 
 
+def _within_passage_top(sentence: np.ndarray, whole: np.ndarray, owners: np.ndarray, k: int | None) -> np.ndarray:
+    """Keep a sentence's score for a detail only where the detail is among its passage's ``k``
+    best details as a whole.
+
+    A sentence lifted out of a passage about something else ("…and every team completes a
+    standards analysis after each unit test" in a passage about a data protocol) can match a
+    detail its passage is not about; counted, it links the passage to that detail too."""
+    if k is None or sentence.size == 0 or k >= whole.shape[1]:
+        return sentence
+    top = np.argsort(-whole, axis=1, kind="stable")[:, :k]
+    allowed = np.zeros(whole.shape, dtype=bool)
+    np.put_along_axis(allowed, top, True, axis=1)
+    return np.where(allowed[owners], sentence, -1.0).astype(np.float32)
+
+
 def score_matrices(
     rubric: Rubric, passages: Sequence[Passage], embedder: Embedder, cfg: MappingSettings,
     progress: Progress | None = None,
@@ -116,8 +131,9 @@ def score_matrices(
     detail, with and without competition across details, from one embedding pass.
 
     Scored on the whole passage and, with ``sentence_scores``, on each of its sentences; with
-    competition each unit competes across details (``competition_margin``) before a passage keeps
-    its best unit.
+    competition each unit competes across details (``competition_margin``), and a sentence counts
+    only for its passage's ``sentence_top_details`` best details, before a passage keeps its best
+    unit.
     """
     n_details = len(rubric.details())
     if not passages:
@@ -133,7 +149,8 @@ def score_matrices(
         if texts:
             sent = _unit_scores(rubric, q, texts, embedder, cfg.detail_text_weight, progress)
             rows = np.asarray(owners)
-            np.maximum.at(competed, rows, _compete(sent, cfg.competition_margin))
+            kept = _within_passage_top(_compete(sent, cfg.competition_margin), whole, rows, cfg.sentence_top_details)
+            np.maximum.at(competed, rows, kept)
             np.maximum.at(raw, rows, sent)
     return competed, raw
 

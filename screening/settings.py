@@ -114,6 +114,11 @@ class MappingSettings(BaseModel):
         6, ge=1,
         description="With sentence_scores: a sentence shorter than this many words is scored only as part of its passage.",
     )
+    sentence_top_details: int | None = Field(
+        3, ge=1,
+        description="With sentence_scores: a sentence counts for a detail only if the detail is among its passage's "
+        "this many best details as a whole; None: for any detail.",
+    )
     evidence_per_detail: int = Field(3, ge=1, le=20, description="Passages listed as evidence for each detail.")
     evidence_parts: list[str] = Field(
         default_factory=lambda: ["narrative", "portfolio", "reflection"],

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from screening.embedding import Embedder
-from screening.mapping import Status, _compete, map_evidence, status_for
+from screening.mapping import Status, _compete, _within_passage_top, map_evidence, status_for
 from screening.pipeline import screen
 from screening.settings import MappingSettings
 from screening.submission import from_folder
@@ -57,6 +57,17 @@ def test_competition_keeps_only_near_best_details():
     kept = _compete(scores, 0.03)
     np.testing.assert_allclose(kept, [[0.70, 0.68, -1.0], [0.40, -1.0, 0.39]], rtol=1e-6)
     assert _compete(scores, None) is scores
+
+
+def test_a_sentence_counts_only_for_its_passages_best_details():
+    whole = np.array([[0.60, 0.50, 0.40], [0.30, 0.20, 0.55]], dtype=np.float32)  # 2 passages x 3 details
+    sentences = np.array([[0.50, 0.52, 0.70], [0.61, -1.0, 0.40], [0.10, 0.20, 0.66]], dtype=np.float32)
+    owners = np.array([0, 0, 1])
+    kept = _within_passage_top(sentences, whole, owners, 2)
+    # passage 0's best two are details 0 and 1; passage 1's are details 2 and 0
+    np.testing.assert_allclose(kept, [[0.50, 0.52, -1.0], [0.61, -1.0, -1.0], [0.10, -1.0, 0.66]], rtol=1e-6)
+    assert _within_passage_top(sentences, whole, owners, None) is sentences
+    assert _within_passage_top(sentences, whole, owners, 3) is sentences
 
 
 def test_no_passages_means_everything_missing(settings, pl_rubric):

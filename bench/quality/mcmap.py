@@ -54,12 +54,19 @@ class MappingConfig:
 
 def default_configs() -> list[MappingConfig]:
     base = Settings()
-    before = dict(competition_margin=0.01, sentence_min_words=1)  # the default before 2026-11-24
+    # the default at the start of 2026-11-24 (sentence_top_details did not exist: None)
+    before = dict(competition_margin=0.01, sentence_min_words=1, sentence_top_details=None)
     return [
         MappingConfig("screening check default", "mapping", base.mapping, base.echo),
         MappingConfig("default without echo masking", "mapping", base.mapping, EchoSettings(enabled=False)),
         MappingConfig("competition margin 0.01, every sentence scored (the default before 2026-11-24)", "mapping",
                       MappingSettings(**before), base.echo),
+        MappingConfig("a sentence counts for any detail (sentence_top_details off, before 2026-11-24)", "mapping",
+                      MappingSettings(sentence_top_details=None), base.echo),
+        MappingConfig("a sentence counts only for its passage's best detail", "mapping",
+                      MappingSettings(sentence_top_details=1), base.echo),
+        MappingConfig("a sentence counts for its passage's 2 best details", "mapping",
+                      MappingSettings(sentence_top_details=2), base.echo),
         MappingConfig("competition margin 0.01, sentences of 6+ words", "mapping",
                       MappingSettings(competition_margin=0.01), base.echo),
         MappingConfig("competition margin 0, every sentence scored", "mapping",
@@ -70,8 +77,9 @@ def default_configs() -> list[MappingConfig]:
         MappingConfig("detail-text weight 0.2", "mapping", MappingSettings(detail_text_weight=0.2), base.echo),
         MappingConfig("detail-text weight 0.3", "mapping", MappingSettings(detail_text_weight=0.3), base.echo),
         MappingConfig("competition margin 0.02", "mapping", MappingSettings(competition_margin=0.02), base.echo),
-        MappingConfig("competition margin 0.03 (the default before bench.quality)", "mapping",
-                      MappingSettings(competition_margin=0.03), base.echo),
+        MappingConfig("competition margin 0.03, every sentence for any detail (the default before bench.quality)",
+                      "mapping", MappingSettings(competition_margin=0.03, sentence_min_words=1, sentence_top_details=None),
+                      base.echo),
         MappingConfig("competition margin 0.05", "mapping", MappingSettings(competition_margin=0.05), base.echo),
         MappingConfig("no sentence scores", "mapping", MappingSettings(sentence_scores=False), base.echo),
         MappingConfig("thresholds weak 0.60 / met 0.64", "mapping",
