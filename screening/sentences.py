@@ -47,7 +47,9 @@ def set_sentence_starts(doc: "Doc", max_tokens: int) -> "Doc":
             has_word = True
         elif (has_word and _ends(prev.text)) or (prev.is_space and "\n" in prev.text):
             ended = True
-        if not ended or tok.is_space or (tok.text in _CLOSERS and not prev.whitespace_):
+        if not ended or tok.is_space:
+            continue
+        if tok.text in _CLOSERS and not prev.whitespace_:
             continue  # a closing quote or bracket glued to the end belongs to its sentence
         ended = False
         if not tok.text[:1].islower():  # lower case: an abbreviation the tokenizer does not know
