@@ -401,20 +401,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Console(highlight=False)
     err = Console(stderr=True, highlight=False, soft_wrap=True)  # messages stay whole for grep and logs
     args = _parser().parse_args(argv)
+    commands = {"check": _cmd_check, "export-rubric": _cmd_export, "import-case": _cmd_import_case,
+                "diff": _cmd_diff, "analyse": _cmd_analyse, "calibrate": _cmd_calibrate}
     try:
-        if args.command == "check":
-            return _cmd_check(args, out, err)
-        if args.command == "export-rubric":
-            return _cmd_export(args, out, err)
-        if args.command == "import-case":
-            return _cmd_import_case(args, out, err)
-        if args.command == "diff":
-            return _cmd_diff(args, out, err)
-        if args.command == "analyse":
-            return _cmd_analyse(args, out, err)
-        if args.command == "calibrate":
-            return _cmd_calibrate(args, out, err)
-        return _cmd_rubrics(args, out, err)
+        return commands.get(args.command, _cmd_rubrics)(args, out, err)
     except ScreeningError as exc:
         err.print(f"[red]error:[/red] {escape(exc.message)}")
         return exc.exit_code
