@@ -260,7 +260,17 @@ class MediaSettings(BaseModel):
     )
     min_speech_s: float = Field(1.0, ge=0, description="Less detected speech than this: no_speech.")
     language_min_probability: float = Field(
-        0.6, ge=0, le=1, description="Detected non-English language at or above this probability: flag language."
+        0.6, ge=0, le=1, description="With a multilingual model: a detected non-English language at or above this "
+        "probability is flagged (language).",
+    )
+    language_evidence_min: float = Field(
+        1.0, description="With an English-only model: speech whose evidence of not being English (signs such as "
+        "low confidence, repetition loops, an implausible speech rate, unknown words; docs/media.md) reaches this "
+        "score is flagged (language). English measured below 0.6, other languages above 1.4 (bench/RESULTS.md).",
+    )
+    unrecognised_speech_s: float = Field(
+        3.0, ge=0, description="With an English-only model: at least this much detected speech in which no English "
+        "word was recognised is flagged as language rather than no_speech.",
     )
 
 

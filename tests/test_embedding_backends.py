@@ -50,11 +50,17 @@ def test_auto_picks_torch_bf16_on_a_bf16_cpu_without_openvino():
     assert choose_backend(ModelSettings(), flags=BF16, openvino=False).backend == "torch-bf16"
 
 
-def test_auto_falls_back_to_fp32_without_bf16_instructions():
+def test_auto_picks_openvino_fp32_without_bf16_instructions():
     choice = choose_backend(ModelSettings(), flags=NO_BF16, openvino=True)
-    assert choice.backend == "torch-fp32"
+    assert choice.backend == "openvino-fp32"
     assert "no bf16" in choice.reason
     assert fallback_backend(ModelSettings(), flags=NO_BF16) == "torch-fp32"
+
+
+def test_auto_picks_torch_fp32_without_bf16_or_openvino():
+    choice = choose_backend(ModelSettings(), flags=NO_BF16, openvino=False)
+    assert choice.backend == "torch-fp32"
+    assert "no bf16" in choice.reason and "openvino is not installed" in choice.reason
 
 
 def test_auto_uses_fp32_torch_on_a_non_cpu_device():

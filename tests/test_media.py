@@ -278,13 +278,16 @@ def test_low_confidence_ranges_are_merged_and_listed():
     from screening.media import checks
     from screening.media.transcript import RawTranscript, Segment
 
+    # English at a speaking rate (about 2.5 words a second): the language check finds nothing
+    # against it, so the uncertain stretches are what is reported
     segs = (
-        Segment(0, 10, "we planned the unit together", -0.3, 0.1),
-        Segment(10, 20, "mumble grumble the thing", -1.4, 0.1),
-        Segment(20, 30, "and then the other thing", -1.2, 0.1),
-        Segment(65, 75, "then we met again on monday", -1.5, 0.1),
+        Segment(0, 10, "we planned the unit together on the first day and agreed on who would teach the opening lesson to the two sections", -0.3, 0.1),
+        Segment(10, 20, "then the team looked at the exit tickets from the week and sorted them into three piles for the next lesson plan", -1.4, 0.1),
+        Segment(20, 30, "and then the other teachers asked how we would know which students needed more time with the fractions work", -1.2, 0.1),
+        Segment(65, 75, "then we met again on monday to look at the quiz and decide which groups to pull for the reteach on tuesday", -1.5, 0.1),
     )
-    raw = RawTranscript(segs, 80.0, 40.0, "en", None, "tiny.en@x", multilingual=False)
+    # a multilingual model that heard English: only the confidence is in question
+    raw = RawTranscript(segs, 80.0, 40.0, "en", 0.98, "small@x", multilingual=True)
     low_s, problems = checks.judge(raw, MediaSettings())
     assert low_s == 30
     assert [p.code for p in problems] == ["low_confidence_transcript"]

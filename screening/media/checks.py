@@ -6,7 +6,6 @@ thresholds. Every message is advisory: it says what was measured and where to li
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Sequence
 
 from ..documents import IngestProblem
@@ -26,13 +25,8 @@ _LANGUAGE_NAMES = {
 }
 
 
-def compression_ratio(text: str) -> float:
-    raw = text.encode("utf-8")
-    return len(raw) / len(zlib.compress(raw)) if raw else 0.0
-
-
 def is_low_confidence(segment: Segment, settings: MediaSettings) -> bool:
-    return segment.avg_logprob < settings.low_confidence_logprob or compression_ratio(segment.text) > _MAX_COMPRESSION_RATIO
+    return segment.avg_logprob < settings.low_confidence_logprob or english.compression_ratio(segment.text) > _MAX_COMPRESSION_RATIO
 
 
 def span(segments: Sequence[Segment]) -> float:
@@ -56,10 +50,16 @@ def _percent(x: float) -> str:
     return f"{round(100 * x)}%"
 
 
+def _has_words(raw: RawTranscript) -> bool:
+    return any(english.words(s.text) or any(c.isdigit() for c in s.text) for s in raw.segments)
+
+
 def no_speech(raw: RawTranscript, settings: MediaSettings) -> IngestProblem | None:
-    has_words = any(english.words(s.text) or any(c.isdigit() for c in s.text) for s in raw.segments)
+    has_words = _has_words(raw)
     if raw.speech_s >= settings.min_speech_s and has_words:
         return None
+    if not has_words and not raw.multilingual and raw.speech_s >= settings.unrecognised_speech_s:
+        return None  # speech the English-only model could not write down at all: the language check's case
     of = f" in {mmss(raw.duration_s)}" if raw.duration_s is not None else ""
     if not has_words:
         reason = f"no words were recognised ({raw.speech_s:.1f} s of speech detected{of})"
@@ -79,13 +79,30 @@ def language(raw: RawTranscript, settings: MediaSettings) -> IngestProblem | Non
             "method": "the Whisper model's language detection", "time_ranges": time_ranges(raw.segments),
             "setting": "media.whisper_path",
         })
-    share, foreign = english.non_english_share(raw.segments, settings.low_confidence_logprob)
-    if not foreign or share < settings.language_min_probability or span(foreign) < settings.min_speech_s:
+    common = {"language": "a language other than English", "setting": "media.whisper_path"}
+    if not _has_words(raw):
+        if raw.speech_s < settings.unrecognised_speech_s:
+            return None
+        whole = raw.duration_s or raw.speech_s
+        return IngestProblem("language", {
+            **common, "probability": f"{raw.speech_s:.1f} s of speech",
+            "method": "speech detected in which the English-only model recognised no English word",
+            "time_ranges": f"{mmss(0)}–{mmss(whole)}",
+        })
+    found = english.evidence(raw.segments, raw.speech_s, raw.duration_s)
+    score = english.file_score(found)
+    threshold = settings.language_evidence_min
+    if score < threshold:
         return None
+    flagged = [e for e in found if e.score >= threshold] or found
+    if sum(e.speech_s for e in flagged) < settings.min_speech_s:
+        return None
+    ranges = time_ranges([Segment(e.start_s, min(e.end_s, raw.duration_s or e.end_s), "", 0.0, 0.0) for e in flagged])
     return IngestProblem("language", {
-        "language": "a language other than English", "probability": _percent(share),
-        "method": "share of the speech whose English-only transcript is not English words or is a stock phrase",
-        "time_ranges": time_ranges(foreign), "setting": "media.whisper_path",
+        **common, "probability": f"evidence {score:.1f} (flagged from {threshold:g})",
+        "method": "signs that the English-only model could not transcribe it as English: "
+        + ", ".join(english.signs(found, threshold)),
+        "time_ranges": ranges,
     })
 
 

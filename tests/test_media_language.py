@@ -1,0 +1,157 @@
+"""The language check for the English-only model: decided from several signs, stable across CPUs.
+
+The decision rules are checked on transcripts shaped like those tiny.en writes (no model), the
+whole path on real and synthesised speech under every CPU instruction set this machine can force
+CTranslate2 to (bench/language.py measures the full set and the margins).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from screening.media import checks, english
+from screening.media.transcript import RawTranscript, Segment
+from screening.settings import MediaSettings
+
+REPO = Path(__file__).resolve().parents[1]
+AUDIO = REPO.parent / "shared" / "data" / "audio"
+
+
+def judged(segments: list[Segment], speech_s: float, duration_s: float | None = None) -> list[str]:
+    raw = RawTranscript(tuple(segments), duration_s or speech_s, speech_s, "en", None, "tiny.en@x", multilingual=False)
+    return [p.code for p in checks.judge(raw, MediaSettings())[1]]
+
+
+def seg(a: float, b: float, text: str, lp: float, ns: float = 0.2) -> Segment:
+    return Segment(a, b, text, lp, ns)
+
+
+def test_confident_english_is_not_flagged():
+    segs = [seg(0, 4.5, "During our team meeting the teachers reviewed the reading data,", -0.35),
+            seg(4.5, 9.0, "and we decided to add intervention time on Tuesdays.", -0.35)]
+    assert judged(segs, 9.0) == []
+    assert english.file_score(english.evidence(segs, 9.0, 9.5)) < 0
+
+
+@pytest.mark.parametrize("text,lp", [
+    ("Thank you for watching!", -1.12),  # french.aiff with the AVX and generic kernels
+    ("I'm going to go to the next video.", -1.49),  # the same clip with AVX2 kernels
+])
+def test_both_cpu_paths_of_the_short_french_clip_are_flagged(text, lp):
+    assert judged([seg(0.0, 2.0, text, lp, 0.16)], 2.53) == ["language"]
+
+
+def test_a_decoding_loop_is_flagged_even_when_confident():
+    loop = [seg(i, i + 1.0, "I'm not sure if I can see the", -0.4) for i in range(12)]
+    raw = RawTranscript(tuple(loop), 10.0, 10.0, "en", None, "tiny.en@x", multilingual=False)
+    problems = checks.judge(raw, MediaSettings())[1]
+    assert [p.code for p in problems] == ["language"]
+    assert "repetition" in problems[0].params["method"]
+    # the loop's time stamps run past the end of the file; the message stays inside it
+    assert problems[0].params["time_ranges"] == "00:00–00:10"
+
+
+def test_nine_seconds_of_speech_written_as_one_word_is_flagged():
+    assert judged([seg(0.0, 9.0, "The", -2.26)], 9.3) == ["language"]
+
+
+def test_speech_with_no_word_at_all_is_language_not_silence():
+    raw = RawTranscript((), 9.0, 8.6, "en", None, "tiny.en@x", multilingual=False)
+    problems = checks.judge(raw, MediaSettings())[1]
+    assert [p.code for p in problems] == ["language"]
+    assert "no English word" in problems[0].params["method"]
+    short = RawTranscript((), 3.0, 0.4, "en", None, "tiny.en@x", multilingual=False)
+    assert [p.code for p in checks.judge(short, MediaSettings())[1]] == ["no_speech"]
+
+
+def test_slow_counting_in_a_short_clip_is_english():
+    assert judged([seg(0.0, 2.7, "1, 2, 3.", -0.7)], 2.74) == []
+
+
+def test_one_garbled_window_in_a_long_english_recording_is_not_language():
+    lines = ["We looked at the unit plan for week {n} and agreed on changes.", "Ms. Ortiz brought {n} samples of student writing.",
+             "The team sorted them by the rubric in about {n} minutes.", "Then we planned two mini lessons for week {n}.",
+             "I asked who would try the new warm-up first, and {n} hands went up.", "We meet again on the {n}th to look at results."]
+    good = [seg(30.0 * w + i * 5, 30.0 * w + i * 5 + 5, line.format(n=w + 3), -0.4 - 0.01 * w)
+            for w in range(6) for i, line in enumerate(lines)]
+    bad = [seg(180 + i * 5, 185 + i * 5, text, -1.3) for i, text in enumerate(
+        ["mumble the thing over there", "and then the other", "so we yeah", "right the", "over the table with it", "okay"])]
+    codes = judged(good + bad, 200.0, 210.0)
+    assert "language" not in codes
+
+
+def test_the_threshold_is_a_setting():
+    segs = [seg(0, 9.0, "In the fort we will do harm and be like if to the winter is", -0.95)]
+    raw = RawTranscript(tuple(segs), 9.0, 9.0, "en", None, "tiny.en@x", multilingual=False)
+    score = english.file_score(english.evidence(raw.segments, raw.speech_s, raw.duration_s))
+    below = MediaSettings(language_evidence_min=score + 0.5)
+    above = MediaSettings(language_evidence_min=score - 0.5)
+    assert "language" not in [p.code for p in checks.judge(raw, below)[1]]
+    assert "language" in [p.code for p in checks.judge(raw, above)[1]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Real and synthesised speech, under every instruction set this CPU can force
+
+
+def _isas() -> list[str]:
+    from bench.language import available_isas, cpu_flags
+
+    return available_isas(cpu_flags())
+
+
+def _judge_under(isa: str, paths: list[Path]) -> dict[str, list[str]]:
+    """Flags for each file, transcribed in a child process with CTranslate2 forced to ``isa``."""
+    code = (
+        "import json, sys; from pathlib import Path; from screening.media import transcribe; "
+        "from screening.settings import MediaSettings; "
+        "print(json.dumps({Path(p).name: [x.code for x in transcribe(Path(p), MediaSettings(), None).problems] "
+        "for p in sys.argv[1:]}))"
+    )
+    env = {**os.environ, "CT2_FORCE_CPU_ISA": isa, "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run([sys.executable, "-c", code, *map(str, paths)], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# Synthesised clips whose margin from the threshold is at least 0.5 under every ISA in
+# bench/RESULTS.md; one per language, two English.
+SYNTHESISED = {"fr-v1-t1.wav": "fr", "es-v1-t1.wav": "es", "de-v0-t0.wav": "de", "it-v0-t0.wav": "it",
+               "pt-v0-t0.wav": "pt", "nl-v0-t1.wav": "nl", "en-v0-t0.wav": "en", "en-v2-t1.wav": "en"}
+
+
+@pytest.fixture(scope="module")
+def synthesised(tmp_path_factory) -> list[Path]:
+    from bench import language_set
+
+    missing = language_set.tools_missing()
+    if missing:
+        if os.environ.get("SCREENING_TEST_REQUIRE_ESPEAK"):
+            pytest.fail(f"{missing} not installed (SCREENING_TEST_REQUIRE_ESPEAK is set)")
+        pytest.skip(f"{missing} not installed")
+    folder = tmp_path_factory.mktemp("language-set")
+    wanted = [c for c in language_set.clips() if c.file in SYNTHESISED]
+    language_set.build(folder, wanted)
+    return [folder / c.file for c in wanted]
+
+
+@pytest.mark.models
+def test_every_instruction_set_flags_other_languages_and_not_english(synthesised):
+    shared = {"french.aiff": "fr", "jfk.flac": "en", "stereo_diarization.wav": "en"}
+    paths = list(synthesised) + [AUDIO / n for n in shared if (AUDIO / n).is_file()]
+    truth = {**SYNTHESISED, **shared}
+    for isa in _isas():
+        got = _judge_under(isa, paths)
+        for name, codes in got.items():
+            if truth[name] == "en":
+                assert "language" not in codes, (isa, name, codes)
+            else:
+                assert codes == ["language"], (isa, name, codes)
