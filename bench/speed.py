@@ -618,9 +618,10 @@ def environment() -> str:
     from screening.settings import ModelSettings
 
     bf16 = sorted({"avx512_bf16", "amx_bf16", "amx_tile"} & cpu_flags()) or ["none"]
+    simd = sorted(f for f in cpu_flags() if f.startswith(("avx", "amx", "fma"))) or ["none"]
     load = os.getloadavg()
-    return (f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}, bf16 flags: "
-            f"{', '.join(bf16)}); torch {torch.__version__}, openvino {ov}, numpy {numpy.__version__}, Python "
+    return (f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}, SIMD flags: {' '.join(simd)}; "
+            f"bf16 flags: {', '.join(bf16)}); torch {torch.__version__}, openvino {ov}, numpy {numpy.__version__}, Python "
             f"{platform.python_version()}. `auto` chose `{choose_backend(ModelSettings()).backend}` "
             f"({choose_backend(ModelSettings()).reason}). Load average at the start {load[0]:.1f}: the machine is "
             "shared with other busy sessions, so absolute times are slow and noisy; the ratios compare variants "
@@ -633,6 +634,8 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--end-to-end-only", action="store_true",
                         help="only `screen()` end to end and its stages (no throughput, fresh-process or cold-CLI rows)")
+    parser.add_argument("--throughput-only", action="store_true",
+                        help="only passages per second per backend against plain encode, with cosine (part 1)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -647,6 +650,17 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-speed-"))
     export_dir = work / "export"
     lines: list[str] = []
+    if args.throughput_only:
+        try:
+            t = bench_throughput(args.repeats, work, export_dir)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        lines = [header + f" {args.repeats} repeats, medians. Produced by `python -m bench.speed --throughput-only` "
+                 f"in {time.perf_counter() - started:.0f} s.", "", *throughput_lines(t)]
+        print("\n".join(lines), flush=True)
+        if not args.no_write:
+            append_section("Embedding backends: throughput", lines)
+        return
     try:
         if args.end_to_end_only:
             write_submission(work / "submission")
