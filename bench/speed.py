@@ -171,16 +171,17 @@ def bench_throughput(repeats: int, work: Path, export_dir: Path) -> dict:
 
     ran: dict[str, str] = {}
     cosine: dict[str, tuple[float, float]] = {}
-    for backend in BACKENDS:  # load, export, warm up, and check agreement, outside the timings
+    backends = measured_backends()
+    for backend in backends:  # load, export, warm up, and check agreement, outside the timings
         e = embedder(backend)
         vecs = e.encode(texts)
         ran[backend] = e.backend
         cos = np.sum(vecs * ref, axis=1)
         cosine[backend] = (float(cos.min()), float(np.median(cos)))
 
-    seconds: dict[str, list[float]] = {k: [] for k in ("plain", *BACKENDS)}
+    seconds: dict[str, list[float]] = {k: [] for k in ("plain", *backends)}
     for i in range(repeats):
-        for variant in rotated(["plain", *BACKENDS], i):
+        for variant in rotated(["plain", *backends], i):
             if variant == "plain":
                 seconds[variant].append(timed(lambda: plain_model.encode(texts))[0])
             else:
@@ -211,10 +212,14 @@ def bench_ceiling(texts: list[str], batch: int = 32) -> dict:
     tokenizer.no_padding()
     lengths = sorted(len(e.ids) for e in tokenizer.encode_batch(texts))
     padded = sum(max(lengths[i : i + batch]) * len(lengths[i : i + batch]) for i in range(0, len(lengths), batch))
-    gflops: dict[str, list[float]] = {"fp32": [], "bf16": []}
+    from screening.cpu import has_bf16
+
+    # without bf16 instructions a bf16 matmul is emulated: hours at these shapes, and no backend uses it
+    dtypes = (("fp32", torch.float32), ("bf16", torch.bfloat16)) if has_bf16() else (("fp32", torch.float32),)
+    gflops: dict[str, list[float]] = {name: [] for name, _ in dtypes}
     rows = 6144
     for k, m in ((_HIDDEN, _FFN), (_FFN, _HIDDEN), (_HIDDEN, _HIDDEN)):
-        for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        for name, dtype in dtypes:
             a, b = torch.randn(rows, k).to(dtype), torch.randn(k, m).to(dtype)
             for _ in range(3):
                 a @ b
@@ -229,6 +234,13 @@ def bench_ceiling(texts: list[str], batch: int = 32) -> dict:
 
 # ---------------------------------------------------------------------------------------------
 # 2. Fresh processes
+
+
+def measured_backends() -> tuple[str, ...]:
+    """Every backend on a CPU with bf16 instructions; the fp32 ones elsewhere (bf16 is emulated)."""
+    from screening.cpu import has_bf16
+
+    return BACKENDS if has_bf16() else tuple(b for b in BACKENDS if b.endswith("fp32"))
 
 
 def bench_processes(repeats: int, work: Path, export_dir: Path) -> dict:
@@ -529,13 +541,26 @@ def throughput_lines(t: dict) -> list[str]:
         f"| baseline: plain `encode` (torch fp32) | {plain:.2f} | {span(t['seconds']['plain'])} | {t['n'] / plain:.0f} | 1.00 | 1 | 1 |",
     ]
     for b in BACKENDS:
+        if b not in t["ran"]:
+            lines.append(f"| `{b}` | not run: the CPU has no bf16 instructions, so bf16 is emulated (slow) and `auto` never picks it | | | | | |")
+            continue
         s = med(t["seconds"][b])
         ran = "" if t["ran"][b] == b else f" (fell back to {t['ran'][b]})"
         lines.append(f"| `{b}`{ran} | {s:.2f} | {span(t['seconds'][b])} | {t['n'] / s:.0f} | {plain / s:.2f} | "
                      f"{t['cosine'][b][0]:.5f} | {t['cosine'][b][1]:.5f} |")
     c = t["ceiling"]
-    fp32, bf16 = c["peak"]["fp32"], c["peak"]["bf16"]
     rate = lambda seconds: c["gflop"] / seconds  # noqa: E731
+    fp32 = c["peak"]["fp32"]
+    if "bf16" not in c["peak"]:
+        best = med(t["seconds"]["openvino-fp32"])
+        return lines + [
+            "", f"What this CPU allows (`bench_ceiling`): the model's matrix products for these passages come to "
+            f"{c['gflop']:.0f} GFLOP ({c['tokens']:,} tokens as padded in sorted batches of 32); torch fp32 matmul at "
+            f"the model's layer shapes, 2 threads: {fp32:.0f} GFLOP/s. Plain `encode` reaches {rate(plain):.0f} "
+            f"GFLOP/s ({rate(plain) / fp32:.0%} of it), `openvino-fp32` {rate(best):.0f} GFLOP/s "
+            f"({rate(best) / fp32:.0%}).",
+        ]
+    bf16 = c["peak"]["bf16"]
     best = med(t["seconds"]["openvino-bf16"])
     lines += [
         "", "What this CPU allows (`bench_ceiling`): the model's matrix products for these passages come to "

@@ -19,8 +19,10 @@ Kinds:
 - ``date_of_birth``: a date labelled DOB / date of birth / born, or a date in a student's
   roster row under a birth-date column or with a school-age birth year.
 - ``email``, ``phone``: every e-mail address, and every phone number in a full North American
-  form (or a seven-digit one labelled phone/cell/tel). They are flagged whoever they belong to:
-  contact data of families and students is the usual case in artifacts.
+  form (or a seven-digit one labelled phone/cell/tel), except an adult's own: a role or title
+  (Principal, Coach, Dr. ...) on its line or the two before, with no student or family word
+  there (the candidate's signature block, a colleague's contact line). Contact data of families
+  and students is the usual case in artifacts, so without either cue they are flagged.
 
 Names come from two sources: spaCy's tagger and NER (``PERSON`` entities and proper-noun
 runs), when a pipeline is given, and capitalised-word patterns in fixed positions (labels,
@@ -316,13 +318,37 @@ class _Collector:
 # ---------------------------------------------------------------- pattern rules
 
 
+# Whose contact details: an adult's role or title on the same line or the two before it (a
+# signature block: "Tammy Keller, Principal" over "tkeller@... | (573) 555-0122"), and no
+# student or family word there, marks the candidate's or a colleague's own details.
+_ADULT_CONTACT = re.compile(
+    r"\b(?:principal|superintendent|director|coordinator|coach|counsel(?:l)?or|teacher|librarian|specialist|"
+    r"dean|secretary|administrator|facilitator|consultant|(?:Dr|Mrs?|Ms)\.)(?![\w-])", re.I)
+_STUDENT_CONTACT = re.compile(
+    r"\b(?:students?|pupils?|parents?|guardians?|famil(?:y|ies)|mom|dad|mother|father|child(?:ren)?|"
+    r"grade\s*\d+|\d+(?:st|nd|rd|th)\s+grade|DOB|IEP|504)\b", re.I)
+
+
+def _adult_contact(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    for _ in range(2):  # the two lines before
+        if line_start > 0:
+            line_start = text.rfind("\n", 0, line_start - 1) + 1
+    line_end = text.find("\n", start)
+    context = text[line_start : line_end if line_end >= 0 else len(text)]
+    return bool(_ADULT_CONTACT.search(context)) and not _STUDENT_CONTACT.search(context)
+
+
 def _contact(text: str, out: _Collector) -> None:
     for m in _EMAIL.finditer(text):
-        out.add("email", m.start(), m.end(), 0.95, "email address")
+        if not _adult_contact(text, m.start()):
+            out.add("email", m.start(), m.end(), 0.95, "email address")
     for m in _PHONE.finditer(text):
-        out.add("phone", m.start(), m.end(), 0.9, "phone number pattern")
+        if not _adult_contact(text, m.start()):
+            out.add("phone", m.start(), m.end(), 0.9, "phone number pattern")
     for m in _PHONE_LABELLED.finditer(text):
-        out.add("phone", m.start("num"), m.end("num"), 0.8, "seven-digit number labelled as a phone")
+        if not _adult_contact(text, m.start()):
+            out.add("phone", m.start("num"), m.end("num"), 0.8, "seven-digit number labelled as a phone")
 
 
 def _ids_and_dobs(text: str, out: _Collector) -> None:

@@ -119,6 +119,12 @@ class MappingSettings(BaseModel):
         description="With sentence_scores: a sentence counts for a detail only if the detail is among its passage's "
         "this many best details as a whole; None: for any detail.",
     )
+    derived_guidance_min_met: int | None = Field(
+        1, ge=1,
+        description="Details marked derived: true (not published by the program, which judges whole EOs): when an "
+        "EO has at least this many met details, its derived details' missing_evidence and weak_evidence are "
+        "info-level guidance, not errors or warnings. None: derived details are flagged like published ones.",
+    )
     evidence_per_detail: int = Field(3, ge=1, le=20, description="Passages listed as evidence for each detail.")
     evidence_parts: list[str] = Field(
         default_factory=lambda: ["narrative", "portfolio", "reflection"],

@@ -66,10 +66,12 @@ def test_each_planted_problem_raises_exactly_its_flag(layout, pl_rubric, setting
     _write_csv(layout.folder, rows)
     flags = _citation_flags(layout.folder, pl_rubric, settings)
     got = sorted((f.code, f.location.row if f.location else None, f.detail_id) for f in flags)
+    # every row-level flag names the row's target (its detail, and the detail's EO)
+    assert all(f.eo for f in flags)
     assert got == sorted([
-        ("citation_page_out_of_range", 3, None),
-        ("citation_missing_artifact", 6, None),
-        ("citation_unparsed", 7, None),
+        ("citation_page_out_of_range", 3, "1.2"),
+        ("citation_missing_artifact", 6, "2.1"),
+        ("citation_unparsed", 7, "2.2"),
         ("explanation_too_short", 9, "3.1"),
         ("citation_wrong_location", 13, "4.2"),
         ("citation_missing_row", None, "4.3"),
@@ -147,6 +149,24 @@ def test_same_truth_from_json_and_xlsx(layout, pl_rubric, settings):
     wb.save(layout.folder / "self-analysis.xlsx")
     flags = _citation_flags(layout.folder, pl_rubric, settings)
     assert [(f.code, f.location.row) for f in flags] == [("citation_page_out_of_range", 2)]
+
+
+def test_one_row_per_eo_is_judged_for_the_eo_as_a_whole(layout, pl_rubric, settings):
+    # The common way candidates fill the table: one row per EO, citing the EO's page. Each row is
+    # judged against all the EO's details (a place that addresses any of them is not wrong), and
+    # a row's flag names the EO (and no single detail).
+    eos = list(pl_rubric.essential_outcomes)
+    rows = [{"EO detail": f"EO {eo.id}", "Artifact": "evidence.pdf", "Location": f"p. {layout.page_of_eo[eo.id]}",
+             "Explanation": GOOD_EXPLANATION} for eo in eos]
+    _write_csv(layout.folder, rows)
+    assert _citation_flags(layout.folder, pl_rubric, settings) == []
+    rows[1]["Location"] = "p. 40"  # EO 2's row: no such page
+    rows[2]["Explanation"] = "See page."
+    _write_csv(layout.folder, rows)
+    flags = _citation_flags(layout.folder, pl_rubric, settings)
+    got = sorted((f.code, f.location.row, f.eo, f.detail_id) for f in flags)
+    assert got == [("citation_page_out_of_range", 3, eos[1].id, None),
+                   ("explanation_too_short", 4, eos[2].id, None)]
 
 
 def test_self_analysis_without_a_table(layout, pl_rubric, settings):

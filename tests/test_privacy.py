@@ -106,6 +106,17 @@ def test_leaves_staff_dates_numbers_and_the_school_alone(nlp, text):
 
 
 @pytest.mark.models
+def test_an_adults_own_contact_details_are_not_a_students():
+    signature = "Tammy Keller, Principal, Current River Junior High\ntkeller@currentriver.k12.mo.us  |  (573) 555-0122"
+    assert _found(signature) == []
+    colleague = "Questions: contact our instructional coach, Ms. Ruiz, at druiz@district.org."
+    assert _found(colleague) == []
+    family = "Parent contact for the field trip: Principal's office forwards to jlopez@example.com, (573) 555-0199"
+    assert [k for k, _ in _found(family)] == ["email", "phone"]
+    bare = "Reply to sam.b@example.com by Friday."
+    assert [k for k, _ in _found(bare)] == ["email"]
+
+
 def test_roster_tables_with_and_without_separators(nlp):
     docx_like = ("Student | Grade | DOB | Student ID | Reading level\n\n"
                  "Maya Lopez | 4 | 03/14/2015 | 204518 | Level M\n\nJayden Smith | 4 | 11/02/2014 | 204519 | Level K")

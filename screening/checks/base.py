@@ -32,6 +32,10 @@ class RaisedFlag:
     part: str | None = None
     file: str | None = None
     location: dict[str, object] | None = None  # fields of report.model.Location
+    # A lower severity than the code's own, where the check knows the flag is guidance only
+    # (a derived detail of an EO that is evidenced as a whole); never a higher one.
+    severity: str | None = None
+    note: str | None = None  # a sentence appended to the rendered message
 
 
 @dataclass(frozen=True)

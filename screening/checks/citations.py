@@ -8,7 +8,7 @@ at the cited place against the best place anywhere in the artifacts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 import numpy as np
@@ -67,6 +67,15 @@ def _row_flag(code: str, check: str, c: Citation, params: dict[str, object], **k
     return RaisedFlag(code, check, {"row": c.row, **params}, part="portfolio", location={"row": c.row}, **kw)  # type: ignore[arg-type]
 
 
+def _targets(ctx: ScreeningContext, c: Citation) -> dict[str, str | None]:
+    """The EO and detail a row's flags name: the detail when the row cites one, the EO when all
+    it cites belongs to one EO (a row per EO is the common way to fill the table)."""
+    eo_of = {d.id: eo.id for eo, d in ctx.rubric.details()}
+    eos = {eo_of[d] for d in c.detail_ids if d in eo_of}
+    return {"eo": next(iter(eos)) if len(eos) == 1 else None,
+            "detail_id": c.detail_ids[0] if len(c.detail_ids) == 1 else None}
+
+
 @checks.register("screening.citations.v1")
 class Citations:
     name = "screening.citations.v1"
@@ -82,13 +91,17 @@ class Citations:
             out.extend(self._problems(sub_file.name, analysis.problems))
             for c in analysis.citations:
                 cited.update(c.detail_ids)
-                out.extend(self._citation(ctx, c, artifacts, sub_file.name))
-        if any(not any(p.code in _UNREADABLE for p in a.problems) for _, a in ctx.self_analyses):
+                targets = _targets(ctx, c)
+                # every row-level flag names the row's targets unless it names a detail of its own
+                out.extend(replace(f, eo=f.eo or targets["eo"], detail_id=f.detail_id or targets["detail_id"])
+                           for f in self._citation(ctx, c, artifacts, sub_file.name))
+        readable = [f.name for f, a in ctx.self_analyses if not any(p.code in _UNREADABLE for p in a.problems)]
+        if readable:
             for eo, detail in ctx.rubric.details():
                 if detail.id not in cited:
                     params = {"detail_id": detail.id, "detail_text": detail.text}
                     out.append(RaisedFlag("citation_missing_row", self.name, params, eo=eo.id, detail_id=detail.id,
-                                          part="portfolio"))
+                                          part="portfolio", file=readable[0]))
         return out
 
     def _problems(self, file: str, problems) -> list[RaisedFlag]:  # type: ignore[no-untyped-def]
@@ -166,25 +179,30 @@ class Citations:
             return []  # nothing readable at the cited place (a scan, a page with no text): cannot judge
         in_artifacts = np.array([p.part == "portfolio" for p in ctx.scored_passages])
         mcfg, cfg = ctx.settings.mapping, ctx.settings.citations
-        out = []
-        for detail_id in c.detail_ids:
-            j = columns[detail_id]
-            # The cited place is judged without competition (does it address the detail at all?),
-            # the alternative with it (is it clearly about this detail?): a page about several
-            # details at once is not called wrong for being about the others too.
-            cited_best = float(ctx.raw_scores[in_place, j].max())
-            elsewhere = np.where(in_artifacts & ~in_place, ctx.scores[:, j], -1.0)
-            k = int(elsewhere.argmax())
-            found = float(elsewhere[k])
-            if (cited_best < cfg.wrong_location_max_cited and found >= mcfg.met_threshold
-                    and found - cited_best >= cfg.wrong_location_margin):
-                p = ctx.scored_passages[k]
-                cited = " and ".join(f"{_label(pl.location)} of {PurePosixPath(pl.file).name}" for pl in places)
-                out.append(_row_flag("citation_wrong_location", self.name, c, {
-                    "detail_id": detail_id, "found": _where(p), "cited": cited,
-                    "found_score": f"{found:.2f}", "cited_score": f"{max(cited_best, 0):.2f}",
-                }, file=p.file, detail_id=detail_id))
-        return out
+        # A row is judged against all its targets together: a row citing "EO 2" points at the
+        # evidence for the EO, and a place that addresses any of its details is not wrong. One
+        # detail per row is the same rule with one column.
+        cols = [columns[d] for d in c.detail_ids if d in columns]
+        if not cols:
+            return []
+        # The cited place is judged without competition (does it address the targets at all?),
+        # the alternative with it (is it clearly about them?): a page about several details at
+        # once is not called wrong for being about the others too.
+        cited_best = float(ctx.raw_scores[np.ix_(in_place, cols)].max())
+        best_elsewhere = ctx.scores[:, cols].max(axis=1)
+        elsewhere = np.where(in_artifacts & ~in_place, best_elsewhere, -1.0)
+        k = int(elsewhere.argmax())
+        found = float(elsewhere[k])
+        if not (cited_best < cfg.wrong_location_max_cited and found >= mcfg.met_threshold
+                and found - cited_best >= cfg.wrong_location_margin):
+            return []
+        p = ctx.scored_passages[k]
+        cited = " and ".join(f"{_label(pl.location)} of {PurePosixPath(pl.file).name}" for pl in places)
+        single = c.detail_ids[0] if len(c.detail_ids) == 1 else None
+        return [_row_flag("citation_wrong_location", self.name, c, {
+            "detail_id": single or (c.target_raw or ", ".join(c.detail_ids)), "found": _where(p), "cited": cited,
+            "found_score": f"{found:.2f}", "cited_score": f"{max(cited_best, 0):.2f}",
+        }, file=p.file, detail_id=single)]
 
 
 def _restates_rubric(explanation: str, ctx: ScreeningContext, detail_ids: tuple[str, ...]) -> bool:

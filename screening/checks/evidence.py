@@ -26,7 +26,16 @@ class EvidenceStatus:
     def run(self, ctx: ScreeningContext) -> list[RaisedFlag]:
         cfg = ctx.settings.mapping
         out: list[RaisedFlag] = []
+        guidance = _guidance_eos(ctx)
+        derived = {d.id for _, d in ctx.rubric.details() if d.derived}
         for ev in ctx.evidence:
+            demote: dict[str, object] = {}
+            if ev.detail_id in derived and ev.eo in guidance:
+                met, total = guidance[ev.eo]
+                demote = {"severity": "info", "note": (
+                    f"This detail was derived by the screener, not published by the program, which judges the EO "
+                    f"as a whole; EO {ev.eo} has passages that address {met} of its {total} details, so this is "
+                    "guidance only.")}
             params = {
                 "detail_id": ev.detail_id,
                 "detail_text": _short(ev.text),
@@ -41,7 +50,7 @@ class EvidenceStatus:
                     if ev.closest is not None and ev.best_score is not None
                     else " No passage is more about this detail than about the others."
                 )
-                out.append(RaisedFlag("missing_evidence", self.name, params, eo=ev.eo, detail_id=ev.detail_id))
+                out.append(RaisedFlag("missing_evidence", self.name, params, eo=ev.eo, detail_id=ev.detail_id, **demote))
             elif ev.status == Status.WEAK:
                 best = ev.evidence[0].passage
                 location = {
@@ -51,7 +60,21 @@ class EvidenceStatus:
                 out.append(
                     RaisedFlag(
                         "weak_evidence", self.name, params, eo=ev.eo, detail_id=ev.detail_id,
-                        part=best.part, file=best.file, location=location,
+                        part=best.part, file=best.file, location=location, **demote,
                     )
                 )
         return out
+
+
+def _guidance_eos(ctx: ScreeningContext) -> dict[str, tuple[int, int]]:
+    """EOs evidenced as a whole (at least ``mapping.derived_guidance_min_met`` met details):
+    EO id -> (met details, all details)."""
+    least = ctx.settings.mapping.derived_guidance_min_met
+    if least is None:
+        return {}
+    met: dict[str, int] = {}
+    total: dict[str, int] = {}
+    for ev in ctx.evidence:
+        total[ev.eo] = total.get(ev.eo, 0) + 1
+        met[ev.eo] = met.get(ev.eo, 0) + (ev.status == Status.MET)
+    return {eo: (met[eo], total[eo]) for eo in total if met[eo] >= least}

@@ -49,8 +49,13 @@ def _flag(raised: RaisedFlag) -> Flag:
     location = Location(**raised.location) if raised.location else None
     if location is not None and location.label is None and location.page is not None:
         location.label = f"p. {location.page}"
+    severity = code.severity.value
+    if raised.severity is not None and _SEVERITY_ORDER[raised.severity] > _SEVERITY_ORDER[severity]:
+        severity = raised.severity
+    if raised.note:
+        message = f"{message} {raised.note}"
     return Flag(
-        code=raised.code, severity=code.severity.value, message=message, hint=hint, check=raised.check,
+        code=raised.code, severity=severity, message=message, hint=hint, check=raised.check,
         eo=raised.eo, detail_id=raised.detail_id, part=raised.part, file=raised.file, location=location,
     )
 
