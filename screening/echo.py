@@ -26,7 +26,7 @@ from functools import lru_cache
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from .passages import Passage
+from .passages import Passage, is_heading
 from .rubric import Rubric
 from .settings import EchoSettings
 
@@ -241,14 +241,31 @@ def assess_texts(texts: Sequence[str], rubric: Rubric, nlp: "Language | None", c
     return _assess(texts, wording or RubricWording.of(rubric), lambda: nlp, cfg)
 
 
+def prose(passage: Passage) -> str:
+    """The passage without its headings, titles and labels (short lines without closing
+    punctuation, which the passage builder keeps with the paragraph they introduce): a heading
+    names a theme, often in the rubric's words on purpose, and is not a claim to judge."""
+    sentences = passage.sentences or (passage.text,)
+    return " ".join(s for s in sentences if not is_heading(s))
+
+
 def find_echoes(passages: Sequence[Passage], rubric: Rubric, load_nlp: "Callable[[], Language]",
                 cfg: EchoSettings) -> list[Echo]:
-    """The passages that echo the rubric, each with its assessment. ``load_nlp`` is called only
-    when some passage's wording comes mostly from the rubric (most submissions load no NER)."""
+    """The passages that echo the rubric, each with its assessment. A paragraph is judged as a
+    whole: one generic sentence in a paragraph that goes on to say who did what, when, is the
+    paragraph's topic sentence, not an echo; a paragraph that restates the rubric throughout
+    is one, all its passages. (A recording's passages are judged one by one.) ``load_nlp`` is
+    called only when some paragraph's wording comes mostly from the rubric (most submissions
+    load no NER)."""
     if not cfg.enabled or not passages:
         return []
-    assessments = _assess([p.text for p in passages], RubricWording.of(rubric), load_nlp, cfg)
-    return [Echo(p, a) for p, a in zip(passages, assessments) if a.is_echo]
+    groups: dict[tuple[object, ...], list[Passage]] = {}
+    for p in passages:
+        key = (p.file, p.id) if p.start_s is not None else (p.file, p.page, p.paragraph)
+        groups.setdefault(key, []).append(p)
+    members = list(groups.values())
+    assessments = _assess([" ".join(prose(p) for p in g) for g in members], RubricWording.of(rubric), load_nlp, cfg)
+    return [Echo(p, a) for g, a in zip(members, assessments) if a.is_echo for p in g]
 
 
 __all__ = ["Echo", "EchoAssessment", "RubricWording", "assess_texts", "content_stems", "find_echoes", "particulars"]

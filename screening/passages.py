@@ -110,7 +110,7 @@ def _is_furniture(text: str, furniture: frozenset[str]) -> bool:
     return shape in furniture or bool(_PAGE_NUMBER.match(shape))
 
 
-def _is_heading(text: str) -> bool:
+def is_heading(text: str) -> bool:
     """A short line without closing punctuation: a title, heading or label. It introduces what
     follows rather than saying anything itself, so it is not a passage on its own."""
     stripped = text.strip()
@@ -137,7 +137,7 @@ def _blocks(text: str, min_words: int, furniture: frozenset[str] = frozenset()) 
         if _is_furniture(text[para.start : para.end], furniture):
             continue
         start, first = carry if carry is not None else (para.start, number)
-        if count_words(text[start : para.end]) < min_words or _is_heading(text[para.start : para.end]):
+        if count_words(text[start : para.end]) < min_words or is_heading(text[para.start : para.end]):
             carry = (start, first)
             continue
         carry = None

@@ -208,6 +208,14 @@ _ATTACHED_PAREN = re.compile(
     rf"age\s*\d{{1,2}}\b|\d{{1,2}}\s*(?:yrs?|years?)\b|IEP|504|ELL|ESL|EL\b)",
     re.I,
 )
+# In brackets after a name, what a teacher teaches: a subject (with or without a grade) or a role.
+_TEACHING = re.compile(
+    r"\b(?:teach\w*|ELA|math\w*|science|SS|social studies|history|English|Spanish|French|SPED|special ed\w*|"
+    r"art|music|PE|band|choir|coach|chair|dept|department|team lead|interventionist|counsel\w*)\b", re.I)
+# A heading over a list of adults, in the few lines before a name.
+_STAFF_LIST = re.compile(
+    r"(?:^|\n)\s*(?:members?|participants|led by|facilitators?|presenters?|teachers|staff|committee|attendees|"
+    r"present|hosts?)\s*:?\s*(?:\n|$)", re.I)
 _YEAR_CITATION = re.compile(r"^\s*(?:\(\s*\d{4}|,\s*\d{4}\b|et\s+al\b|\(\s*[a-z]+\.?\s+\d{4})", re.I)
 
 
@@ -384,6 +392,12 @@ def _labelled_names(text: str, out: _Collector) -> None:
         name = m.group("name")
         if not _is_name(name) or _titled(text, m.start("name")):
             continue
+        close = text.find(")", m.end())
+        inside = text[m.end("name") : close if 0 <= close - m.end() < 60 else m.end()]
+        if _TEACHING.search(inside) or re.search(r"\b(?:el|esl|ell)\b", inside) and not re.search(r"\b(?:EL|ESL|ELL)\b", inside):
+            continue  # "Ana Trujillo (gr 2 Spanish)", "Whitney Ruiz (ELA 8)": what a teacher teaches; "(el Puente)"
+        if _STAFF_LIST.search(text[max(0, m.start() - 200) : m.start()]):
+            continue  # under "Members", "Participants", "Led by": a list of adults
         out.add("student_name", m.start("name"), m.end("name"), 0.85, "name with a grade, age or program in brackets")
 
 
@@ -605,9 +619,13 @@ def _student_cue(doc: "Doc", start: int, end: int) -> tuple[str, bool] | None:
     """(reason, strong) when a student cue is attached to the name."""
     # Right before the name ("the pupil Jakub", "a student named Elijah", "one student, Maya"),
     # in lower case: "Student Work" is a title, "a student from Ukraine" is not a name.
-    before = [w for w in _clause_before(doc, start, 3) if w not in {"named", "called", ",", "("}]
+    raw = _clause_before(doc, start, 3)
+    before = [w for w in raw if w not in {"named", "called", ",", "("}]
     if before[:1] and before[0] in _STUDENT_NOUNS:
-        return "a student noun before the name", True
+        # "one student, Maya" is an appositive; "with seventh graders, Chad Whitley ran ..." is
+        # the end of one clause and the start of another
+        if not (raw[:1] == [","] and before[0].endswith("s")):
+            return "a student noun before the name", True
     after = _clause_after(doc, end, 8)
     words = [t.lower_ for t in after]
     if words[:1] in (["'s"], ["’s"]) and len(words) > 1 and words[1] in _STUDENT_POSSESSIONS:
@@ -621,6 +639,11 @@ def _student_cue(doc: "Doc", start: int, end: int) -> tuple[str, bool] | None:
 
 
 _Add = tuple[str, int, int, float, str]  # the arguments of one _Collector.add, offsets in the window
+# Levels of grading and proficiency scales: capitalised after "each student", never names.
+_SCALE_LABELS = frozenset("""
+mastered mastery proficient proficiency advanced basic approaching developing beginning emerging exceeds
+exceeding meets meeting partial partially secure novice expert distinguished satisfactory unsatisfactory
+""".split())
 
 
 def _prose_names(doc: "Doc") -> tuple[_Add, ...]:
@@ -630,6 +653,8 @@ def _prose_names(doc: "Doc") -> tuple[_Add, ...]:
         span = doc[start:end]
         if not _is_name(span.text) or "\n" in span.text:
             continue
+        if end - start == 1 and span.text.lower() in _SCALE_LABELS:
+            continue  # a level of a grading scale ("marking each student Mastered, Partial or Not yet")
         if _staff(doc, start, end):
             continue
         cue = _student_cue(doc, start, end)

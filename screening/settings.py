@@ -148,7 +148,9 @@ class CitationSettings(BaseModel):
     """Checks of the evidence self-analysis's citations."""
 
     min_explanation_words: int = Field(
-        12, ge=0, description="An explanation shorter than this is too short to guide an assessor."
+        6, ge=0, description="An explanation shorter than this is too short to guide an assessor. (12 until "
+        "2026-12: independent candidates' clean self-analyses explain well in 8-11 words; the too-short ones "
+        "are 1-5 words, 'See artifact.', 'Data.'.)",
     )
     artifact_match_min: float = Field(
         0.8, ge=0, le=1, description="A cited name must match an artifact's file name at least this well (0–1)."

@@ -94,6 +94,41 @@ def test_unsupported_types_say_what_they_are(tmp_path, data, kind, words):
     assert problem.code == "file_unsupported" and words in problem.params["detected"]
 
 
+def test_programs_are_unsupported_not_text(tmp_path):
+    # A real executable named like a PDF: its bytes hold strings that look like words, names and
+    # numbers, and once it was screened as 4,000 words with "student data" in it.
+    import shutil
+    import sys
+
+    path = tmp_path / "plan.pdf"
+    shutil.copyfile(sys.executable, path)
+    doc = ingest_file(path, LimitSettings(isolate_ingest=False))
+    assert doc.kind == FileKind.UNKNOWN
+    [problem] = [p for p in doc.problems if p.code == "file_unsupported"]
+    assert "executable program" in problem.params["detected"]
+    assert doc.text == ""
+    text = tmp_path / "notes.txt"
+    text.write_text("MZ notes: the Math Zone team met on Tuesday.", encoding="utf-8")
+    assert ingest_file(text, LimitSettings(isolate_ingest=False)).kind == FileKind.TEXT
+
+
+def test_an_html_page_is_read_as_its_visible_text(tmp_path):
+    page = (
+        "<!DOCTYPE html><html><head><title>PLC notes</title><style>p {color: red}</style>"
+        "<script>var tracking = 'do not count these words at all';</script></head><body>"
+        "<h1>Grade 4 PLC</h1><p>We compared the fractions quiz results on Tuesday.</p>"
+        "<table><tr><td>Ms. Ortiz</td><td>reteach group</td></tr></table></body></html>"
+    )
+    path = tmp_path / "minutes.txt"
+    path.write_text(page, encoding="utf-8")
+    doc = ingest_file(path, LimitSettings(isolate_ingest=False))
+    assert doc.kind == FileKind.TEXT
+    assert "tracking" not in doc.text and "color" not in doc.text and "<" not in doc.text
+    assert "We compared the fractions quiz results on Tuesday." in doc.text
+    assert "Grade 4 PLC" in doc.text and "Ms. Ortiz" in doc.text
+    assert sniff(path).description == "an HTML page"
+
+
 def test_xlsx_is_recognised_inside_zip(tmp_path):
     path = tmp_path / "self-analysis.xlsx"
     with zipfile.ZipFile(path, "w") as zf:

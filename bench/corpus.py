@@ -1,0 +1,278 @@
+"""Flags on submissions nobody here wrote: the independent corpus (bench/independent/).
+
+Sixteen submissions across the four Missouri MCs, written blind to the screener (see its
+README), eight clean and eight with planted problems, each with a truth file at EO level (kind,
+EO, file, place). They were split once: ``dev`` may be looked at and tuned on; ``test`` is run
+only to report (``--split test``).
+
+For each split and settings variant it reports, per flag kind:
+
+- planted: truth entries of that kind; found: a flag of the kind in the right file (or, for a
+  submission-level entry, anywhere); exact: found, and the flag also names the entry's EO (when
+  the truth gives one) and its place (row, page or time overlapping the truth's, where the truth
+  names one; a section or paragraph place is satisfied by the file);
+- flags raised (error and warning, and info-level ones that match a planted entry), those
+  matching no planted entry (false), precision and recall;
+
+and the error- and warning-level flags on every clean submission, which should be none.
+
+Variants (``--ablations``): the defaults, then each precision mechanism switched off one at a
+time (echo filter, competition between details, sentence top-k, citation_wrong_location, privacy
+names), so each shows what it buys on work it was not tuned on.
+
+Run: ``python -m bench.corpus [--split dev|test] [--ablations] [--no-write] [--details]``.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import argparse
+import re
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .results import append_section
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "bench" / "independent"
+ACTIONABLE = ("error", "warning")
+
+# Each ablation is a settings override (dotted path -> value) that switches one mechanism off.
+VARIANTS: dict[str, dict[str, Any]] = {
+    "defaults": {},
+    "no echo filter": {"echo.enabled": False},
+    "no competition": {"mapping.competition_margin": None},
+    "no sentence top-k": {"mapping.sentence_top_details": None},
+    "no wrong-location rule": {"citations.wrong_location_max_cited": -1.0},
+    "no privacy names": {"privacy.kinds": ["student_id", "date_of_birth", "email", "phone"]},
+}
+
+
+@dataclass
+class Planted:
+    submission: str
+    kind: str
+    eo: str | None
+    detail: str | None
+    file: str | None
+    place: str | None
+    note: str = ""
+
+
+@dataclass
+class Outcome:
+    planted: Counter[str] = field(default_factory=Counter)
+    found: Counter[str] = field(default_factory=Counter)
+    exact: Counter[str] = field(default_factory=Counter)
+    raised: Counter[str] = field(default_factory=Counter)
+    false: Counter[str] = field(default_factory=Counter)
+    clean_flags: dict[str, list[str]] = field(default_factory=dict)
+    misses: list[str] = field(default_factory=list)
+    false_list: list[str] = field(default_factory=list)
+    inexact: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def submissions(split: str) -> list[tuple[str, Path, dict[str, Any]]]:
+    folder = CORPUS / split
+    out = []
+    for truth_file in sorted(folder.glob("*.truth.yaml")):
+        truth = yaml.safe_load(truth_file.read_text(encoding="utf-8"))
+        out.append((truth["id"], folder / truth["id"], truth))
+    return out
+
+
+def _eo(value: Any) -> str | None:
+    if value is None:
+        return None
+    m = re.search(r"\d+", str(value))
+    return m.group(0) if m else None
+
+
+def _base(name: str | None) -> str | None:
+    return None if not name else Path(str(name)).name.lower()
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(x) for x in re.findall(r"\d+", text)]
+
+
+def _seconds(text: str) -> list[float]:
+    out = []
+    for m in re.finditer(r"(?:(\d+):)?(\d{1,2}):(\d{2})", text):
+        h, mm, ss = m.group(1), int(m.group(2)), int(m.group(3))
+        out.append((int(h) * 3600 if h else 0) + mm * 60 + ss)
+    return out
+
+
+def place_matches(place: str | None, flag: dict[str, Any]) -> bool:
+    """Does the flag point where the truth says? Rows, pages/slides and times are compared;
+    a section or paragraph of a text part is satisfied by naming the file."""
+    if not place:
+        return True
+    loc = flag.get("location") or {}
+    p = place.lower()
+    if p.startswith("row"):
+        return loc.get("row") in _numbers(p)
+    if re.match(r"(p\.|pp\.|page|pages|slide|slides)\b", p):
+        nums = _numbers(p)
+        wanted = set(range(nums[0], nums[-1] + 1)) if "-" in p and len(nums) >= 2 else set(nums)
+        pages = set(loc.get("pages") or []) | ({loc["page"]} if loc.get("page") else set())
+        return bool(pages & wanted)
+    times = _seconds(p)
+    if times:
+        a, b = times[0], times[-1]
+        s, e = loc.get("start_s"), loc.get("end_s")
+        if s is None:
+            return False
+        e = s if e is None else e
+        return s <= b + 2 and e >= a - 2
+    return True  # section / paragraph / whole-file places: the file is what can be checked
+
+
+def _row_of(place: str | None) -> int | None:
+    m = re.match(r"\s*row\s+(\d+)", place or "", re.I)
+    return int(m.group(1)) if m else None
+
+
+def flag_matches(entry: Planted, flag: dict[str, Any], exact: bool) -> bool:
+    if flag["code"] != entry.kind:
+        return False
+    row = _row_of(entry.place)
+    if row is not None and (flag.get("location") or {}).get("row") == row:
+        # a self-analysis row's flag may name the cited artifact as its file (a time past the end
+        # of the recording): the row identifies it
+        pass
+    elif entry.file and _base(flag.get("file")) != _base(entry.file):
+        return False
+    if not entry.file and entry.eo and _eo(flag.get("eo")) not in (None, entry.eo):
+        return False
+    if not exact:
+        return True
+    if entry.eo and _eo(flag.get("eo")) != entry.eo:
+        return False
+    return place_matches(entry.place, flag)
+
+
+def settings_for(overrides: dict[str, Any], cache: Path):
+    from screening.settings import Settings
+
+    data: dict[str, Any] = {}
+    for dotted, value in overrides.items():
+        head, _, leaf = dotted.partition(".")
+        data.setdefault(head, {})[leaf] = value
+    return Settings(cache_dir=cache, rubric_dirs=[REPO / "rubrics"], **data)
+
+
+def screen_one(folder: Path, settings) -> dict[str, Any]:
+    from screening.pipeline import screen
+    from screening.rubric import RubricCatalogue
+    from screening.submission import from_folder
+
+    sub = from_folder(folder)
+    rubric = RubricCatalogue(settings.rubric_dirs).get(sub.rubric_id)
+    return screen(sub, rubric, settings).report.model_dump(mode="json")
+
+
+def evaluate(split: str, overrides: dict[str, Any], cache: Path) -> Outcome:
+    out = Outcome()
+    settings = settings_for(overrides, cache)
+    start = time.perf_counter()
+    for sid, folder, truth in submissions(split):
+        report = screen_one(folder, settings)
+        flags = report["flags"]
+        planted = [Planted(sid, p["kind"], _eo(p.get("eo")), p.get("detail"), p.get("file"), p.get("place"),
+                           str(p.get("note", ""))) for p in truth.get("planted") or []]
+        for entry in planted:
+            out.planted[entry.kind] += 1
+            loose = [f for f in flags if flag_matches(entry, f, exact=False)]
+            if loose:
+                out.found[entry.kind] += 1
+                if any(flag_matches(entry, f, exact=True) for f in loose):
+                    out.exact[entry.kind] += 1
+                else:
+                    f = loose[0]
+                    out.inexact.append(f"{sid}: {entry.kind} (truth EO {entry.eo}, {entry.file}, {entry.place}) — flag EO "
+                                       f"{f.get('eo')}, {f.get('file')}, {(f.get('location') or {}).get('label')}")
+            else:
+                out.misses.append(f"{sid}: {entry.kind} EO {entry.eo} {entry.file or ''} {entry.place or ''} — {entry.note[:90]}")
+        for f in flags:
+            matched = any(flag_matches(e, f, exact=False) for e in planted)
+            if f["severity"] not in ACTIONABLE and not matched:
+                continue  # info-level notes count when they find a planted problem, never against
+            out.raised[f["code"]] += 1
+            if not matched:
+                out.false[f["code"]] += 1
+                out.false_list.append(f"{sid}: {f['code']} ({f['severity']}) EO {f.get('eo')} {f.get('file') or ''} "
+                                      f"{(f.get('location') or {}).get('label') or ''} — {f['message'][:110]}")
+        if truth.get("clean"):
+            out.clean_flags[sid] = [f["code"] for f in flags if f["severity"] in ACTIONABLE]
+    out.seconds = time.perf_counter() - start
+    return out
+
+
+def _ratio(a: int, b: int) -> str:
+    return f"{a / b:.2f}" if b else "—"
+
+
+def table(name: str, o: Outcome) -> list[str]:
+    lines = [f"**{name}** ({o.seconds:.0f} s)", "",
+             "| Kind | Planted | Found | Exact (EO, file, place) | Raised | False | Precision | Recall | Exact recall |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for kind in sorted(set(o.planted) | set(o.raised)):
+        p, fd, ex, r, fa = o.planted[kind], o.found[kind], o.exact[kind], o.raised[kind], o.false[kind]
+        lines.append(f"| `{kind}` | {p} | {fd} | {ex} | {r} | {fa} | {_ratio(r - fa, r)} | {_ratio(fd, p)} | {_ratio(ex, p)} |")
+    tp, tf = sum(o.planted.values()), sum(o.found.values())
+    lines.append(f"| all | {tp} | {tf} | {sum(o.exact.values())} | {sum(o.raised.values())} | {sum(o.false.values())} | "
+                 f"{_ratio(sum(o.raised.values()) - sum(o.false.values()), sum(o.raised.values()))} | {_ratio(tf, tp)} | "
+                 f"{_ratio(sum(o.exact.values()), tp)} |")
+    clean = ", ".join(f"{sid}: {len(c)}" + (f" ({', '.join(f'{k}×{n}' for k, n in Counter(c).items())})" if c else "")
+                      for sid, c in o.clean_flags.items())
+    lines += ["", f"Error/warning flags on clean submissions: {clean}."]
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", choices=["dev", "test"], default="dev")
+    parser.add_argument("--ablations", action="store_true", help="also each precision mechanism switched off")
+    parser.add_argument("--details", action="store_true", help="list misses, false flags and inexact matches")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+
+    from screening.cpu import cpu_flags
+    from screening.encoders import choose_backend
+    from screening.settings import ModelSettings
+
+    variants = VARIANTS if args.ablations else {"defaults": {}}
+    lines = [f"Split `{args.split}` ({len(submissions(args.split))} submissions). Embedding backend "
+             f"`{choose_backend(ModelSettings()).backend}`; SIMD flags: "
+             f"{' '.join(sorted(f for f in cpu_flags() if f.startswith(('avx', 'amx')))) or 'none'}. "
+             "Flags counted: error and warning, and info-level ones that match a planted problem.", ""]
+    with tempfile.TemporaryDirectory(prefix="bench-corpus-") as tmp:
+        for name, overrides in variants.items():
+            # one cache for every variant: only the embedding of unchanged texts is shared
+            o = evaluate(args.split, overrides, Path(tmp))
+            part = table(name + (f" ({', '.join(f'{k}={v}' for k, v in overrides.items())})" if overrides else ""), o)
+            if args.details or name == "defaults":
+                part += ["", "<details><summary>Misses, inexact matches and false flags</summary>", ""]
+                part += [f"- miss: {m}" for m in o.misses] + [f"- inexact: {m}" for m in o.inexact]
+                part += [f"- false: {m}" for m in o.false_list] + ["", "</details>"]
+            print("\n".join(part), flush=True)
+            lines += part + [""]
+    if not args.no_write:
+        append_section(f"Independent corpus, {args.split} split (bench.corpus)", lines)
+
+
+if __name__ == "__main__":
+    main()
