@@ -73,9 +73,11 @@ def test_an_explicit_backend_is_kept():
 
 def test_the_embedder_reads_the_cpu_probe(tmp_path, monkeypatch):
     monkeypatch.setattr(cpu, "cpu_flags", lambda: NO_BF16)
+    monkeypatch.setattr(encoders, "openvino_installed", lambda: True)
+    assert Embedder(_settings(tmp_path, "auto")).backend == "openvino-fp32"
+    monkeypatch.setattr(encoders, "openvino_installed", lambda: False)
     assert Embedder(_settings(tmp_path, "auto")).backend == "torch-fp32"
     monkeypatch.setattr(cpu, "cpu_flags", lambda: BF16)
-    monkeypatch.setattr(encoders, "openvino_installed", lambda: False)
     assert Embedder(_settings(tmp_path, "auto")).backend == "torch-bf16"
 
 

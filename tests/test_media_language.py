@@ -98,13 +98,16 @@ def test_the_threshold_is_a_setting():
 
 
 # ---------------------------------------------------------------------------------------------
-# Real and synthesised speech, under every instruction set this CPU can force
+# Real and synthesised speech, under the CPU's own instruction set and the one below it
 
 
 def _isas() -> list[str]:
+    """The CPU's own instruction set and the one below it: their int8 kernels differ most in
+    practice (AVX and AVX2 decode french.aiff differently; generic kernels agree with AVX and
+    take twice as long). bench/language.py runs them all."""
     from bench.language import available_isas, cpu_flags
 
-    return available_isas(cpu_flags())
+    return available_isas(cpu_flags())[-2:]
 
 
 def _judge_under(isa: str, paths: list[Path]) -> dict[str, list[str]]:
@@ -144,7 +147,7 @@ def synthesised(tmp_path_factory) -> list[Path]:
 
 
 @pytest.mark.models
-def test_every_instruction_set_flags_other_languages_and_not_english(synthesised):
+def test_two_instruction_sets_flag_other_languages_and_not_english(synthesised):
     shared = {"french.aiff": "fr", "jfk.flac": "en", "stereo_diarization.wav": "en"}
     paths = list(synthesised) + [AUDIO / n for n in shared if (AUDIO / n).is_file()]
     truth = {**SYNTHESISED, **shared}
