@@ -27,6 +27,7 @@ _PARA_BREAK = re.compile(r"\n[ \t]*\n+")
 _WS = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
 _HEADING_MAX_WORDS = 12
+_TRAILING_MIN_WORDS = 2  # a signature line or a two-word answer still reads as text
 _PAGE_NUMBER = re.compile(r"^(page\s*)?#(\s*(of|/)\s*#)?$", re.I)
 
 
@@ -128,7 +129,7 @@ def _mask_furniture(text: str, furniture: frozenset[str]) -> str:
     return "\n".join(lines)
 
 
-def _blocks(text: str, min_words: int, furniture: frozenset[str] = frozenset()) -> list[_Span]:
+def _blocks(text: str, min_words: int, furniture: frozenset[str] = frozenset(), paged: bool = True) -> list[_Span]:
     """Paragraph spans, with short ones joined to the next paragraph (a heading to its body).
     Page furniture (running headers, footers, page numbers) is left out."""
     out: list[_Span] = []
@@ -142,8 +143,13 @@ def _blocks(text: str, min_words: int, furniture: frozenset[str] = frozenset()) 
             continue
         carry = None
         out.append(_Span(start, para.end, first))
-    # A trailing fragment (a footer, a page number) never becomes a passage; its words are
-    # still counted, since word counts come from the document text, not from passages.
+    # On a page, a trailing fragment (a footer, a page number) never becomes a passage; its words
+    # are still counted, since word counts come from the document text, not from passages. A
+    # text without pages has no footers: what ends it is the writer's ("Exit tickets every day",
+    # a short answer with no closing full stop), and is read.
+    if carry is not None and not paged and count_words(text[carry[0] :]) >= _TRAILING_MIN_WORDS:
+        tail = _trim(text, carry[0], len(text))
+        out.append(_Span(tail.start, tail.end, carry[1]))
     return out
 
 
@@ -235,7 +241,7 @@ def build_passages(
             if not page.text.strip():
                 continue
             text = _mask_furniture(page.text, furniture)
-            for block in _blocks(text, cfg.min_words, furniture):
+            for block in _blocks(text, cfg.min_words, furniture, paged=page.number is not None):
                 jobs.append((doc, part, page.number, text, block))
     # The statistical senter reads a kept paragraph break as no boundary at all (a heading then
     # swallows its paragraph's first sentence), so it sees every line end as a space, as before.

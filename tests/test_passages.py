@@ -116,3 +116,16 @@ def test_an_edited_page_resplits_only_the_changed_block(nlp):
     changed = build_passages([(_doc([Page(1, PAGE1), Page(2, edited)]), "portfolio")], counting, cfg)
     assert counting.texts == split_once + 1  # only page 2's block
     assert changed == build_passages([(_doc([Page(1, PAGE1), Page(2, edited)]), "portfolio")], nlp, cfg)
+
+
+def test_a_short_answer_without_a_full_stop_is_a_passage(nlp):
+    # A text without pages has no footers: a last line without closing punctuation is the
+    # writer's ("Exit tickets every day"), not furniture, and is read.
+    answer = Document(path="a.md", name="a.md", sha256="1" * 64, size_bytes=1, kind=FileKind.MARKDOWN,
+                      pages=(Page(None, "Exit tickets every day and regroup by need"),), page_count=None)
+    [p] = build_passages([(answer, "narrative")], nlp, PassageSettings())
+    assert p.text == "Exit tickets every day and regroup by need"
+    # on a PDF page the same trailing line is still left out, as a footer would be
+    page = _doc([Page(1, "Our staff wrote norms together in August.\n\nExit tickets every day and regroup by need")])
+    assert [p.text for p in build_passages([(page, "portfolio")], nlp, PassageSettings())] == [
+        "Our staff wrote norms together in August."]
