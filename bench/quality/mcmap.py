@@ -93,10 +93,12 @@ def default_configs() -> list[MappingConfig]:
 
 def _as_passages(items: list[LabelledPassage], sentencize: Callable[[list[str]], list[tuple[str, ...]]]) -> list[Passage]:
     out = []
-    for p, sents in zip(items, sentencize([p.text for p in items])):
+    for n, (p, sents) in enumerate(zip(items, sentencize([p.text for p in items])), start=1):
         sha = hashlib.sha256(p.text.encode()).hexdigest()
+        # each labelled passage is a paragraph of its own (the echo check judges paragraphs)
         out.append(Passage(id=p.id, file=f"{p.source}.txt", file_sha256=sha, part="narrative", page=None,
-                           char_start=0, char_end=len(p.text), text=p.text, words=p.words, sentences=sents))
+                           char_start=0, char_end=len(p.text), text=p.text, words=p.words, sentences=sents,
+                           paragraph=n))
     return out
 
 
