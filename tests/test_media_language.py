@@ -158,3 +158,12 @@ def test_two_instruction_sets_flag_other_languages_and_not_english(synthesised):
                 assert "language" not in codes, (isa, name, codes)
             else:
                 assert codes == ["language"], (isa, name, codes)
+
+
+def test_a_recordings_flag_points_at_its_first_stretch():
+    from screening.checks.files import time_location
+
+    loc = time_location("00:30–01:00, 02:10–02:40")
+    assert (loc["start_s"], loc["end_s"], loc["fragment"]) == (30, 60, "#t=30,60")
+    assert loc["label"] == "00:30–01:00, 02:10–02:40"
+    assert time_location("1:02:10–1:03:00")["fragment"] == "#t=3730,3780"

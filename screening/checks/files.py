@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..locations import page_list
 from ..registry import checks
 from .base import RaisedFlag, ScreeningContext
@@ -26,10 +28,29 @@ class FileProblems:
                         "fragment": f"#page={min(problem.pages)}",
                     }
                 if location is None and problem.params.get("time_ranges"):
-                    location = {"label": problem.params["time_ranges"]}
+                    location = time_location(str(problem.params["time_ranges"]))
                 out.append(
                     RaisedFlag(problem.code, self.name, params, part=sub_file.part, file=doc.name, location=location)
                 )
         for name in ctx.ignored:
             out.append(RaisedFlag("file_ignored", self.name, {"file": name}, file=name))
         return out
+
+
+_CLOCK = r"(?:(\d+):)?(\d{1,2}):(\d{2})"
+_RANGE = re.compile(_CLOCK + r"\s*[–-]\s*" + _CLOCK)
+
+
+def _seconds(h: str | None, m: str, s: str) -> float:
+    return (int(h) * 3600 if h else 0) + int(m) * 60 + int(s)
+
+
+def time_location(ranges: str) -> dict[str, object]:
+    """A recording's flagged stretches ("00:30–01:00, 02:10–02:40") as a location: the label as
+    written, and the first stretch as times and a ``#t=`` fragment, so a viewer can start there."""
+    location: dict[str, object] = {"label": ranges}
+    m = _RANGE.search(ranges)
+    if m:
+        start, end = _seconds(*m.group(1, 2, 3)), _seconds(*m.group(4, 5, 6))
+        location.update(start_s=start, end_s=end, fragment=f"#t={start:g},{end:g}")
+    return location
