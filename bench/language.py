@@ -120,6 +120,38 @@ def judge(raw: dict[str, Any]) -> tuple[list[str], float | None, str]:
     return [p.code for p in problems], score, " ".join(s.text for s in rt.segments)
 
 
+def previous_rule(raw: dict[str, Any]) -> bool:
+    """The check this one replaced (before 2026-12-05), as the same-run baseline: a segment is not
+    English when it is a stock phrase decoded below the low-confidence log-probability, or when
+    fewer than half its words are English words; the recording is flagged when such segments
+    hold at least ``language_min_probability`` (60 %) of the transcribed time."""
+    from screening.media import english
+    from screening.media.transcript import RawTranscript
+    from screening.settings import MediaSettings
+
+    if "problem" in raw:
+        return False
+    settings = MediaSettings()
+    rt = RawTranscript.from_json(raw)
+    segs = [x for x in rt.segments if english.words(x.text)]
+    if rt.speech_s < settings.min_speech_s or not segs:
+        return False  # no_speech came first
+
+    def not_english(x: Any) -> bool:
+        if " ".join(english.words(x.text)) in english.STOCK_PHRASES:
+            return x.avg_logprob < settings.low_confidence_logprob
+        share = english.english_word_share(x.text)
+        return share is not None and share < 0.5
+
+    def span(xs: list[Any]) -> float:
+        return sum(max(0.0, x.end_s - x.start_s) for x in xs)
+
+    foreign = [x for x in segs if not_english(x)]
+    total = span(segs)
+    return bool(foreign) and total > 0 and span(foreign) / total >= settings.language_min_probability \
+        and span(foreign) >= settings.min_speech_s
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--folder", type=Path, default=REPO / "out" / "language-set")
@@ -145,10 +177,12 @@ def main() -> None:
     threshold = MediaSettings().language_evidence_min
 
     per_isa: dict[str, dict[str, tuple[list[str], float | None, str]]] = {}
+    before: dict[str, dict[str, bool]] = {}
     seconds: dict[str, float] = {}
     for isa in isas:
         raw, secs = run_isa(isa, paths, args.folder)
         per_isa[isa] = {name: judge(r) for name, r in raw.items()}
+        before[isa] = {name: previous_rule(r) for name, r in raw.items()}
         seconds[isa] = secs
         print(f"{isa}: {len(raw)} clips in {secs:.0f} s", flush=True)
 
@@ -157,12 +191,14 @@ def main() -> None:
     for name in sorted(truth):
         lang, split, noise = truth[name]
         english_clip = lang == "en"
-        margins, misses, false = [], 0, 0
+        margins, misses, false, old_misses, old_false = [], 0, 0, 0, 0
         for isa in isas:
             codes, score, _ = per_isa[isa][name]
             flagged = "language" in codes
             misses += (not english_clip) and not flagged
             false += english_clip and flagged
+            old_misses += (not english_clip) and not before[isa][name]
+            old_false += english_clip and before[isa][name]
             if score is not None:
                 margins.append((threshold - score) if english_clip else (score - threshold))
             elif english_clip == (not flagged):
@@ -170,10 +206,13 @@ def main() -> None:
             else:
                 margins.append(float("-inf"))
         kind = "English" + (" + noise" if noise else "") if english_clip else "other language"
-        s = summary.setdefault((split, kind), {"clips": 0, "misses": 0, "false": 0, "worst": float("inf"), "worst_clip": ""})
+        s = summary.setdefault((split, kind), {"clips": 0, "misses": 0, "false": 0, "old_misses": 0, "old_false": 0,
+                                               "worst": float("inf"), "worst_clip": ""})
         s["clips"] += 1
         s["misses"] += misses
         s["false"] += false
+        s["old_misses"] += old_misses
+        s["old_false"] += old_false
         if min(margins) < s["worst"]:
             s["worst"], s["worst_clip"] = min(margins), name
         scores = [per_isa[i][name][1] for i in isas]
@@ -194,12 +233,14 @@ def main() -> None:
         "Counts are clip × ISA decisions. Margin: evidence score minus the threshold for other languages, "
         "threshold minus score for English; the worst over every ISA.",
         "",
-        "| Split | Clips | Kind | Decisions | Misses | False `language` | Worst margin (clip) |",
-        "|---|---:|---|---:|---:|---:|---|",
+        "| Split | Clips | Kind | Decisions | Misses | False `language` | Worst margin (clip) | Previous rule: misses | Previous rule: false |",
+        "|---|---:|---|---:|---:|---:|---|---:|---:|",
     ]
     for (split, kind), s in sorted(summary.items()):
         lines.append(f"| {split} | {s['clips']} | {kind} | {s['clips'] * len(isas)} | {s['misses']} | {s['false']} | "
-                     f"{fmt(s['worst'])} ({s['worst_clip']}) |")
+                     f"{fmt(s['worst'])} ({s['worst_clip']}) | {s['old_misses']} | {s['old_false']} |")
+    lines += ["", "Previous rule: the check this one replaced (stock phrase below −1.0, or under half English words, "
+              "over 60 % of the time), judged on the same transcripts: the same-run baseline."]
     lines += ["", "<details><summary>Every clip: evidence score and flags per ISA</summary>", "",
               "| Clip | Language | Split | " + " | ".join(isas) + " |", "|---|---|---|" + "---|" * len(isas), *rows,
               "", "</details>"]
