@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select, update
 
@@ -104,6 +105,12 @@ def test_upload_limits_and_types(api):
     _problem(api.upload("cand", sub, "narrative", "x.zip", b"PK\x05\x06" + b"\0" * 18), 415, "unsupported_file_type")
     _problem(api.upload("cand", sub, "self_analysis", "photo.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64), 415,
              "unsupported_file_type")
+    # A program named like a PDF is refused by what it is, never stored as text.
+    import sys
+
+    body = _problem(api.upload("cand", sub, "artifact", "plan.pdf", Path(sys.executable).read_bytes()[:65536]), 415,
+                    "unsupported_file_type")
+    assert "executable program" in body["detail"]
     # The name says PDF, the content is text: the content decides.
     r = api.upload("cand", sub, "narrative", "fake.pdf", b"plain words, not a PDF")
     assert r.status_code == 201 and r.json()["kind"] == "text"
