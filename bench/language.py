@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from screening.cpu import cpu_flags  # also what tests ask this module for
+
 from .language_set import Clip, build, clips, espeak_version
 from .results import append_section
 
@@ -45,17 +47,7 @@ SHARED = {  # ../shared/data/README.md
 }
 
 
-def cpu_flags() -> set[str]:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
-
-
-def available_isas(flags: set[str]) -> list[str]:
+def available_isas(flags: frozenset[str]) -> list[str]:
     isas = ["GENERIC"]
     if "avx" in flags:
         isas.append("AVX")

@@ -326,15 +326,12 @@ class _Collector:
 # ---------------------------------------------------------------- pattern rules
 
 
-# Whose contact details: an adult's role or title on the same line or the two before it (a
-# signature block: "Tammy Keller, Principal" over "tkeller@... | (573) 555-0122"), and no
-# student or family word there, marks the candidate's or a colleague's own details.
-_ADULT_CONTACT = re.compile(
-    r"\b(?:principal|superintendent|director|coordinator|coach|counsel(?:l)?or|teacher|librarian|specialist|"
-    r"dean|secretary|administrator|facilitator|consultant|(?:Dr|Mrs?|Ms)\.)(?![\w-])", re.I)
-_STUDENT_CONTACT = re.compile(
-    r"\b(?:students?|pupils?|parents?|guardians?|famil(?:y|ies)|mom|dad|mother|father|child(?:ren)?|"
-    r"grade\s*\d+|\d+(?:st|nd|rd|th)\s+grade|DOB|IEP|504)\b", re.I)
+# Whose contact details: an adult's role or title (_STAFF_ROLES) on the same line or the two
+# before it (a signature block: "Tammy Keller, Principal" over "tkeller@... | (573) 555-0122"),
+# and no student or family word there, marks the candidate's or a colleague's own details.
+_CLASS_YEARS = frozenset("freshman sophomore junior senior".split())  # "Current River Junior High"
+_FAMILY = frozenset("parent parents guardian guardians family families mom dad mother father children".split())
+_STUDENT_MARK = re.compile(r"\b(?:grade\s*\d+|\d+(?:st|nd|rd|th)\s+grade|DOB|IEP|504)\b", re.I)
 
 
 def _adult_contact(text: str, start: int) -> bool:
@@ -344,7 +341,10 @@ def _adult_contact(text: str, start: int) -> bool:
             line_start = text.rfind("\n", 0, line_start - 1) + 1
     line_end = text.find("\n", start)
     context = text[line_start : line_end if line_end >= 0 else len(text)]
-    return bool(_ADULT_CONTACT.search(context)) and not _STUDENT_CONTACT.search(context)
+    words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]*", context)}
+    if words & (_STUDENT_NOUNS - _CLASS_YEARS | _FAMILY) or _STUDENT_MARK.search(context):
+        return False
+    return bool(words & _STAFF_ROLES)
 
 
 def _contact(text: str, out: _Collector) -> None:

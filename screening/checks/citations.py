@@ -67,10 +67,9 @@ def _row_flag(code: str, check: str, c: Citation, params: dict[str, object], **k
     return RaisedFlag(code, check, {"row": c.row, **params}, part="portfolio", location={"row": c.row}, **kw)  # type: ignore[arg-type]
 
 
-def _targets(ctx: ScreeningContext, c: Citation) -> dict[str, str | None]:
+def _targets(eo_of: dict[str, str], c: Citation) -> dict[str, str | None]:
     """The EO and detail a row's flags name: the detail when the row cites one, the EO when all
     it cites belongs to one EO (a row per EO is the common way to fill the table)."""
-    eo_of = {d.id: eo.id for eo, d in ctx.rubric.details()}
     eos = {eo_of[d] for d in c.detail_ids if d in eo_of}
     return {"eo": next(iter(eos)) if len(eos) == 1 else None,
             "detail_id": c.detail_ids[0] if len(c.detail_ids) == 1 else None}
@@ -87,11 +86,12 @@ class Citations:
             return out  # no self-analysis at all is part_missing's to report
         artifacts = {f.name: d for f, d in ctx.files if f.role == "artifact"}
         cited: set[str] = set()
+        eo_of = {d.id: eo.id for eo, d in ctx.rubric.details()}
         for sub_file, analysis in ctx.self_analyses:
             out.extend(self._problems(sub_file.name, analysis.problems))
             for c in analysis.citations:
                 cited.update(c.detail_ids)
-                targets = _targets(ctx, c)
+                targets = _targets(eo_of, c)
                 # every row-level flag names the row's targets unless it names a detail of its own
                 out.extend(replace(f, eo=f.eo or targets["eo"], detail_id=f.detail_id or targets["detail_id"])
                            for f in self._citation(ctx, c, artifacts, sub_file.name))

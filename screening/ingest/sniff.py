@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..documents import FileKind
+from .text import looks_like_html
 
 _HEAD = 8192
 
@@ -131,12 +132,6 @@ def _looks_like_text(head: bytes) -> bool:
     return control <= max(1, len(head) // 100)
 
 
-def _looks_like_html(head: bytes) -> bool:
-    from .text import looks_like_html
-
-    return looks_like_html(head.decode("utf-8", errors="replace"))
-
-
 def sniff(path: Path) -> Sniffed:
     """Identify the file's type from its bytes."""
     with path.open("rb") as fh:
@@ -156,10 +151,11 @@ def sniff(path: Path) -> Sniffed:
     for offset, magic, kind, name in _MAGIC:
         if head[offset : offset + len(magic)] == magic:
             return Sniffed(kind, name)
-    if head[:2] == b"MZ" and not _looks_like_text(head):  # "MZ" alone can begin a text
+    text = _looks_like_text(head)
+    if head[:2] == b"MZ" and not text:  # "MZ" alone can begin a text
         return Sniffed(FileKind.UNKNOWN, "an executable program (Windows)")
-    if _looks_like_text(head):
-        if _looks_like_html(head):
+    if text:
+        if looks_like_html(head.decode("utf-8", errors="replace")):
             return Sniffed(FileKind.TEXT, "an HTML page")  # read as its visible text (ingest/text.py)
         if path.suffix.lower() in (".md", ".markdown"):
             return Sniffed(FileKind.MARKDOWN, "Markdown text")

