@@ -329,6 +329,18 @@ class ServiceSettings(BaseModel):
     max_files_per_submission: int = Field(40, ge=1, description="Files one submission may hold.")
     max_rubric_bytes: int = Field(1024 * 1024, ge=1, description="Largest rubric YAML an admin may upload.")
     token_lifetime_s: int = Field(8 * 3600, ge=60, description="Seconds a sign-in token stays valid.")
+    sign_in_free_failures: int = Field(
+        5, ge=1, description="Wrong passwords for one account heard without delay; after them each further one "
+        "doubles the wait before the next attempt is heard (1 s, 2 s, 4 s, ...).",
+    )
+    sign_in_free_failures_per_client: int = Field(
+        20, ge=1, description="The same, per client address, across all accounts (guessing many accounts' passwords).",
+    )
+    sign_in_max_wait_s: float = Field(900.0, gt=0, description="The longest wait after failed sign-ins.")
+    secure_cookies: Literal["auto", "always", "never"] = Field(
+        "auto", description="The pages' session cookie is Secure: 'auto' when the request came over HTTPS (behind a "
+        "proxy: start uvicorn with --proxy-headers), 'always', or 'never'.",
+    )
     worker: Literal["thread", "none", "celery"] = Field(
         "thread", description="'thread': screen in a background thread of the server process; 'none': only queue "
         "jobs (other processes run `python -m service worker`); 'celery': send each job to Celery workers over "

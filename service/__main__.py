@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "audit-verify":  # reads only: never migrates the copy it checks
         return _audit_verify(args.database_url or settings.service.resolved_database_url())
-    from .app import build_state
+    from .state import build_state
 
     state = build_state(settings)  # migrates
     if args.command == "migrate":

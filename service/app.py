@@ -12,38 +12,15 @@ from typing import AsyncIterator
 from fastapi import FastAPI
 
 from screening import __version__
-from screening.rubric import RubricCatalogue
 from screening.settings import Settings
 
-from . import errors, rubric_store, webhooks
-from .db import make_engine, migrate, session_factory
-from .deps import ServiceState
+from . import errors, webhooks
+from .state import ServiceState, build_state
 from .routers import assessments, auth, exports, jobs, queue, rubrics, stats, submissions, users
-from .storage import LocalStorage, S3Storage, Storage
 from .worker import Worker
 
 log = logging.getLogger("service")
 ROUTERS = (auth, users, rubrics, submissions, jobs, stats, exports, queue, assessments)
-
-
-def build_state(settings: Settings, migrate_db: bool = True) -> ServiceState:
-    svc = settings.service
-    engine = make_engine(svc.resolved_database_url())
-    if migrate_db:
-        migrate(engine)
-    storage: Storage
-    if svc.storage == "s3":
-        storage = S3Storage(svc.s3_bucket or "", svc.s3_prefix, svc.s3_endpoint_url, svc.s3_region)
-    else:
-        storage = LocalStorage(svc.resolved_storage_dir())
-    state = ServiceState(settings=settings, engine=engine, sessions=session_factory(engine), storage=storage)
-    if migrate_db:  # the server offers the rubric files; workers read rubrics from the database only
-        rubric_store.sync_files(state.sessions, RubricCatalogue(settings.rubric_dirs))
-    if svc.worker == "celery":
-        from .tasks import CeleryDispatcher
-
-        state.dispatch = CeleryDispatcher(settings)
-    return state
 
 
 def _resend_loop(state: ServiceState, stop: threading.Event) -> None:
@@ -95,6 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    from . import web
+
+    web.install(app)  # the pages at /, after the API so their error handling wraps the API's
     return app
 
 

@@ -7,6 +7,8 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Literal, get_args
 
+from typing import TYPE_CHECKING
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
@@ -14,6 +16,10 @@ from sqlalchemy.orm import Session
 
 from .errors import ApiError
 from .models import Token, User, utcnow
+from .throttle import SignInThrottle
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
 
 Role = Literal["candidate", "assessor", "program_designer", "admin"]
 ROLES: tuple[str, ...] = get_args(Role)
@@ -48,18 +54,40 @@ def create_user(session: Session, email: str, password: str, role: str, display_
     return user
 
 
-def sign_in(session: Session, email: str, password: str, lifetime_s: int) -> tuple[str, datetime, User]:
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+def sign_in(session: Session, email: str, password: str, lifetime_s: int,
+            throttle: tuple[SignInThrottle, SignInThrottle, str] | None = None) -> tuple[str, datetime, User]:
+    """A new token for the account. ``throttle``: (per-account, per-client, client address): after
+    repeated failures an attempt is refused unheard (429 with Retry-After) until the wait is over."""
+    email = email.strip().lower()
+    if throttle is not None:
+        accounts, clients, client = throttle
+        wait = max(accounts.wait_s(email), clients.wait_s(client))
+        if wait > 0:
+            raise ApiError("too_many_attempts", f"Too many failed sign-ins: try again in {wait} s.",
+                           headers={"Retry-After": str(wait)})
+    user = session.scalar(select(User).where(User.email == email))
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_DUMMY_HASH, password)  # the same time spent as for a known account
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password)
+    if not ok:
+        if throttle is not None:
+            accounts.failed(email)
+            clients.failed(client)
         raise ApiError("invalid_credentials")
-    if not verify_password(user.password_hash, password):
-        raise ApiError("invalid_credentials")
+    assert user is not None
+    if throttle is not None:
+        accounts.succeeded(email)
     raw = secrets.token_urlsafe(32)
     expires = utcnow() + timedelta(seconds=lifetime_s)
     session.add(Token(token_hash=_digest(raw), user_id=user.id, expires_at=expires))
     session.execute(delete(Token).where(Token.user_id == user.id, Token.expires_at < utcnow()))
     return raw, expires, user
+
+
+def client_address(request: "Request") -> str:
+    return request.client.host if request.client is not None else "unknown"
 
 
 def user_for_token(session: Session, raw: str) -> User:

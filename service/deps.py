@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Callable, Iterator
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-
-from screening.settings import Settings
+from sqlalchemy.orm import Session
 
 from . import auth
 from .errors import ApiError
 from .models import User
-from .storage import Storage
-
-
-@dataclass
-class ServiceState:
-    settings: Settings
-    engine: Engine
-    sessions: sessionmaker[Session]
-    storage: Storage
-    # Tells workers a job is waiting (Celery: sends a message); the in-process worker polls instead.
-    dispatch: Callable[[str], None] = lambda job_id: None
+from .state import ServiceState
 
 
 def get_state(request: Request) -> ServiceState:

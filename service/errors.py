@@ -31,6 +31,7 @@ _CODES = [
     Code("invalid_token", 401, "The token is unknown or was signed out."),
     Code("token_expired", 401, "The token has expired: sign in again."),
     Code("invalid_credentials", 401, "The email or password is wrong."),
+    Code("too_many_attempts", 429, "Too many failed sign-ins: wait before trying again (see Retry-After)."),
     Code("forbidden", 403, "Your role may not do this."),
     Code("not_found", 404, "Nothing here, or nothing you may see."),
     Code("method_not_allowed", 405, "This method is not allowed here."),
@@ -88,10 +89,12 @@ class Problem(BaseModel):
 
 
 class ApiError(Exception):
-    def __init__(self, code: str, detail: str | None = None, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, code: str, detail: str | None = None, errors: list[dict[str, Any]] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         self.spec = CODES[code]  # an unknown code is a programming error: fail loudly
         self.detail = detail or self.spec.title
         self.errors = errors
+        self.headers = headers
         super().__init__(f"{code}: {self.detail}")
 
 
@@ -118,7 +121,7 @@ def _plain_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return problem_response(exc.spec.code, exc.detail, exc.errors)
+        return problem_response(exc.spec.code, exc.detail, exc.errors, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -40,7 +40,7 @@ def make_celery(settings: Settings) -> Celery:
 
 @lru_cache(maxsize=1)
 def _worker() -> Worker:
-    from .app import build_state
+    from .state import build_state
 
     state = build_state(get_settings(), migrate_db=False)  # the server migrates; workers only use it
     return Worker(state.sessions, state.storage, state.settings)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from .. import auth
 from ..deps import DB, CurrentUser, State, bearer_token
@@ -13,10 +13,13 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
 @router.post("/token", response_model=TokenOut,
-             responses=problem_responses("invalid_credentials", "malformed_json", "invalid_request"))
-def sign_in(body: SignIn, session: DB, state: State) -> TokenOut:
-    """Exchange email and password for a bearer token that expires."""
-    raw, expires, user = auth.sign_in(session, body.email, body.password, state.settings.service.token_lifetime_s)
+             responses=problem_responses("invalid_credentials", "too_many_attempts", "malformed_json",
+                                         "invalid_request"))
+def sign_in(body: SignIn, request: Request, session: DB, state: State) -> TokenOut:
+    """Exchange email and password for a bearer token that expires. After repeated wrong
+    passwords (per account, and per client address) attempts wait: 429 with Retry-After."""
+    raw, expires, user = auth.sign_in(session, body.email, body.password, state.settings.service.token_lifetime_s,
+                                      (state.accounts, state.clients, auth.client_address(request)))
     session.commit()
     return TokenOut(access_token=raw, expires_at=expires, role=user.role)  # type: ignore[arg-type]
 

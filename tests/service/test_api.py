@@ -191,7 +191,7 @@ def test_double_submit_changes_once(api):
 
 def test_an_upload_racing_a_submit_is_refused_and_leaves_nothing(api, monkeypatch):
     """The submission is submitted while a file streams in: the upload ends 409, nothing kept."""
-    import service.routers.submissions as routes
+    import service.drafts as routes
 
     api.add_user("cand", "candidate")
     sub = api.draft("cand")
@@ -229,7 +229,7 @@ def test_openapi_documents_every_route(api):
 def test_uploads_racing_for_the_last_place_keep_only_one(api, monkeypatch):
     """Two uploads pass the first room check together (one place left); the second to finish is
     refused under the draft's lock and its stored copy removed."""
-    import service.routers.submissions as routes
+    import service.drafts as routes
 
     api.state.settings.service.max_files_per_submission = 2
     api.add_user("cand", "candidate")
