@@ -46,11 +46,14 @@ class QueueItem(BaseModel):
 
 
 class Queue(BaseModel):
-    total: int
-    by_stage: dict[str, int]
-    claimable: int
+    total: int = Field(description="Matches on every page.")
+    by_stage: dict[str, int] = Field(description="Matches per stage (every page).")
+    claimable: int = Field(description="Matches the caller may claim now (every page).")
     needs_reconciliation: int
-    items: list[QueueItem]
+    page: int = Field(1, description="This page's number (1: the first).")
+    per_page: int = Field(description="Items per page at most.")
+    pages: int = Field(description="Pages in all (at least 1).")
+    items: list[QueueItem] = Field(description="This page's matches, in the order asked for.")
 
 
 class Assign(_In):

@@ -7,6 +7,7 @@ fails) lives in one place. Each function leaves the session committed or rolled 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path, PurePath
 from typing import AsyncIterator
 
@@ -20,7 +21,7 @@ from screening.ingest.sniff import Sniffed, sniff
 from . import audit, rubric_store
 from .access import own_draft, own_submission
 from .errors import ApiError
-from .models import Job, StoredFile, Submission, User, utcnow
+from .models import Job, ReportRow, StoredFile, Submission, User, utcnow
 from .state import ServiceState
 from .storage import TooLarge
 from .uploads import check_kind, check_name
@@ -256,3 +257,56 @@ def resubmit(session: Session, state: ServiceState, user: User, submission_id: s
             state.storage.delete(key)
         raise
     return new
+
+
+# --- reading: the candidate's own submissions, jobs and written texts ------------------------------
+
+def own_submissions(session: Session, user: User) -> list[Submission]:
+    """The candidate's submissions, newest first."""
+    return list(session.scalars(select(Submission).where(Submission.candidate_id == user.id)
+                                .order_by(Submission.created_at.desc(), Submission.version.desc(), Submission.id)))
+
+
+def jobs_of(session: Session, submission_ids: list[str], purpose: str | None = None) -> list[Job]:
+    """Jobs of these submissions (the caller has checked they are the candidate's own), newest first."""
+    if not submission_ids:
+        return []
+    query = select(Job).where(Job.submission_id.in_(submission_ids))
+    if purpose is not None:
+        query = query.where(Job.purpose == purpose)
+    return list(session.scalars(query.order_by(Job.created_at.desc(), Job.id)))
+
+
+def own_job(session: Session, user: User, submission_id: str, job_id: str) -> tuple[Submission, Job]:
+    """A self-check or screening job of the candidate's own submission (404 otherwise)."""
+    sub = own_submission(session, user, submission_id)
+    job = session.get(Job, job_id)
+    if job is None or job.submission_id != sub.id:
+        raise ApiError("not_found", f"No job {job_id} of submission {submission_id}.")
+    return sub, job
+
+
+def job_report(session: Session, job: Job) -> dict[str, object] | None:
+    """The report of a finished job (None while it is queued or running, or when it failed)."""
+    row = session.get(ReportRow, job.id) if job.state == "done" else None
+    return json.loads(row.report_json) if row is not None else None  # type: ignore[no-any-return]
+
+
+def written_name(part: str) -> str:
+    """The name under which ``put_text`` keeps a text written in the browser."""
+    return f"{part}.md"
+
+
+def written_text(session: Session, state: ServiceState, user: User, submission_id: str, part: str) -> str | None:
+    """The text last saved with ``put_text`` for ``part`` (``narrative.md`` / ``reflection.md`` in
+    that part), to edit it again; None when there is none."""
+    sub = own_submission(session, user, submission_id)
+    row = session.scalar(select(StoredFile).where(StoredFile.submission_id == sub.id, StoredFile.role == part,
+                                                  StoredFile.original_name == written_name(part)))
+    if row is None or row.kind not in ("markdown", "text"):
+        return None
+    try:
+        with state.storage.local_path(row.storage_key) as path:
+            return path.read_bytes().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return None

@@ -36,6 +36,7 @@ _CODES = [
     Code("not_found", 404, "Nothing here, or nothing you may see."),
     Code("method_not_allowed", 405, "This method is not allowed here."),
     Code("email_taken", 409, "A user with this email exists already."),
+    Code("last_admin", 409, "This is the only admin: make another user admin before changing this one's role."),
     Code("not_a_draft", 409, "The submission was submitted: it can no longer change."),
     Code("already_submitted", 409, "The submission was submitted already."),
     Code("no_files", 409, "The submission has no files yet: upload at least one."),

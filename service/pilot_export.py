@@ -8,18 +8,22 @@ The report each submission is shown with is the one its decisions were made on.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import zipfile
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from screening.pilot import Judgment, PilotData, PilotRubric, pilot_rubric, pilot_submission
+from screening.pilot import Judgment, PilotData, PilotRubric, csv_tables, pilot_rubric, pilot_submission
 from screening.rubric import Rubric
 
 from . import assessment as flow
 from . import rubric_store
 from .models import Assessment, Decision, Job, ReportRow, Submission, utcnow
+from .schemas import ExportRow
 
 
 def submission_ref(submission_id: str) -> str:
@@ -70,3 +74,39 @@ def pilot_data(session: Session, rubric_id: str) -> PilotData:
             judgments=judgments, outcome=flow.outcome(released) if released is not None else None))  # type: ignore[arg-type]
     return PilotData(generated_at=utcnow(), rubrics=list(rubrics.values()), submissions=out)
 
+
+
+def pilot_zip(data: PilotData) -> bytes:
+    """``pilot.json`` and the CSV tables (docs/pilot-data.md) in one zip file."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("pilot.json", data.model_dump_json(indent=2) + "\n")
+        for name, text in csv_tables(data).items():
+            z.writestr(name, text)
+    return buf.getvalue()
+
+
+def export_row(sub: Submission, report: dict[str, Any]) -> ExportRow:
+    return ExportRow(
+        ref=submission_ref(sub.id),
+        rubric_id=sub.rubric_id,
+        rubric_version=str(report.get("rubric", {}).get("version", "")),
+        version=sub.version,
+        submitted_month=sub.submitted_at.strftime("%Y-%m") if sub.submitted_at else "",
+        words_by_part={p["part"]: p["words"] for p in report.get("parts", []) if "part" in p and "words" in p},
+        details={d["id"]: d["status"] for d in report.get("details", []) if "id" in d and "status" in d},
+        flags=dict(sorted(Counter(f.get("code", "") for f in report.get("flags", [])).items())),
+    )
+
+
+def screening_rows(session: Session, rubric_id: str | None = None) -> list[ExportRow]:
+    """One de-identified row per screened submission (of one MC, or all): no candidate, no file
+    names, no text; EO detail statuses, flag counts and words per part."""
+    query = (select(Submission, ReportRow.report_json)
+             .join(Job, Job.submission_id == Submission.id)
+             .join(ReportRow, ReportRow.job_id == Job.id)
+             .where(Job.purpose == "screening", Job.state == "done", Submission.status == "submitted"))
+    if rubric_id is not None:
+        query = query.where(Submission.rubric_id == rubric_id)
+    rows = session.execute(query.order_by(Submission.submitted_at, Submission.id)).all()
+    return [export_row(sub, json.loads(report_json)) for sub, report_json in rows]

@@ -36,6 +36,10 @@ class UserIn(_In):
                                      description="The person's name (never shown to assessors).")
 
 
+class UserRoleIn(_In):
+    role: Role
+
+
 class UserOut(BaseModel):
     id: str
     email: str

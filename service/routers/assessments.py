@@ -1,23 +1,17 @@
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import ValidationError
-from sqlalchemy import select
-
-from screening.report.diff import diff_reports
-from screening.report.model import load_report
 
 from .. import assessment as flow
+from .. import marking
 from ..access import own_submission, submitted_submission
-from ..anonymise import Scrubber
 from ..credentials import credential
 from ..assess_schemas import AssessmentState, DecisionIn, DecisionOut, PreviousVersion, Review, RubricPin
 from ..deps import DB, State, require
 from ..errors import ApiError, problem_responses
-from ..models import Assessment, Decision, Job, ReportRow, Submission, User
+from ..models import Assessment, Decision, Submission, User
 from ..review import aliases, anonymised_report, files_of, scrubber
 from .queue import state_out
 from .submissions import file_out
@@ -36,32 +30,13 @@ def decision_out(d: Decision) -> DecisionOut:
                        created_at=d.created_at, updated_at=d.updated_at, finalised_at=d.finalised_at)
 
 
-def _assessment(session: DB, state: State, sub: Submission) -> Assessment:
-    a = session.get(Assessment, sub.id)
-    if a is None:  # not started: what it would be, without writing anything on a read
-        a = Assessment(submission_id=sub.id, stage="first",
-                       double_marking=flow.double_marking(state.settings.service, sub.rubric_id))
-    return a
-
-
-def _admin_may_read(user: User, a: Assessment) -> None:
-    # Admins see content only as reconcilers (issue 6: admins see metadata, not content).
-    if user.role == "admin" and a.stage not in ("reconcile", "released"):
-        raise ApiError("reconciler_only", "An admin reads a submission's content only to reconcile two markings.")
-
-
-def _previous(session: DB, sub: Submission) -> PreviousVersion | None:
-    if sub.previous_id is None:
-        return None
-    prev = session.get(Submission, sub.previous_id)
+def _previous(session: DB, sub: Submission) -> tuple[marking.Previous | None, PreviousVersion | None]:
+    prev = marking.previous_version(session, sub)
     if prev is None:
-        return None
-    job_id = session.scalar(select(Job.id).where(Job.submission_id == prev.id, Job.purpose == "screening",
-                                                 Job.state == "done").order_by(Job.finished_at.desc()).limit(1))
-    a = session.get(Assessment, prev.id)
-    released = session.get(Decision, a.released_decision_id) if a is not None and a.released_decision_id else None
-    return PreviousVersion(submission_id=prev.id, version=prev.version, job_id=job_id,
-                           decision=decision_out(released) if released is not None else None)
+        return None, None
+    return prev, PreviousVersion(submission_id=prev.submission.id, version=prev.submission.version,
+                                 job_id=prev.job_id,
+                                 decision=decision_out(prev.decision) if prev.decision is not None else None)
 
 
 @router.get("/{submission_id}", response_model=Review,
@@ -72,33 +47,17 @@ def review(submission_id: str, session: DB, state: State, user: Marker) -> Revie
     released decision and report id."""
     sub = submitted_submission(session, user, submission_id)
     work = flow.screened(session, sub)
-    a = _assessment(session, state, sub)
-    _admin_may_read(user, a)
+    a = marking.current_assessment(session, sub, state.settings.service)
+    marking.admin_may_read(user, a)
     scrub = scrubber(session, sub)
     names = aliases(session, sub.id)
     mine = flow.my_decision(session, user, a) if a.stage != "released" else None
-    previous = _previous(session, sub)
+    prev, previous = _previous(session, sub)
     return Review(assessment=state_out(a, user), rubric_id=sub.rubric_id, version=sub.version,
                   submitted_at=sub.submitted_at, job_id=work.job_id, report=anonymised_report(work.report, scrub),
                   files=[file_out(f, names[f.id]) for f in files_of(session, sub.id)],
                   my_decision=decision_out(mine) if mine is not None else None, previous=previous,
-                  diff=_diff(session, sub, previous, work.report, scrub))
-
-
-def _diff(session: DB, sub: Submission, previous: PreviousVersion | None, report: dict[str, Any],
-          scrub: Scrubber) -> dict[str, Any] | None:
-    """What changed since the previous version's report, anonymised like the report (files the
-    previous version had and this one dropped appear under the previous version's aliases)."""
-    old_row = session.get(ReportRow, previous.job_id) if previous is not None and previous.job_id else None
-    if old_row is None:
-        return None
-    try:
-        diff = diff_reports(load_report(old_row.report_json), load_report(report))
-    except ValidationError:  # a report of a schema too old to read (1.0) cannot be compared field by field
-        return None
-    before = scrubber(session, session.get(Submission, sub.previous_id))  # type: ignore[arg-type]
-    both = Scrubber(names={**before.names, **scrub.names}, person=scrub.person)
-    return both.json(diff.model_dump(mode="json"))  # type: ignore[no-any-return]
+                  diff=marking.diff_since_previous(session, sub, prev, work.report, scrub))
 
 
 @router.get("/{submission_id}/credential", responses={
@@ -128,18 +87,9 @@ def decide(submission_id: str, body: DecisionIn, session: DB, state: State, user
     confirmed or changed, a proficiency level per EO, each with an optional comment. Merged into
     the caller's marking; the first call pins the report and the exact rubric it is made on."""
     sub = submitted_submission(session, user, submission_id)
-    a = flow.live_claim(session, user, sub)
-    work = flow.screened(session, sub)
-    d = flow.open_decision(session, user, a, work)
-    report = work.report if d.job_id == work.job_id else _report_of(session, d)
-    flow.update_decision(session, user, d, report, body.model_dump(exclude_none=True))
+    d = marking.decide(session, user, sub, body.model_dump(exclude_none=True))
     session.commit()
     return decision_out(d)
-
-
-def _report_of(session: DB, d: Decision) -> dict:  # type: ignore[type-arg]
-    row = session.get(ReportRow, d.job_id)
-    return json.loads(row.report_json) if row is not None else {}
 
 
 @router.post("/{submission_id}/release", response_model=AssessmentState,
@@ -151,9 +101,7 @@ def release(submission_id: str, session: DB, state: State, user: Marker) -> Asse
     marking: the first marking hands over to a second, independent marker; the second to a
     reconciler (another assessor or an admin), whose release is the final decision."""
     sub = submitted_submission(session, user, submission_id)
-    a = flow.live_claim(session, user, sub)
-    d = flow.my_decision(session, user, a) or flow.open_decision(session, user, a, flow.screened(session, sub))
-    a = flow.release(session, user, a, d, _report_of(session, d))
+    a = marking.finish(session, user, sub)
     session.commit()
     return state_out(a, user)
 
@@ -164,6 +112,6 @@ def decisions(submission_id: str, session: DB, state: State, user: Marker) -> li
     """The markings the caller may read. For a double-marked submission nobody reads either
     marking until both are in (decision_sealed); then both, and the reconciler's."""
     sub = submitted_submission(session, user, submission_id)
-    a = _assessment(session, state, sub)
-    _admin_may_read(user, a)
+    a = marking.current_assessment(session, sub, state.settings.service)
+    marking.admin_may_read(user, a)
     return [decision_out(d) for d in flow.visible_decisions(session, user, session.get(Assessment, sub.id), sub.id)]

@@ -1,24 +1,22 @@
 from __future__ import annotations
 
-import json
-from collections import Counter
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy import select
 
 from .. import assessment as flow
+from .. import queue as queue_flow
 from ..access import submitted_submission
 from ..assess_schemas import Assign, AssessmentState, ClaimOut, Queue, QueueItem, Stage
 from ..deps import DB, State, require
 from ..errors import problem_responses
-from ..models import Assessment, Job, ReportRow, Submission, User, utcnow
+from ..models import Assessment, User
 
 router = APIRouter(prefix="/api/queue", tags=["assessment"])
 Marker = Annotated[User, Depends(require("assessor", "admin"))]
 Admin = Annotated[User, Depends(require("admin"))]
 _AUTH = ("unauthenticated", "token_expired", "forbidden")
-Sort = Literal["waiting", "-waiting", "missing", "flags", "version"]
+Sort = queue_flow.Sort
 
 
 def claim_out(a: Assessment | None, viewer: User) -> ClaimOut:
@@ -34,6 +32,18 @@ def state_out(a: Assessment, viewer: User) -> AssessmentState:
                            assigned_to_me=a.assigned_to == viewer.id, agreement=a.agreement)
 
 
+def item_out(e: queue_flow.Entry, viewer: User) -> QueueItem:
+    a, sub, c = e.assessment, e.submission, e.counts
+    return QueueItem(
+        submission_id=sub.id, rubric_id=sub.rubric_id, version=sub.version, previous_id=sub.previous_id,
+        job_id=e.job_id, submitted_at=sub.submitted_at, waiting_s=e.waiting_s,
+        stage=a.stage, double_marking=a.double_marking,  # type: ignore[arg-type]
+        details=c.details, flags=c.flags, flag_codes=c.flag_codes, claim=claim_out(a, viewer),
+        assigned=a.assigned_to is not None, assigned_to_me=a.assigned_to == viewer.id,
+        assigned_to=a.assigned_to if viewer.role == "admin" else None, claimable=e.claimable,
+        agreement=a.agreement, needs_reconciliation=e.needs_reconciliation)
+
+
 @router.get("", response_model=Queue, responses=problem_responses(*_AUTH, "invalid_request"))
 def queue(
     session: DB, state: State, user: Marker,
@@ -45,56 +55,19 @@ def queue(
     claimable: Annotated[bool, Query(description="Only those I may claim now.")] = False,
     sort: Annotated[Sort, Query(description="waiting (longest first), -waiting, missing (most missing details "
                                             "first), flags (most flags first), version (highest first).")] = "waiting",
+    page: Annotated[int, Query(ge=1, description="Which page of the sorted matches (1: the first).")] = 1,
+    per_page: Annotated[int, Query(ge=1, le=queue_flow.MAX_PER_PAGE, description="Items per page.")]
+    = queue_flow.DEFAULT_PER_PAGE,
 ) -> Queue:
     """Assessors and admins: submitted, screened submissions to assess, with their readiness
-    counts from the report. Anonymised: no candidate, no file names."""
-    svc = state.settings.service
-    latest: dict[str, tuple[str, str]] = {}
-    for sub_id, job_id, report_json in session.execute(
-        select(Job.submission_id, Job.id, ReportRow.report_json).join(ReportRow, ReportRow.job_id == Job.id)
-        .where(Job.purpose == "screening", Job.state == "done").order_by(Job.finished_at, Job.id)
-    ):
-        latest[sub_id] = (job_id, report_json)  # the newest finished screening wins
-    subs = session.scalars(select(Submission).where(Submission.status == "submitted", Submission.id.in_(latest)))
-    assessments = {a.submission_id: a for a in session.scalars(select(Assessment))}
-    now = utcnow()
-    items: list[QueueItem] = []
-    for sub in subs:
-        job_id, report_json = latest[sub.id]
-        report = json.loads(report_json)
-        a = assessments.get(sub.id) or Assessment(submission_id=sub.id, stage="first",
-                                                  double_marking=flow.double_marking(svc, sub.rubric_id))
-        summary = report.get("summary", {})
-        codes = Counter(f.get("code", "") for f in report.get("flags", []))
-        items.append(QueueItem(
-            submission_id=sub.id, rubric_id=sub.rubric_id, version=sub.version, previous_id=sub.previous_id,
-            job_id=job_id, submitted_at=sub.submitted_at,
-            waiting_s=int((now - sub.submitted_at).total_seconds()) if sub.submitted_at else 0,
-            stage=a.stage, double_marking=a.double_marking,  # type: ignore[arg-type]
-            details={k: int(summary.get(k, 0)) for k in ("met", "weak", "missing")},
-            flags={k: int(summary.get("flags", {}).get(k, 0)) for k in ("error", "warning", "info")},
-            flag_codes=dict(sorted(codes.items())), claim=claim_out(a, user), assigned=a.assigned_to is not None,
-            assigned_to_me=a.assigned_to == user.id, assigned_to=a.assigned_to if user.role == "admin" else None,
-            claimable=flow.why_not_claimable(session, user, a) is None, agreement=a.agreement,
-            needs_reconciliation=a.stage == "reconcile" and a.agreement is not None and a.agreement < svc.agreement_bar,
-        ))
-    keep = [i for i in items
-            if (rubric_id is None or i.rubric_id == rubric_id)
-            and (i.stage == stage if stage else i.stage != "released")
-            and (flag is None or flag in i.flag_codes)
-            and (version is None or i.version == version)
-            and (not mine or i.claim.by_me or i.assigned_to_me)
-            and (not claimable or i.claimable)]
-    def since(i: QueueItem) -> float:  # submit time: earlier = waiting longer
-        return i.submitted_at.timestamp() if i.submitted_at else 0.0
-
-    keys = {"waiting": lambda i: (since(i), i.submission_id), "-waiting": lambda i: (-since(i), i.submission_id),
-            "missing": lambda i: (-i.details["missing"], -i.details["weak"], since(i)),
-            "flags": lambda i: (-sum(i.flags.values()), since(i)), "version": lambda i: (-i.version, since(i))}
-    keep.sort(key=keys[sort])  # type: ignore[arg-type]
-    return Queue(total=len(keep), by_stage=dict(sorted(Counter(i.stage for i in keep).items())),
-                 claimable=sum(i.claimable for i in keep),
-                 needs_reconciliation=sum(i.needs_reconciliation for i in keep), items=keep)
+    counts from the report, one page at a time (``total`` counts every match). Anonymised: no
+    candidate, no file names."""
+    filters = queue_flow.Filters(rubric_id=rubric_id, stage=stage, flag=flag, version=version, mine=mine,
+                                 claimable=claimable, sort=sort)
+    q = queue_flow.build(session, user, state.settings.service, filters, page, per_page)
+    return Queue(total=q.total, by_stage=q.by_stage, claimable=q.claimable,
+                 needs_reconciliation=q.needs_reconciliation, page=q.page, per_page=q.per_page, pages=q.pages,
+                 items=[item_out(e, user) for e in q.entries])
 
 
 _CLAIM_ERRORS = ("not_found", "not_screened", "already_released", "reconciler_only", "already_marked",

@@ -4,16 +4,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy.exc import IntegrityError
 
 from screening.exports.case import rubric_to_case
 from screening.exports.openbadges import rubric_achievement
-from screening.rubric import content_hash, validate_text
-
-from .. import audit, rubric_store
+from .. import rubric_admin, rubric_store
 from ..deps import DB, CurrentUser, State, require
 from ..errors import ApiError, problem_responses
-from ..models import RubricVersion, User, utcnow
+from ..models import RubricVersion, User
 from ..schemas import RubricOut, RubricVersionOut
 
 router = APIRouter(prefix="/api/rubrics", tags=["rubrics"])
@@ -27,13 +24,6 @@ def version_out(row: RubricVersion) -> RubricVersionOut:
     return RubricVersionOut(id=row.rubric_id, version=row.version, title=row.title, content_hash=row.content_hash,
                             source=row.source, created_at=row.created_at,  # type: ignore[arg-type]
                             retired=row.retired_at is not None)
-
-
-def _stored(session: DB, rubric_id: str, version: str) -> RubricVersion:
-    row = session.get(RubricVersion, (rubric_id, version))
-    if row is None:
-        raise ApiError("not_found", f"No rubric {rubric_id!r} version {version!r}.")
-    return row
 
 
 @router.get("", response_model=list[RubricOut], responses=problem_responses(*_AUTH))
@@ -57,7 +47,7 @@ def list_versions(rubric_id: str, session: DB, _: CurrentUser) -> list[RubricVer
     **problem_responses(*_AUTH, "not_found")})
 def get_version(rubric_id: str, version: str, session: DB, _: CurrentUser) -> dict[str, Any]:
     """One rubric version in full, as JSON."""
-    row = _stored(session, rubric_id, version)
+    row = rubric_admin.stored(session, rubric_id, version)
     rubric = rubric_store.load(session, row.rubric_id, row.version)
     return rubric.model_dump(mode="json", exclude={"path"})  # type: ignore[union-attr]
 
@@ -69,7 +59,7 @@ def get_version(rubric_id: str, version: str, session: DB, _: CurrentUser) -> di
 def export_version(rubric_id: str, version: str, session: DB, state: State, _: CurrentUser,
                    format: Annotated[Literal["ob3", "case"], Query(description="ob3 or case")]) -> dict[str, Any]:
     """One rubric version in an open standard, with ids under the setting `exports.base_url`."""
-    row = _stored(session, rubric_id, version)
+    row = rubric_admin.stored(session, rubric_id, version)
     rubric = rubric_store.load(session, row.rubric_id, row.version)
     base_url = state.settings.exports.base_url
     if format == "ob3":
@@ -94,66 +84,22 @@ async def upload_rubric(
         body += chunk
         if len(body) > limit:
             raise ApiError("rubric_too_large", f"The rubric file is larger than {limit} bytes.")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ApiError("invalid_rubric", "The rubric file is not UTF-8 text.") from None
+    text = rubric_admin.decode(bytes(body), limit)
     # Parsing and the database run in the thread pool, so an upload never stalls the event loop.
-    return await run_in_threadpool(_store_upload, session, response, admin, text, dry_run)
-
-
-def _store_upload(session: DB, response: Response, admin: User, text: str, dry_run: bool) -> RubricVersionOut:
-    data, problems = validate_text(text, "upload")
-    if data is None:
-        raise ApiError("invalid_rubric", f"The rubric has {len(problems)} problem(s); the first: {problems[0]}",
-                       errors=[{"line": p.line, "field": p.field, "msg": p.message} for p in problems])
-    digest = content_hash(data)
-    if session.get(RubricVersion, (data["id"], data["version"])) is not None:
-        return upload_again(session, response, data["id"], data["version"], digest)
-    row = RubricVersion(rubric_id=data["id"], version=data["version"], title=data["title"], content_hash=digest,
-                        yaml_text=text, source="uploaded", uploaded_by=admin.id, created_at=utcnow())
-    if dry_run:
-        response.status_code = 200
-        return version_out(row)
-    session.add(row)
-    audit.append(session, admin.id, "add_rubric_version", "rubric", f"{row.rubric_id}@{row.version}", None,
-                 {"title": row.title, "content_hash": row.content_hash})
-    try:
-        session.commit()
-    except IntegrityError:  # the same version uploaded at the same moment: answer as if it came first
-        session.rollback()
-        return upload_again(session, response, data["id"], data["version"], digest)
-    return version_out(row)
-
-
-def upload_again(session: DB, response: Response, rubric_id: str, version: str, digest: str) -> RubricVersionOut:
-    held = _stored(session, rubric_id, version)
-    if held.content_hash != digest:
-        raise ApiError("rubric_version_exists", f"Rubric {rubric_id!r} version {version!r} is stored with other "
-                       "content; stored versions never change. Give this one a new version.")
-    response.status_code = 200
-    return version_out(held)
-
-
-def _set_retired(session: DB, admin: User, rubric_id: str, version: str, retired: bool) -> RubricVersionOut:
-    row = _stored(session, rubric_id, version)
-    if (row.retired_at is not None) != retired:
-        row.retired_at = utcnow() if retired else None
-        audit.append(session, admin.id, "retire_rubric_version" if retired else "restore_rubric_version", "rubric",
-                     f"{row.rubric_id}@{row.version}", {"retired": not retired}, {"retired": retired})
-        session.commit()
-    return version_out(row)
+    result = await run_in_threadpool(rubric_admin.upload, session, admin, text, dry_run)
+    response.status_code = 201 if result.created else 200
+    return version_out(result.row)
 
 
 @router.post("/{rubric_id}/versions/{version}/retire", response_model=RubricVersionOut,
              responses=problem_responses(*_AUTH, "forbidden", "not_found"))
 def retire_version(rubric_id: str, version: str, session: DB, admin: Admin) -> RubricVersionOut:
     """Admin: new drafts can no longer use this version; submissions pinned to it keep it."""
-    return _set_retired(session, admin, rubric_id, version, True)
+    return version_out(rubric_admin.set_retired(session, admin, rubric_id, version, True))
 
 
 @router.post("/{rubric_id}/versions/{version}/restore", response_model=RubricVersionOut,
              responses=problem_responses(*_AUTH, "forbidden", "not_found"))
 def restore_version(rubric_id: str, version: str, session: DB, admin: Admin) -> RubricVersionOut:
     """Admin: undo a retirement."""
-    return _set_retired(session, admin, rubric_id, version, False)
+    return version_out(rubric_admin.set_retired(session, admin, rubric_id, version, False))

@@ -6,13 +6,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
 
-from .. import drafts, uploads
+from .. import drafts, outcomes, uploads
 from ..access import submissions_visible_to, visible_submission
 from ..anonymise import file_aliases
 from ..deps import DB, State, require
 from ..errors import ApiError, problem_responses
 from ..models import Job, Submission, User
+from ..outcomes import Outcome
 from ..schemas import FileOut, JobOut, Part, SubmissionIn, SubmissionOut, SubmittedOut
+from ..files import read_file
 from ..review import files_of, scrubber
 from .jobs import job_out
 
@@ -74,26 +76,8 @@ def download_file(submission_id: str, file_id: str, session: DB, state: State, u
     """Download a file. The candidate gets it as uploaded. An assessor gets it under its alias,
     with identifying metadata removed and the candidate's name and email redacted
     (service/redact.py); a type that cannot be cleaned is refused, never sent as is."""
-    sub = visible_submission(session, user, submission_id)
-    files = files_of(session, sub.id)
-    f = next((x for x in files if x.id == file_id), None)
-    if f is None:
-        raise ApiError("not_found", f"No file {file_id} in this submission.")
-    try:
-        with state.storage.local_path(f.storage_key) as path:
-            data = path.read_bytes()
-    except FileNotFoundError:
-        raise ApiError("not_found", f"The stored copy of file {file_id} is missing.") from None
-    name = f.original_name
-    if user.role != "candidate":
-        from ..redact import CannotClean, clean
-
-        name = file_aliases(files)[f.id]
-        try:
-            data = clean(f.kind, data, scrubber(session, sub))
-        except CannotClean:
-            raise ApiError("download_unavailable", f"Files of type {f.kind} cannot be cleaned of identifying "
-                           "metadata, so assessors read them through the report only.") from None
+    got = read_file(session, state.storage, user, submission_id, file_id)
+    data, name = got.data, got.name
     return Response(data, media_type="application/octet-stream",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
                              "X-Content-Type-Options": "nosniff"})
@@ -179,3 +163,12 @@ def resubmit(submission_id: str, session: DB, state: State, user: Candidate) -> 
     """Candidate: start the next version of a submitted submission: a new draft linked to it,
     holding copies of its files to change before submitting."""
     return submission_out(drafts.resubmit(session, state, user, submission_id), user)
+
+
+@router.get("/{submission_id}/outcome", response_model=Outcome,
+            responses=problem_responses(*_AUTH, "not_found", "not_released"))
+def get_outcome(submission_id: str, session: DB, user: Candidate) -> Outcome:
+    """Candidate: the released decision on their own submission: the level and the assessor's
+    comment per EO, when it was released, and whether it reaches the required level on every EO
+    (then the credential can be downloaded). 409 `not_released` until a decision is released."""
+    return outcomes.candidate_outcome(session, user, submission_id)

@@ -3,13 +3,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import select
 
-from .. import audit, auth
+from .. import users
 from ..deps import DB, require
 from ..errors import problem_responses
 from ..models import User
-from ..schemas import UserIn, UserOut
+from ..schemas import UserIn, UserOut, UserRoleIn
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 Admin = Annotated[User, Depends(require("admin"))]
@@ -25,8 +24,7 @@ def _out(u: User) -> UserOut:
              responses=problem_responses(*_ERRORS, "email_taken", "invalid_request", "malformed_json"))
 def create_user(body: UserIn, session: DB, admin: Admin) -> UserOut:
     """Admin: create an account with a role."""
-    user = auth.create_user(session, body.email, body.password, body.role, body.display_name)
-    audit.append(session, admin.id, "create_user", "user", user.id, None, {"role": user.role})
+    user = users.create_user(session, admin, body.email, body.password, body.role, body.display_name)
     session.commit()
     return _out(user)
 
@@ -34,4 +32,13 @@ def create_user(body: UserIn, session: DB, admin: Admin) -> UserOut:
 @router.get("", response_model=list[UserOut], responses=problem_responses(*_ERRORS))
 def list_users(session: DB, _: Admin) -> list[UserOut]:
     """Admin: every account."""
-    return [_out(u) for u in session.scalars(select(User).order_by(User.created_at))]
+    return [_out(u) for u in users.list_users(session)]
+
+
+@router.patch("/{user_id}", response_model=UserOut,
+              responses=problem_responses(*_ERRORS, "not_found", "last_admin", "invalid_request", "malformed_json"))
+def change_role(user_id: str, body: UserRoleIn, session: DB, admin: Admin) -> UserOut:
+    """Admin: give an account another role (audited). The only admin cannot lose the role."""
+    user = users.set_role(session, admin, user_id, body.role)
+    session.commit()
+    return _out(user)

@@ -66,11 +66,11 @@ templates.env.globals.update(ROLE_NAMES=ROLE_NAMES, PART_NAMES=PART_NAMES, CSRF_
                              view_url=view_url)
 
 
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, template: str, /, status_code: int = 200, **context: Any) -> HTMLResponse:
     """A page or fragment, with the signed-in user and their CSRF token when there is one."""
     context.setdefault("user", getattr(request.state, "user", None))
     context.setdefault("csrf", getattr(request.state, "csrf", ""))
-    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    response = templates.TemplateResponse(request, template, context, status_code=status_code)
     # Pages hold candidates' work: never kept by shared caches or shown from history after sign-out.
     response.headers["Cache-Control"] = "no-store"
     return response
