@@ -8,13 +8,18 @@
   title, subject, keywords, company, manager), custom properties dropped, comment and revision
   authors replaced, and the text of every paragraph scrubbed.
 - Images: re-encoded from their pixels, which drops EXIF and text chunks.
-- Anything else (audio, video, other formats) cannot be cleaned here: refused, never sent as is.
+- Audio and video: re-muxed (PyAV, no re-encoding) with only the audio and video streams, so
+  container and stream tags (title, artist, comment, creation time, location), chapters,
+  subtitles, attachments and cover pictures are left behind.
+- Anything else cannot be cleaned here: refused, never sent as is.
 """
 
 from __future__ import annotations
 
 import io
+import tempfile
 import zipfile
+from pathlib import Path
 
 from lxml import etree
 
@@ -34,6 +39,8 @@ def clean(kind: str, data: bytes, scrub: Scrubber) -> bytes:
         return _ooxml(data, scrub)
     if kind == "image":
         return _image(data)
+    if kind in ("audio", "video"):
+        return _media(data, kind)
     raise CannotClean(kind)
 
 
@@ -208,6 +215,39 @@ def _image(data: bytes) -> bytes:
     out = io.BytesIO()
     pixels.save(out, format=fmt)
     return out.getvalue()
+
+
+# Containers a recording can be written back to, by the demuxer's names for it.
+_MUXERS = {"mov": "mp4", "mp4": "mp4", "matroska": "matroska", "webm": "webm", "mp3": "mp3", "wav": "wav",
+           "ogg": "ogg", "flac": "flac", "aiff": "aiff"}
+
+
+def _media(data: bytes, kind: str) -> bytes:
+    import av
+    from av.stream import Disposition
+
+    try:
+        with av.open(io.BytesIO(data)) as src:
+            muxer = next((_MUXERS[n] for n in src.format.name.split(",") if n in _MUXERS), None)
+            if muxer is None:
+                raise CannotClean(f"{kind} ({src.format.name})")
+            keep = [s for s in src.streams
+                    if s.type in ("audio", "video") and not (s.disposition & Disposition.attached_pic)]
+            # A real file: moving MP4's index to the front (faststart, so a browser can start
+            # playing at the cited time at once) re-reads the output by name.
+            with tempfile.TemporaryDirectory(prefix="clean-") as tmp:
+                target = Path(tmp) / f"out.{muxer}"
+                with av.open(str(target), "w", format=muxer,
+                             options={"movflags": "faststart"} if muxer == "mp4" else {}) as out:
+                    streams = {s.index: out.add_stream_from_template(s) for s in keep}
+                    for packet in src.demux(keep):
+                        if packet.dts is None:  # the demuxer's end-of-stream marker
+                            continue
+                        packet.stream = streams[packet.stream.index]
+                        out.mux(packet)
+                return target.read_bytes()
+    except av.FFmpegError as exc:
+        raise CannotClean(f"{kind} (unreadable: {exc})") from None
 
 
 __all__ = ["CannotClean", "clean"]
