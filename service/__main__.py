@@ -72,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         import uvicorn
 
+        shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        print(f"MC pre-screening: open http://{shown}:{args.port}/ in a browser to sign in "
+              f"(API: http://{shown}:{args.port}/api/docs)", flush=True)
         uvicorn.run("service.app:app", host=args.host, port=args.port)
         return 0
     if args.command == "audit-verify":  # reads only: never migrates the copy it checks
@@ -96,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             except ApiError as exc:
                 print(f"error: {exc.detail}", file=sys.stderr)
                 return 1
+            from . import audit
+
+            audit.append(session, None, "create_user", "user", user.id, None,
+                         {"role": "admin", "by": "command line"})
             session.commit()
             print(f"created admin {user.email} ({user.id})")
         return 0

@@ -100,3 +100,38 @@ def test_cookie_is_secure_over_https(web):
     https = TestClient(web.client.app, base_url="https://testserver")
     r = https.post("/login", data={"email": "cand@example.org", "password": PASSWORD}, follow_redirects=False)
     assert "Secure" in r.headers["set-cookie"]
+
+
+def test_a_new_installation_offers_to_create_the_first_admin_from_this_machine_only(api):
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+
+    from service.models import AuditEntry
+
+    api.client = TestClient(api.client.app, client=("127.0.0.1", 5000))  # on the server itself
+    page = api.client.get("/login")
+    assert page.status_code == 200 and "create the first admin" in page.text
+    r = api.client.post("/setup", data={"email": "boss@example.org", "password": "short", "again": "short"})
+    assert r.status_code == 422 and "at least 10 characters" in r.text and 'value="boss@example.org"' in r.text
+    r = api.client.post("/setup", data={"email": "boss@example.org", "name": "Pat Boss", "password": PASSWORD,
+                                        "again": PASSWORD}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/admin" and "mcs_session=" in r.headers["set-cookie"]
+    with api.state.sessions() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "create_user")).one()
+        assert "first-run page" in (entry.after_json or "")
+    # Once an account exists the page is sign-in, and /setup makes nothing more.
+    api.client.cookies.clear()
+    assert "Sign in" in api.client.get("/login").text
+    again = api.client.post("/setup", data={"email": "eve@example.org", "password": PASSWORD, "again": PASSWORD},
+                            follow_redirects=False)
+    assert again.headers["location"] == "/login"
+    assert _sign_in(api.client, "eve", PASSWORD).status_code == 401
+
+
+def test_the_first_admin_cannot_be_made_from_another_machine(api):
+    from fastapi.testclient import TestClient
+
+    remote = TestClient(api.client.app, client=("203.0.113.9", 5000))
+    assert "only from the server itself" in remote.get("/login").text
+    r = remote.post("/setup", data={"email": "boss@example.org", "password": PASSWORD, "again": PASSWORD})
+    assert r.status_code == 422 and "only from the server itself" in r.text
