@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import (
@@ -23,6 +23,9 @@ from pydantic_settings import (
 )
 
 from .privacy import KINDS as PRIVACY_KINDS
+
+if TYPE_CHECKING:
+    from .ingest.archive import ArchiveLimits
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -234,6 +237,20 @@ class LimitSettings(BaseModel):
     max_file_bytes: int = Field(200 * 1024 * 1024, ge=1, description="Files larger than this are not read.")
     max_pdf_pages: int = Field(600, ge=1, description="Pages read per PDF; the rest are reported, not read.")
     max_text_chars: int = Field(5_000_000, ge=1000, description="Characters read per file.")
+    max_archive_bytes: int = Field(
+        256 * 1024 * 1024, ge=1, description="A DOCX, XLSX or PPTX (ZIP inside) that would unpack to more than this "
+        "is not opened, for screening or for cleaning (file_too_large).",
+    )
+    max_archive_ratio: float = Field(
+        200.0, gt=1, description="Nor one that unpacks to more than 10 MB at more than this many times its packed "
+        "size (a decompression bomb; ordinary documents stay far below).",
+    )
+    max_archive_entries: int = Field(10_000, ge=1, description="Nor one with more parts than this.")
+
+    def archive_limits(self) -> "ArchiveLimits":
+        from .ingest.archive import ArchiveLimits
+
+        return ArchiveLimits(self.max_archive_bytes, self.max_archive_ratio, self.max_archive_entries)
     ingest_timeout_s: float = Field(120.0, gt=0, description="Processing-time limit for extracting one file, in CPU seconds (a stalled worker is stopped after 1.5x this plus 10 s of wall-clock time).")
     ingest_memory_mb: int = Field(2048, ge=128, description="Address-space limit of the extraction process.")
     isolate_ingest: bool = Field(

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from screening.ingest.archive import ArchiveLimits
+
 from .access import visible_submission
 from .anonymise import file_aliases
 from .errors import ApiError
@@ -56,7 +58,9 @@ def find_file(session: Session, user: User, submission_id: str, file_id: str) ->
     return sub, row, name
 
 
-def read_file(session: Session, storage: Storage, user: User, submission_id: str, file_id: str) -> ReadableFile:
+def read_file(session: Session, storage: Storage, user: User, submission_id: str, file_id: str,
+              limits: ArchiveLimits | None = None) -> ReadableFile:
+    """``limits``: how far an Office document may unpack while it is cleaned (the settings')."""
     sub, row, name = find_file(session, user, submission_id, file_id)
     try:
         with storage.local_path(row.storage_key) as path:
@@ -67,8 +71,8 @@ def read_file(session: Session, storage: Storage, user: User, submission_id: str
         from .redact import CannotClean, clean
 
         try:
-            data = clean(row.kind, data, scrubber(session, sub))
-        except CannotClean:
-            raise ApiError("download_unavailable", f"Files of type {row.kind} cannot be cleaned of identifying "
-                           "metadata, so assessors read them through the report only.") from None
+            data = clean(row.kind, data, scrubber(session, sub), limits)
+        except CannotClean as exc:
+            raise ApiError("download_unavailable", f"This file ({exc}) cannot be cleaned of identifying "
+                           "metadata, so assessors read it through the report only.") from None
     return ReadableFile(row, name, data, media_type(row))

@@ -23,6 +23,9 @@ from pathlib import Path
 
 from lxml import etree
 
+from screening.ingest.archive import ArchiveLimits, ArchiveTooLarge, check_zip
+from screening.settings import LimitSettings
+
 from .anonymise import Scrubber
 
 
@@ -30,18 +33,19 @@ class CannotClean(Exception):
     """The file's type has no cleaner: it must not reach an assessor."""
 
 
-def clean(kind: str, data: bytes, scrub: Scrubber) -> bytes:
+def clean(kind: str, data: bytes, scrub: Scrubber, limits: ArchiveLimits | None = None) -> bytes:
+    """``limits``: how far a DOCX/XLSX/PPTX may unpack (default: the settings' limits)."""
     if kind in ("text", "markdown"):
         return _text(data, scrub)
     if kind == "pdf":
         return _pdf(data, scrub)
     if data[:2] == b"PK" and _is_ooxml(data):
-        return _ooxml(data, scrub)
+        return _ooxml(data, scrub, limits or LimitSettings().archive_limits())
     if kind == "image":
         return _image(data)
     if kind in ("audio", "video"):
         return _media(data, kind)
-    raise CannotClean(kind)
+    raise CannotClean(f"type {kind}")
 
 
 def _text(data: bytes, scrub: Scrubber) -> bytes:
@@ -145,9 +149,13 @@ def _is_ooxml(data: bytes) -> bool:
         return False
 
 
-def _ooxml(data: bytes, scrub: Scrubber) -> bytes:
+def _ooxml(data: bytes, scrub: Scrubber, limits: ArchiveLimits) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        try:
+            check_zip(src, limits)  # before a byte is unpacked: entries never yield more than declared
+        except ArchiveTooLarge as exc:
+            raise CannotClean(f"an Office document too large to clean: {exc}") from None
         for info in src.infolist():
             body = src.read(info.filename)
             name = info.filename
@@ -158,7 +166,9 @@ def _ooxml(data: bytes, scrub: Scrubber) -> bytes:
             elif name.endswith(".xml") or name.endswith(".rels"):
                 body = _xml(body, scrub, drop=_APP_DROP if name == "docProps/app.xml" else set())
             # A fixed date: the archive's own timestamps say nothing about when or where it was made.
-            dst.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), body)
+            entry = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED  # a ZipInfo alone would store it uncompressed
+            dst.writestr(entry, body)
     return out.getvalue()
 
 

@@ -251,3 +251,31 @@ def test_extraction_cache_reuses_by_content(tmp_path, monkeypatch):
     path.write_text(TEXT + " Edited.", encoding="utf-8")  # new content: extracted afresh
     assert ingest_file(path, limits, cache_dir=tmp_path / "cache").text == "fresh"
     assert len(calls) == 1
+
+
+def _bomb_docx(path: Path, zeros_mb: int = 24) -> Path:
+    """A real Word document with one more part: ``zeros_mb`` MB of zeros that pack to a few KB."""
+    from shutil import copyfile
+
+    from .conftest import REPO
+
+    copyfile(REPO / "examples" / "professional-learning" / "narrative.docx", path)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z, z.open("word/media/zeros.bin", "w") as part:
+        block = bytes(1 << 20)
+        for _ in range(zeros_mb):
+            part.write(block)
+    return path
+
+
+def test_a_decompression_bomb_docx_is_too_large_and_never_unpacked(tmp_path):
+    path = _bomb_docx(tmp_path / "narrative.docx")
+    assert path.stat().st_size < 200_000  # small on disk ...
+    doc = ingest_file(path, LimitSettings(isolate_ingest=False))
+    problems = {p.code: p for p in doc.problems}
+    assert set(problems) == {"file_too_large"} and not doc.readable
+    assert "times larger than it is" in problems["file_too_large"].params["consequence"]
+    # ... and over an absolute limit too, whatever its ratio.
+    small = LimitSettings(isolate_ingest=False, max_archive_bytes=1_000_000, max_archive_ratio=1e9)
+    doc = ingest_file(path, small)
+    assert [p.code for p in doc.problems] == ["file_too_large"]
+    assert "1 MB unpacked" in doc.problems[0].params["limit"]

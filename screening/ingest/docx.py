@@ -7,11 +7,14 @@ character spans. Paragraphs are separated by blank lines so passages never strad
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from docx import Document as open_docx
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+
+if TYPE_CHECKING:
+    from .archive import ArchiveLimits
 
 
 def _blocks(doc: object) -> Iterator[Paragraph | Table]:
@@ -33,6 +36,16 @@ def _table_lines(table: Table) -> Iterator[str]:
                 cells.append(text)
         if cells:
             yield " | ".join(cells)
+
+
+def open_checked(path: Path, limits: "ArchiveLimits") -> None:
+    """Raise ArchiveTooLarge before anything unpacks a document that would expand beyond limits."""
+    import zipfile
+
+    from .archive import check_zip
+
+    with zipfile.ZipFile(path) as zf:
+        check_zip(zf, limits)
 
 
 def docx_text(path: Path) -> str:

@@ -61,8 +61,16 @@ def _extract(path: str, kind: FileKind, limits: LimitSettings) -> _Extracted:
         got = extract_pdf(p, limits)
         return _Extracted(got.pages, got.page_count, got.problems)
     if kind == FileKind.DOCX:
-        from .docx import docx_text
+        from .archive import ArchiveTooLarge
+        from .docx import docx_text, open_checked
 
+        try:
+            open_checked(p, limits.archive_limits())
+        except ArchiveTooLarge as exc:
+            return _Extracted((), None, (IngestProblem("file_too_large", {
+                "limit": exc.limit, "consequence": f"{exc.found}, so it was not opened"}),))
+        except Exception:  # noqa: BLE001 - a damaged package: python-docx says how, below
+            pass
         try:
             raw = docx_text(p)
         except Exception as exc:  # python-docx raises many types for damaged packages
@@ -201,7 +209,8 @@ def _extractor_fingerprint() -> str:
 
 
 def _cache_path(cache_dir: Path, digest: str, kind: FileKind, limits: LimitSettings) -> Path:
-    key = f"{digest}:{kind.value}:{limits.max_pdf_pages}:{limits.max_text_chars}:{_extractor_fingerprint()}"
+    key = (f"{digest}:{kind.value}:{limits.max_pdf_pages}:{limits.max_text_chars}:{limits.max_archive_bytes}:"
+           f"{limits.max_archive_ratio}:{limits.max_archive_entries}:{_extractor_fingerprint()}")
     return cache_dir / "extracted" / (hashlib.sha256(key.encode()).hexdigest() + ".json")
 
 
@@ -286,7 +295,7 @@ def ingest_file(
         **base, sha256=digest, kind=sniffed.kind, pages=got.pages, page_count=got.page_count,
         problems=tuple(problems), encoding=got.encoding,
     )
-    if not doc.readable and not any(p.code in ("file_unreadable", "no_text_layer", "file_empty") for p in problems):
+    if not doc.readable and not any(p.code in ("file_unreadable", "no_text_layer", "file_empty", "file_too_large") for p in problems):
         doc = replace(doc, problems=doc.problems + (IngestProblem("file_empty"),))
     return doc
 

@@ -442,3 +442,28 @@ def test_a_released_decision_becomes_an_open_badges_credential(api, report):
     _problem(api.call("cand", "GET", f"/api/assessments/{not_yet}/credential"), 409, "not_earned")
     _problem(api.call("other", "GET", f"/api/assessments/{earned}/credential"), 404, "not_found")
     _problem(api.call("ann", "GET", f"/api/assessments/{earned}/credential"), 403, "forbidden")
+
+
+def test_an_office_bomb_is_never_unpacked_for_an_assessor_and_cleaned_documents_stay_compressed(api):
+    from ..test_ingest import _bomb_docx
+    from .conftest import REPO
+
+    api.add_user("ann", "assessor")
+    api.add_user("cand", "candidate")
+    api.state.settings.service.max_upload_bytes = 2_000_000
+    normal = (REPO / "examples" / "professional-learning" / "narrative.docx").read_bytes()
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        bomb = _bomb_docx(Path(tmp) / "b.docx").read_bytes()
+    sub, _ = submit(api, "cand", [("narrative", "narrative.docx", normal), ("artifact", "notes.docx", bomb)])
+    files = {f["size_bytes"]: f for f in api.call("ann", "GET", f"/api/submissions/{sub}/files").json()}
+    refused = api.call("ann", "GET", f"/api/submissions/{sub}/files/{files[len(bomb)]['id']}/content")
+    _problem(refused, 409, "download_unavailable")
+    assert "times larger than it is" in refused.json()["detail"]
+    cleaned = api.call("ann", "GET", f"/api/submissions/{sub}/files/{files[len(normal)]['id']}/content")
+    assert cleaned.status_code == 200 and cleaned.content[:2] == b"PK"
+    assert len(cleaned.content) < 2 * len(normal)  # compressed like the original, not stored
+    with zipfile.ZipFile(io.BytesIO(cleaned.content)) as z:
+        assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in z.infolist())
