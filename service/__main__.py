@@ -7,6 +7,7 @@ import getpass
 import os
 import sys
 import threading
+from pathlib import Path
 from typing import Sequence
 
 from screening.errors import Errors
@@ -34,8 +35,15 @@ def _audit_verify(url: str) -> int:
     from .audit import verify
     from .db import make_engine, session_factory
 
+    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+            and not Path(parsed.database).exists():
+        # Opening it would create an empty database and report "0 rows, intact".
+        print(f"error: there is no database at {parsed.database}", file=sys.stderr)
+        return 2
     engine = make_engine(url)
     try:
         with session_factory(engine)() as session:

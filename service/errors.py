@@ -7,7 +7,7 @@ public interface (docs/service.md lists them): never renamed or reused.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -133,9 +133,14 @@ def install(app: FastAPI) -> None:
         return problem_response("invalid_request", where, errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "invalid_request" if exc.status_code < 500 else "internal_error")
-        return problem_response(code, None, headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route on the path; a path served by several
+            # routes (GET here, PUT there) allows all of theirs.
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return problem_response(code, None, headers=headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -143,6 +148,32 @@ def install(app: FastAPI) -> None:
 
         logging.getLogger("service").exception("unhandled error", exc_info=exc)
         return problem_response("internal_error")
+
+
+def _routes(routes: list[Any]) -> Iterator[Any]:
+    """Every route, also inside included routers (FastAPI keeps those as wrappers of the original)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _routes(inner.routes)
+        else:
+            yield route
+
+
+def allowed_methods(request: Request) -> list[str]:
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    scope = {**request.scope, "method": "OPTIONS"}  # no route serves OPTIONS: every path match is PARTIAL
+    for route in _routes(request.app.router.routes):
+        if not hasattr(route, "matches"):
+            continue
+        match, _ = route.matches(scope)
+        if match in (Match.PARTIAL, Match.FULL):
+            methods |= set(getattr(route, "methods", None) or ())
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def problem_responses(*codes: str) -> dict[int | str, dict[str, Any]]:

@@ -98,6 +98,10 @@ class JobOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    lease_expires_at: datetime | None = Field(
+        None, description="A running job: when its worker's lease runs out. Past it, the worker stopped "
+        "sending heartbeats (it crashed or was stopped) and the job waits to be taken up again.")
+    note: str | None = Field(None, description="What is happening to the job, in plain words, when it is not obvious.")
 
 
 class SubmittedOut(BaseModel):

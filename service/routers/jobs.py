@@ -9,7 +9,7 @@ from ..access import visible_job
 from ..anonymise import Scrubber
 from ..deps import DB, require
 from ..errors import ApiError, problem_responses
-from ..models import Job, ReportRow, Submission, User
+from ..models import Job, ReportRow, Submission, User, utcnow
 from ..review import scrubber
 from ..schemas import JobOut
 
@@ -24,7 +24,18 @@ def job_out(j: Job, scrub: Scrubber | None = None) -> JobOut:
     message = scrub.text(j.error_message) if scrub is not None and j.error_message else j.error_message
     return JobOut(id=j.id, submission_id=j.submission_id, purpose=j.purpose, state=j.state,  # type: ignore[arg-type]
                   attempts=j.attempts, error_code=j.error_code, error_message=message,
-                  created_at=j.created_at, started_at=j.started_at, finished_at=j.finished_at)
+                  created_at=j.created_at, started_at=j.started_at, finished_at=j.finished_at,
+                  lease_expires_at=j.lease_expires_at if j.state == "running" else None, note=job_note(j))
+
+
+def job_note(j: Job) -> str | None:
+    """Says when a job is not simply waiting or running: its worker went silent, or it is a retry."""
+    if j.state == "running" and j.lease_expires_at is not None and j.lease_expires_at <= utcnow():
+        return ("The worker screening this stopped responding; the job will be taken up again by the next free "
+                f"worker (attempt {j.attempts + 1}).")
+    if j.state in ("queued", "running") and j.attempts > 1:
+        return f"Attempt {j.attempts}: an earlier attempt stopped before it finished."
+    return None
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=problem_responses(*_AUTH, "not_found"))

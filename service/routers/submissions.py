@@ -98,8 +98,8 @@ async def upload_file(
     submission_id: str, request: Request, session: DB, state: State, user: Candidate,
     part: Annotated[Part | None, Query(description="The part of the submission the file belongs to "
                                                    "(or a `part` field of a multipart form).")] = None,
-    filename: Annotated[str | None, Query(min_length=1, max_length=255,
-                                          description="The file's own name, for display (a multipart "
+    # No length limit here: check_name refuses an over-long name with unsafe_file_name, whatever its length.
+    filename: Annotated[str | None, Query(description="The file's own name, for display (a multipart "
                                                       "upload's own file name when absent).")] = None,
 ) -> FileOut:
     """Candidate: add a file to a draft. The body is the file's bytes (streamed to storage), or a

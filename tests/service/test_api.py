@@ -116,7 +116,8 @@ def test_upload_limits_and_types(api):
     assert r.status_code == 201 and r.json()["kind"] == "text"
     _problem(api.upload("cand", sub, "narrative", "empty.txt", b""), 422, "empty_file")
     _problem(api.upload("cand", sub, "narrative", "fake.pdf", b"again"), 409, "duplicate_file_name")
-    for bad in ("../../etc/passwd", "a/b.txt", "..\\win.txt", "..", "tab\there.txt", "x" * 201):
+    # One code for every over-long name, however long (255 and beyond were once invalid_request).
+    for bad in ("../../etc/passwd", "a/b.txt", "..\\win.txt", "..", "tab\there.txt", "x" * 201, "y" * 300):
         _problem(api.upload("cand", sub, "narrative", bad, b"text"), 422, "unsafe_file_name")
     _problem(api.upload("cand", sub, "appendix", "a.txt", b"text"), 422, "invalid_request")
     for i in range(4):
@@ -143,6 +144,9 @@ def test_bad_requests_have_codes(api):
     _problem(api.call("cand", "GET", "/api/jobs/nope"), 404, "not_found")
     _problem(api.call("cand", "GET", "/api/no-such-endpoint"), 404, "not_found")
     _problem(api.call("cand", "PUT", "/api/submissions"), 405, "method_not_allowed")
+    # Allow names every method the path has, across the routes serving it.
+    assert api.call("cand", "PUT", "/api/submissions").headers["allow"] == "GET, HEAD, POST"
+    assert api.call("cand", "PATCH", "/api/submissions/x/files/y").headers["allow"] == "DELETE"
     empty = api.draft("cand")
     _problem(api.call("cand", "POST", f"/api/submissions/{empty}/submit"), 409, "no_files")
     _problem(api.call("cand", "POST", f"/api/submissions/{empty}/self-checks"), 409, "no_files")

@@ -110,7 +110,8 @@ def test_audit_verify_command_exit_codes(tmp_path):
     assert bad.returncode == 1 and "row 4" in bad.stderr, (bad.stdout, bad.stderr)
     missing = subprocess.run([*run[:-1], f"sqlite:///{tmp_path / 'nothing-here.db'}"], cwd=REPO,
                              capture_output=True, text=True, timeout=120)
-    assert missing.returncode == 2 and "cannot read the audit log" in missing.stderr
+    assert missing.returncode == 2 and "there is no database at" in missing.stderr
+    assert not (tmp_path / "nothing-here.db").exists()  # checking never creates an empty database
 
 
 def test_concurrent_appends_do_not_fork_the_chain(api, database_url, capsys):

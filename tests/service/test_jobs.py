@@ -61,12 +61,18 @@ def test_one_worker_wins_a_claim_and_expired_leases_are_taken_again(api):
     assert a.heartbeat(job_id) and not b.heartbeat(job_id)
     job = _job(api, job_id)
     assert (job.state, job.attempts, job.lease_owner) == ("running", 1, a.owner)
+    live = api.call("cand", "GET", f"/api/jobs/{job_id}").json()
+    assert live["state"] == "running" and live["lease_expires_at"] and live["note"] is None
     with api.state.sessions() as s:  # a's process died: no heartbeat for longer than the lease
         s.execute(update(Job).values(lease_expires_at=utcnow() - timedelta(seconds=1)))
         s.commit()
+    silent = api.call("cand", "GET", f"/api/jobs/{job_id}").json()  # the candidate is told, not left guessing
+    assert silent["state"] == "running" and "stopped responding" in silent["note"] and "attempt 2" in silent["note"]
     assert b.claim_next() == job_id
     job = _job(api, job_id)
     assert (job.state, job.attempts, job.lease_owner) == ("running", 2, b.owner)
+    retried = api.call("cand", "GET", f"/api/jobs/{job_id}").json()
+    assert retried["note"].startswith("Attempt 2")
     assert not a.heartbeat(job_id)  # a, if it were alive after all, learns it lost the job
 
 
