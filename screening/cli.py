@@ -118,10 +118,41 @@ def _parser() -> argparse.ArgumentParser:
     dif.add_argument("new", type=Path, metavar="NEW.json", help="the new version's report.json")
     dif.add_argument("--format", "-f", choices=["md", "json"], default="md", help="md (default) or json")
     dif.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: standard output)")
+    ver = sub.add_parser(
+        "verify-credential", help="check the signature of an Open Badges 3.0 credential (eddsa-rdfc-2022)",
+        description="Verify the Data Integrity proof of a credential issued by the service, offline: the key comes "
+                    "from the proof's did:key. Exit 0 when it verifies, 1 when it does not.",
+    )
+    ver.add_argument("file", type=Path, metavar="CREDENTIAL.json", help="the credential file")
     return p
 
 
 # ---------------------------------------------------------------------------------------------
+
+
+def _cmd_verify_credential(args: argparse.Namespace, out: Console, err: Console) -> int:
+    import json
+
+    from .exports.signing import verify
+
+    if not args.file.is_file():
+        raise UsageError(Errors.E006.format(path=args.file) if args.file.is_dir() else Errors.E005.format(path=args.file))
+    try:
+        doc = json.loads(args.file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        err.print(f"[red]not verified:[/red] {escape(str(args.file))} is not a JSON file ({escape(str(exc))})")
+        return 1
+    result = verify(doc) if isinstance(doc, dict) else None
+    if result is None or not result.ok:
+        why = result.problem if result is not None else "it is not a JSON object"
+        err.print(f"[red]not verified:[/red] {escape(why or '')}", emoji=False)
+        return 1
+    issuer = doc.get("issuer", {})
+    name = issuer.get("name") if isinstance(issuer, dict) else None
+    # emoji=False: rich would turn the ":key:" of did:key into an emoji.
+    out.print(f"verified: signed by {escape(str(result.verification_method))}" + (f" ({escape(name)})" if name else ""),
+              emoji=False, soft_wrap=True)
+    return 0
 
 
 def _cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -402,7 +433,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     err = Console(stderr=True, highlight=False, soft_wrap=True)  # messages stay whole for grep and logs
     args = _parser().parse_args(argv)
     commands = {"check": _cmd_check, "export-rubric": _cmd_export, "import-case": _cmd_import_case,
-                "diff": _cmd_diff, "analyse": _cmd_analyse, "calibrate": _cmd_calibrate}
+                "diff": _cmd_diff, "analyse": _cmd_analyse, "calibrate": _cmd_calibrate,
+                "verify-credential": _cmd_verify_credential}
     try:
         return commands.get(args.command, _cmd_rubrics)(args, out, err)
     except ScreeningError as exc:

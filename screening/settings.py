@@ -354,6 +354,14 @@ class ServiceSettings(BaseModel):
         20, ge=1, description="The same, per client address, across all accounts (guessing many accounts' passwords).",
     )
     sign_in_max_wait_s: float = Field(900.0, gt=0, description="The longest wait after failed sign-ins.")
+    sign_credentials: bool = Field(
+        True, description="Sign Open Badges 3.0 credentials with an eddsa-rdfc-2022 Data Integrity proof; the issuer "
+        "is then named by the did:key of its signing key (docs/exports.md).",
+    )
+    signing_key_file: Path | None = Field(
+        None, description="The issuer's Ed25519 key (JSON, made on first use, readable by its owner only); default: "
+        "issuer-key.json in data_dir. Back it up: credentials signed with a lost key still verify, new ones get a new key.",
+    )
     secure_cookies: Literal["auto", "always", "never"] = Field(
         "auto", description="The pages' session cookie is Secure: 'auto' when the request came over HTTPS (behind a "
         "proxy: start uvicorn with --proxy-headers), 'always', or 'never'.",
@@ -412,6 +420,9 @@ class ServiceSettings(BaseModel):
 
     def resolved_storage_dir(self) -> Path:
         return self.storage_dir or self.resolved_data_dir() / "uploads"
+
+    def resolved_signing_key_file(self) -> Path:
+        return self.signing_key_file or self.resolved_data_dir() / "issuer-key.json"
 
     @model_validator(mode="after")
     def _heartbeat_within_lease(self) -> "ServiceSettings":
