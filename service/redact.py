@@ -34,13 +34,25 @@ class CannotClean(Exception):
 
 
 def clean(kind: str, data: bytes, scrub: Scrubber, limits: ArchiveLimits | None = None) -> bytes:
-    """``limits``: how far a DOCX/XLSX/PPTX may unpack (default: the settings' limits)."""
+    """``limits``: how far a DOCX/XLSX/PPTX may unpack (default: the settings' limits). A file that
+    cannot be cleaned, damaged ones included, raises CannotClean: it is never sent as it is."""
+    try:
+        return _clean(kind, data, scrub, limits)
+    except CannotClean:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pikepdf, pdfium, zipfile, PIL and PyAV each raise their own
+        raise CannotClean(f"a damaged {kind} file ({type(exc).__name__})") from None
+
+
+def _clean(kind: str, data: bytes, scrub: Scrubber, limits: ArchiveLimits | None) -> bytes:
     if kind in ("text", "markdown"):
         return _text(data, scrub)
     if kind == "pdf":
         return _pdf(data, scrub)
     if data[:2] == b"PK" and _is_ooxml(data):
         return _ooxml(data, scrub, limits or LimitSettings().archive_limits())
+    if kind in ("docx", "spreadsheet", "presentation"):
+        raise CannotClean(f"a damaged {kind} file (not a readable Office package)")
     if kind == "image":
         return _image(data)
     if kind in ("audio", "video"):

@@ -80,6 +80,8 @@ def read_grids(path: Path) -> list[Grid]:
     found = sniff(path)
     if found.kind == FileKind.EMPTY:
         raise GridError("no_table", "the file is empty")
+    if found.kind in (FileKind.SPREADSHEET, FileKind.DOCX):
+        _check_archive(path)
     if found.kind == FileKind.SPREADSHEET:
         return _xlsx(path)
     if found.kind == FileKind.DOCX:
@@ -91,6 +93,22 @@ def read_grids(path: Path) -> list[Grid]:
     raise GridError(
         "unreadable", f"it is {found.description}; save the table as CSV, XLSX, DOCX, PDF, JSON or YAML"
     )
+
+
+def _check_archive(path: Path) -> None:
+    """An XLSX or DOCX that would unpack beyond the limits is refused before it is opened."""
+    import zipfile
+
+    from ..ingest.archive import ArchiveTooLarge, check_zip
+    from ..settings import LimitSettings
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            check_zip(zf, LimitSettings().archive_limits())
+    except ArchiveTooLarge as exc:
+        raise GridError("unreadable", f"{exc.found}, over the limit of {exc.limit}; it was not opened") from None
+    except (zipfile.BadZipFile, OSError):
+        pass  # damaged: the reader below says how
 
 
 # ---------------------------------------------------------------------------------------------
