@@ -41,7 +41,7 @@ def _world(api):  # type: ignore[no-untyped-def]
         s.add(ReportRow(job_id=screening, report_json=json.dumps(report)))
         s.commit()
     return {"draft": draft, "file": fid, "self_check": self_check, "submitted": done, "screening": screening,
-            "done_file": done_file, "rubric_version": version}
+            "done_file": done_file, "rubric_version": version, "other_user": api.ids["other"]}
 
 
 def _table(ids: dict[str, str]) -> list[tuple[str, str, dict, dict[str, int]]]:
@@ -68,6 +68,8 @@ def _table(ids: dict[str, str]) -> list[tuple[str, str, dict, dict[str, int]]]:
         ("POST", "/api/users", {"json": {"email": "{who}-new@example.org", "password": "long enough pw",
                                          "role": "assessor"}},
          _expect(owner=403, other=403, assessor=403, designer=403, admin=201)),
+        ("PATCH", f"/api/users/{ids['other_user']}", {"json": {"role": "candidate"}},
+         _expect(owner=403, other=403, assessor=403, designer=403, admin=200)),
         ("POST", "/api/submissions", {"json": {"rubric_id": RUBRIC}},
          _expect(owner=201, other=201, assessor=403, designer=403, admin=403)),
         ("GET", "/api/submissions", {}, _expect(owner=200, other=200, assessor=200, designer=403, admin=200)),
