@@ -38,7 +38,7 @@ def item_out(e: queue_flow.Entry, viewer: User) -> QueueItem:
         submission_id=sub.id, rubric_id=sub.rubric_id, version=sub.version, previous_id=sub.previous_id,
         job_id=e.job_id, submitted_at=sub.submitted_at, waiting_s=e.waiting_s,
         stage=a.stage, double_marking=a.double_marking,  # type: ignore[arg-type]
-        details=c.details, flags=c.flags, flag_codes=c.flag_codes, claim=claim_out(a, viewer),
+        details=c.details, flags=c.flags, flag_codes=c.flag_codes, claim=claim_out(a, viewer),  # type: ignore[arg-type]
         assigned=a.assigned_to is not None, assigned_to_me=a.assigned_to == viewer.id,
         assigned_to=a.assigned_to if viewer.role == "admin" else None, claimable=e.claimable,
         agreement=a.agreement, needs_reconciliation=e.needs_reconciliation)
