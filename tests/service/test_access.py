@@ -112,6 +112,8 @@ def _table(ids: dict[str, str]) -> list[tuple[str, str, dict, dict[str, int]]]:
          _expect(owner=403, other=403, designer=403, admin=409, assessor=409)),
         ("GET", f"/api/assessments/{s}/credential", {},
          _expect(owner=409, other=404, assessor=403, designer=403, admin=409)),
+        ("GET", f"/api/submissions/{s}/outcome", {},
+         _expect(owner=409, other=404, assessor=403, designer=403, admin=403)),
         ("DELETE", f"/api/queue/{s}/claim", {}, _expect(owner=403, other=403, designer=403, assessor=204, admin=409)),
         ("GET", "/api/exports/pilot", {"params": {"rubric_id": RUBRIC}},
          _expect(owner=403, other=403, assessor=403, designer=200, admin=200)),
