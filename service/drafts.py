@@ -46,7 +46,8 @@ def too_large(state: ServiceState) -> ApiError:
 
 
 def _mb(n: int) -> str:
-    return f"{n / 1_000_000:g} MB" if n >= 1_000_000 else f"{n} bytes"
+    # Limits are set in binary megabytes (50 * 1024 * 1024); say them as people count them.
+    return f"{n / 1048576:.3g} MB" if n >= 1048576 else f"{n:,} bytes"
 
 
 async def add_file(session: Session, state: ServiceState, user: User, submission_id: str, part: str,
