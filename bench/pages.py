@@ -120,7 +120,8 @@ def main() -> None:
                                 follow_redirects=False)
                 assert r.status_code == 303, r.text
                 for url in urls:
-                    rows.append((f"`{url}` ({name})", _time(client, url, args.repeat)))
+                    label = url.replace(sub, "{submission}").replace(check, "{job}").replace(pdf, "{file}")
+                    rows.append((f"`{label}` ({name})", _time(client, url, args.repeat)))
                     print(rows[-1][0], f"{statistics.median(rows[-1][1]):.1f} ms", flush=True)
 
             rows.append(("`GET /api/auth/me` (baseline)", _time(client, "/api/auth/me", args.repeat, cand)))
