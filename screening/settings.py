@@ -355,12 +355,8 @@ class ServiceSettings(BaseModel):
     )
     sign_in_max_wait_s: float = Field(900.0, gt=0, description="The longest wait after failed sign-ins.")
     sign_credentials: bool = Field(
-        True, description="Sign Open Badges 3.0 credentials with an eddsa-rdfc-2022 Data Integrity proof; the issuer "
-        "is then named by the did:key of its signing key (docs/exports.md).",
-    )
-    signing_key_file: Path | None = Field(
-        None, description="The issuer's Ed25519 key (JSON, made on first use, readable by its owner only); default: "
-        "issuer-key.json in data_dir. Back it up: credentials signed with a lost key still verify, new ones get a new key.",
+        True, description="Sign Open Badges 3.0 credentials with an eddsa-rdfc-2022 Data Integrity proof and give each "
+        "a place in the revocation list; the issuer's keys and profile are managed by admins (docs/exports.md).",
     )
     secure_cookies: Literal["auto", "always", "never"] = Field(
         "auto", description="The pages' session cookie is Secure: 'auto' when the request came over HTTPS (behind a "
@@ -408,6 +404,19 @@ class ServiceSettings(BaseModel):
         0.8, ge=0, le=1, description="Share of details and EO levels on which two markers must agree; below it the "
         "queue shows the submission as needing reconciliation.",
     )
+    # Retention (docs/service.md, Retention): per rubric id, '*' for every other rubric; unset: kept.
+    retention_draft_days: dict[str, int] = Field(
+        default_factory=dict, description="Days a draft may go untouched (no upload, self-check or change) before it "
+        "and its files are deleted, per rubric id or '*', e.g. {\"*\": 365}; none: drafts are kept.",
+    )
+    retention_released_files_days: dict[str, int] = Field(
+        default_factory=dict, description="Days after a decision's release when the submission's uploaded files are "
+        "deleted (the decision and the screening report stay), per rubric id or '*'; none: files are kept.",
+    )
+    retention_check_s: float = Field(
+        3600.0, gt=0, description="How often the server (and `python -m service worker`) applies the retention "
+        "settings; `python -m service purge` applies them once.",
+    )
 
     def resolved_data_dir(self) -> Path:
         if self.data_dir is not None:
@@ -420,9 +429,6 @@ class ServiceSettings(BaseModel):
 
     def resolved_storage_dir(self) -> Path:
         return self.storage_dir or self.resolved_data_dir() / "uploads"
-
-    def resolved_signing_key_file(self) -> Path:
-        return self.signing_key_file or self.resolved_data_dir() / "issuer-key.json"
 
     @model_validator(mode="after")
     def _heartbeat_within_lease(self) -> "ServiceSettings":

@@ -16,11 +16,11 @@ from screening.settings import Settings
 
 from . import errors, webhooks
 from .state import ServiceState, build_state
-from .routers import assessments, auth, exports, jobs, queue, rubrics, stats, submissions, users
+from .routers import assessments, auth, exports, issuer, jobs, queue, rubrics, stats, submissions, users
 from .worker import Worker
 
 log = logging.getLogger("service")
-ROUTERS = (auth, users, rubrics, submissions, jobs, stats, exports, queue, assessments)
+ROUTERS = (auth, users, rubrics, submissions, jobs, stats, exports, queue, assessments, issuer)
 
 
 def _resend_loop(state: ServiceState, stop: threading.Event) -> None:
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    app.include_router(issuer.public)  # /issuer and /status/1: public documents for verifiers
     from . import web
 
     web.install(app)  # the pages at /, after the API so their error handling wraps the API's

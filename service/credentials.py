@@ -3,15 +3,13 @@
 Only what assessors confirmed becomes a ``Result``; the screener's advice goes in the namespaced
 extension (screening/exports/openbadges.py). A credential says the achievement was earned, so a
 decision below the rubric's required level gives none (``not_earned``). It carries an
-``eddsa-rdfc-2022`` proof made with the service's issuer key (screening/exports/signing.py),
-dated at the release, so asking again gives the same credential.
+``eddsa-rdfc-2022`` proof made with the issuer's current key (service/issuing.py), dated at the
+release, so asking again gives the same credential until the key is rotated.
 """
 
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,11 +18,12 @@ from sqlalchemy.orm import Session
 
 from screening.exports.decision import AdvisorySummary, Recipient, ReleasedDecision
 from screening.exports.openbadges import Issuer, decision_credential
-from screening.exports.signing import SigningKey, load_or_create_key, sign
+from screening.exports.signing import SigningKey, sign
 from screening.report.model import load_report
 from screening.settings import Settings
 
 from . import assessment as flow
+from . import issuing
 from .errors import ApiError
 from .models import Assessment, Decision, ReportRow, Submission, User
 
@@ -63,20 +62,20 @@ def released_decision(session: Session, sub: Submission) -> tuple[ReleasedDecisi
     return decision, d
 
 
-@lru_cache(maxsize=4)
-def issuer_key(path: Path) -> SigningKey:
-    return load_or_create_key(path)
-
-
 def credential(session: Session, sub: Submission, settings: Settings) -> dict[str, Any]:
+    """The released decision's credential, signed by the issuer's current key, with its place in
+    the revocation list (service/issuing.py). The caller commits (a first issue allocates the
+    place, and the first credential ever makes the key)."""
     decision, d = released_decision(session, sub)
-    exports, svc = settings.exports, settings.service
-    key = issuer_key(svc.resolved_signing_key_file()) if svc.sign_credentials else None
-    # Signed, the issuer is named by its key's did:key, which any verifier resolves offline.
-    issuer_id = key.did if key is not None else f"{exports.base_url.rstrip('/')}/issuer"
-    issuer = Issuer(id=issuer_id, name=exports.issuer_name)
+    exports = settings.exports
+    issuer = Issuer(id=issuing.issuer_id(settings), name=exports.issuer_name)
     if flow.outcome(d) != "earned":
         raise ApiError("not_earned", "The released decision does not reach the rubric's required level on "
                                      "every essential outcome, so no credential is issued.")
     doc = decision_credential(decision, flow.rubric_of(d), base_url=exports.base_url, issuer=issuer)
-    return sign(doc, key, decision.released_at, proof_list=True) if key is not None else doc
+    if not settings.service.sign_credentials:
+        return doc
+    doc["credentialStatus"] = issuing.status_entry(session, d.id, settings)
+    key = issuing.signing_key(session)
+    return sign(doc, SigningKey.from_secret_multibase(key.secret_key_multibase), decision.released_at,
+                verification_method=issuing.method_id(settings, key), proof_list=True)

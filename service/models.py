@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timezone
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (Boolean, Connection, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        event, select)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -134,6 +135,57 @@ class ReportRow(Base):
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
     report_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Readiness counts, read from the report when it is stored (service/queue_store.py): detail
+    # statuses and flags by severity. The flag codes present are in report_flag_codes.
+    met: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    weak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    missing: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    flags_error: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    flags_warning: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    flags_info: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ReportFlagCode(Base):
+    """How many flags of one code a report holds (only codes present): the queue's flag filter."""
+
+    __tablename__ = "report_flag_codes"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("reports.job_id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_report_flag_codes_code", "code", "job_id"),)
+
+
+class QueueEntry(Base):
+    """One submitted submission with a screening report: what the assessors' queue filters, sorts
+    and counts on, in one narrow table (service/queue.py). Written with the report
+    (service/queue_store.py); ``stage`` and ``open`` follow the assessment's stage. Whether the
+    screening job has finished is read from jobs when the queue is asked for."""
+
+    __tablename__ = "queue_entries"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("reports.job_id", ondelete="CASCADE"), unique=True)
+    rubric_id: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stage: Mapped[str] = mapped_column(String(16), default="first")
+    open: Mapped[bool] = mapped_column(Boolean, default=True)  # stage != released
+    missing: Mapped[int] = mapped_column(Integer)
+    weak: Mapped[int] = mapped_column(Integer)
+    flag_total: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        # One index per order (each led by open: the default view is every open stage), one for
+        # counting by stage, one for a chosen MC.
+        Index("ix_queue_entries_waiting", "open", "submitted_at", "submission_id"),
+        Index("ix_queue_entries_missing", "open", "missing", "weak", "submitted_at", "submission_id"),
+        Index("ix_queue_entries_flags", "open", "flag_total", "submitted_at", "submission_id"),
+        Index("ix_queue_entries_version", "open", "version", "submitted_at", "submission_id"),
+        Index("ix_queue_entries_stage", "stage", "rubric_id", "version"),
+        Index("ix_queue_entries_rubric", "rubric_id", "open", "submitted_at", "submission_id"),
+    )
 
 
 class WebhookDelivery(Base):
@@ -214,3 +266,80 @@ class AuditEntry(Base):
     after_json: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class IssuerKey(Base):
+    """An Ed25519 key the service signs credentials with (screening/exports/signing.py). The newest
+    key that is neither retired nor revoked signs; retired keys still verify what they signed; a
+    revoked key (compromised) verifies nothing. Public keys are published in the issuer's profile
+    at ``{exports.base_url}/issuer``; the secret never leaves the database."""
+
+    __tablename__ = "issuer_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    public_key_multibase: Mapped[str] = mapped_column(String(80), unique=True)
+    secret_key_multibase: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class CredentialStatus(Base):
+    """A credential's place in the revocation list (a W3C Bitstring Status List): allocated when
+    the credential is first issued, set when an admin revokes it."""
+
+    __tablename__ = "credential_status"
+
+    decision_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    list_index: Mapped[int] = mapped_column(Integer, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    revoked_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+# --- readiness counts, written with the report ----------------------------------------------------
+# Every report row, however it is stored (the worker, a test, a script using the ORM), gets its
+# counts in the same flush, so in the same transaction: the columns before the INSERT, the flag
+# codes and the queue entry (screening reports only) right after it.
+
+@event.listens_for(ReportRow, "before_insert")
+def _report_counts(mapper: object, connection: Connection, row: ReportRow) -> None:
+    from .readiness import counts_of_json
+
+    for name, value in counts_of_json(row.report_json).columns().items():
+        setattr(row, name, value)
+
+
+@event.listens_for(ReportRow, "after_insert")
+def _report_codes_and_queue_entry(mapper: object, connection: Connection, row: ReportRow) -> None:
+    from .readiness import counts_of_json
+
+    counts = counts_of_json(row.report_json)
+    store_queue_counts(connection, row.job_id, counts.flag_codes, counts.details["missing"],
+                       counts.details["weak"], counts.flag_total)
+
+
+def store_queue_counts(connection: Connection, job_id: str, flag_codes: dict[str, int], missing: int, weak: int,
+                       flag_total: int) -> None:
+    """The flag codes of a stored report and, for a screening report, its submission's queue
+    entry (replacing the entry of an older screening of the same submission)."""
+    if flag_codes:
+        connection.execute(ReportFlagCode.__table__.insert(),
+                           [{"job_id": job_id, "code": c, "count": n} for c, n in flag_codes.items()])
+    found = connection.execute(
+        select(Job.purpose, Submission.id, Submission.rubric_id, Submission.version, Submission.submitted_at,
+               Submission.created_at, Assessment.stage)
+        .join(Submission, Submission.id == Job.submission_id)
+        .outerjoin(Assessment, Assessment.submission_id == Submission.id)
+        .where(Job.id == job_id)
+    ).first()
+    if found is None or found.purpose != "screening":
+        return
+    stage = found.stage or "first"
+    entries = QueueEntry.__table__
+    connection.execute(entries.delete().where(entries.c.submission_id == found.id))
+    connection.execute(entries.insert().values(
+        submission_id=found.id, job_id=job_id, rubric_id=found.rubric_id, version=found.version,
+        submitted_at=found.submitted_at or found.created_at, stage=stage, open=stage != "released",
+        missing=missing, weak=weak, flag_total=flag_total))

@@ -61,7 +61,7 @@ def review(submission_id: str, session: DB, state: State, user: Marker) -> Revie
 
 
 @router.get("/{submission_id}/credential", responses={
-    200: {"description": "An unsigned Open Badges 3.0 AchievementCredential (docs/exports.md)."},
+    200: {"description": "A signed Open Badges 3.0 AchievementCredential (docs/exports.md#signing)."},
     **problem_responses(*_AUTH, "not_found", "not_released", "not_earned")})
 def get_credential(submission_id: str, session: DB, state: State,
                    user: Annotated[User, Depends(require("candidate", "admin"))]) -> dict[str, Any]:
@@ -74,7 +74,9 @@ def get_credential(submission_id: str, session: DB, state: State,
         sub = session.get(Submission, submission_id)
         if sub is None:
             raise ApiError("not_found", f"No submission {submission_id}.")
-    return credential(session, sub, state.settings)
+    doc = credential(session, sub, state.settings)
+    session.commit()  # a first issue allocates the credential's place in the revocation list
+    return doc
 
 
 _DECIDE = ("not_found", "not_screened", "no_claim", "claim_expired", "already_released", "unknown_target",

@@ -48,10 +48,10 @@ def _problem_page(request: Request, status: int, title: str, message: str) -> Re
 
 def install(app: FastAPI) -> None:
     """Mount the pages, their static files and the HTML error handling on ``app``."""
-    from . import admin, assessor, auth_pages, candidate, designer, viewer
+    from . import admin, assessor, auth_pages, candidate, designer, issuer_admin, viewer
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (auth_pages, candidate, assessor, designer, admin, viewer):
+    for module in (auth_pages, candidate, assessor, designer, admin, issuer_admin, viewer):
         app.include_router(module.router)
 
     json_api_error = app.exception_handlers[ApiError]

@@ -377,6 +377,7 @@ def download_credential(submission_id: str, session: DB, state: State, user: Can
     JSON file (the same document as GET /api/assessments/{id}/credential)."""
     sub = own_submission(session, user, submission_id)
     doc = credential(session, sub, state.settings)
+    session.commit()  # a first issue allocates the credential's place in the revocation list
     name = f"credential-{sub.rubric_id}-v{sub.version}.json"
     return Response(json.dumps(doc, indent=2, ensure_ascii=False), media_type="application/json",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",

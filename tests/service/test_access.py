@@ -41,7 +41,18 @@ def _world(api):  # type: ignore[no-untyped-def]
         s.add(ReportRow(job_id=screening, report_json=json.dumps(report)))
         s.commit()
     return {"draft": draft, "file": fid, "self_check": self_check, "submitted": done, "screening": screening,
-            "done_file": done_file, "rubric_version": version, "other_user": api.ids["other"]}
+            "done_file": done_file, "rubric_version": version, "other_user": api.ids["other"],
+            "erasable": _erasable(api)}
+
+
+def _erasable(api) -> str:  # type: ignore[no-untyped-def]
+    """A candidate of their own for the erasure row (the owner and the other one sign in later)."""
+    from service.auth import create_user
+
+    with api.state.sessions() as s:
+        user = create_user(s, "leaver@example.org", "long enough pw", "candidate")
+        s.commit()
+        return user.id
 
 
 def _table(ids: dict[str, str]) -> list[tuple[str, str, dict, dict[str, int]]]:
@@ -70,6 +81,16 @@ def _table(ids: dict[str, str]) -> list[tuple[str, str, dict, dict[str, int]]]:
          _expect(owner=403, other=403, assessor=403, designer=403, admin=201)),
         ("PATCH", f"/api/users/{ids['other_user']}", {"json": {"role": "candidate"}},
          _expect(owner=403, other=403, assessor=403, designer=403, admin=200)),
+        ("POST", f"/api/users/{ids['erasable']}/erasure", {},
+         _expect(owner=403, other=403, assessor=403, designer=403, admin=200)),
+        # Signing keys and issued credentials: admins only (the issuer's profile and list are public, not /api).
+        ("GET", "/api/issuer/keys", {}, _expect(owner=403, other=403, assessor=403, designer=403, admin=200)),
+        ("POST", "/api/issuer/keys", {}, _expect(owner=403, other=403, assessor=403, designer=403, admin=201)),
+        ("POST", "/api/issuer/keys/nope/revoke", {},
+         _expect(owner=403, other=403, assessor=403, designer=403, admin=404)),
+        ("GET", "/api/credentials", {}, _expect(owner=403, other=403, assessor=403, designer=403, admin=200)),
+        ("POST", "/api/credentials/nope/revoke", {"json": {"reason": "x"}},
+         _expect(owner=403, other=403, assessor=403, designer=403, admin=404)),
         ("POST", "/api/submissions", {"json": {"rubric_id": RUBRIC}},
          _expect(owner=201, other=201, assessor=403, designer=403, admin=403)),
         ("GET", "/api/submissions", {}, _expect(owner=200, other=200, assessor=200, designer=403, admin=200)),

@@ -439,15 +439,9 @@ def test_a_released_decision_becomes_an_open_badges_credential(api, report):
     assert Recipient(identity_hash=identity["identityHash"], salt=identity["salt"]).matches("cand@example.org")
     assert "cand@example.org" not in json.dumps(doc) and api.ids["cand"] not in json.dumps(doc)
     assert len(subject["result"]) == len(rubric.essential_outcomes) + len(rubric.details())
-    # Signed (eddsa-rdfc-2022) by the issuer named in it; any change breaks the proof.
-    from screening.exports.signing import verify
-
+    # Signed (eddsa-rdfc-2022) by a key the issuer publishes (tests/service/test_credentials.py goes further).
     [proof] = doc["proof"]
-    assert proof["cryptosuite"] == "eddsa-rdfc-2022" and proof["verificationMethod"].startswith(doc["issuer"]["id"])
-    assert doc["issuer"]["id"].startswith("did:key:z6Mk") and verify(doc).ok
-    changed = json.loads(json.dumps(doc))
-    changed["credentialSubject"]["result"][0]["achievedLevel"] += "x"
-    assert not verify(changed).ok and "changed after signing" in (verify(changed).problem or "")
+    assert proof["cryptosuite"] == "eddsa-rdfc-2022" and proof["verificationMethod"].startswith(doc["issuer"]["id"] + "#")
     _problem(api.call("cand", "GET", f"/api/assessments/{not_yet}/credential"), 409, "not_earned")
     _problem(api.call("other", "GET", f"/api/assessments/{earned}/credential"), 404, "not_found")
     _problem(api.call("ann", "GET", f"/api/assessments/{earned}/credential"), 403, "forbidden")
