@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from screening.ingest.archive import ArchiveLimits
+from screening.settings import LimitSettings
 
 from .access import visible_submission
-from .anonymise import file_aliases
+from .anonymise import Scrubber, file_aliases
 from .errors import ApiError
 from .models import StoredFile, Submission, User
 from .review import files_of, scrubber
@@ -59,8 +60,10 @@ def find_file(session: Session, user: User, submission_id: str, file_id: str) ->
 
 
 def read_file(session: Session, storage: Storage, user: User, submission_id: str, file_id: str,
-              limits: ArchiveLimits | None = None) -> ReadableFile:
-    """``limits``: how far an Office document may unpack while it is cleaned (the settings')."""
+              limits: ArchiveLimits | None = None, isolation: LimitSettings | None = None) -> ReadableFile:
+    """``limits``: how far an Office document may unpack while it is cleaned (the settings').
+    ``isolation``: clean in the resource-limited worker ingest uses (its memory and CPU limits),
+    so a hostile file can exhaust that worker but never the server; None cleans in this process."""
     sub, row, name = find_file(session, user, submission_id, file_id)
     try:
         with storage.local_path(row.storage_key) as path:
@@ -68,11 +71,36 @@ def read_file(session: Session, storage: Storage, user: User, submission_id: str
     except FileNotFoundError:
         raise ApiError("not_found", f"The stored copy of file {file_id} is missing.") from None
     if user.role != "candidate":
-        from .redact import CannotClean, clean
-
-        try:
-            data = clean(row.kind, data, scrubber(session, sub), limits)
-        except CannotClean as exc:
-            raise ApiError("download_unavailable", f"This file ({exc}) cannot be cleaned of identifying "
-                           "metadata, so assessors read it through the report only.") from None
+        data = _cleaned(row, data, scrubber(session, sub), limits, isolation)
     return ReadableFile(row, name, data, media_type(row))
+
+
+def _cleaned(row: StoredFile, data: bytes, scrub: Scrubber, limits: ArchiveLimits | None,
+             isolation: LimitSettings | None) -> bytes:
+    from .redact import CannotClean, clean
+
+    def refuse(why: str) -> ApiError:
+        return ApiError("download_unavailable", f"This file ({why}) cannot be cleaned of identifying metadata, so "
+                                                "assessors read it through the report only.")
+
+    if isolation is None or not isolation.isolate_ingest:
+        try:
+            return clean(row.kind, data, scrub, limits)
+        except CannotClean as exc:
+            raise refuse(str(exc)) from None
+    import tempfile
+    from pathlib import Path
+
+    from screening.ingest.extract import IsolationFailed, run_isolated
+
+    with tempfile.TemporaryDirectory(prefix="clean-") as tmp:
+        path = Path(tmp) / "file"
+        path.write_bytes(data)
+        try:
+            got = run_isolated("service.redact:clean_file", (str(path), row.kind, scrub, limits), isolation,
+                               "cleaning it")
+        except IsolationFailed as exc:
+            raise refuse(str(exc)) from None
+    if isinstance(got, str):
+        raise refuse(got)
+    return got  # type: ignore[return-value]

@@ -40,8 +40,19 @@ def clean(kind: str, data: bytes, scrub: Scrubber, limits: ArchiveLimits | None 
         return _clean(kind, data, scrub, limits)
     except CannotClean:
         raise
+    except MemoryError:
+        raise CannotClean(f"a {kind} file that needs more memory to clean than allowed") from None
     except Exception as exc:  # noqa: BLE001 - pikepdf, pdfium, zipfile, PIL and PyAV each raise their own
         raise CannotClean(f"a damaged {kind} file ({type(exc).__name__})") from None
+
+
+def clean_file(path: str, kind: str, scrub: Scrubber, limits: ArchiveLimits | None) -> bytes | str:
+    """``clean`` on a file, for the resource-limited worker (screening/ingest/worker.py): the
+    cleaned bytes, or why the file cannot be cleaned."""
+    try:
+        return clean(kind, Path(path).read_bytes(), scrub, limits)
+    except CannotClean as exc:
+        return str(exc)
 
 
 def _clean(kind: str, data: bytes, scrub: Scrubber, limits: ArchiveLimits | None) -> bytes:

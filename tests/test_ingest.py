@@ -275,7 +275,7 @@ def test_a_decompression_bomb_docx_is_too_large_and_never_unpacked(tmp_path):
     assert set(problems) == {"file_too_large"} and not doc.readable
     assert "times larger than it is" in problems["file_too_large"].params["consequence"]
     # ... and over an absolute limit too, whatever its ratio.
-    small = LimitSettings(isolate_ingest=False, max_archive_bytes=1_000_000, max_archive_ratio=1e9)
+    small = LimitSettings(isolate_ingest=False, max_archive_bytes=1_048_576, max_archive_ratio=1e9)
     doc = ingest_file(path, small)
     assert [p.code for p in doc.problems] == ["file_too_large"]
     assert "1 MB unpacked" in doc.problems[0].params["limit"]

@@ -27,7 +27,8 @@ class ArchiveTooLarge(Exception):
 
 
 def _mb(n: float) -> str:
-    return f"{n / 1_000_000:,.0f} MB" if n >= 1_000_000 else f"{n:,.0f} bytes"
+    # Limits are set in binary megabytes (256 * 1024 * 1024): said as people count them.
+    return f"{n / 1048576:,.0f} MB" if n >= 1048576 else f"{n:,.0f} bytes"
 
 
 def check_zip(zf: zipfile.ZipFile, limits: ArchiveLimits) -> None:

@@ -121,7 +121,8 @@ def _worker_env() -> dict[str, str]:
 
 
 class _Isolator:
-    """One reusable extraction subprocess, replaced when a file kills or stalls it."""
+    """One reusable worker subprocess with memory and CPU limits, replaced when a file kills or
+    stalls it. It extracts text, or runs an allow-listed transformation (``run_isolated``)."""
 
     def __init__(self) -> None:
         self._proc: subprocess.Popen[bytes] | None = None
@@ -154,45 +155,61 @@ class _Isolator:
             if stream is not None and not stream.closed:
                 stream.close()
 
-    def run(self, path: Path, kind: FileKind, limits: LimitSettings) -> _Extracted:
+    def request(self, message: object, memory_mb: int, cpu_s: float, what: str = "reading it") -> object:
+        """Send ``message`` to the worker and return its answer; IsolationFailed (with a reason in
+        plain words) when the worker overran its time or memory, or died."""
         with self._lock:
-            proc = self._get(limits.ingest_memory_mb)
+            proc = self._get(memory_mb)
             # The CPU limit normally stops a runaway parser; this wall-clock backstop covers a
             # worker that blocks without using CPU.
-            deadline = limits.ingest_timeout_s * 1.5 + 10
+            deadline = cpu_s * 1.5 + 10
             try:
-                worker.send(proc.stdin, (str(path.resolve()), kind, limits))  # type: ignore[arg-type]
+                worker.send(proc.stdin, message)  # type: ignore[arg-type]
                 ready, _, _ = select.select([proc.stdout], [], [], deadline)
                 if not ready:
                     proc.kill()
                     self.close()
-                    return _unreadable(
-                        f"reading it took longer than the {limits.ingest_timeout_s:g} s allowed (setting limits.ingest_timeout_s)"
-                    )
+                    raise IsolationFailed(f"{what} took longer than the {cpu_s:g} s allowed (setting limits.ingest_timeout_s)")
                 result = worker.receive(proc.stdout)  # type: ignore[arg-type]
             except (EOFError, BrokenPipeError, OSError):
                 code = proc.wait()
                 self.close()
                 if code == -signal.SIGXCPU:
-                    return _unreadable(
-                        f"reading it took more than the {limits.ingest_timeout_s:g} s of processing allowed "
-                        "(setting limits.ingest_timeout_s)"
-                    )
-                return _unreadable(
-                    f"the reader stopped while parsing it (exit status {code}): the file may be malformed, "
-                    f"or need more than the {limits.ingest_memory_mb} MB allowed (setting limits.ingest_memory_mb)"
-                )
+                    raise IsolationFailed(f"{what} took more than the {cpu_s:g} s of processing allowed "
+                                          "(setting limits.ingest_timeout_s)") from None
+                raise IsolationFailed(f"the reader stopped while parsing it (exit status {code}): the file may be "
+                                      f"malformed, or need more than the {memory_mb} MB allowed (setting "
+                                      "limits.ingest_memory_mb)") from None
         if isinstance(result, MemoryError):
-            return _unreadable(
-                f"reading it needed more than the {limits.ingest_memory_mb} MB allowed (setting limits.ingest_memory_mb)"
-            )
+            raise IsolationFailed(f"{what} needed more than the {memory_mb} MB allowed (setting limits.ingest_memory_mb)")
         if isinstance(result, Exception):
-            return _unreadable(f"the reader failed on it ({result})")
-        return result  # type: ignore[return-value]
+            raise IsolationFailed(f"the reader failed on it ({result})")
+        return result
+
+    def run(self, path: Path, kind: FileKind, limits: LimitSettings) -> _Extracted:
+        try:
+            return self.request((str(path.resolve()), kind, limits), limits.ingest_memory_mb,  # type: ignore[return-value]
+                                limits.ingest_timeout_s)
+        except IsolationFailed as exc:
+            return _unreadable(str(exc))
+
+
+class IsolationFailed(Exception):
+    """The isolated worker overran its limits or died; the message says which, in plain words."""
+
+
+def run_isolated(target: str, args: tuple[object, ...], limits: LimitSettings, what: str) -> object:
+    """``target(*args)`` (a function named in ingest/worker.py's allow-list) in a worker with the
+    ingest limits: address space ``limits.ingest_memory_mb``, CPU ``limits.ingest_timeout_s``.
+    Its own worker process, so a long transformation never waits behind screening's extraction."""
+    return _TRANSFORMER.request(("call", target, args, limits.ingest_timeout_s), limits.ingest_memory_mb,
+                                limits.ingest_timeout_s, what)
 
 
 _ISOLATOR = _Isolator()
+_TRANSFORMER = _Isolator()  # files transformed for readers (cleaning for assessors): not behind extraction
 atexit.register(_ISOLATOR.close)
+atexit.register(_TRANSFORMER.close)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,9 +226,33 @@ def _extractor_fingerprint() -> str:
 
 
 def _cache_path(cache_dir: Path, digest: str, kind: FileKind, limits: LimitSettings) -> Path:
+    # One folder per file (its SHA-256), so every extraction of a file can be found and removed
+    # (a candidate's data erased on request: forget_extractions).
     key = (f"{digest}:{kind.value}:{limits.max_pdf_pages}:{limits.max_text_chars}:{limits.max_archive_bytes}:"
            f"{limits.max_archive_ratio}:{limits.max_archive_entries}:{_extractor_fingerprint()}")
-    return cache_dir / "extracted" / (hashlib.sha256(key.encode()).hexdigest() + ".json")
+    return cache_dir / "extracted" / digest / (hashlib.sha256(key.encode()).hexdigest() + ".json")
+
+
+def forget_extractions(cache_dir: Path, digest: str) -> int:
+    """Remove every cached extraction of the file with this SHA-256 (whatever the limits and code
+    that made it), and the entries of the older flat layout, which no code reads any more and
+    which cannot be told apart. Returns how many files were removed."""
+    import re
+    import shutil
+
+    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise ValueError(f"not a SHA-256: {digest!r}")
+    root = cache_dir / "extracted"
+    removed = 0
+    folder = root / digest
+    if folder.is_dir():
+        removed += sum(1 for p in folder.iterdir() if p.is_file())
+        shutil.rmtree(folder, ignore_errors=True)
+    if root.is_dir():
+        for old in root.glob("*.json"):  # the flat layout of earlier versions: unreachable now
+            old.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def _load_cached(path: Path) -> _Extracted | None:

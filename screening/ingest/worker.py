@@ -16,6 +16,9 @@ import sys
 from typing import BinaryIO
 
 _HEADER = struct.Struct("!Q")
+# Transformations a caller may run here besides extraction, by "module:function": a fixed list,
+# so the channel can never be used to run anything else.
+ALLOWED = frozenset({"service.redact:clean_file"})
 
 
 def send(stream: BinaryIO, obj: object) -> None:
@@ -65,17 +68,32 @@ def main() -> None:
     _limit_memory(memory_mb)
     while True:
         try:
-            path, kind, limits = receive(inp)  # type: ignore[misc]
+            message = receive(inp)
         except EOFError:
             return
-        _limit_cpu(limits.ingest_timeout_s)
         try:
-            result: object = extract_inline(path, kind, limits)
+            if isinstance(message, tuple) and len(message) == 4 and message[0] == "call":
+                _, target, args, cpu_s = message
+                _limit_cpu(cpu_s)
+                result: object = _call(target, args)
+            else:
+                path, kind, limits = message  # type: ignore[misc]
+                _limit_cpu(limits.ingest_timeout_s)
+                result = extract_inline(path, kind, limits)
         except MemoryError:
             result = MemoryError()
         except Exception as exc:  # reported to the parent as a file problem, never a crash
             result = RuntimeError(f"{type(exc).__name__}: {exc}")
         send(out, result)
+
+
+def _call(target: str, args: tuple[object, ...]) -> object:
+    import importlib
+
+    if target not in ALLOWED:
+        raise PermissionError(f"{target} may not run in the worker")
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)(*args)
 
 
 if __name__ == "__main__":

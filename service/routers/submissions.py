@@ -76,7 +76,8 @@ def download_file(submission_id: str, file_id: str, session: DB, state: State, u
     """Download a file. The candidate gets it as uploaded. An assessor gets it under its alias,
     with identifying metadata removed and the candidate's name and email redacted
     (service/redact.py); a type that cannot be cleaned is refused, never sent as is."""
-    got = read_file(session, state.storage, user, submission_id, file_id, state.settings.limits.archive_limits())
+    limits = state.settings.limits
+    got = read_file(session, state.storage, user, submission_id, file_id, limits.archive_limits(), limits)
     data, name = got.data, got.name
     return Response(data, media_type="application/octet-stream",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",

@@ -80,7 +80,7 @@ async def content(request: Request, submission_id: str, file_id: str, session: D
     recording can start at the cited time without loading the whole file first."""
     await run_in_threadpool(_may_read, session, user, submission_id)
     got = await run_in_threadpool(stored.read_file, session, state.storage, user, submission_id, file_id,
-                                  state.settings.limits.archive_limits())
+                                  state.settings.limits.archive_limits(), state.settings.limits)
     headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
                "Content-Disposition": "inline"}
     size = len(got.data)
@@ -117,7 +117,7 @@ async def _paragraphs(session: DB, state: State, user: User, submission_id: str,
     from screening.ingest import ingest_file
 
     got = await run_in_threadpool(stored.read_file, session, state.storage, user, submission_id, file_id,
-                                  state.settings.limits.archive_limits())
+                                  state.settings.limits.archive_limits(), state.settings.limits)
     settings = state.settings
     with tempfile.TemporaryDirectory(prefix="view-") as tmp:
         path = Path(tmp) / f"file{Path(got.row.original_name).suffix.lower()[:9]}"
