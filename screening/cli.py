@@ -4,7 +4,7 @@ Exit codes (docs/cli.md):
   0  screened; reports written (a report with flags is a success)
   1  --fail-on was given and a flag of that severity or worse was raised
   2  bad usage: unknown option, missing file, nothing to screen, bad submission.yaml
-  3  unknown or invalid rubric
+  3  unknown or invalid rubric or program
   4  no file of the submission could be read (reports are still written)
   5  a configured model is missing or unusable
   70 internal error (a bug: please report it with the message shown)
@@ -87,6 +87,14 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("rubric_id", metavar="ID")
     val = rsub.add_parser("validate", help="validate rubric files (default: every rubric in the rubric folders)")
     val.add_argument("files", nargs="*", type=Path, metavar="FILE")
+
+    pr = sub.add_parser("programs", help="list, show or validate programs (stacks and pathways of MCs)")
+    psub = pr.add_subparsers(dest="programs_command", required=True, metavar="ACTION")
+    psub.add_parser("list", help="list the available programs")
+    pshow = psub.add_parser("show", help="show a program's MCs, stacks, rules and what completing a stack yields")
+    pshow.add_argument("program_id", metavar="ID")
+    pval = psub.add_parser("validate", help="validate program files (default: every program in the program folders)")
+    pval.add_argument("files", nargs="*", type=Path, metavar="FILE")
 
     ex = sub.add_parser(
         "export-rubric", help="export a rubric as an Open Badges 3.0 Achievement or a CASE CFRubric",
@@ -383,6 +391,65 @@ def _cmd_rubrics(args: argparse.Namespace, out: Console, err: Console) -> int:
     return 3 if bad else 0
 
 
+def _cmd_programs(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .programs import ProgramCatalogue, validate_file
+    from .rubric import RubricCatalogue
+    from .settings import get_settings
+
+    settings = get_settings()
+    catalogue = ProgramCatalogue(settings.program_dirs)
+    if args.programs_command == "list":
+        table = Table(show_edge=False)
+        for col in ("Id", "Version", "Title", "MCs", "With rubric", "Stacks", "Hash"):
+            table.add_column(col, no_wrap=col in ("Id", "Version", "Hash"))
+        for p in catalogue.list():
+            table.add_row(p.id, p.version, escape(p.title), str(len(p.mcs)), str(len(p.rubric_ids())),
+                          str(len(p.stacks)), p.content_hash[7:19])
+        out.print(table)
+        for problem in catalogue.problems:
+            err.print(f"[yellow]skipped invalid program: {escape(str(problem))}[/yellow]")
+        return 0
+    if args.programs_command == "show":
+        p = catalogue.get(args.program_id)
+        out.print(f"[bold]{escape(p.title)}[/bold]  {p.id} {p.version}  {p.content_hash}")
+        if p.provider:
+            out.print(f"provider: {escape(p.provider)}")
+        for note in p.eligibility:
+            out.print(f"eligibility: {escape(note.text)} [dim]({escape(note.source)})[/dim]")
+        for name, limit in (("at most in progress at once", p.limits.max_concurrent),
+                            ("attempts before a coaching meeting", p.limits.attempts_before_coaching)):
+            if limit is not None:
+                out.print(f"{name}: {limit.limit} [dim]({escape(limit.source)})[/dim]")
+        out.print("\n[bold]MCs[/bold]")
+        for m in p.mcs:
+            marks = [] if m.published else ["unpublished"]
+            marks.append(f"rubric {m.rubric}" if m.rubric else "no rubric")
+            out.print(f"  {m.id}  {escape(m.title)}  [dim]({', '.join(marks)})[/dim]")
+        for st in p.stacks:
+            need = "all" if st.needed == len(st.mcs) else f"any {st.needed}"
+            out.print(f"\n[bold]{st.kind} {st.id}[/bold]: {escape(st.title)} ({need} of {len(st.mcs)} MCs)")
+            if st.requires:
+                out.print(f"  requires: {', '.join(st.requires)}")
+            for mc_id in st.mcs:
+                out.print(f"  - {mc_id}")
+            for y in st.yields:
+                flag = "" if y.established else " [dim](not established)[/dim]"
+                out.print(f"  yields ({y.kind}): {escape(y.text)}{flag}")
+        return 0
+    rubric_ids = {r.id for r in RubricCatalogue(settings.rubric_dirs).list()}
+    files = args.files or catalogue.files()
+    bad = 0
+    for f in files:
+        _, problems = validate_file(Path(f), rubric_ids)
+        if problems:
+            bad += 1
+            for problem in problems:
+                err.print(escape(str(problem)))
+        else:
+            out.print(f"ok {escape(str(f))}")
+    return 3 if bad else 0
+
+
 def _emit(text: str, output: Path | None, out: Console) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -465,7 +532,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {"check": _cmd_check, "export-rubric": _cmd_export, "import-case": _cmd_import_case,
                 "diff": _cmd_diff, "analyse": _cmd_analyse, "calibrate": _cmd_calibrate,
-                "verify-credential": _cmd_verify_credential}
+                "verify-credential": _cmd_verify_credential, "programs": _cmd_programs}
     try:
         return commands.get(args.command, _cmd_rubrics)(args, out, err)
     except ScreeningError as exc:

@@ -3,6 +3,10 @@
 Vectors are keyed by (model revision and backend, SHA-256 of the text), in memory and in a SQLite file under
 ``Settings.cache_dir``, so re-screening an edited draft embeds only the passages that changed,
 rubric texts are embedded once, and several processes can share one cache (WAL mode).
+
+While screening, the vectors used are linked to the SHA-256 of the files they came from
+(:func:`owned_by`), so erasing a candidate's data removes the vectors of their texts
+(:func:`forget_files`): a vector can be partly turned back into its text.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ import logging
 import sqlite3
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -29,6 +35,20 @@ def _key(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()
 
 
+_OWNERS: ContextVar[tuple[str, ...]] = ContextVar("embedding_owners", default=())
+
+
+@contextmanager
+def owned_by(owners: Iterable[str]) -> Iterator[None]:
+    """Within this block (this thread), every vector an embedder uses is linked in the disk cache
+    to these owners (the SHA-256 of the files its text came from)."""
+    token = _OWNERS.set(tuple(sorted(set(owners))))
+    try:
+        yield
+    finally:
+        _OWNERS.reset(token)
+
+
 class EmbeddingCache:
     """SQLite store of float32 vectors keyed by (model revision and backend, text hash)."""
 
@@ -37,9 +57,15 @@ class EmbeddingCache:
         self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA secure_delete=ON")  # removed vectors are overwritten, not left in free pages
         self._conn.execute(
             "CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, key BLOB NOT NULL, "
             "dim INTEGER NOT NULL, vec BLOB NOT NULL, PRIMARY KEY (model, key)) WITHOUT ROWID"
+        )
+        # Which files' texts each vector was used for (owner: the file's SHA-256).
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS owners (owner TEXT NOT NULL, model TEXT NOT NULL, key BLOB NOT NULL, "
+            "PRIMARY KEY (owner, model, key)) WITHOUT ROWID"
         )
         self._lock = threading.Lock()
 
@@ -62,6 +88,30 @@ class EmbeddingCache:
                 "INSERT OR REPLACE INTO vectors (model, key, dim, vec) VALUES (?, ?, ?, ?)",
                 [(model, k, int(v.shape[0]), np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
             )
+
+    def own(self, owners: Sequence[str], model: str, keys: Iterable[bytes]) -> None:
+        rows = [(o, model, k) for k in dict.fromkeys(keys) for o in owners]
+        if rows:
+            with self._lock, self._conn:
+                self._conn.executemany("INSERT OR IGNORE INTO owners (owner, model, key) VALUES (?, ?, ?)", rows)
+
+    def forget_owners(self, owners: Sequence[str]) -> list[tuple[str, bytes]]:
+        """Remove every vector linked to any of these owners (and every link to those vectors);
+        the (model, key) pairs removed. The write-ahead log is then emptied, so no copy of a
+        removed vector stays in it."""
+        removed: list[tuple[str, bytes]] = []
+        with self._lock:
+            with self._conn:
+                for i in range(0, len(owners), 500):
+                    chunk = list(owners[i : i + 500])
+                    marks = ",".join("?" * len(chunk))
+                    removed += [(m, bytes(k)) for m, k in self._conn.execute(
+                        f"SELECT DISTINCT model, key FROM owners WHERE owner IN ({marks})", chunk)]
+                removed = list(dict.fromkeys(removed))
+                self._conn.executemany("DELETE FROM vectors WHERE model = ? AND key = ?", removed)
+                self._conn.executemany("DELETE FROM owners WHERE model = ? AND key = ?", removed)
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return removed
 
     def close(self) -> None:
         self._conn.close()
@@ -136,7 +186,15 @@ class Embedder:
                 self._remember(computed)
                 if self._disk is not None:
                     self._disk.put_many(self.model_key, computed)
+        owners = _OWNERS.get()
+        if owners and self._disk is not None:
+            self._disk.own(owners, self.model_key, keys)
         return np.stack([found[k] for k in keys])
+
+    def forget(self, keys: Iterable[bytes]) -> None:
+        """Drop these vectors from the in-memory cache."""
+        for k in keys:
+            self._memory.pop(k, None)
 
     def _cached(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
         found: dict[bytes, np.ndarray] = {}
@@ -179,6 +237,25 @@ class Embedder:
 
 _EMBEDDERS: dict[tuple[ModelSettings, str, bool], Embedder] = {}
 _EMBEDDERS_LOCK = threading.Lock()
+
+
+def forget_files(cache_dir: Path, digests: Sequence[str]) -> int:
+    """Remove from the disk cache under ``cache_dir`` (and from this process's embedders' memory)
+    every vector used for the texts of the files with these SHA-256; how many were removed.
+    Other processes' in-memory caches are bounded and go with the process."""
+    path = cache_dir / "embeddings.sqlite3"
+    if not digests or not path.exists():
+        return 0
+    cache = EmbeddingCache(path)
+    try:
+        removed = cache.forget_owners(list(digests))
+    finally:
+        cache.close()
+    keys = {k for _, k in removed}
+    with _EMBEDDERS_LOCK:
+        for embedder in _EMBEDDERS.values():
+            embedder.forget(keys)
+    return len(removed)
 
 
 def get_embedder(settings: Settings) -> Embedder:

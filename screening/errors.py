@@ -61,6 +61,8 @@ class Errors(metaclass=_ErrorsWithCodes):
             "write the rubric YAML by hand (docs/rubric-format.md).")
     E030 = "{path} is not valid pilot data (docs/pilot-data.md): {problem}"
     E031 = "The rubric described by {path} is invalid:\n{problems}"
+    E032 = "Unknown program '{program_id}'. Available programs: {available}. List them with `screening programs list`."
+    E033 = "Program file {path} is invalid:\n{problems}"
     # E040-E059: pilot analyses and calibrations.
     E040 = "{path} holds no submissions: there is nothing to analyse. Export pilot data with judged submissions first."
     E041 = "{path} exists and is not a folder; give --out a folder to write the analysis into."

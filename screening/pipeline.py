@@ -19,7 +19,7 @@ from .calibration import apply as apply_calibration, calibration_for, mapping_fe
 from .checks import DEFAULT_CHECKS, RaisedFlag, ScreeningContext
 from .documents import Document, FileKind
 from .echo import find_echoes
-from .embedding import get_embedder
+from .embedding import get_embedder, owned_by
 from .ingest import ingest_file
 from .ingest.sniff import sniff
 from .mapping import DetailEvidence, Status, evidence_from_scores, score_matrices, usable_passages
@@ -163,7 +163,9 @@ def screen(
     try:
         files = ingest_submission(submission, settings, progress, on_read=scan)
         readable = [(f, d) for f, d in files if d.readable and f.role != "self_analysis"]
-        return _screen_files(submission, rubric, settings, progress, check_names, files, readable, privacy_jobs)
+        # Vectors cached for these texts are linked to the files, so erasing them finds the vectors.
+        with owned_by(d.sha256 for _, d in files):
+            return _screen_files(submission, rubric, settings, progress, check_names, files, readable, privacy_jobs)
     finally:
         privacy_pool.shutdown(wait=True, cancel_futures=True)
 

@@ -271,6 +271,18 @@ def load_text(text: str, shown: str) -> Rubric:
 # Catalogue
 
 
+def yaml_files(dirs: Iterable[Path]) -> list[Path]:
+    """The YAML files of ``dirs`` in order, each once (folders may overlap)."""
+    seen: set[Path] = set()
+    out = []
+    for d in dirs:
+        for f in sorted(Path(d).glob("*.yaml")) + sorted(Path(d).glob("*.yml")):
+            if f.resolve() not in seen:
+                seen.add(f.resolve())
+                out.append(f)
+    return out
+
+
 class RubricCatalogue:
     """The rubrics found in a list of folders (``Settings.rubric_dirs``), loaded on first use."""
 
@@ -280,14 +292,7 @@ class RubricCatalogue:
         self.problems: list[RubricProblem] = []
 
     def files(self) -> list[Path]:
-        seen: set[Path] = set()
-        out = []
-        for d in self.dirs:
-            for f in sorted(d.glob("*.yaml")) + sorted(d.glob("*.yml")):
-                if f.resolve() not in seen:
-                    seen.add(f.resolve())
-                    out.append(f)
-        return out
+        return yaml_files(self.dirs)
 
     def _load(self) -> dict[str, Rubric]:
         if self._by_id is None:

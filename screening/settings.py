@@ -45,6 +45,16 @@ def _default_rubric_dirs() -> list[Path]:
     return dirs
 
 
+def _default_program_dirs() -> list[Path]:
+    dirs = []
+    bundled = Path(__file__).resolve().parent / "bundled_programs"  # wheel installs
+    if bundled.is_dir():
+        dirs.append(bundled)
+    if (REPO_ROOT / "programs").is_dir():  # a checkout / editable install
+        dirs.append(REPO_ROOT / "programs")
+    return dirs
+
+
 class ModelSettings(BaseModel):
     """Where models come from. ``None`` means the bundled package's copy."""
 
@@ -454,6 +464,10 @@ class Settings(BaseSettings):
     rubric_dirs: list[Path] = Field(
         default_factory=_default_rubric_dirs,
         description="Folders searched for rubric YAML files; default: the bundled rubrics/ folder.",
+    )
+    program_dirs: list[Path] = Field(
+        default_factory=_default_program_dirs,
+        description="Folders searched for program YAML files (docs/program-format.md); default: the bundled programs/ folder.",
     )
     cache_dir: Path = Field(
         default_factory=_default_cache_dir,

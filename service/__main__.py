@@ -1,4 +1,5 @@
-"""Commands: ``python -m service serve | worker | migrate | create-admin | audit-verify``."""
+"""Commands: ``python -m service serve | worker | migrate | create-admin | audit-verify | purge |
+backup | restore``."""
 
 from __future__ import annotations
 
@@ -28,7 +29,35 @@ def _parser() -> argparse.ArgumentParser:
                        help="read the password from standard input instead of prompting")
     verify = sub.add_parser("audit-verify", help="check the audit log's hash chain (exit 0 intact, 1 broken)")
     verify.add_argument("--database-url", help="the database to check (default: service.database_url)")
+    purge = sub.add_parser("purge", help="apply the retention settings once (drafts untouched, files of released "
+                                         "submissions)")
+    purge.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+    backup = sub.add_parser("backup", help="back up the database and the uploads into a new folder")
+    backup.add_argument("dest", type=Path)
+    restore = sub.add_parser("restore", help="restore a backup (stop the service first)")
+    restore.add_argument("src", type=Path)
+    restore.add_argument("--force", action="store_true", help="replace a database and uploads that hold data")
+    for cmd in (backup, restore):
+        cmd.add_argument("--pg-bin", type=Path, help="folder of pg_dump and pg_restore (default: the newest found)")
     return p
+
+
+def _backup(args: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]
+    from .backup import BackupError, backup, restore
+
+    try:
+        if args.command == "backup":
+            m = backup(settings, args.dest, args.pg_bin)
+            where = f"{m.files} uploaded files" if m.uploads == "copied" else "uploads stay in the bucket"
+            print(f"backed up the {m.database} database (schema {m.revision}) and {where} into {args.dest}")
+        else:
+            m = restore(settings, args.src, args.force, args.pg_bin)
+            print(f"restored the {m.database} database and {m.files} uploaded files from {args.src} "
+                  f"(backed up {m.created_at}); the schema is up to date")
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _audit_verify(url: str) -> int:
@@ -87,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "audit-verify":  # reads only: never migrates the copy it checks
         return _audit_verify(args.database_url or settings.service.resolved_database_url())
+    if args.command in ("backup", "restore"):  # never migrates (or creates) what it copies
+        return _backup(args, settings)
     from .state import build_state
 
     state = build_state(settings)  # migrates
@@ -123,10 +154,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"worker {worker.owner} (pid {os.getpid()}) waiting for jobs", flush=True)
         stop = threading.Event()
         start_delivery(state.sessions, state.settings.service, stop)
+        from . import retention
+
+        retention.start(state, stop)
         try:
             worker.run_forever(stop)
         except KeyboardInterrupt:
             stop.set()
+        return 0
+    if args.command == "purge":
+        from .retention import configured, purge
+
+        if not configured(state):
+            print("no retention is set (service.retention_draft_days, service.retention_released_files_days): "
+                  "nothing to do")
+            return 0
+        done = purge(state, dry_run=args.dry_run)
+        verb = "would delete" if args.dry_run else "deleted"
+        print(f"{verb} {len(done.drafts)} untouched drafts and the files of {len(done.released)} released submissions")
+        for sub_id in done.drafts:
+            print(f"  draft {sub_id}")
+        for sub_id in done.released:
+            print(f"  files of {sub_id}")
         return 0
     return 2
 

@@ -14,13 +14,13 @@ from fastapi import FastAPI
 from screening import __version__
 from screening.settings import Settings
 
-from . import errors, webhooks
+from . import errors, retention, webhooks
 from .state import ServiceState, build_state
-from .routers import assessments, auth, exports, issuer, jobs, queue, rubrics, stats, submissions, users
+from .routers import assessments, auth, exports, issuer, jobs, programs, queue, rubrics, stats, submissions, users
 from .worker import Worker
 
 log = logging.getLogger("service")
-ROUTERS = (auth, users, rubrics, submissions, jobs, stats, exports, queue, assessments, issuer)
+ROUTERS = (auth, users, rubrics, submissions, jobs, stats, exports, queue, assessments, issuer, programs)
 
 
 def _resend_loop(state: ServiceState, stop: threading.Event) -> None:
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             thread = threading.Thread(target=_resend_loop, args=(state, stop), name="job-resend", daemon=True)
             thread.start()
         webhooks.start_delivery(state.sessions, state.settings.service, stop)
+        retention.start(state, stop)  # deletes what the retention settings say is due (service/retention.py)
         try:
             yield
         finally:

@@ -50,10 +50,14 @@ class Queue(BaseModel):
     by_stage: dict[str, int] = Field(description="Matches per stage (every page).")
     claimable: int = Field(description="Matches the caller may claim now (every page).")
     needs_reconciliation: int
-    page: int = Field(1, description="This page's number (1: the first).")
+    page: int = Field(1, description="This page's number (1: the first; with a cursor, counted from where the "
+                                     "cursor paging started: a guide, since submissions come and go).")
     per_page: int = Field(description="Items per page at most.")
     pages: int = Field(description="Pages in all (at least 1).")
     items: list[QueueItem] = Field(description="This page's matches, in the order asked for.")
+    next_cursor: str | None = Field(None, description="Pass as `cursor` (same filters and sort) for the next page; "
+                                                      "null on the last page.")
+    prev_cursor: str | None = Field(None, description="Pass as `cursor` for the previous page; null on the first.")
 
 
 class Assign(_In):

@@ -25,7 +25,7 @@ from screening.settings import ServiceSettings
 
 from . import audit, rubric_store
 from .errors import ApiError
-from .models import Assessment, Decision, Job, ReportRow, Submission, User, utcnow
+from .models import Assessment, Decision, Job, QueueEntry, ReportRow, Submission, User, utcnow
 
 STAGE_ROLE = {"first": "first", "second": "second", "reconcile": "reconciler"}
 FLAG_DECISIONS = ("confirmed", "overridden")
@@ -275,6 +275,9 @@ def release(session: Session, user: User, a: Assessment, d: Decision, report: di
         a.stage, a.released_at, a.released_decision_id = "released", now, d.id
     a.claimed_by = a.claim_expires_at = a.assigned_to = None
     session.flush()
+    # The queue filters and counts by stage from its own table: keep it in step, in this transaction.
+    session.execute(update(QueueEntry).where(QueueEntry.submission_id == a.submission_id)
+                    .values(stage=a.stage, open=a.stage != "released"))
     after = {**_snapshot(a), "agreement": a.agreement, "decision": d.id}
     audit.append(session, user.id, "release" if a.stage == "released" else "finish_marking", "submission",
                  a.submission_id, before, after)

@@ -28,6 +28,8 @@ def make_engine(url: str) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=FULL")
+        # Deleted rows are overwritten, not left in free pages (erasure on request: service/erasure.py).
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     return engine

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from screening.ingest.sniff import Sniffed, sniff
 
-from . import audit, rubric_store
+from . import audit, programs, rubric_store
 from .access import own_draft, own_submission
 from .errors import ApiError
 from .models import Job, ReportRow, StoredFile, Submission, User, utcnow
@@ -35,6 +35,7 @@ def create_draft(session: Session, user: User, rubric_id: str) -> Submission:
     if rubric is None:
         known = ", ".join(r.rubric_id for r in offered)
         raise ApiError("unknown_rubric", f"No rubric {rubric_id!r} is offered. Offered: {known}.")
+    programs.check_new_draft(session, user, rubric.rubric_id)  # the rules of the programs the candidate follows
     sub = Submission(candidate_id=user.id, rubric_id=rubric.rubric_id, rubric_version=rubric.version)
     session.add(sub)
     session.commit()
@@ -231,6 +232,7 @@ def resubmit(session: Session, state: ServiceState, user: User, submission_id: s
     if prev.status != "submitted" or has_next:
         raise ApiError("not_resubmittable", "Only the newest submitted version can be resubmitted"
                        + (f"; version {prev.version + 1} exists already." if has_next else "; this one is a draft."))
+    programs.check_new_draft(session, user, prev.rubric_id)  # e.g. attempts that need a coaching meeting first
     # The next version is judged against the rubric as it is now (its previous one if every version was retired).
     current = rubric_store.current_version(session, prev.rubric_id)
     new = Submission(candidate_id=user.id, rubric_id=prev.rubric_id, version=prev.version + 1, previous_id=prev.id,

@@ -74,6 +74,12 @@ _CODES = [
     Code("not_released", 409, "No decision on this submission has been released yet."),
     Code("not_earned", 409, "The released decision does not reach the required level, so no credential is issued."),
     Code("download_unavailable", 409, "This type of file cannot be cleaned of identifying metadata, so it is not offered."),
+    # Erasure on request (issue 18).
+    Code("not_a_candidate", 409, "Only a candidate's data is erased on request; this account is staff."),
+    Code("screening_in_progress", 409, "One of the candidate's submissions is being screened: erase again when it has finished."),
+    # Programs, stacks and pathways (issue 19).
+    Code("program_rule", 409, "A rule of a program you follow does not allow this micro-credential now: a prerequisite, the limit on micro-credentials in progress, or a coaching meeting first."),
+    Code("stack_incomplete", 409, "The stack or pathway is not complete yet, so no credential is issued."),
 ]
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
 

@@ -183,7 +183,7 @@ class QueueEntry(Base):
         Index("ix_queue_entries_missing", "open", "missing", "weak", "submitted_at", "submission_id"),
         Index("ix_queue_entries_flags", "open", "flag_total", "submitted_at", "submission_id"),
         Index("ix_queue_entries_version", "open", "version", "submitted_at", "submission_id"),
-        Index("ix_queue_entries_stage", "stage", "rubric_id", "version"),
+        Index("ix_queue_entries_stage", "open", "stage", "rubric_id", "version", "job_id"),  # covers the counts
         Index("ix_queue_entries_rubric", "rubric_id", "open", "submitted_at", "submission_id"),
     )
 
@@ -343,3 +343,49 @@ def store_queue_counts(connection: Connection, job_id: str, flag_codes: dict[str
         submission_id=found.id, job_id=job_id, rubric_id=found.rubric_id, version=found.version,
         submitted_at=found.submitted_at or found.created_at, stage=stage, open=stage != "released",
         missing=missing, weak=weak, flag_total=flag_total))
+
+
+# --- programs: following one, coaching meetings, stack credentials (issue 19) ------------------------
+
+class ProgramEnrolment(Base):
+    """A candidate follows a program (programs/*.yaml): its rules (order, concurrency, attempts)
+    then apply to the drafts they start for its MCs (service/programs.py)."""
+
+    __tablename__ = "program_enrolments"
+
+    candidate_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    program_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CoachingRecord(Base):
+    """A coaching meeting held with a candidate about one MC (an admin records it): attempts at
+    that MC are counted toward the program's limit again from here."""
+
+    __tablename__ = "coaching_records"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    candidate_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    program_id: Mapped[str] = mapped_column(String(200))
+    rubric_id: Mapped[str] = mapped_column(String(200))
+    recorded_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StackCredential(Base):
+    """A completed stack or pathway, issued once as an OB 3.0 credential: which released
+    decisions completed it, and when. Its revocation-list place is keyed by this row's id."""
+
+    __tablename__ = "stack_credentials"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    candidate_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    program_id: Mapped[str] = mapped_column(String(200))
+    program_version: Mapped[str] = mapped_column(String(64))
+    stack_id: Mapped[str] = mapped_column(String(200))
+    decisions_json: Mapped[str] = mapped_column(Text)  # [{"mc", "rubric_id", "decision_id", "released_at"}]
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("candidate_id", "program_id", "program_version", "stack_id",
+                                       name="uq_stack_credential"),)

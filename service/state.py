@@ -47,6 +47,10 @@ def build_state(settings: Settings, migrate_db: bool = True) -> ServiceState:
                          accounts=SignInThrottle(free=svc.sign_in_free_failures, max_wait_s=svc.sign_in_max_wait_s),
                          clients=SignInThrottle(free=svc.sign_in_free_failures_per_client,
                                                 max_wait_s=svc.sign_in_max_wait_s))
+    # The programs (programs/*.yaml) every session reads its rules from (service/programs.py).
+    from .programs import catalogue_for_settings
+
+    state.sessions.configure(info={"programs": catalogue_for_settings(settings)})
     if migrate_db:  # the server offers the rubric files; workers read rubrics from the database only
         rubric_store.sync_files(state.sessions, RubricCatalogue(settings.rubric_dirs))
     if svc.worker == "celery":

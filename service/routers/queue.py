@@ -58,16 +58,20 @@ def queue(
     page: Annotated[int, Query(ge=1, description="Which page of the sorted matches (1: the first).")] = 1,
     per_page: Annotated[int, Query(ge=1, le=queue_flow.MAX_PER_PAGE, description="Items per page.")]
     = queue_flow.DEFAULT_PER_PAGE,
+    cursor: Annotated[str | None, Query(max_length=2000, description="The next_cursor or prev_cursor of a previous "
+                                        "answer (same sort): the page after or before it, stable when submissions "
+                                        "are added meanwhile. Overrides page.")] = None,
 ) -> Queue:
     """Assessors and admins: submitted, screened submissions to assess, with their readiness
-    counts from the report, one page at a time (``total`` counts every match). Anonymised: no
+    counts from the report, one page at a time (``total`` counts every match); follow
+    ``next_cursor``/``prev_cursor`` to page. Anonymised: no
     candidate, no file names."""
     filters = queue_flow.Filters(rubric_id=rubric_id, stage=stage, flag=flag, version=version, mine=mine,
                                  claimable=claimable, sort=sort)
-    q = queue_flow.build(session, user, state.settings.service, filters, page, per_page)
+    q = queue_flow.build(session, user, state.settings.service, filters, page, per_page, cursor)
     return Queue(total=q.total, by_stage=q.by_stage, claimable=q.claimable,
                  needs_reconciliation=q.needs_reconciliation, page=q.page, per_page=q.per_page, pages=q.pages,
-                 items=[item_out(e, user) for e in q.entries])
+                 items=[item_out(e, user) for e in q.entries], next_cursor=q.next_cursor, prev_cursor=q.prev_cursor)
 
 
 _CLAIM_ERRORS = ("not_found", "not_screened", "already_released", "reconciler_only", "already_marked",

@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from pydantic import BaseModel
 
-from .. import users
-from ..deps import DB, require
+from .. import erasure, users
+from ..deps import DB, State, require
 from ..errors import problem_responses
 from ..models import User
 from ..schemas import UserIn, UserOut, UserRoleIn
@@ -42,3 +43,26 @@ def change_role(user_id: str, body: UserRoleIn, session: DB, admin: Admin) -> Us
     user = users.set_role(session, admin, user_id, body.role)
     session.commit()
     return _out(user)
+
+
+class ErasureOut(BaseModel):
+    """What an erasure removed: counts only (docs/service.md, Erasure on request)."""
+
+    user_id: str
+    submissions_deleted: int
+    submissions_kept: list[str]
+    files: int
+    reports: int
+    jobs: int
+    decisions_kept: int
+    cache: dict[str, int]
+
+
+@router.post("/{user_id}/erasure", response_model=ErasureOut,
+             responses=problem_responses(*_ERRORS, "not_found", "not_a_candidate", "screening_in_progress"))
+def erase(user_id: str, session: DB, state: State, admin: Admin) -> ErasureOut:
+    """Admin: erase a candidate's data on request (FERPA): files, texts, reports, caches derived
+    from their files, markings' comments, their name and email. Released decisions keep a
+    de-identified record; the audit log records the erasure (`erase_candidate`)."""
+    result = erasure.erase_candidate(session, state, admin, user_id)
+    return ErasureOut(**result.facts())

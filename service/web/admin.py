@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
-from .. import rubric_admin, users
+from .. import erasure, rubric_admin, users
 from .. import stats as counting
 from ..auth import ROLES
 from ..deps import DB, State
@@ -59,13 +59,16 @@ def _users_page(request: Request, session: DB, status_code: int = 200, **context
 
 @router.get("/admin/users")
 def users_page(request: Request, session: DB, admin: Admin, created: str | None = None,
-               changed: str | None = None) -> Response:
+               changed: str | None = None, erased: str | None = None) -> Response:
     notice = None
-    if created and (u := session.get(User, created)) is not None:
+    if erased and (u := session.get(User, erased)) is not None and erasure.is_erased(u):
+        notice = (f"The candidate's data was erased. The account remains as {u.email}, which cannot sign in; "
+                  "released decisions remain without any text, and the audit log records the erasure.")
+    elif created and (u := session.get(User, created)) is not None:
         notice = f"Account created for {u.email} with the role {u.role}. Tell them their password in person or by phone."
     elif changed and (u := session.get(User, changed)) is not None:
         notice = f"{u.email} now has the role {u.role}. The change applies at once, also to pages they have open."
-    return _users_page(request, session, notice=notice, highlight=created or changed)
+    return _users_page(request, session, notice=notice, highlight=created or changed or erased)
 
 
 @router.post("/admin/users", dependencies=[Csrf])
@@ -119,6 +122,43 @@ def change_role(request: Request, user_id: str, session: DB, admin: Admin,
         return _users_page(request, session, exc.spec.status, role_error={"user": user_id, "message": exc.detail})
     session.commit()
     return RedirectResponse(f"/admin/users?changed={user_id}", status_code=303)
+
+
+# --- erasure on request -----------------------------------------------------------------------
+
+def _candidate(session: DB, user_id: str) -> User:
+    u = session.get(User, user_id)
+    if u is None or u.role != "candidate" or erasure.is_erased(u):
+        raise ApiError("not_found", "No candidate account whose data can be erased.")
+    return u
+
+
+def _erase_page(request: Request, session: DB, candidate: User, status_code: int = 200, **context: Any) -> Response:
+    return render(request, "admin/erase.html", status_code=status_code, nav="users", title="Erase a candidate's data",
+                  candidate=candidate, plan=erasure.plan(session, candidate), **context)
+
+
+@router.get("/admin/users/{user_id}/erase")
+def erase_page(request: Request, user_id: str, session: DB, admin: Admin) -> Response:
+    """The confirmation step: what will go and what stays, and the email typed to confirm."""
+    return _erase_page(request, session, _candidate(session, user_id))
+
+
+@router.post("/admin/users/{user_id}/erasure", dependencies=[Csrf])
+def erase(request: Request, user_id: str, session: DB, state: State, admin: Admin,
+          confirm: Annotated[str, Form()] = "") -> Response:
+    candidate = _candidate(session, user_id)
+    if confirm.strip().lower() != candidate.email.lower():
+        return _erase_page(request, session, candidate, 422, typed=confirm,
+                           error=f"Type the account's email, {candidate.email}, to confirm.")
+    try:
+        erasure.erase_candidate(session, state, admin, user_id)
+    except ApiError as exc:
+        if exc.spec.code != "screening_in_progress":
+            raise
+        session.rollback()
+        return _erase_page(request, session, candidate, exc.spec.status, typed=confirm, error=exc.detail)
+    return RedirectResponse(f"/admin/users?erased={user_id}", status_code=303)
 
 
 # --- rubrics ----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from screening.rubric import Rubric
 
 from .. import assessment as flow
-from .. import marking, rubric_store
+from .. import marking, programs, rubric_store
 from .. import queue as queue_flow
 from ..access import submitted_submission
 from ..assess_schemas import DetailJudgment, FlagJudgment, LevelJudgment
@@ -99,7 +99,7 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
 def queue_page(request: Request, session: DB, state: State, user: Marker, rubric_id: str | None = None,
                stage: str | None = None, sort: str | None = None, mine: str | None = None,
                claimable: str | None = None, page: str | None = None, per_page: str | None = None,
-               refused: str | None = None, notice: str | None = None) -> Response:
+               cursor: str | None = None, refused: str | None = None, notice: str | None = None) -> Response:
     rubrics = {r.rubric_id: r.title for r in rubric_store.current_versions(session)}
     chosen = {
         "rubric_id": rubric_id if rubric_id else "",
@@ -110,17 +110,22 @@ def queue_page(request: Request, session: DB, state: State, user: Marker, rubric
     }
     filters = queue_flow.Filters(rubric_id=chosen["rubric_id"] or None, stage=chosen["stage"] or None,
                                  mine=chosen["mine"], claimable=chosen["claimable"], sort=chosen["sort"])
-    q = queue_flow.build(session, user, state.settings.service, filters, _int(page, 1, 1, 1_000_000),
-                         chosen["per_page"])
-    rows = [{"e": e, "claim": _claim_view(session, user, e.assessment),
+    try:
+        q = queue_flow.build(session, user, state.settings.service, filters, _int(page, 1, 1, 1_000_000),
+                             chosen["per_page"], cursor or None)
+    except ApiError:  # a stale or mangled cursor (e.g. from another order): start at the first page
+        q = queue_flow.build(session, user, state.settings.service, filters, 1, chosen["per_page"])
+    attempts = programs.attempts_of(session, [e.submission for e in q.entries])  # programs' attempt limits
+    rows = [{"e": e, "claim": _claim_view(session, user, e.assessment), "attempt": attempts.get(e.submission.id),
              "title": rubrics.get(e.submission.rubric_id, e.submission.rubric_id),
              "may_open": user.role != "admin" or e.assessment.stage in ("reconcile", "released")} for e in q.entries]
 
-    def page_url(n: int) -> str:
+    def page_url(at: str) -> str:
+        """The address of the page a cursor names (Previous/Next), with the same filters and order."""
         params = {k: v for k, v in {"rubric_id": chosen["rubric_id"], "stage": chosen["stage"],
                                     "sort": chosen["sort"], "mine": "1" if chosen["mine"] else "",
                                     "claimable": "1" if chosen["claimable"] else "",
-                                    "per_page": str(chosen["per_page"]), "page": str(n)}.items() if v}
+                                    "per_page": str(chosen["per_page"]), "cursor": at}.items() if v}
         return "/queue?" + urlencode(params)
 
     if rubric_id and rubric_id not in rubrics:  # a retired MC still has submissions: keep it choosable

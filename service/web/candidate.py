@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from screening.rubric import Rubric
 from screening.wordcount import count_words
 
-from .. import drafts, outcomes, rubric_store, uploads
+from .. import drafts, outcomes, programs, rubric_store, uploads
 from ..access import own_draft, own_submission
 from ..credentials import credential
 from ..deps import DB, State
@@ -379,6 +379,61 @@ def download_credential(submission_id: str, session: DB, state: State, user: Can
     doc = credential(session, sub, state.settings)
     session.commit()  # a first issue allocates the credential's place in the revocation list
     name = f"credential-{sub.rubric_id}-v{sub.version}.json"
+    return Response(json.dumps(doc, indent=2, ensure_ascii=False), media_type="application/json",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+                             "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+# --- programs: progress through stacks and pathways (issue 19) ----------------------------------------
+
+STATUS_NAMES = {"earned": "Earned", "in_progress": "In progress", "available": "You may start it",
+                "blocked": "Not yet open to you", "not_offered": "Not offered here"}
+KIND_NAMES_PROGRAM = {"stack": "Stack", "pathway": "Pathway", "program": "Whole program", "list": "List by purpose"}
+
+
+@router.get("/my/programs")
+def programs_page(request: Request, session: DB, user: Candidate) -> Response:
+    followed = programs.followed_ids(session, user)
+    rows = [{"p": p, "following": p.id in followed, "offered": len(p.rubric_ids())} for p in programs.programs(session)]
+    return render(request, "candidate/programs.html", nav="my", title="Programs", rows=rows)
+
+
+def _program_page(request: Request, session: DB, user: User, program_id: str,
+                  error: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+    program = programs.get_program(session, program_id)
+    got = programs.progress_of(session, user, program)
+    return render(request, "candidate/program.html", status_code=status_code, nav="my", title=program.title,
+                  program=program, g=got, following=program.id in programs.followed_ids(session, user),
+                  STATUS_NAMES=STATUS_NAMES, KINDS=KIND_NAMES_PROGRAM, error=error)
+
+
+@router.get("/my/programs/{program_id}")
+def program_page(request: Request, program_id: str, session: DB, user: Candidate) -> Response:
+    return _program_page(request, session, user, program_id)
+
+
+@router.post("/my/programs/{program_id}/follow", dependencies=[Csrf])
+def follow_program(program_id: str, session: DB, user: Candidate, action: Annotated[str, Form()] = "follow"
+                   ) -> Response:
+    if action == "unfollow":
+        programs.unfollow(session, user, program_id)
+    else:
+        programs.follow(session, user, program_id)
+    return RedirectResponse(f"/my/programs/{quote(program_id)}", status_code=303)
+
+
+@router.get("/my/programs/{program_id}/stacks/{stack_id}/credential")
+def download_stack_credential(request: Request, program_id: str, stack_id: str, session: DB, state: State,
+                              user: Candidate) -> Response:
+    """The completed stack's credential as a JSON file (GET /api/programs/{id}/stacks/{id}/credential)."""
+    try:
+        doc = programs.stack_credential_of(session, user, program_id, stack_id, state.settings)
+    except ApiError as exc:
+        if exc.spec.code == "not_found":
+            raise
+        return _program_page(request, session, user, program_id, _page_error(exc), exc.spec.status)
+    session.commit()
+    name = f"credential-{program_id}-{stack_id}.json"
     return Response(json.dumps(doc, indent=2, ensure_ascii=False), media_type="application/json",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
                              "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})

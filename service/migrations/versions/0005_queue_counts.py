@@ -50,7 +50,7 @@ def upgrade() -> None:
                     ['open', 'missing', 'weak', 'submitted_at', 'submission_id'])
     op.create_index('ix_queue_entries_flags', 'queue_entries', ['open', 'flag_total', 'submitted_at', 'submission_id'])
     op.create_index('ix_queue_entries_version', 'queue_entries', ['open', 'version', 'submitted_at', 'submission_id'])
-    op.create_index('ix_queue_entries_stage', 'queue_entries', ['stage', 'rubric_id', 'version'])
+    op.create_index('ix_queue_entries_stage', 'queue_entries', ['open', 'stage', 'rubric_id', 'version', 'job_id'])
     op.create_index('ix_queue_entries_rubric', 'queue_entries', ['rubric_id', 'open', 'submitted_at', 'submission_id'])
     _backfill(op.get_bind())
 
