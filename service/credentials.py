@@ -24,6 +24,7 @@ from screening.settings import Settings
 
 from . import assessment as flow
 from . import issuing
+from .erasure import is_erased
 from .errors import ApiError
 from .models import Assessment, Decision, ReportRow, Submission, User
 
@@ -46,6 +47,9 @@ def released_decision(session: Session, sub: Submission) -> tuple[ReleasedDecisi
     if a is None or d is None or a.released_at is None:
         raise ApiError("not_released", f"No decision on submission {sub.id} has been released yet.")
     candidate = session.get(User, sub.candidate_id)
+    if candidate is None or is_erased(candidate):
+        # The decision stays as a de-identified record; a credential would name no one.
+        raise ApiError("not_found", "The candidate's data was erased on request, so no credential is issued for it.")
     markers = session.scalars(select(Decision.assessor_id).where(Decision.submission_id == sub.id,
                                                                  Decision.state == "final")).all()
     data = flow.decision_data(d)

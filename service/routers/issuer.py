@@ -14,7 +14,7 @@ from sqlalchemy import select
 from .. import issuing
 from ..deps import DB, State, require
 from ..errors import ApiError, problem_responses
-from ..models import Assessment, IssuerKey, Submission, User
+from ..models import Assessment, IssuerKey, StackCredential, Submission, User
 
 public = APIRouter(tags=["issuer"])
 router = APIRouter(prefix="/api", tags=["issuer"])
@@ -33,9 +33,11 @@ class IssuerKeyOut(BaseModel):
 
 
 class CredentialOut(BaseModel):
-    decision_id: str
+    decision_id: str = Field(description="The released decision, or the completed stack, the credential is for.")
+    kind: Literal["mc", "stack"]
     submission_id: str | None
     rubric_id: str | None
+    stack: str | None = Field(None, description="A stack credential's program and stack, as program/stack.")
     list_index: int
     issued_at: datetime
     revoked_at: datetime | None
@@ -59,9 +61,12 @@ def credentials_out(session: DB) -> list[CredentialOut]:
     for row in issuing.issued(session):
         a = session.scalar(select(Assessment).where(Assessment.released_decision_id == row.decision_id))
         sub = session.get(Submission, a.submission_id) if a is not None else None
-        out.append(CredentialOut(decision_id=row.decision_id, submission_id=sub.id if sub else None,
-                                 rubric_id=sub.rubric_id if sub else None, list_index=row.list_index,
-                                 issued_at=row.created_at, revoked_at=row.revoked_at, reason=row.reason))
+        stack = session.get(StackCredential, row.decision_id) if sub is None else None
+        out.append(CredentialOut(decision_id=row.decision_id, kind="stack" if stack else "mc",
+                                 submission_id=sub.id if sub else None, rubric_id=sub.rubric_id if sub else None,
+                                 stack=f"{stack.program_id}/{stack.stack_id}" if stack else None,
+                                 list_index=row.list_index, issued_at=row.created_at, revoked_at=row.revoked_at,
+                                 reason=row.reason))
     return out
 
 

@@ -182,6 +182,9 @@ def test_erasure_leaves_no_trace_of_the_candidate_but_keeps_the_deidentified_dec
     with api.state.sessions() as s:
         assert api.state.storage.exists(s.scalars(select(StoredFile.storage_key)
                                                   .where(StoredFile.submission_id == bob_draft)).one())
+    # The de-identified decision gives no credential: it would name no one.
+    refused = api.call("root", "GET", f"/api/assessments/{sub}/credential")
+    assert refused.status_code == 404 and "erased on request" in refused.json()["detail"]
     # Erasing again finds nothing more, and is audited again.
     again = api.call("root", "POST", f"/api/users/{cand}/erasure").json()
     assert again["files"] == 0 and again["submissions_kept"] == [sub]

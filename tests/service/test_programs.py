@@ -234,6 +234,9 @@ def test_a_completed_stack_gives_a_signed_ob3_credential_naming_its_mcs(papi):
     assert verdict.ok, verdict.failed()
     # Asked again: the same credential (one record, the same place in the revocation list).
     assert papi.call("cand", "GET", stack["credential"]).json() == doc
+    # The admin's list of issued credentials names it as a stack credential.
+    listed = [c for c in papi.call("root", "GET", "/api/credentials").json() if c["kind"] == "stack"]
+    assert [c["stack"] for c in listed] == ["mo-mlds/instructional-leadership"]
     # A stack of a program's unpublished MCs is never complete; a list by purpose has no credential.
     _problem(papi.call("cand", "GET", "/api/programs/mo-mlds/stacks/career-certificate/credential"), 409,
              "stack_incomplete")
