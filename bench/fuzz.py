@@ -22,11 +22,12 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import argparse
+import random
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol, Sequence
 
 from hypothesis import strategies as st
 
@@ -47,33 +48,75 @@ def seeds() -> dict[str, bytes]:
     return {name: path.read_bytes() for name, path in files.items()}
 
 
+class Chooser(Protocol):
+    """Where a mutation's choices come from: Hypothesis (shrinkable) or a seeded random.Random."""
+
+    def integer(self, lo: int, hi: int) -> int: ...
+    def choice(self, options: Sequence[str]) -> str: ...
+    def blob(self, lo: int, hi: int) -> bytes: ...
+
+
+def mutate(data: bytes, corpus: dict[str, bytes], pick: Chooser) -> bytes:
+    """``data`` with 1-4 mutations: bytes flipped, cut short, inserted, repeated, zeroed, or the
+    rest spliced from another seed."""
+    out = bytearray(data)
+    for _ in range(pick.integer(1, 4)):
+        if not out:
+            break
+        op = pick.choice(["flip", "cut", "insert", "repeat", "splice", "zero"])
+        at = pick.integer(0, len(out) - 1)
+        if op == "flip":
+            out[at] ^= pick.integer(1, 255)
+        elif op == "cut":
+            del out[at:]
+        elif op == "insert":
+            out[at:at] = pick.blob(1, 64)
+        elif op == "repeat":
+            size = pick.integer(1, 4096)
+            out[at:at] = out[at:at + size] * pick.integer(2, 8)
+        elif op == "splice":
+            other = corpus[pick.choice(sorted(corpus))]
+            start = pick.integer(0, max(0, len(other) - 1))
+            out[at:] = other[start:start + pick.integer(1, 8192)]
+        else:
+            size = pick.integer(1, 512)
+            out[at:at + size] = bytes(min(size, len(out) - at))
+    return bytes(out)
+
+
+@dataclass
+class _Drawn:
+    draw: st.DrawFn
+
+    def integer(self, lo: int, hi: int) -> int:
+        return self.draw(st.integers(lo, hi))
+
+    def choice(self, options: Sequence[str]) -> str:
+        return self.draw(st.sampled_from(options))
+
+    def blob(self, lo: int, hi: int) -> bytes:
+        return self.draw(st.binary(min_size=lo, max_size=hi))
+
+
+@dataclass
+class Seeded:
+    rng: random.Random
+
+    def integer(self, lo: int, hi: int) -> int:
+        return self.rng.randint(lo, hi)
+
+    def choice(self, options: Sequence[str]) -> str:
+        return self.rng.choice(list(options))
+
+    def blob(self, lo: int, hi: int) -> bytes:
+        return self.rng.randbytes(self.rng.randint(lo, hi))
+
+
 @st.composite
 def mutated(draw: st.DrawFn, corpus: dict[str, bytes]) -> tuple[str, bytes]:
     """A seed file with a few mutations; the name keeps the seed's extension."""
     name = draw(st.sampled_from(sorted(corpus)))
-    data = bytearray(corpus[name])
-    for _ in range(draw(st.integers(1, 4))):
-        if not data:
-            break
-        op = draw(st.sampled_from(["flip", "cut", "insert", "repeat", "splice", "zero"]))
-        at = draw(st.integers(0, len(data) - 1))
-        if op == "flip":
-            data[at] ^= draw(st.integers(1, 255))
-        elif op == "cut":
-            del data[at:]
-        elif op == "insert":
-            data[at:at] = draw(st.binary(min_size=1, max_size=64))
-        elif op == "repeat":
-            size = draw(st.integers(1, 4096))
-            data[at:at] = data[at:at + size] * draw(st.integers(2, 8))
-        elif op == "splice":
-            other = corpus[draw(st.sampled_from(sorted(corpus)))]
-            start = draw(st.integers(0, max(0, len(other) - 1)))
-            data[at:] = other[start:start + draw(st.integers(1, 8192))]
-        else:
-            size = draw(st.integers(1, 512))
-            data[at:at + size] = bytes(min(size, len(data) - at))
-    return name, bytes(data)
+    return name, mutate(corpus[name], corpus, _Drawn(draw))
 
 
 @dataclass

@@ -50,10 +50,8 @@ def bomb_docx(zeros_mb: int = 1024) -> bytes:
 
 
 def mutated_files(per_type: int, seed: int = 0) -> list[tuple[str, bytes]]:
-    """``per_type`` mutated files of each seed type (same mutations as bench/fuzz.py)."""
-    from hypothesis import strategies as st  # noqa: F401  (bench.fuzz needs it)
-
-    from .fuzz import seeds
+    """``per_type`` mutated files of each seed type (bench/fuzz.py's mutations, seeded)."""
+    from .fuzz import Seeded, mutate, seeds
 
     rng = random.Random(seed)
     corpus = seeds()
@@ -63,24 +61,7 @@ def mutated_files(per_type: int, seed: int = 0) -> list[tuple[str, bytes]]:
     out = []
     for ext, names in sorted(by_ext.items()):
         for i in range(per_type):
-            data = bytearray(corpus[rng.choice(names)])
-            for _ in range(rng.randint(1, 4)):
-                if not data:
-                    break
-                at = rng.randrange(len(data))
-                op = rng.choice(["flip", "cut", "insert", "repeat", "zero"])
-                if op == "flip":
-                    data[at] ^= rng.randint(1, 255)
-                elif op == "cut":
-                    del data[at:]
-                elif op == "insert":
-                    data[at:at] = rng.randbytes(rng.randint(1, 64))
-                elif op == "repeat":
-                    data[at:at] = data[at:at + rng.randint(1, 4096)] * rng.randint(2, 8)
-                else:
-                    size = rng.randint(1, 512)
-                    data[at:at + size] = bytes(min(size, len(data) - at))
-            out.append((f"m{i:04d}{ext}", bytes(data)))
+            out.append((f"m{i:04d}{ext}", mutate(corpus[rng.choice(names)], corpus, Seeded(rng))))
     return out
 
 

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from screening.exports.decision import AdvisorySummary, Recipient, ReleasedDecision
 from screening.exports.openbadges import Issuer, decision_credential
-from screening.exports.signing import SigningKey, sign
 from screening.report.model import load_report
 from screening.settings import Settings
 
@@ -77,9 +76,4 @@ def credential(session: Session, sub: Submission, settings: Settings) -> dict[st
         raise ApiError("not_earned", "The released decision does not reach the rubric's required level on "
                                      "every essential outcome, so no credential is issued.")
     doc = decision_credential(decision, flow.rubric_of(d), base_url=exports.base_url, issuer=issuer)
-    if not settings.service.sign_credentials:
-        return doc
-    doc["credentialStatus"] = issuing.status_entry(session, d.id, settings)
-    key = issuing.signing_key(session)
-    return sign(doc, SigningKey.from_secret_multibase(key.secret_key_multibase), decision.released_at,
-                verification_method=issuing.method_id(settings, key), proof_list=True)
+    return issuing.issue(session, settings, doc, d.id, decision.released_at)

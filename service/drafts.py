@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from screening.ingest.archive import megabytes
 from screening.ingest.sniff import Sniffed, sniff
 
 from . import audit, programs, rubric_store
@@ -43,12 +44,7 @@ def create_draft(session: Session, user: User, rubric_id: str) -> Submission:
 
 
 def too_large(state: ServiceState) -> ApiError:
-    return ApiError("upload_too_large", f"The file is larger than {_mb(state.settings.service.max_upload_bytes)}.")
-
-
-def _mb(n: int) -> str:
-    # Limits are set in binary megabytes (50 * 1024 * 1024); say them as people count them.
-    return f"{n / 1048576:.3g} MB" if n >= 1048576 else f"{n:,} bytes"
+    return ApiError("upload_too_large", f"The file is larger than {megabytes(state.settings.service.max_upload_bytes)}.")
 
 
 async def add_file(session: Session, state: ServiceState, user: User, submission_id: str, part: str,

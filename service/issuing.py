@@ -32,7 +32,8 @@ from screening.settings import Settings
 
 from . import audit
 from .errors import ApiError
-from .models import CredentialStatus, IssuerKey, User, utcnow
+from .models import Assessment, CredentialStatus, IssuerKey, StackCredential, Submission, User, utcnow
+from .schemas import CredentialOut, IssuerKeyOut
 
 VC_CONTEXT = next(iter(CONTEXT_FILES))
 STATUS_LIST_BITS = 131_072  # 16 KB: the size the Bitstring Status List spec gives for group privacy
@@ -128,6 +129,18 @@ def _iso(when: datetime) -> str:
     return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def issue(session: Session, settings: Settings, doc: dict[str, Any], status_id: str, created: datetime) -> dict[str, Any]:
+    """``doc`` as issued: with its place in the revocation list (kept under ``status_id``: a
+    decision's or a stack credential's id) and signed by the current key at ``created``; as it is
+    when ``service.sign_credentials`` is off. The caller commits."""
+    if not settings.service.sign_credentials:
+        return doc
+    doc = {**doc, "credentialStatus": status_entry(session, status_id, settings)}
+    key = signing_key(session)
+    return sign(doc, SigningKey.from_secret_multibase(key.secret_key_multibase), created,
+                verification_method=method_id(settings, key), proof_list=True)
+
+
 # --- revocation -------------------------------------------------------------------------------
 
 def status_entry(session: Session, decision_id: str, settings: Settings) -> dict[str, Any]:
@@ -184,3 +197,26 @@ def status_list_credential(session: Session, settings: Settings) -> dict[str, An
                                  "encodedList": encoded_list(revoked)}}
     return sign(doc, SigningKey.from_secret_multibase(key.secret_key_multibase), when,
                 verification_method=method_id(settings, key))
+
+
+# --- views for the API and the admin page ------------------------------------------------------
+
+def key_out(row: IssuerKey, settings: Settings, current: str | None) -> IssuerKeyOut:
+    kind = "revoked" if row.revoked_at else "signing" if row.id == current else "retired"
+    return IssuerKeyOut(id=row.id, public_key_multibase=row.public_key_multibase,
+                        verification_method=method_id(settings, row), state=kind,  # type: ignore[arg-type]
+                        created_at=row.created_at, retired_at=row.retired_at, revoked_at=row.revoked_at)
+
+
+def credentials_out(session: Session) -> list[CredentialOut]:
+    out = []
+    for row in issued(session):
+        a = session.scalar(select(Assessment).where(Assessment.released_decision_id == row.decision_id))
+        sub = session.get(Submission, a.submission_id) if a is not None else None
+        stack = session.get(StackCredential, row.decision_id) if sub is None else None
+        out.append(CredentialOut(decision_id=row.decision_id, kind="stack" if stack else "mc",
+                                 submission_id=sub.id if sub else None, rubric_id=sub.rubric_id if sub else None,
+                                 stack=f"{stack.program_id}/{stack.stack_id}" if stack else None,
+                                 list_index=row.list_index, issued_at=row.created_at, revoked_at=row.revoked_at,
+                                 reason=row.reason))
+    return out

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 
 from screening.exports.decision import Recipient
 from screening.exports.openbadges import Issuer
-from screening.exports.signing import SigningKey, sign
 from screening.exports.stack import EarnedMc, stack_credential
 from screening.programs import McRecord, Program, ProgramCatalogue, Progress, may_start, progress
 from screening.settings import Settings
@@ -321,12 +320,7 @@ def stack_credential_of(session: Session, user: User, program_id: str, stack_id:
     recipient = Recipient.from_email(user.email, salt=f"salt-{row.id}")
     doc = stack_credential(program, stack, kept, recipient, credential_id=row.id, base_url=exports.base_url,
                            issuer=issuer)
-    if not settings.service.sign_credentials:
-        return doc
-    doc["credentialStatus"] = issuing.status_entry(session, row.id, settings)
-    key = issuing.signing_key(session)
-    return sign(doc, SigningKey.from_secret_multibase(key.secret_key_multibase), row.completed_at,
-                verification_method=issuing.method_id(settings, key), proof_list=True)
+    return issuing.issue(session, settings, doc, row.id, row.completed_at)
 
 
 def _all_earned(program: Program, stack_id: str, work: dict[str, RubricWork]) -> list[EarnedMc]:

@@ -126,3 +126,25 @@ class ExportRow(BaseModel):
     words_by_part: dict[str, int]
     details: dict[str, str] = Field(description="EO detail id → met / weak / missing.")
     flags: dict[str, int] = Field(description="Flag code → count.")
+
+
+class IssuerKeyOut(BaseModel):
+    id: str
+    public_key_multibase: str
+    verification_method: str
+    state: Literal["signing", "retired", "revoked"]
+    created_at: datetime
+    retired_at: datetime | None
+    revoked_at: datetime | None
+
+
+class CredentialOut(BaseModel):
+    decision_id: str = Field(description="The released decision, or the completed stack, the credential is for.")
+    kind: Literal["mc", "stack"]
+    submission_id: str | None
+    rubric_id: str | None
+    stack: str | None = Field(None, description="A stack credential's program and stack, as program/stack.")
+    list_index: int
+    issued_at: datetime
+    revoked_at: datetime | None
+    reason: str | None

@@ -255,15 +255,9 @@ def test_extraction_cache_reuses_by_content(tmp_path, monkeypatch):
 
 def _bomb_docx(path: Path, zeros_mb: int = 24) -> Path:
     """A real Word document with one more part: ``zeros_mb`` MB of zeros that pack to a few KB."""
-    from shutil import copyfile
+    from bench.hostile import bomb_docx
 
-    from .conftest import REPO
-
-    copyfile(REPO / "examples" / "professional-learning" / "narrative.docx", path)
-    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z, z.open("word/media/zeros.bin", "w") as part:
-        block = bytes(1 << 20)
-        for _ in range(zeros_mb):
-            part.write(block)
+    path.write_bytes(bomb_docx(zeros_mb))
     return path
 
 

@@ -26,9 +26,12 @@ class ArchiveTooLarge(Exception):
         self.limit, self.found = limit, found
 
 
-def _mb(n: float) -> str:
-    # Limits are set in binary megabytes (256 * 1024 * 1024): said as people count them.
-    return f"{n / 1048576:,.0f} MB" if n >= 1048576 else f"{n:,.0f} bytes"
+def megabytes(n: float) -> str:
+    """A size in words. Limits are set in binary megabytes (256 * 1024 * 1024): said as people count them."""
+    if n < 1048576:
+        return f"{n:,.0f} bytes"
+    mb = n / 1048576
+    return f"{mb:,.0f} MB" if mb >= 100 else f"{mb:.3g} MB"
 
 
 def check_zip(zf: zipfile.ZipFile, limits: ArchiveLimits) -> None:
@@ -39,7 +42,7 @@ def check_zip(zf: zipfile.ZipFile, limits: ArchiveLimits) -> None:
         raise ArchiveTooLarge(f"{limits.max_entries:,} parts", f"it holds {len(infos):,} parts")
     expanded = sum(i.file_size for i in infos)
     if expanded > limits.max_bytes:
-        raise ArchiveTooLarge(f"{_mb(limits.max_bytes)} unpacked", f"it unpacks to {_mb(expanded)}")
+        raise ArchiveTooLarge(f"{megabytes(limits.max_bytes)} unpacked", f"it unpacks to {megabytes(expanded)}")
     packed = sum(i.compress_size for i in infos)
     ratio = expanded / max(packed, 1)
     # Small archives are left alone: a few KB of XML may compress very well and harm nobody.

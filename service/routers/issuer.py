@@ -3,18 +3,18 @@ the admin's key and revocation management (service/issuing.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from .. import issuing
 from ..deps import DB, State, require
 from ..errors import ApiError, problem_responses
-from ..models import Assessment, IssuerKey, StackCredential, Submission, User
+from ..issuing import credentials_out, key_out
+from ..models import User
+from ..schemas import CredentialOut, IssuerKeyOut
 
 public = APIRouter(tags=["issuer"])
 router = APIRouter(prefix="/api", tags=["issuer"])
@@ -22,52 +22,9 @@ Admin = Annotated[User, Depends(require("admin"))]
 _AUTH = ("unauthenticated", "token_expired", "forbidden")
 
 
-class IssuerKeyOut(BaseModel):
-    id: str
-    public_key_multibase: str
-    verification_method: str
-    state: Literal["signing", "retired", "revoked"]
-    created_at: datetime
-    retired_at: datetime | None
-    revoked_at: datetime | None
-
-
-class CredentialOut(BaseModel):
-    decision_id: str = Field(description="The released decision, or the completed stack, the credential is for.")
-    kind: Literal["mc", "stack"]
-    submission_id: str | None
-    rubric_id: str | None
-    stack: str | None = Field(None, description="A stack credential's program and stack, as program/stack.")
-    list_index: int
-    issued_at: datetime
-    revoked_at: datetime | None
-    reason: str | None
-
-
 class RevokeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field("", max_length=500, description="Why, for the audit log (not published).")
-
-
-def key_out(row: IssuerKey, state: State, current: str | None) -> IssuerKeyOut:
-    kind = "revoked" if row.revoked_at else "signing" if row.id == current else "retired"
-    return IssuerKeyOut(id=row.id, public_key_multibase=row.public_key_multibase,
-                        verification_method=issuing.method_id(state.settings, row), state=kind,  # type: ignore[arg-type]
-                        created_at=row.created_at, retired_at=row.retired_at, revoked_at=row.revoked_at)
-
-
-def credentials_out(session: DB) -> list[CredentialOut]:
-    out = []
-    for row in issuing.issued(session):
-        a = session.scalar(select(Assessment).where(Assessment.released_decision_id == row.decision_id))
-        sub = session.get(Submission, a.submission_id) if a is not None else None
-        stack = session.get(StackCredential, row.decision_id) if sub is None else None
-        out.append(CredentialOut(decision_id=row.decision_id, kind="stack" if stack else "mc",
-                                 submission_id=sub.id if sub else None, rubric_id=sub.rubric_id if sub else None,
-                                 stack=f"{stack.program_id}/{stack.stack_id}" if stack else None,
-                                 list_index=row.list_index, issued_at=row.created_at, revoked_at=row.revoked_at,
-                                 reason=row.reason))
-    return out
 
 
 # --- public documents (no sign-in: verifiers fetch them) ---------------------------------------
@@ -100,7 +57,7 @@ def list_keys(session: DB, state: State, _: Admin) -> list[IssuerKeyOut]:
     signed) and revoked ones (nothing they signed verifies)."""
     current = issuing.signing_key(session).id
     session.commit()
-    return [key_out(k, state, current) for k in issuing.keys(session)]
+    return [key_out(k, state.settings, current) for k in issuing.keys(session)]
 
 
 @router.post("/issuer/keys", status_code=201, response_model=IssuerKeyOut, responses=problem_responses(*_AUTH))
@@ -108,7 +65,7 @@ def rotate_key(session: DB, state: State, admin: Admin) -> IssuerKeyOut:
     """Admin: rotate. A new key signs from now on; the previous one is retired and keeps verifying."""
     row = issuing.rotate(session, admin)
     session.commit()
-    return key_out(row, state, row.id)
+    return key_out(row, state.settings, row.id)
 
 
 @router.post("/issuer/keys/{key_id}/revoke", response_model=IssuerKeyOut,
@@ -120,7 +77,7 @@ def revoke_key(key_id: str, session: DB, state: State, admin: Admin) -> IssuerKe
     session.commit()
     current = issuing.signing_key(session).id
     session.commit()
-    return key_out(row, state, current)
+    return key_out(row, state.settings, current)
 
 
 @router.get("/credentials", response_model=list[CredentialOut], responses=problem_responses(*_AUTH))

@@ -11,7 +11,7 @@ from ..access import submissions_visible_to, visible_submission
 from ..anonymise import file_aliases
 from ..deps import DB, State, require
 from ..errors import ApiError, problem_responses
-from ..models import Job, Submission, User
+from ..models import Job, StoredFile, Submission, User
 from ..outcomes import Outcome
 from ..schemas import FileOut, JobOut, Part, SubmissionIn, SubmissionOut, SubmittedOut
 from ..files import read_file

@@ -12,7 +12,7 @@ from .. import issuing
 from ..deps import DB, State
 from ..errors import ApiError
 from ..models import User
-from ..routers.issuer import credentials_out, key_out
+from ..issuing import credentials_out, key_out
 from .session import Csrf, role
 from .templating import render
 
@@ -24,7 +24,7 @@ def _page(request: Request, session: DB, state: State, status_code: int = 200, *
     current = issuing.signing_key(session).id
     session.commit()
     return render(request, "admin/credentials.html", status_code=status_code, nav="credentials",
-                  title="Credentials and keys", keys=[key_out(k, state, current) for k in issuing.keys(session)],
+                  title="Credentials and keys", keys=[key_out(k, state.settings, current) for k in issuing.keys(session)],
                   credentials=credentials_out(session), profile_url=issuing.issuer_id(state.settings),
                   status_url=issuing.status_list_url(state.settings), **context)
 

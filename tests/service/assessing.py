@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from service.models import Job, ReportRow
@@ -76,3 +77,21 @@ def full_marking(report: dict[str, Any], rubric, level: str | None = None, flip:
         "eo_levels": {eo.id: {"level": level or rubric.required_level, "comment": "seen"}
                       for eo in rubric.essential_outcomes},
     }
+
+
+def tiny_report(folder: Path) -> dict[str, Any]:
+    """The real screening report of tiny_submission(), under the same file names as uploaded (for
+    module-scoped fixtures: screened once per module)."""
+    from screening.pipeline import screen
+    from screening.rubric import RubricCatalogue
+    from screening.submission import Submission, SubmissionFile
+
+    from .conftest import service_settings
+
+    settings = service_settings(folder)
+    files = []
+    for part, name, data in tiny_submission():
+        (folder / name).write_bytes(data)
+        files.append(SubmissionFile(folder / name, part, name))  # type: ignore[arg-type]
+    rubric = RubricCatalogue(settings.rubric_dirs).get(RUBRIC)
+    return json.loads(screen(Submission(files=files, rubric_id=RUBRIC), rubric, settings).report.model_dump_json())  # type: ignore[no-any-return]

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from service import assessment as flow
 from service.models import Assessment, Decision, utcnow
 
-from .assessing import current_rubric, finish_with, full_marking, submit
+from .assessing import current_rubric, finish_with, full_marking, submit, tiny_report
 from .conftest import RUBRIC, make_api, rubric_yaml, service_settings, tiny_submission
 
 pytestmark = pytest.mark.models
@@ -25,18 +25,7 @@ pytestmark = pytest.mark.models
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> dict:  # type: ignore[type-arg]
     """The real screening report of tiny_submission() (the same file names as uploaded)."""
-    from screening.pipeline import screen
-    from screening.rubric import RubricCatalogue
-    from screening.submission import Submission, SubmissionFile
-
-    folder = tmp_path_factory.mktemp("tiny")
-    settings = service_settings(folder)
-    files = []
-    for part, name, data in tiny_submission():
-        (folder / name).write_bytes(data)
-        files.append(SubmissionFile(folder / name, part, name))  # type: ignore[arg-type]
-    rubric = RubricCatalogue(settings.rubric_dirs).get(RUBRIC)
-    out = json.loads(screen(Submission(files=files, rubric_id=RUBRIC), rubric, settings).report.model_dump_json())
+    out = tiny_report(tmp_path_factory.mktemp("tiny"))
     assert out["flags"], "the test needs a report with flags to decide on"
     return out  # type: ignore[no-any-return]
 

@@ -5,13 +5,12 @@ roles and CSRF. The report judged is a real screening of the submitted files (ma
 from __future__ import annotations
 
 import copy
-import json
 import re
 
 import pytest
 
-from ..service.assessing import current_rubric, finish_with, submit
-from ..service.conftest import RUBRIC, service_settings, tiny_submission
+from ..service.assessing import current_rubric, finish_with, submit, tiny_report
+from ..service.conftest import RUBRIC, service_settings
 from .pages import csrf_of, form_post, sign_in
 
 pytestmark = pytest.mark.models
@@ -20,18 +19,7 @@ pytestmark = pytest.mark.models
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> dict:  # type: ignore[type-arg]
     """The real screening report of tiny_submission() (the same file names as uploaded)."""
-    from screening.pipeline import screen
-    from screening.rubric import RubricCatalogue
-    from screening.submission import Submission, SubmissionFile
-
-    folder = tmp_path_factory.mktemp("tiny")
-    settings = service_settings(folder)
-    files = []
-    for part, name, data in tiny_submission():
-        (folder / name).write_bytes(data)
-        files.append(SubmissionFile(folder / name, part, name))  # type: ignore[arg-type]
-    rubric = RubricCatalogue(settings.rubric_dirs).get(RUBRIC)
-    out = json.loads(screen(Submission(files=files, rubric_id=RUBRIC), rubric, settings).report.model_dump_json())
+    out = tiny_report(tmp_path_factory.mktemp("tiny"))
     assert out["flags"], "the tests need a report with flags to decide on"
     assert any(ev for d in out["details"] for ev in d["evidence"]), "and one with evidence to link to"
     return out  # type: ignore[no-any-return]

@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from service.models import Job
 
-from ..service.assessing import add_candidate, current_rubric, finish_with, full_marking, submit
+from ..service.assessing import add_candidate, current_rubric, finish_with, full_marking, submit, tiny_report
 from ..service.conftest import RUBRIC, tiny_submission
 from .pages import csrf_of, form_post, sign_in
 
@@ -28,20 +28,7 @@ VERDICTS = re.compile(r"\b(pass(ed|es)?|fail(ed|s)?|earned|you earn)\b", re.IGNO
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> dict:  # type: ignore[type-arg]
     """The real screening report of tiny_submission() (the same file names as uploaded)."""
-    from screening.pipeline import screen
-    from screening.rubric import RubricCatalogue
-    from screening.submission import Submission, SubmissionFile
-
-    from ..service.conftest import service_settings
-
-    folder = tmp_path_factory.mktemp("tiny")
-    settings = service_settings(folder)
-    files = []
-    for part, name, data in tiny_submission():
-        (folder / name).write_bytes(data)
-        files.append(SubmissionFile(folder / name, part, name))  # type: ignore[arg-type]
-    rubric = RubricCatalogue(settings.rubric_dirs).get(RUBRIC)
-    out = json.loads(screen(Submission(files=files, rubric_id=RUBRIC), rubric, settings).report.model_dump_json())
+    out = tiny_report(tmp_path_factory.mktemp("tiny"))
     assert any(f["code"] == "word_minimum" for f in out["flags"]), "the test needs a planted short part"
     return out  # type: ignore[no-any-return]
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import io
-import json
 import re
 import zipfile
 from pathlib import Path
@@ -15,8 +14,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from ..service.assessing import add_candidate, current_rubric, finish_with, full_marking, submit
-from ..service.conftest import RUBRIC, Api, make_api, service_settings, tiny_submission
+from ..service.assessing import add_candidate, current_rubric, finish_with, full_marking, submit, tiny_report
+from ..service.conftest import RUBRIC, Api, make_api, service_settings
 from .pages import add_people, sign_in
 
 MC = f"/designer/{RUBRIC}"
@@ -39,18 +38,7 @@ def web2(tmp_path: Path) -> Iterator[Api]:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> dict[str, Any]:
     """The real screening report of tiny_submission() (the same file names as uploaded)."""
-    from screening.pipeline import screen
-    from screening.rubric import RubricCatalogue
-    from screening.submission import Submission, SubmissionFile
-
-    folder = tmp_path_factory.mktemp("tiny")
-    settings = service_settings(folder)
-    files = []
-    for part, name, data in tiny_submission():
-        (folder / name).write_bytes(data)
-        files.append(SubmissionFile(folder / name, part, name))  # type: ignore[arg-type]
-    rubric = RubricCatalogue(settings.rubric_dirs).get(RUBRIC)
-    out = json.loads(screen(Submission(files=files, rubric_id=RUBRIC), rubric, settings).report.model_dump_json())
+    out = tiny_report(tmp_path_factory.mktemp("tiny"))
     assert out["flags"] and out["details"]
     return out  # type: ignore[no-any-return]
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
-from ..service.conftest import PASSWORD, one_page_pdf
+from ..service.conftest import PASSWORD
 from .pages import browser_sign_in, check_page, sign_in
 
 
@@ -74,8 +73,6 @@ def test_byte_ranges_let_a_recording_start_anywhere(web):
 
 
 def test_nobody_else_sees_a_draft_and_assessors_see_aliases_of_submitted_work(web):
-    from .pages import add_people  # noqa: F401  (web made the people)
-
     sub, ids = _draft_with_files(web)
     sign_in(web, "ass")
     assert web.client.get(f"/view/{sub}/{ids['plc-minutes.pdf']}").status_code == 404
