@@ -44,6 +44,10 @@ from .settings import MappingSettings, Settings
 
 FORMAT = "mc-calibration/1"
 FEATURES = ("dense_max", "dense_margin", "above_weak", "lexical_max")
+# Added in December 2026 (the detail's best score with no competition: a short answer that
+# covers several details in one sentence has it where the competed score is gone). A fit uses it
+# when every unit carries it; pilot data screened before then are fitted on FEATURES alone.
+OPTIONAL_FEATURES = ("raw_max",)
 MIN_UNITS = 60
 FOLDS = 5
 _STATUSES = ("missing", "weak", "met")
@@ -67,7 +71,7 @@ def mapping_features(
     passage_stems = [_stems(p.text) for p in passages]
     for i, (_, detail) in enumerate(rubric.details()):
         if not len(passages):
-            out.append({"dense_max": -1.0, "dense_margin": -1.0, "above_weak": 0.0, "lexical_max": 0.0})
+            out.append({"dense_max": -1.0, "dense_margin": -1.0, "above_weak": 0.0, "lexical_max": 0.0, "raw_max": -1.0})
             continue
         competed, column = scores[:, i], raw[:, i]
         best = float(competed.max()) if (competed > -1).any() else float(column.max())
@@ -77,7 +81,8 @@ def mapping_features(
         words = _stems(detail.text)
         lexical = max((len(words & s) / len(words) for s in passage_stems), default=0.0) if words else 0.0
         out.append({"dense_max": round(best, 4), "dense_margin": round(margin, 4),
-                    "above_weak": float((competed >= cfg.weak_threshold).sum()), "lexical_max": round(lexical, 4)})
+                    "above_weak": float((competed >= cfg.weak_threshold).sum()), "lexical_max": round(lexical, 4),
+                    "raw_max": round(float(column.max()), 4)})
     return out
 
 
@@ -185,19 +190,27 @@ def apply(evidence: Sequence[DetailEvidence], cal: Calibration) -> list[DetailEv
 
 
 def _units(pilot, rubric_id: str, version: str):  # type: ignore[no-untyped-def]
-    x, y, groups = [], [], []
+    """(features used, x, y, groups) of the rubric's judged details."""
+    rated = []
     for s in pilot.submissions:
         if (s.rubric_id, s.rubric_version) != (rubric_id, version):
             continue
         first = next((j for j in s.judgments if j.role == "first"), None)
         if first is None:
             continue
-        for d in s.details:
-            if d.detail_id in first.details and all(f in d.features for f in FEATURES):
-                x.append([d.features[f] for f in FEATURES])
-                y.append(_STATUSES.index(first.details[d.detail_id]))
-                groups.append(s.ref)
-    return np.array(x, dtype=float), np.array(y, dtype=int), np.array(groups)
+        rated.extend((s.ref, d, first.details[d.detail_id]) for d in s.details
+                     if d.detail_id in first.details and all(f in d.features for f in FEATURES))
+    names = list(FEATURES) + [f for f in OPTIONAL_FEATURES if rated and all(f in d.features for _, d, _ in rated)]
+    x = np.array([[d.features[f] for f in names] for _, d, _ in rated], dtype=float).reshape(len(rated), len(names))
+    y = np.array([_STATUSES.index(status) for _, _, status in rated], dtype=int)
+    return names, x, y, np.array([ref for ref, _, _ in rated])
+
+
+def _judged_both_ends(y: np.ndarray) -> bool:
+    """Both met and missing were judged. "weak" may be absent: a program that judges each
+    detail present or absent (key elements of a short answer) has two statuses, and then both
+    models learn the same split."""
+    return {0, 2} <= set(y.tolist())
 
 
 def _fit_pair(x: np.ndarray, y: np.ndarray):  # type: ignore[no-untyped-def]
@@ -233,14 +246,14 @@ def fit_calibration(pilot, rubric, version: str | None = None, *, source: str = 
         raise UsageError(Errors.E044.format(path=path_label, rubric=f"{rubric_id} {rubric_version}",
                                             rubrics=", ".join(f"{i}@{v}" for i, v in known) or "none"))
     rubric = known[rubric_id, rubric_version]
-    x, y, groups = _units(pilot, rubric_id, rubric_version)
-    if len(y) < MIN_UNITS or len(set(y.tolist())) < 3 or len(set(groups.tolist())) < FOLDS:
+    names, x, y, groups = _units(pilot, rubric_id, rubric_version)
+    if len(y) < MIN_UNITS or not _judged_both_ends(y) or len(set(groups.tolist())) < FOLDS:
         raise UsageError(Errors.E042.format(rubric=f"{rubric_id} {rubric_version}", path=path_label, units=len(y),
                                             minimum=MIN_UNITS))
     predicted = np.zeros_like(y)
     p_met = np.zeros(len(y))
     for train, test in GroupKFold(n_splits=FOLDS).split(x, y, groups):
-        if len(set(y[train].tolist())) < 3:
+        if not _judged_both_ends(y[train]) or set(y[train].tolist()) != set(y.tolist()):
             raise UsageError(Errors.E042.format(rubric=f"{rubric_id} {rubric_version}", path=path_label,
                                                 units=len(y), minimum=MIN_UNITS))
         predicted[test], p_met[test] = _predict(*_fit_pair(x[train], y[train]), x[test])
@@ -253,7 +266,7 @@ def fit_calibration(pilot, rubric, version: str | None = None, *, source: str = 
                    brier_met=round(float(((p_met - (y == 2)) ** 2).mean()), 4), beats_thresholds=f1 > f1_base)
     mean, scale, weak, met = _fit_pair(x, y)
     return Calibration(
-        rubric_id=rubric_id, rubric_version=rubric_version, rubric_hash=rubric.content_hash, features=list(FEATURES),
+        rubric_id=rubric_id, rubric_version=rubric_version, rubric_hash=rubric.content_hash, features=names,
         mean=mean.round(6).tolist(), scale=scale.round(6).tolist(),
         at_least_weak=Logistic(coef=weak.coef_[0].round(6).tolist(), intercept=round(float(weak.intercept_[0]), 6)),
         met=Logistic(coef=met.coef_[0].round(6).tolist(), intercept=round(float(met.intercept_[0]), 6)),

@@ -109,7 +109,9 @@ def _trigrams(stems: Sequence[str]) -> set[tuple[str, str, str]]:
 
 @dataclass(frozen=True)
 class RubricWording:
-    """The rubric text a candidate has in front of them, as stems, whole and per element."""
+    """The rubric text a candidate has in front of them, as stems, whole and per element: the
+    overview, EO titles and wording, and the details unless the rubric keeps them from
+    candidates (``details_shown_to_candidates: false``)."""
 
     stems: frozenset[str]
     trigrams: frozenset[tuple[str, str, str]]
@@ -120,7 +122,10 @@ class RubricWording:
         texts: list[tuple[str, str]] = [("overview", rubric.overview or "")]
         for eo in rubric.essential_outcomes:
             texts.append((f"EO {eo.id}", f"{eo.title}. {eo.text}"))
-            texts.extend((d.id, d.text) for d in eo.details)
+            if rubric.details_shown_to_candidates:
+                # A short answer's key elements are the marker's: an answer that uses their
+                # words found them itself, which is what is being assessed, not an echo.
+                texts.extend((d.id, d.text) for d in eo.details)
         stems: set[str] = set()
         trigrams: set[tuple[str, str, str]] = set()
         elements = []

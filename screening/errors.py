@@ -67,7 +67,7 @@ class Errors(metaclass=_ErrorsWithCodes):
     E040 = "{path} holds no submissions: there is nothing to analyse. Export pilot data with judged submissions first."
     E041 = "{path} exists and is not a folder; give --out a folder to write the analysis into."
     E042 = ("Rubric {rubric} in {path} has {units} (submission, detail) units with a first marker's rating and mapping "
-            "features; a calibration needs at least {minimum}, with each status class present. Judge more submissions first.")
+            "features; a calibration needs at least {minimum}, with both met and missing judged (weak may be absent). Judge more submissions first.")
     E043 = "{path} holds several rubric versions ({rubrics}); say which to calibrate with --rubric ID[@VERSION]."
     E044 = "{path} holds no submissions of rubric {rubric}. Rubric versions in it: {rubrics}."
     E045 = "Calibration file {path} is not a valid calibration (docs/calibration.md): {problem}"

@@ -184,8 +184,7 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode(
         "citation_wrong_location",
         Severity.WARNING,
-        "Row {row}: the evidence for {detail_id} appears to be {found}, not {cited} as cited "
-        "(score {found_score} there, {cited_score} at the cited place).",
+        "Row {row}: the evidence for {detail_id} appears to be {found}, not {cited} as cited.{basis}",
         "Check where this evidence is and correct the location, so the assessor finds it first time.",
         "A cited place that does not seem to address the detail while another place does.",
     ),

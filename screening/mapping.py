@@ -11,7 +11,8 @@ else ``missing``. Thresholds are uncalibrated defaults (see docs/mapping.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Callable, Sequence
 
@@ -185,12 +186,52 @@ def evidence_from_scores(
     return out
 
 
+# Where a sentence lists several things: semicolons, colons and commas ("…chart the data by
+# teacher, analyse errors, set a goal, and pick strategies"). A bare "and" is left alone: it
+# joins nouns ("scope and sequence") as often as clauses.
+_CLAUSE_BREAK = re.compile(r"\s*[;:]\s+|,\s+(?:(?:and|then|so|or|and then)\s+)?")
+
+
+def clauses(sentence: str, min_words: int) -> list[str]:
+    """The sentence's clauses or list items, each at least ``min_words`` words (a shorter piece
+    joins the one before it); ``[]`` when the sentence does not divide."""
+    pieces = [p for p in _CLAUSE_BREAK.split(sentence.strip()) if p and p.strip()]
+    out: list[str] = []
+    for piece in pieces:
+        if out and (len(piece.split()) < min_words or len(out[-1].split()) < min_words):
+            out[-1] = f"{out[-1]}, {piece}"
+        else:
+            out.append(piece)
+    return out if len(out) > 1 else []
+
+
+def with_uncompeted_closest(
+    evidence: Sequence[DetailEvidence], passages: Sequence[Passage], raw: np.ndarray,
+) -> list[DetailEvidence]:
+    """Evidence whose ``closest`` is filled, where competition left none, with the detail's best
+    passage in the ``raw`` (uncompeted) matrix."""
+    out = []
+    for i, ev in enumerate(evidence):
+        if ev.closest is None and len(passages) and raw[:, i].max() > -1:
+            k = int(np.argmax(raw[:, i]))
+            ev = replace(ev, closest=Match(passages[k], round(float(raw[k, i]), 4)))
+        out.append(ev)
+    return out
+
+
 def scored_sentences(passages: Sequence[Passage], cfg: MappingSettings) -> list[tuple[int, str]]:
-    """(passage index, sentence) for every sentence scored on its own (``sentence_scores``)."""
+    """(passage index, unit) for every sentence scored on its own (``sentence_scores``) and, with
+    ``clause_scores``, every clause or list item of a sentence that has several."""
     if not cfg.sentence_scores:
         return []
-    return [(i, sentence) for i, p in enumerate(passages) if len(p.sentences) > 1
-            for sentence in p.sentences if len(sentence.split()) >= cfg.sentence_min_words]
+    out: list[tuple[int, str]] = []
+    for i, p in enumerate(passages):
+        for sentence in p.sentences or (p.text,):
+            if len(p.sentences) > 1 and len(sentence.split()) >= cfg.sentence_min_words:
+                out.append((i, sentence))
+            if cfg.clause_scores:
+                out.extend((i, c) for c in clauses(sentence, cfg.clause_min_words))
+    return out
 
 
 def usable_passages(passages: Sequence[Passage], cfg: MappingSettings) -> list[Passage]:

@@ -22,7 +22,7 @@ from .echo import find_echoes
 from .embedding import get_embedder, owned_by
 from .ingest import ingest_file
 from .ingest.sniff import sniff
-from .mapping import DetailEvidence, Status, evidence_from_scores, score_matrices, usable_passages
+from .mapping import DetailEvidence, Status, evidence_from_scores, score_matrices, usable_passages, with_uncompeted_closest
 from .models import spacy_entity_pipeline, spacy_pipeline
 from .passages import Passage, build_passages
 from .privacy import PageFindings, scan_documents
@@ -209,7 +209,10 @@ def _screen_files(
     evidence = [replace(ev, features=f) for ev, f in zip(evidence, features)]
     calibration, calibration_info = calibration_for(rubric, settings)
     if calibration is not None:
-        evidence = apply_calibration(evidence, calibration)
+        # A calibration may judge a detail addressed by a passage that competition gave to
+        # another detail (one sentence of a short answer covering two key elements): it then
+        # points at that passage, the detail's best without competition.
+        evidence = apply_calibration(with_uncompeted_closest(evidence, usable, raw_scores), calibration)
     progress(f"mapped {len(passages)} passages", 1, 1)
     self_analyses = tuple(
         (f, read_self_analysis(f.path, rubric)) for f, d in files

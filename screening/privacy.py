@@ -76,7 +76,7 @@ class Finding:
 
 # ---------------------------------------------------------------- vocabularies
 
-_NAME_WORD = r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*"
+_NAME_WORD = r"(?:Mc|Mac|De|La|Le|Da|Di|Van|O')?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*"  # DeAndre, McKenna, O'Neil
 _NAME = rf"{_NAME_WORD}(?:[ \t]+(?:[A-Z]\.[ \t]+)?{_NAME_WORD}){{0,2}}"
 _LAST_FIRST = rf"{_NAME_WORD},[ \t]*{_NAME_WORD}"
 _NAME_CELL = re.compile(rf"(?:{_LAST_FIRST}|{_NAME})")
@@ -495,7 +495,12 @@ def _rosters(text: str, out: _Collector, today: date) -> None:
         if not m or not _is_name(m.group("name")):
             continue
         rest = m.group("rest").split()
-        if sum(_data_token(t) for t in rest) < max(1, 0.5 * len(rest)):
+        # Under a header that names students, a full name followed at once by data (a period, a
+        # score) is a row even when a free-text note column ends it ("Tyler Hensley 5 Pemberton
+        # 2 / 4 Counterclaim named, no rebuttal"); elsewhere most of the row must be data.
+        in_student_table = table is not None and table.student and len(m.group("name").split()) >= 2
+        if not (in_student_table and any(_data_token(t) for t in rest[:2])) \
+                and sum(_data_token(t) for t in rest) < max(1, 0.5 * len(rest)):
             continue
         if not ((table is not None and table.student) or cued) or _role_in(line):
             continue

@@ -76,6 +76,7 @@ class Rubric(_Frozen):
     program: str = ""
     overview: str = ""
     sources: tuple[str, ...] = ()
+    details_shown_to_candidates: bool = True  # key elements kept by a marker are not (echo.py)
     proficiency_levels: tuple[ProficiencyLevel, ...]
     required_level: str
     parts: tuple[Part, ...]

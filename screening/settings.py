@@ -127,6 +127,14 @@ class MappingSettings(BaseModel):
         6, ge=1,
         description="With sentence_scores: a sentence shorter than this many words is scored only as part of its passage.",
     )
+    clause_scores: bool = Field(
+        False,
+        description="With sentence_scores: also score each clause or list item of a sentence that has several, so "
+        "one sentence can evidence several details (\"we chart the data, analyse errors, set a goal\").",
+    )
+    clause_min_words: int = Field(
+        2, ge=1, description="With clause_scores: a shorter clause is scored together with the one before it.",
+    )
     sentence_top_details: int | None = Field(
         3, ge=1,
         description="With sentence_scores: a sentence counts for a detail only if the detail is among its passage's "
@@ -137,6 +145,12 @@ class MappingSettings(BaseModel):
         description="Details marked derived: true (not published by the program, which judges whole EOs): when an "
         "EO has at least this many met details, its derived details' missing_evidence and weak_evidence are "
         "info-level guidance, not errors or warnings. None: derived details are flagged like published ones.",
+    )
+    derived_guidance_min_addressed: int | None = Field(
+        2, ge=1,
+        description="…or at least this many of its details addressed (met or weak): an EO whose evidence the "
+        "screener finds for most of its derived details, only loosely, is evidenced as a whole too. None: met "
+        "details only.",
     )
     evidence_per_detail: int = Field(3, ge=1, le=20, description="Passages listed as evidence for each detail.")
     evidence_parts: list[str] = Field(
@@ -172,6 +186,23 @@ class CitationSettings(BaseModel):
         0.43, ge=-1, le=1,
         description="citation_wrong_location only when the cited place's best similarity to the detail is below this.",
     )
+    explanation_min_terms: int = Field(
+        4, ge=1,
+        description="A row's explanation is compared with the artifacts' pages word for word only when it has at "
+        "least this many distinctive terms (content words not in the rubric's wording, numbers).",
+    )
+    explanation_cited_confirms: float = Field(
+        0.5, ge=0, le=1,
+        description="When at least this share of the explanation's distinctive terms is on the cited page, the "
+        "citation is taken as right (no citation_wrong_location from similarity scores).",
+    )
+    explanation_elsewhere_min: float = Field(
+        0.6, ge=0, le=1,
+        description="citation_wrong_location from the explanation: another page holds at least this share of its "
+        "distinctive terms…",
+    )
+    explanation_cited_max: float = Field(0.4, ge=0, le=1, description="…the cited page at most this share…")
+    explanation_margin: float = Field(0.35, ge=0, le=1, description="…and the other page this much more.")
     wrong_location_margin: float = Field(
         0.15, ge=0, le=1,
         description="citation_wrong_location needs the best place elsewhere to score this much above the cited place.",
@@ -198,6 +229,41 @@ class EchoSettings(BaseModel):
         6, ge=1,
         description="A passage with fewer content words is echo only by copied phrases (min_phrase_share), not by "
         "shared words alone (a table header or label in the rubric's vocabulary).",
+    )
+
+
+class DuplicateSettings(BaseModel):
+    """Shared and duplicate evidence across candidates' submissions (screening/duplicates.py,
+    docs/duplicates.md). Thresholds chosen on bench/independent's dev split (bench/duplicates.py)."""
+
+    enabled: bool = Field(True, description="The service indexes submitted work and looks for shared or duplicate evidence when it is screened.")
+    passages: bool = Field(True, description="Compare passages too (false: identical files only).")
+    passage_similarity: float = Field(
+        0.82, ge=-1, le=1, description="Two passages of different candidates are near-duplicates at or above this "
+        "cosine similarity (with lexical_overlap).",
+    )
+    lexical_overlap: float = Field(
+        0.7, ge=0, le=1, description="…and when at least this share of the shorter one's distinctive words (content "
+        "words that are not the rubric's) are the other's too: two candidates writing about one EO in their own words do not match.",
+    )
+    min_words: int = Field(12, ge=1, description="Shorter passages (headings, labels, form fields) are not compared.")
+    min_distinctive_words: int = Field(
+        5, ge=1, description="A passage with fewer distinctive words (content words that are not the rubric's) is boilerplate: not compared.",
+    )
+    max_rubric_share: float = Field(
+        0.6, ge=0, le=1, description="A passage whose content words come from the rubric more than this is rubric echo: not compared.",
+    )
+    template_similarity: float = Field(
+        0.82, ge=-1, le=1, description="With template_min_submissions: how close a passage must be to others' to count toward a template.",
+    )
+    template_min_submissions: int = Field(
+        3, ge=2, description="A passage this close to passages of at least this many other candidates is shared template "
+        "or handout wording, not reported.",
+    )
+    max_matches: int = Field(50, ge=1, description="Passage matches kept per screened submission (best first).")
+    block_rows: int = Field(
+        65536, ge=1024, description="Stored passages compared per matrix product (int8 converted to float32 block by "
+        "block: about 100 MB of scratch memory at the default with the bundled 384-dimension model).",
     )
 
 
@@ -414,6 +480,10 @@ class ServiceSettings(BaseModel):
         0.8, ge=0, le=1, description="Share of details and EO levels on which two markers must agree; below it the "
         "queue shows the submission as needing reconciliation.",
     )
+    program_figures_min_group: int = Field(
+        5, ge=1, description="Program designers' per-stack figures: a stack followed by fewer candidates is not "
+        "shown, a smaller count reads 'fewer than N', and a time needs at least this many candidates.",
+    )
     # Retention (docs/service.md, Retention): per rubric id, '*' for every other rubric; unset: kept.
     retention_draft_days: dict[str, int] = Field(
         default_factory=dict, description="Days a draft may go untouched (no upload, self-check or change) before it "
@@ -481,6 +551,7 @@ class Settings(BaseSettings):
     media: MediaSettings = Field(default_factory=MediaSettings)
     citations: CitationSettings = Field(default_factory=CitationSettings)
     echo: EchoSettings = Field(default_factory=EchoSettings)
+    duplicates: DuplicateSettings = Field(default_factory=DuplicateSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     calibration: CalibrationSettings = Field(default_factory=CalibrationSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)

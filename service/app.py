@@ -17,10 +17,12 @@ from screening.settings import Settings
 from . import errors, retention, webhooks
 from .state import ServiceState, build_state
 from .routers import assessments, auth, exports, issuer, jobs, programs, queue, rubrics, stats, submissions, users
+from .routers import duplicates as duplicate_evidence
 from .worker import Worker
 
 log = logging.getLogger("service")
-ROUTERS = (auth, users, rubrics, submissions, jobs, stats, exports, queue, assessments, issuer, programs)
+ROUTERS = (auth, users, rubrics, submissions, jobs, stats, exports, queue, assessments, issuer, programs,
+           duplicate_evidence)
 
 
 def _resend_loop(state: ServiceState, stop: threading.Event) -> None:

@@ -43,6 +43,13 @@ class QueueItem(BaseModel):
     claimable: bool = Field(description="The caller may claim it now.")
     agreement: float | None = Field(description="Share of details and EO levels on which the two markers agree.")
     needs_reconciliation: bool = Field(description="Two markings are in and agree less than service.agreement_bar.")
+    attempt: int | None = Field(None, description="Which attempt at this MC the submission is (its candidate's "
+                                "submitted versions up to it, counted anew after a coaching meeting); null unless "
+                                "the candidate follows a program that limits attempts at it.")
+    attempts_limit: int | None = Field(None, description="That program's attempts before coaching (the strictest, "
+                                       "when several apply); null with attempt.")
+    coaching_required: bool = Field(False, description="attempt has reached attempts_limit: if this attempt does "
+                                    "not earn the MC, the candidate needs a coaching meeting before another.")
 
 
 class Queue(BaseModel):

@@ -25,7 +25,7 @@ from screening.settings import ServiceSettings
 
 from . import audit, rubric_store
 from .errors import ApiError
-from .models import Assessment, Decision, Job, QueueEntry, ReportRow, Submission, User, utcnow
+from .models import Assessment, Decision, Job, ReportRow, Submission, User, utcnow
 
 STAGE_ROLE = {"first": "first", "second": "second", "reconcile": "reconciler"}
 FLAG_DECISIONS = ("confirmed", "overridden")
@@ -82,13 +82,16 @@ def has_marked(session: Session, user: User, sub_id: str) -> bool:
                                                     Decision.state == "final").limit(1)) is not None
 
 
-def why_not_claimable(session: Session, user: User, a: Assessment) -> str | None:
-    """The error code that would refuse ``user``'s claim now, or None when they may claim."""
+def why_not_claimable(session: Session, user: User, a: Assessment, marked: bool | None = None) -> str | None:
+    """The error code that would refuse ``user``'s claim now, or None when they may claim.
+    ``marked``: whether ``user`` released a marking of it, when the caller knows already (the
+    queue does, from its entries); else read from the decisions."""
     if a.stage == "released":
         return "already_released"
     if user.role == "admin" and a.stage != "reconcile":
         return "reconciler_only"
-    if a.stage in ("second", "reconcile") and has_marked(session, user, a.submission_id):
+    if a.stage in ("second", "reconcile") and (
+            marked if marked is not None else has_marked(session, user, a.submission_id)):
         return "already_marked"
     if a.assigned_to is not None and a.assigned_to != user.id:
         return "assigned_elsewhere"
@@ -117,7 +120,7 @@ def claim(session: Session, user: User, sub: Submission, svc: ServiceSettings) -
     if won != 1:
         session.rollback()
         raise ApiError("claim_held", "Another assessor claimed this submission a moment ago.")
-    session.refresh(a)
+    session.refresh(a)  # (the queue's entry followed: models._bulk_changes_to_queue)
     audit.append(session, user.id, "claim", "submission", sub.id, before, _snapshot(a))
     return a
 
@@ -274,10 +277,7 @@ def release(session: Session, user: User, a: Assessment, d: Decision, report: di
     else:
         a.stage, a.released_at, a.released_decision_id = "released", now, d.id
     a.claimed_by = a.claim_expires_at = a.assigned_to = None
-    session.flush()
-    # The queue filters and counts by stage from its own table: keep it in step, in this transaction.
-    session.execute(update(QueueEntry).where(QueueEntry.submission_id == a.submission_id)
-                    .values(stage=a.stage, open=a.stage != "released"))
+    session.flush()  # the queue's entry follows (stage, claim, markers: models.sync_queue_claims)
     after = {**_snapshot(a), "agreement": a.agreement, "decision": d.id}
     audit.append(session, user.id, "release" if a.stage == "released" else "finish_marking", "submission",
                  a.submission_id, before, after)

@@ -15,9 +15,12 @@ What goes, for every submission the candidate made:
 The account stays as a tombstone, so released decisions still have a candidate to belong to: the
 email becomes ``erased-<id>@erased.invalid``, the name is removed, the password can no longer
 sign in and every session ends. The audit log gets one row saying the erasure happened (counts
-only); its older rows are never changed (they would break the hash chain). On SQLite the database
-file is then rebuilt (``VACUUM``) and its write-ahead log emptied, so deleted text does not stay in
-free pages; on PostgreSQL the touched tables are vacuumed.
+only); older rows about the candidate's work that hold text or file hashes (assessors' comments in
+``decide`` rows, checksums in ``add_file`` / ``remove_file`` rows) keep their place in the chain but
+their payloads are replaced by erasure markers that keep only the payload's digest, so the hash
+chain still verifies (service/audit.py; rows written before that format are left and counted).
+On SQLite the database file is then rebuilt (``VACUUM``) and its write-ahead log emptied, so deleted
+text does not stay in free pages; on PostgreSQL the touched tables are vacuumed.
 
 Backups made before an erasure still hold the data: see docs/service.md (Backups).
 """
@@ -29,14 +32,15 @@ import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from screening.forget import Forgotten, forget_files
 
 from . import audit
+from .duplicates import forget_submissions as forget_evidence
 from .errors import ApiError
-from .models import (Assessment, Decision, Job, ReportRow, StoredFile, Submission, Token, User,
+from .models import (Assessment, AuditEntry, Decision, Job, ReportRow, StoredFile, Submission, Token, User,
                      WebhookDelivery, utcnow)
 from .state import ServiceState
 
@@ -65,7 +69,10 @@ class Erased:
     reports: int = 0
     jobs: int = 0
     decisions_kept: int = 0
+    evidence_rows: int = 0  # duplicate-evidence index rows and matches (service/duplicates.py)
     cache: dict[str, int] = field(default_factory=dict)
+    audit_rows_erased: int = 0  # older audit rows whose payload was replaced by an erasure marker
+    audit_rows_kept: int = 0  # such rows written before erasable payloads (format 1): left as they are
 
     def facts(self) -> dict[str, Any]:
         return asdict(self)
@@ -140,8 +147,32 @@ def released(session: Session, sub_id: str) -> bool:
     return a is not None and a.released_at is not None and a.released_decision_id is not None
 
 
+# Audit actions whose payloads hold a candidate's text (assessors' comments in markings) or their
+# files' SHA-256 (uploads and removals): erased on request, the rows themselves stay.
+AUDIT_TEXT_ACTIONS = {"decide": "decision", "add_file": "submission", "remove_file": "submission"}
+
+
+def erase_audit_payloads(session: Session, user_id: str, sub_ids: list[str]) -> tuple[int, int]:
+    """Erase the payloads of the audit rows about this candidate's work that hold text or file
+    hashes (service/audit.py ``erase_payloads``: the chain still verifies). Found by the rows'
+    targets (their submissions, the markings of them) and, for uploads, by the candidate as actor
+    (which also finds drafts deleted earlier by retention)."""
+    decision_ids = (list(session.scalars(select(Decision.id).where(Decision.submission_id.in_(sub_ids))))
+                    if sub_ids else [])
+    files = [a for a, t in AUDIT_TEXT_ACTIONS.items() if t == "submission"]
+    wanted = [and_(AuditEntry.action.in_(files), AuditEntry.actor_id == user_id)]
+    if sub_ids:
+        wanted.append(and_(AuditEntry.action.in_(files), AuditEntry.target_type == "submission",
+                           AuditEntry.target_id.in_(sub_ids)))
+    if decision_ids:
+        wanted.append(and_(AuditEntry.action == "decide", AuditEntry.target_type == "decision",
+                           AuditEntry.target_id.in_(decision_ids)))
+    rows = session.scalars(select(AuditEntry).where(or_(*wanted)).order_by(AuditEntry.seq))
+    return audit.erase_payloads(session, rows, "erasure on request")
+
+
 _TOUCHED = tuple(m.__tablename__ for m in (User, Token, Submission, StoredFile, Job, ReportRow, WebhookDelivery,
-                                            Assessment, Decision))
+                                            Assessment, Decision, AuditEntry))
 
 
 def compact(state: ServiceState) -> None:
@@ -205,6 +236,9 @@ def erase_candidate(session: Session, state: ServiceState, admin: User, user_id:
         raise ApiError("screening_in_progress", "One of this candidate's submissions is being screened right now: "
                                                 "erase the data again when the screening has finished (a few minutes).")
     result = Erased(user_id=user.id)
+    result.audit_rows_erased, result.audit_rows_kept = erase_audit_payloads(session, user.id, sub_ids)
+    # The duplicate-evidence index holds their passages' text and vectors; matches name their work.
+    result.evidence_rows = forget_evidence(session, sub_ids)
     files = list(session.scalars(select(StoredFile).where(StoredFile.submission_id.in_(sub_ids)))) if sub_ids else []
     result.files, forgotten = delete_stored_files(session, state, files)
     result.cache = {"extractions": forgotten.extractions, "transcripts": forgotten.transcripts,

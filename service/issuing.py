@@ -145,20 +145,29 @@ def issue(session: Session, settings: Settings, doc: dict[str, Any], status_id: 
 
 def status_entry(session: Session, decision_id: str, settings: Settings) -> dict[str, Any]:
     """The credential's ``credentialStatus``: its place in the revocation list (allocated once)."""
-    row = session.get(CredentialStatus, decision_id)
-    while row is None:
-        try:
-            with session.begin_nested():
-                session.add(CredentialStatus(decision_id=decision_id, list_index=secrets.randbelow(STATUS_LIST_BITS)))
-            row = session.get(CredentialStatus, decision_id)
-        except IntegrityError:  # the place is taken (or another request allocated this one): again
-            row = session.get(CredentialStatus, decision_id)
+    row = _place(session, decision_id)
     url = status_list_url(settings)
     return {"id": f"{url}#{row.list_index}", "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
             "statusListIndex": str(row.list_index), "statusListCredential": url}
 
 
+def _place(session: Session, status_id: str) -> CredentialStatus:
+    """The credential's place in the revocation list, allocated now if it has none yet."""
+    row = session.get(CredentialStatus, status_id)
+    while row is None:
+        try:
+            with session.begin_nested():
+                session.add(CredentialStatus(decision_id=status_id, list_index=secrets.randbelow(STATUS_LIST_BITS)))
+            row = session.get(CredentialStatus, status_id)
+        except IntegrityError:  # the place is taken (or another request allocated this one): again
+            row = session.get(CredentialStatus, status_id)
+    return row
+
+
 def revoke_credential(session: Session, admin: User, decision_id: str, reason: str) -> CredentialStatus:
+    """Revoke an issued credential (an MC's, by its decision id, or a stack's, by its id). Revoking
+    an MC credential also revokes every stack credential built on that decision: the stack is no
+    longer complete (service/programs.py does not count a revoked decision as earned)."""
     row = session.get(CredentialStatus, decision_id)
     if row is None:
         raise ApiError("not_found", f"No credential was issued for decision {decision_id}.")
@@ -166,7 +175,35 @@ def revoke_credential(session: Session, admin: User, decision_id: str, reason: s
         row.revoked_at, row.revoked_by, row.reason = utcnow(), admin.id, reason.strip() or None
         audit.append(session, admin.id, "revoke_credential", "decision", decision_id, None,
                      {"list_index": row.list_index, "reason": row.reason})
+    revoke_stacks_built_on(session, admin, decision_id, row.reason)
     return row
+
+
+def stacks_built_on(session: Session, decision_id: str) -> list[StackCredential]:
+    """The stack credentials whose completion counted this MC decision."""
+    import json
+
+    found = session.scalars(select(StackCredential).where(StackCredential.decisions_json.contains(decision_id)))
+    return [s for s in found if any(e.get("decision_id") == decision_id for e in json.loads(s.decisions_json))]
+
+
+def revoke_stacks_built_on(session: Session, admin: User, decision_id: str, reason: str | None) -> list[str]:
+    """Revoke the stack credentials built on a revoked MC credential, each with its reason stated
+    and audited (``revoke_credential`` with ``because_of``). A stack credential made but never
+    fetched gets its place in the list now, revoked, so it can never be issued as valid."""
+    done = []
+    for stack in stacks_built_on(session, decision_id):
+        place = _place(session, stack.id)
+        if place.revoked_at is not None:
+            continue
+        why = f"The micro-credential credential it was built on (decision {decision_id}) was revoked"
+        place.revoked_at, place.revoked_by = utcnow(), admin.id
+        place.reason = f"{why}: {reason}" if reason else f"{why}."
+        audit.append(session, admin.id, "revoke_credential", "stack_credential", stack.id, None,
+                     {"list_index": place.list_index, "reason": place.reason, "because_of": decision_id,
+                      "stack": f"{stack.program_id}/{stack.stack_id}"})
+        done.append(stack.id)
+    return done
 
 
 def issued(session: Session) -> list[CredentialStatus]:

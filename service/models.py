@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timezone
+from typing import Any
 
-from sqlalchemy import (Boolean, Connection, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+from sqlalchemy import (Boolean, Connection, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
+                        UniqueConstraint,
                         event, select)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, ORMExecuteState, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
@@ -160,8 +162,9 @@ class ReportFlagCode(Base):
 class QueueEntry(Base):
     """One submitted submission with a screening report: what the assessors' queue filters, sorts
     and counts on, in one narrow table (service/queue.py). Written with the report
-    (service/queue_store.py); ``stage`` and ``open`` follow the assessment's stage. Whether the
-    screening job has finished is read from jobs when the queue is asked for."""
+    (service/queue_store.py); ``stage``, ``open`` and the claim fields follow the assessment
+    (sync_queue_claims). Whether the screening job has finished is read from jobs when the queue
+    is asked for."""
 
     __tablename__ = "queue_entries"
 
@@ -175,6 +178,18 @@ class QueueEntry(Base):
     missing: Mapped[int] = mapped_column(Integer)
     weak: Mapped[int] = mapped_column(Integer)
     flag_total: Mapped[int] = mapped_column(Integer)
+    # The assessment's claim fields, copied from ``assessments`` and the final markings in
+    # ``decisions`` (sync_queue_claims, in the transaction that changes them), so every total of
+    # the queue is a count over this table's indexes. double_marking is null until the
+    # assessment starts (then the setting decides); first/second_marker: who released the first
+    # and the second marking (they may not mark it again).
+    double_marking: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    claimed_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    assigned_to: Mapped[str | None] = mapped_column(String(32), default=None)
+    agreement: Mapped[float | None] = mapped_column(Float, default=None)
+    first_marker: Mapped[str | None] = mapped_column(String(32), default=None)
+    second_marker: Mapped[str | None] = mapped_column(String(32), default=None)
 
     __table_args__ = (
         # One index per order (each led by open: the default view is every open stage), one for
@@ -183,7 +198,10 @@ class QueueEntry(Base):
         Index("ix_queue_entries_missing", "open", "missing", "weak", "submitted_at", "submission_id"),
         Index("ix_queue_entries_flags", "open", "flag_total", "submitted_at", "submission_id"),
         Index("ix_queue_entries_version", "open", "version", "submitted_at", "submission_id"),
-        Index("ix_queue_entries_stage", "open", "stage", "rubric_id", "version", "job_id"),  # covers the counts
+        # Covers the totals (by stage, claimable, needing reconciliation; with an MC or version chosen
+        # too): each is a range count on it, the unclaimed, unassigned ones first in each stage.
+        Index("ix_queue_entries_claims", "open", "stage", "claimed_by", "assigned_to", "claim_expires_at",
+              "first_marker", "second_marker", "agreement", "rubric_id", "version"),
         Index("ix_queue_entries_rubric", "rubric_id", "open", "submitted_at", "submission_id"),
     )
 
@@ -343,6 +361,65 @@ def store_queue_counts(connection: Connection, job_id: str, flag_codes: dict[str
         submission_id=found.id, job_id=job_id, rubric_id=found.rubric_id, version=found.version,
         submitted_at=found.submitted_at or found.created_at, stage=stage, open=stage != "released",
         missing=missing, weak=weak, flag_total=flag_total))
+    sync_queue_claims(connection, found.id)
+
+
+def sync_queue_claims(connection: Connection, submission_id: str) -> None:
+    """Copy a submission's assessment (stage, claim, assignment, agreement) and who released its
+    first and second markings onto its queue entry, if it has one. Called whenever they change,
+    in the same transaction: by the events below (any ORM change to an assessment or a final
+    marking) and by ``assessment.claim`` (a conditional UPDATE, which fires no ORM event)."""
+    a = connection.execute(
+        select(Assessment.stage, Assessment.double_marking, Assessment.claimed_by, Assessment.claim_expires_at,
+               Assessment.assigned_to, Assessment.agreement).where(Assessment.submission_id == submission_id)).first()
+    markers = {role: who for role, who in connection.execute(
+        select(Decision.role, Decision.assessor_id).where(Decision.submission_id == submission_id,
+                                                           Decision.state == "final",
+                                                           Decision.role.in_(("first", "second")))
+        .order_by(Decision.created_at.desc()))}
+    stage = a.stage if a is not None else "first"
+    entries = QueueEntry.__table__
+    connection.execute(entries.update().where(entries.c.submission_id == submission_id).values(
+        stage=stage, open=stage != "released",
+        double_marking=a.double_marking if a is not None else None,
+        claimed_by=a.claimed_by if a is not None else None,
+        claim_expires_at=a.claim_expires_at if a is not None else None,
+        assigned_to=a.assigned_to if a is not None else None,
+        agreement=a.agreement if a is not None else None,
+        first_marker=markers.get("first"), second_marker=markers.get("second")))
+
+
+@event.listens_for(Assessment, "after_insert")
+@event.listens_for(Assessment, "after_update")
+def _assessment_to_queue(mapper: object, connection: Connection, a: Assessment) -> None:
+    sync_queue_claims(connection, a.submission_id)
+
+
+@event.listens_for(Decision, "after_insert")
+@event.listens_for(Decision, "after_update")
+def _marking_to_queue(mapper: object, connection: Connection, d: Decision) -> None:
+    if d.state == "final":  # drafts change nothing the queue shows
+        sync_queue_claims(connection, d.submission_id)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_changes_to_queue(state: ORMExecuteState) -> Any:
+    """An UPDATE statement on assessments or markings run through a session (the claim's
+    conditional UPDATE, a script moving a date) fires no per-object event: the entries of the rows
+    it matches are copied again right after it, in its transaction."""
+    mapper = state.bind_mapper
+    if not state.is_update or mapper is None or mapper.class_ not in (Assessment, Decision):
+        return None
+    model = mapper.class_
+    where = state.statement.whereclause  # type: ignore[attr-defined]
+    found = select(model.submission_id) if where is None else select(model.submission_id).where(where)
+    params = state.parameters if isinstance(state.parameters, dict) else None  # (a list: by primary keys)
+    ids = sorted(set(state.session.scalars(found, params)))
+    result = state.invoke_statement()
+    connection = state.session.connection()
+    for sub_id in ids:
+        sync_queue_claims(connection, sub_id)
+    return result
 
 
 # --- programs: following one, coaching meetings, stack credentials (issue 19) ------------------------
@@ -389,3 +466,55 @@ class StackCredential(Base):
 
     __table_args__ = (UniqueConstraint("candidate_id", "program_id", "program_version", "stack_id",
                                        name="uq_stack_credential"),)
+
+
+# --- shared and duplicate evidence across candidates (issue 19 item 4; service/duplicates.py) -------
+
+class EvidenceIndexRow(Base):
+    """One screened submission as the duplicate-evidence index holds it (screening/duplicates.py):
+    its files' content hashes and its indexed passages (place and text, JSON) with their vectors
+    (int8, ``count`` × ``dim``, row-major). Deleted with the candidate's data on erasure."""
+
+    __tablename__ = "evidence_index"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
+    candidate_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    job_id: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(200))  # embedding model name@revision: only like vectors compare
+    dim: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)
+    vectors: Mapped[bytes] = mapped_column(LargeBinary)
+    files_json: Mapped[str] = mapped_column(Text)  # [{"name": file id, "sha256", "part"}]
+    passages_json: Mapped[str] = mapped_column(Text)  # [EvidencePassage as a dict, file = file id]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DuplicateMatchRow(Base):
+    """A match found when ``submission_id`` was screened, against the earlier ``other_submission_id``
+    (another candidate's). Shown from both sides; places are positions in the two index rows."""
+
+    __tablename__ = "duplicate_matches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    other_submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # artifact | passage
+    sha256: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    file_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    other_file_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    passage: Mapped[int | None] = mapped_column(Integer, default=None)
+    other_passage: Mapped[int | None] = mapped_column(Integer, default=None)
+    score: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SharedEvidence(Base):
+    """A team artifact an admin approved as shared evidence, by content hash: shown as approved
+    shared evidence rather than as a possible duplicate."""
+
+    __tablename__ = "shared_evidence"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    approved_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

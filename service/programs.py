@@ -20,7 +20,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,8 @@ from screening.settings import Settings
 from . import assessment as flow
 from . import audit, issuing, rubric_store
 from .errors import ApiError
-from .models import Assessment, CoachingRecord, Decision, ProgramEnrolment, StackCredential, Submission, User
+from .models import (Assessment, CoachingRecord, CredentialStatus, Decision, ProgramEnrolment, StackCredential,
+                     Submission, User)
 
 
 @lru_cache(maxsize=8)
@@ -143,6 +144,7 @@ def work_on(session: Session, candidate_id: str, rubric_ids: list[str]) -> dict[
         for a, d in rows:
             if d.submission_id == a.submission_id:
                 released[a.submission_id] = (a, d)
+    revoked = revoked_decisions(session, [d.id for _, d in released.values()])
     for s in sorted(subs, key=lambda s: (s.submitted_at or s.created_at, s.version)):
         w = out[s.rubric_id]
         if s.status == "draft":
@@ -152,7 +154,7 @@ def work_on(session: Session, candidate_id: str, rubric_ids: list[str]) -> dict[
         got = released.get(s.id)
         if got is None:
             w.in_progress = True  # waiting for its released decision
-        elif flow.outcome(got[1]) == "earned":
+        elif got[1].id not in revoked and flow.outcome(got[1]) == "earned":
             w.earned.append(Earned(got[1].id, got[0].released_at))  # type: ignore[arg-type]
     for w in out.values():
         w.earned.sort(key=lambda e: (e.released_at, e.decision_id))
@@ -163,6 +165,16 @@ def work_on(session: Session, candidate_id: str, rubric_ids: list[str]) -> dict[
         w = out[rubric_id]
         w.coached_at = held_at if w.coached_at is None or held_at > w.coached_at else w.coached_at
     return out
+
+
+def revoked_decisions(session: Session, decision_ids: list[str]) -> set[str]:
+    """Of these decisions, those whose MC credential an admin revoked: they earn nothing any more,
+    so a stack they completed is no longer complete (and its credential was revoked with them:
+    service/issuing.py ``revoke_credential``)."""
+    if not decision_ids:
+        return set()
+    return set(session.scalars(select(CredentialStatus.decision_id).where(CredentialStatus.decision_id.in_(decision_ids),
+                                                                         CredentialStatus.revoked_at.is_not(None))))
 
 
 def records(program: Program, work: dict[str, RubricWork]) -> dict[str, McRecord]:
@@ -180,10 +192,27 @@ def progress_of(session: Session, user: User, program: Program) -> Progress:
 
 # --- the enrolment rule: may this draft be started? ---------------------------------------------------
 
+def lock_candidate(session: Session, user: User) -> None:
+    """Serialise the starting of drafts per candidate, to the end of the caller's transaction: on
+    PostgreSQL the account's row is locked (``SELECT ... FOR NO KEY UPDATE``, which does not
+    block rows that merely refer to it); on SQLite a write that changes nothing takes the
+    database's write lock before anything is read. Two drafts started at the same instant then
+    check the program's rules one after the other, the second seeing the first's draft."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
+    else:
+        session.execute(update(User).where(User.id == user.id).values(role=User.role)
+                        .execution_options(synchronize_session=False))
+
+
 def check_new_draft(session: Session, user: User, rubric_id: str) -> None:
     """Refuse (409 ``program_rule``) a new draft for ``rubric_id`` (a first draft or a resubmission)
     that breaks a rule of a program the candidate follows: a prerequisite stack not complete, the
-    limit on MCs in progress, or attempts that need a coaching meeting first."""
+    limit on MCs in progress, or attempts that need a coaching meeting first.
+
+    Takes the candidate's lock first (``lock_candidate``): the caller makes the draft in the same
+    transaction and commits (or rolls back), so the check and the draft are one step."""
+    lock_candidate(session, user)
     followed = followed_ids(session, user)
     if not followed:
         return
@@ -216,28 +245,50 @@ class Attempt:
 def attempts_of(session: Session, submissions: list[Submission]) -> dict[str, Attempt]:
     """For the assessor's queue: per submission id, its attempt number and the program's limit,
     when its candidate follows a program with an attempt limit for its MC. Says nothing of who
-    the candidate is."""
-    limited = [p for p in programs(session) if p.attempts_limit is not None]
-    if not limited or not submissions:
+    the candidate is. At most three queries whatever the number of submissions (enrolments, the
+    candidates' submitted versions of those MCs, their coaching meetings)."""
+    rubric_ids = {s.rubric_id for s in submissions}
+    limited = [p for p in programs(session) if p.attempts_limit is not None
+               and any(p.mcs_for_rubric(r) for r in rubric_ids)]
+    if not limited:  # no program limits attempts at these MCs: nothing to read
         return {}
     cands = {s.candidate_id for s in submissions}
     follows: dict[str, set[str]] = {}
     for cand, pid in session.execute(select(ProgramEnrolment.candidate_id, ProgramEnrolment.program_id)
                                      .where(ProgramEnrolment.candidate_id.in_(cands))):
         follows.setdefault(cand, set()).add(pid)
-    out: dict[str, Attempt] = {}
-    cache: dict[tuple[str, str], RubricWork] = {}
+    relevant: dict[str, list[Program]] = {}
     for s in submissions:
-        relevant = [p for p in limited if p.id in follows.get(s.candidate_id, set()) and p.mcs_for_rubric(s.rubric_id)]
-        if not relevant or s.status != "submitted":
+        found = [p for p in limited if p.id in follows.get(s.candidate_id, set()) and p.mcs_for_rubric(s.rubric_id)]
+        if found and s.status == "submitted":
+            relevant[s.id] = found
+    if not relevant:
+        return {}
+    pairs = {(s.candidate_id, s.rubric_id) for s in submissions if s.id in relevant}
+    rubrics = {r for _, r in pairs}
+    # As work_on counts them: every version not a draft, by submit time; attempts count anew
+    # after a coaching meeting (for each version: the last meeting before it was submitted).
+    versions: dict[tuple[str, str], list[datetime]] = {p: [] for p in pairs}
+    for cand, rubric_id, submitted_at, created_at in session.execute(
+            select(Submission.candidate_id, Submission.rubric_id, Submission.submitted_at, Submission.created_at)
+            .where(Submission.candidate_id.in_({c for c, _ in pairs}), Submission.rubric_id.in_(rubrics),
+                   Submission.status != "draft")):
+        if (cand, rubric_id) in versions:
+            versions[(cand, rubric_id)].append(submitted_at or created_at)
+    coached: dict[tuple[str, str], list[datetime]] = {}
+    for cand, rubric_id, held_at in session.execute(
+            select(CoachingRecord.candidate_id, CoachingRecord.rubric_id, CoachingRecord.held_at)
+            .where(CoachingRecord.candidate_id.in_({c for c, _ in pairs}), CoachingRecord.rubric_id.in_(rubrics))):
+        coached.setdefault((cand, rubric_id), []).append(held_at)
+    out: dict[str, Attempt] = {}
+    for s in submissions:
+        if s.id not in relevant:
             continue
         key = (s.candidate_id, s.rubric_id)
-        if key not in cache:
-            cache[key] = work_on(session, s.candidate_id, [s.rubric_id])[s.rubric_id]
-        w = cache[key]
         at = s.submitted_at or s.created_at
-        number = sum(1 for t in w.submitted_at if t <= at and (w.coached_at is None or t > w.coached_at))
-        program = min(relevant, key=lambda p: p.attempts_limit or 0)
+        since = max((t for t in coached.get(key, []) if t < at), default=None)
+        number = sum(1 for t in versions[key] if t <= at and (since is None or t > since))
+        program = min(relevant[s.id], key=lambda p: p.attempts_limit or 0)
         out[s.id] = Attempt(number=number, limit=program.attempts_limit or 0, program_id=program.id)
     return out
 

@@ -5,14 +5,15 @@ call ``build``.
 Everything the queue filters, sorts and counts on is in one narrow table, ``queue_entries``
 (service/models.py): one row per submitted submission with a screening report, written in the
 same transaction as the report (with the report's counts: ``reports`` columns and
-``report_flag_codes``), its ``stage``/``open`` kept in step with the assessment. Each order has an
-index led by ``open``, so the first page of the default view reads ``per_page`` index entries
-whatever the size of the queue, and released submissions (the bulk of a program's history) cost
-nothing. A page is found by keyset: the opaque cursor holds the sort key of the row it starts
-after (or before), so the next page is stable when submissions are added meanwhile; ``page`` (an
-offset) still works. Totals are SQL aggregates: count by stage on ``queue_entries`` alone, and
-the claimable count as "every first-stage entry (no one has claimed it)" corrected by the entries
-that have an assessment under way, so it too stays off the released history.
+``report_flag_codes``), and a copy of its assessment (stage, claim, assignment, agreement, who
+released the first and second markings) kept in step by ``models.sync_queue_claims`` in the
+transaction that changes them. Each order has an index led by ``open``, so the first page of the
+default view reads ``per_page`` index entries whatever the size of the queue, and released
+submissions (the bulk of a program's history) cost nothing. A page is found by keyset: the opaque
+cursor holds the sort key of the row it starts after (or before), so the next page is stable when
+submissions are added meanwhile; ``page`` (an offset) still works. Totals are exact SQL counts
+over ``queue_entries`` alone, in one statement, each a range of one covering index (no join, no
+table row read); the page's items take a constant number of queries (no query per row).
 """
 
 from __future__ import annotations
@@ -24,15 +25,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from sqlalchemy import and_, case, exists, false, func, literal, or_, select, true
+from sqlalchemy import (Float, Integer, String, and_, bindparam, exists, false, func, literal, or_, select, true,
+                        union_all)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from screening.settings import ServiceSettings
 
 from . import assessment as flow
+from . import programs
 from .errors import ApiError
-from .models import Assessment, Decision, Job, QueueEntry, ReportFlagCode, ReportRow, Submission, User, utcnow
+from .models import Job, QueueEntry, ReportFlagCode, ReportRow, Submission, User, UTCDateTime, utcnow
+from .programs import Attempt
 from .readiness import Counts, counts_of  # noqa: F401  (re-exported: the queue's view of a report)
 
 Sort = Literal["waiting", "-waiting", "missing", "flags", "version"]
@@ -65,9 +69,11 @@ class Filters:
 
 
 @dataclass(frozen=True)
-class NotStarted:
-    """The assessment of a submission no one has claimed yet (no row in the table): read like an
-    ``Assessment``, but a plain record, cheap to make for every waiting submission."""
+class QueuedAssessment:
+    """A submission's assessment as its queue entry holds it (the claim fields are copied onto
+    ``queue_entries``): read like an ``Assessment``, but a plain record built from the entry's
+    row, so the page's items need no query per row. ``double_marking`` is decided by the setting
+    while no one has started the assessment."""
 
     submission_id: str
     double_marking: bool
@@ -80,17 +86,21 @@ class NotStarted:
     released_decision_id: str | None = None
 
 
+NotStarted = QueuedAssessment  # the name it had when it stood only for unclaimed submissions
+
+
 @dataclass
 class Entry:
     """One submission in the queue, as the caller may see it (no candidate, no file names)."""
 
-    submission: Submission
-    assessment: Assessment | NotStarted
+    submission: QueuedSubmission
+    assessment: QueuedAssessment
     job_id: str
     counts: Counts
     waiting_s: int
     why_not_claimable: str | None  # the error code a claim would get now, None when it may
     needs_reconciliation: bool
+    attempt: Attempt | None = None  # which attempt at the MC, against a followed program's limit
 
     @property
     def claimable(self) -> bool:
@@ -165,15 +175,31 @@ def decode_cursor(token: str, sort: str) -> Cursor:
     return Cursor(sort, tuple(values), raw["d"] == "n", max(1, page))
 
 
-def _key_of(sort: str, e: QueueEntry) -> tuple[Any, ...]:
+def _key_of(sort: str, e: Any) -> tuple[Any, ...]:
     return tuple(getattr(e, col.key) for col, _ in ORDERS[sort])
 
 
-def _beyond(sort: str, key: tuple[Any, ...], forward: bool) -> ColumnElement[bool]:
-    """Rows strictly after (forward) or before ``key`` in the order: the lexicographic comparison
-    spelt out column by column (orders mix directions), with the first column's bound on its own
-    too so an index range applies."""
-    order = ORDERS[sort]
+# --- statements -----------------------------------------------------------------------------------
+# Every statement is built once per shape (the caller's kind, which filters are given, the order,
+# the paging) with bind parameters for the values, and kept: a request only binds its values, so
+# the queue's own Python cost stays small beside the database's.
+
+ME = bindparam("me", type_=String())
+NOW = bindparam("now", type_=UTCDateTime())
+BAR = bindparam("bar", type_=Float())
+LIMIT = bindparam("limit", type_=Integer())
+OFFSET = bindparam("offset", type_=Integer())
+
+
+def _key_params(sort: str) -> list[Any]:
+    return [bindparam(f"k{i}", type_=col.type) for i, (col, _) in enumerate(ORDERS[sort])]
+
+
+def _beyond(sort: str, forward: bool) -> ColumnElement[bool]:
+    """Rows strictly after (forward) or before the key ``k0``, ``k1``, … in the order: the
+    lexicographic comparison spelt out column by column (orders mix directions), with the first
+    column's bound on its own too so an index range applies."""
+    order, key = ORDERS[sort], _key_params(sort)
     ors = []
     for i, (col, desc) in enumerate(order):
         later = (col < key[i]) if desc == forward else (col > key[i])
@@ -187,116 +213,209 @@ def _order_by(sort: str, forward: bool = True) -> list[Any]:
     return [col.desc() if desc == forward else col.asc() for col, desc in ORDERS[sort]]
 
 
+@dataclass(frozen=True)
+class Shape:
+    """What a statement's text depends on (the values go in as parameters)."""
+
+    admin: bool
+    stage: str | None
+    rubric: bool
+    version: bool
+    flag: bool
+    mine: bool
+    claimable: bool
+    unfinished: bool
+
+
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _statement(key: tuple[Any, ...], make: Any) -> Any:
+    found = _STATEMENTS.get(key)
+    if found is None:
+        found = _STATEMENTS[key] = make()
+    return found
+
+
 # --- conditions -----------------------------------------------------------------------------------
 
-def _claim_live(now: datetime) -> ColumnElement[bool]:
-    return and_(Assessment.claimed_by.is_not(None), Assessment.claim_expires_at.is_not(None),
-                Assessment.claim_expires_at > now)
+def _claim_live() -> ColumnElement[bool]:
+    return and_(Q.claimed_by.is_not(None), Q.claim_expires_at.is_not(None), Q.claim_expires_at > NOW)
 
 
-def _claimable(user: User, now: datetime) -> ColumnElement[bool]:
-    """``assessment.why_not_claimable(...) is None`` in SQL, over queue_entries LEFT JOIN
-    assessments (no assessment row: first stage, unclaimed, unassigned)."""
-    marked = exists().where(Decision.submission_id == Q.submission_id, Decision.assessor_id == user.id,
-                            Decision.state == "final")
+def _not_marked() -> ColumnElement[bool]:
+    """The caller released neither marking of the entry (a second or third marking must be someone else's)."""
+    return and_(or_(Q.first_marker.is_(None), Q.first_marker != ME), or_(Q.second_marker.is_(None), Q.second_marker != ME))
+
+
+def _may_claim() -> ColumnElement[bool]:
+    """Neither assigned to someone else nor held by someone else now."""
+    return and_(or_(Q.assigned_to.is_(None), Q.assigned_to == ME), or_(~_claim_live(), Q.claimed_by == ME))
+
+
+def _claimable(admin: bool, check_open: bool = True) -> ColumnElement[bool]:
+    """``assessment.why_not_claimable(...) is None`` in SQL, on queue_entries alone (its copy of
+    the claim fields; null ones: first stage, unclaimed, unassigned). ``check_open=False`` where
+    the conditions already keep open entries only."""
     return and_(
-        Q.open == true(),
-        Q.stage == "reconcile" if user.role == "admin" else true(),
-        or_(Q.stage.not_in(("second", "reconcile")), ~marked),
-        or_(Assessment.assigned_to.is_(None), Assessment.assigned_to == user.id),
-        or_(~_claim_live(now), Assessment.claimed_by == user.id),
+        Q.open == true() if check_open else true(),
+        Q.stage == "reconcile" if admin else true(),
+        or_(Q.stage.not_in(("second", "reconcile")), _not_marked()),
+        _may_claim(),
     )
 
 
-def _conditions(user: User, filters: Filters, now: datetime) -> tuple[list[ColumnElement[bool]], bool]:
-    """The filters as conditions on queue_entries (LEFT JOIN assessments when the second value is
-    true: only ``mine`` and ``claimable`` need it)."""
-    conds: list[ColumnElement[bool]] = [
-        Q.job_id.not_in(select(Job.id).where(Job.state.in_(NOT_DONE))),  # its screening has finished
-    ]
-    if filters.stage == "released":
+def _unfinished(session: Session) -> list[str]:
+    """Jobs of queue entries whose screening has not finished (a report stored, the job not yet
+    marked done; rare and brief): read first, from the jobs' state index, so the queries below
+    exclude a short list instead of checking every entry against the jobs."""
+    query = _statement(("unfinished",), lambda: select(Job.id).where(
+        Job.state.in_(NOT_DONE), exists().where(Q.job_id == Job.id)))
+    return list(session.scalars(query))
+
+
+def _conditions(shape: Shape) -> list[ColumnElement[bool]]:
+    """The filters as conditions on queue_entries alone."""
+    conds: list[ColumnElement[bool]] = []
+    if shape.unfinished:
+        conds.append(Q.job_id.not_in(bindparam("unfinished", expanding=True)))  # its screening has finished
+    if shape.stage == "released":
         conds.append(Q.open == false())
-    elif filters.stage:
-        conds += [Q.open == true(), Q.stage == filters.stage]
+    elif shape.stage:
+        conds += [Q.open == true(), Q.stage == shape.stage]
     else:
         conds.append(Q.open == true())
-    if filters.rubric_id:
-        conds.append(Q.rubric_id == filters.rubric_id)
-    if filters.version is not None:
-        conds.append(Q.version == filters.version)
-    if filters.flag is not None:
-        conds.append(Q.job_id.in_(select(ReportFlagCode.job_id).where(ReportFlagCode.code == filters.flag)))
-    if filters.mine:
-        conds.append(or_(and_(Assessment.claimed_by == user.id, _claim_live(now)), Assessment.assigned_to == user.id))
-    if filters.claimable:
-        conds.append(_claimable(user, now))
-    return conds, filters.mine or filters.claimable
-
-
-def _from(joined: bool):  # type: ignore[no-untyped-def]
-    return Q.__table__.outerjoin(Assessment.__table__, Assessment.submission_id == Q.submission_id) if joined \
-        else Q.__table__
+    if shape.rubric:
+        conds.append(Q.rubric_id == bindparam("rubric_id", type_=String()))
+    if shape.version:
+        conds.append(Q.version == bindparam("version", type_=Integer()))
+    if shape.flag:
+        # A primary-key probe per entry considered (a list of every report with the code would be
+        # built whole first, each time).
+        conds.append(exists().where(ReportFlagCode.job_id == Q.job_id,
+                                    ReportFlagCode.code == bindparam("flag", type_=String())))
+    if shape.mine:
+        conds.append(or_(and_(Q.claimed_by == ME, _claim_live()), Q.assigned_to == ME))
+    if shape.claimable:
+        conds.append(_claimable(shape.admin, check_open=shape.stage == "released"))  # else open is above
+    return conds
 
 
 # --- the queue ------------------------------------------------------------------------------------
 
-def _totals(session: Session, user: User, svc: ServiceSettings, conds: list[ColumnElement[bool]], joined: bool,
-            filters: Filters, now: datetime) -> tuple[int, dict[str, int], int, int]:
-    by_stage = {stage: n for stage, n in session.execute(
-        select(Q.stage, func.count()).select_from(_from(joined)).where(*conds).group_by(Q.stage))}
-    total = sum(by_stage.values())
-    # Only entries under way have an assessment row: joining them alone keeps these counts off the
-    # released history (the stage condition on assessments lets the database start from its index).
-    under_way = and_(Assessment.stage.in_(("first", "second", "reconcile")), Q.open == true())
-    with_row = Q.__table__.join(Assessment.__table__, Assessment.submission_id == Q.submission_id)
-    reconcile = session.scalar(
-        select(func.count()).select_from(with_row)
-        .where(*conds, under_way, Q.stage == "reconcile", Assessment.agreement < svc.agreement_bar)) or 0
-    if filters.claimable:
-        claimable = total
-    else:
-        # Entries with no assessment row are first stage, unclaimed and unassigned: claimable by
-        # any assessor (never by an admin). Count every first-stage entry that way, then correct
-        # by what the entries with a row really are.
-        plain = 0 if user.role == "admin" else by_stage.get("first", 0)
-        first_plain = false() if user.role == "admin" else Q.stage == "first"
-        correction = session.scalar(
-            select(func.coalesce(func.sum(case((_claimable(user, now), 1), else_=0))
-                                 - func.sum(case((first_plain, 1), else_=0)), 0))
-            .select_from(with_row).where(*conds, under_way)) or 0
-        claimable = plain + int(correction)
-    return total, dict(sorted(by_stage.items())), claimable, reconcile
+def _totals_statement(shape: Shape) -> Any:
+    """``total``, ``by_stage``, ``claimable`` and ``needs_reconciliation``: exact counts over
+    queue_entries alone, in one statement, each matching entry visited once.
+
+    The entries are counted stage by stage in disjoint ranges of ix_queue_entries_claims (open,
+    stage, claimed_by, assigned_to, …, rubric_id, version), which holds every column the
+    conditions use but a flag's (no table row is read without one). The first stage's
+    unclaimed, unassigned entries (the bulk of a backlog) are only counted, since any assessor
+    (and no admin) may claim them; the test of who may claim runs only on the rest (claimed or
+    assigned, second marking, reconciliation), as a filtered count (no grouping, which costs
+    more per entry than the count itself)."""
+    conds = _conditions(shape)
+    stages = ["released"] if shape.stage == "released" else [shape.stage] if shape.stage \
+        else ["first", "second", "reconcile"]
+
+    def part(stage: str, *where: ColumnElement[bool], claimable: str = "test") -> Any:
+        """One range: its stage, matches, claimable (every one, none, or tested one by one) and
+        needing reconciliation."""
+        if shape.claimable:
+            claimable = "all"  # the conditions kept only those
+        elif stage == "released" or (shape.admin and stage != "reconcile"):
+            claimable = "none"
+        test = _may_claim() if stage == "first" else and_(_not_marked(), _may_claim())
+        may_n = func.count() if claimable == "all" else literal(0) if claimable == "none" \
+            else func.count().filter(test)
+        recon_n = func.count().filter(Q.agreement < BAR) if stage == "reconcile" else literal(0)
+        return select(literal(stage), func.count(), may_n, recon_n).where(*conds, Q.stage == stage, *where)
+
+    parts = []
+    for stage in stages:
+        if stage == "first":
+            parts += [part("first", Q.claimed_by.is_(None), Q.assigned_to.is_(None), claimable="all"),
+                      part("first", Q.claimed_by.is_not(None)),
+                      part("first", Q.claimed_by.is_(None), Q.assigned_to.is_not(None))]
+        else:
+            parts.append(part(stage))
+    return union_all(*parts) if len(parts) > 1 else parts[0]
+
+
+# The page's rows with what their items show: the entry, its submission and its report's counts
+# (one row each: joined on primary keys, in the order's index order).
+S, R = Submission.__table__.c, ReportRow.__table__.c
+PAGE_COLUMNS = [*Q.__table__.c, S.candidate_id.label("s_candidate_id"), S.previous_id.label("s_previous_id"),
+                S.status.label("s_status"), S.submitted_at.label("s_submitted_at"), S.created_at.label("s_created_at"),
+                R.met.label("r_met"), R.weak.label("r_weak"), R.missing.label("r_missing"),
+                R.flags_error.label("r_error"), R.flags_warning.label("r_warning"), R.flags_info.label("r_info")]
+
+
+def _page_statement(shape: Shape, sort: str, mode: str) -> Any:
+    """The page's rows: by offset (``mode`` "offset"), or after / before the key (``after``,
+    ``before``), ``limit`` of them."""
+    query = (select(*PAGE_COLUMNS).select_from(Q.__table__.join(Submission.__table__, S.id == Q.submission_id)
+                                               .join(ReportRow.__table__, R.job_id == Q.job_id))
+             .where(*_conditions(shape)))
+    if mode == "offset":
+        return query.order_by(*_order_by(sort)).limit(LIMIT).offset(OFFSET)
+    forward = mode == "after"
+    return query.where(_beyond(sort, forward)).order_by(*_order_by(sort, forward)).limit(LIMIT)
+
+
+def _other_side_statement(shape: Shape, sort: str, forward: bool) -> Any:
+    return select(literal(1)).select_from(Q).where(*_conditions(shape), _beyond(sort, forward)).limit(1)
 
 
 def build(session: Session, user: User, svc: ServiceSettings, filters: Filters, page: int = 1,
           per_page: int = DEFAULT_PER_PAGE, cursor: str | None = None) -> QueuePage:
     """The queue as ``user`` (an assessor or admin) sees it: matches of ``filters``, sorted, one
-    page: the one after (or before) ``cursor`` when given, else page number ``page``."""
+    page: the one after (or before) ``cursor`` when given, else page number ``page``. A constant
+    number of queries whatever the size of the queue and the page."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     sort = filters.sort if filters.sort in ORDERS else "waiting"
     at = decode_cursor(cursor, sort) if cursor else None
     now = utcnow()
-    conds, joined = _conditions(user, filters, now)
-    total, by_stage, claimable, reconcile = _totals(session, user, svc, conds, joined, filters, now)
+    unfinished = _unfinished(session)
+    shape = Shape(admin=user.role == "admin", stage=filters.stage, rubric=filters.rubric_id is not None,
+                  version=filters.version is not None, flag=filters.flag is not None, mine=filters.mine,
+                  claimable=filters.claimable, unfinished=bool(unfinished))
+    params: dict[str, Any] = {"me": user.id, "now": now, "bar": svc.agreement_bar, "rubric_id": filters.rubric_id,
+                              "version": filters.version, "flag": filters.flag, "unfinished": unfinished}
+    params = {k: v for k, v in params.items() if v is not None and (k != "unfinished" or v)}
 
-    query = select(Q).select_from(_from(joined)).where(*conds)
+    by_stage: dict[str, int] = {}
+    claimable = reconcile = 0
+    for stage, n, may_n, recon_n in session.execute(_statement(("totals", shape), lambda: _totals_statement(shape)),
+                                                    params):
+        by_stage[stage] = by_stage.get(stage, 0) + int(n)
+        claimable += int(may_n)
+        reconcile += int(recon_n)
+    by_stage = {k: v for k, v in sorted(by_stage.items()) if v}
+    total = sum(by_stage.values())
+
+    def rows_of(mode: str, **more: Any) -> list[Any]:
+        query = _statement(("page", shape, sort, mode), lambda: _page_statement(shape, sort, mode))
+        return list(session.execute(query, {**params, "limit": per_page + 1, **more}))
+
+    def keys(row: Any) -> dict[str, Any]:
+        return {f"k{i}": v for i, v in enumerate(_key_of(sort, row))}
+
     if at is not None:
         page = at.page
-        rows = list(session.scalars(query.where(_beyond(sort, at.key, at.forward))
-                                    .order_by(*_order_by(sort, at.forward)).limit(per_page + 1)))
+        rows = rows_of("after" if at.forward else "before", **{f"k{i}": v for i, v in enumerate(at.key)})
         more = len(rows) > per_page
         rows = rows[:per_page]
         if not at.forward:
             rows.reverse()
         # Is there anything on the other side? (Usually: the rows the cursor came from.)
         other = bool(rows) and session.scalar(
-            select(literal(1)).select_from(_from(joined))
-            .where(*conds, _beyond(sort, _key_of(sort, rows[0 if at.forward else -1]), not at.forward)).limit(1))
+            _statement(("other", shape, sort, not at.forward), lambda: _other_side_statement(shape, sort, not at.forward)),
+            {**params, **keys(rows[0 if at.forward else -1])})
         has_next, has_prev = (more, bool(other)) if at.forward else (bool(other), more)
     else:
         page = max(1, page)
-        rows = list(session.scalars(query.order_by(*_order_by(sort)).offset((page - 1) * per_page)
-                                    .limit(per_page + 1)))
+        rows = rows_of("offset", offset=(page - 1) * per_page)
         has_next, has_prev = len(rows) > per_page, page > 1 and bool(rows)
         rows = rows[:per_page]
     entries = _entries(session, user, svc, rows, now)
@@ -309,38 +428,51 @@ def build(session: Session, user: User, svc: ServiceSettings, filters: Filters, 
     )
 
 
-def _entries(session: Session, user: User, svc: ServiceSettings, rows: list[QueueEntry], now: datetime
-             ) -> list[Entry]:
-    """The page's rows in full: submission, assessment, counts (a few primary-key reads)."""
+@dataclass(frozen=True)
+class QueuedSubmission:
+    """What the queue shows of a submission (read with its entry; never its candidate's name)."""
+
+    id: str
+    candidate_id: str  # for counting attempts only; never shown
+    rubric_id: str
+    version: int
+    previous_id: str | None
+    status: str
+    submitted_at: datetime | None
+    created_at: datetime
+
+
+def _entries(session: Session, user: User, svc: ServiceSettings, rows: list[Any], now: datetime) -> list[Entry]:
+    """The page's rows in full: flag codes and attempts read for the whole page at once (the
+    submission, counts and assessment came with the row)."""
     if not rows:
         return []
-    sub_ids = [r.submission_id for r in rows]
     job_ids = [r.job_id for r in rows]
-    subs = {s.id: s for s in session.scalars(select(Submission).where(Submission.id.in_(sub_ids)))}
-    assessments = {a.submission_id: a for a in session.scalars(
-        select(Assessment).where(Assessment.submission_id.in_(sub_ids)))}
-    counts_cols = {r.job_id: r for r in session.execute(
-        select(ReportRow.job_id, ReportRow.met, ReportRow.weak, ReportRow.missing, ReportRow.flags_error,
-               ReportRow.flags_warning, ReportRow.flags_info).where(ReportRow.job_id.in_(job_ids)))}
     codes: dict[str, dict[str, int]] = {j: {} for j in job_ids}
-    for job_id, code, n in session.execute(select(ReportFlagCode.job_id, ReportFlagCode.code, ReportFlagCode.count)
-                                           .where(ReportFlagCode.job_id.in_(job_ids))
-                                           .order_by(ReportFlagCode.job_id, ReportFlagCode.code)):
+    query = _statement(("codes",), lambda: select(ReportFlagCode.job_id, ReportFlagCode.code, ReportFlagCode.count)
+                       .where(ReportFlagCode.job_id.in_(bindparam("jobs", expanding=True)))
+                       .order_by(ReportFlagCode.job_id, ReportFlagCode.code))
+    for job_id, code, n in session.execute(query, {"jobs": job_ids}):
         codes[job_id][code] = n
+    subs = [QueuedSubmission(id=r.submission_id, candidate_id=r.s_candidate_id, rubric_id=r.rubric_id,
+                             version=r.version, previous_id=r.s_previous_id, status=r.s_status,
+                             submitted_at=r.s_submitted_at, created_at=r.s_created_at) for r in rows]
+    attempts = programs.attempts_of(session, subs)  # type: ignore[arg-type]
     out: list[Entry] = []
-    for r in rows:
-        sub = subs[r.submission_id]
-        a: Assessment | NotStarted | None = assessments.get(r.submission_id)
-        if a is None:
-            a = NotStarted(sub.id, flow.double_marking(svc, sub.rubric_id))
-        c = counts_cols[r.job_id]
-        counts = Counts(details={"met": c.met, "weak": c.weak, "missing": c.missing},
-                        flags={"error": c.flags_error, "warning": c.flags_warning, "info": c.flags_info},
+    for r, sub in zip(rows, subs):
+        a = QueuedAssessment(
+            submission_id=sub.id, stage=r.stage, assigned_to=r.assigned_to, claimed_by=r.claimed_by,
+            claim_expires_at=r.claim_expires_at, agreement=r.agreement,
+            double_marking=r.double_marking if r.double_marking is not None else flow.double_marking(svc, sub.rubric_id))
+        counts = Counts(details={"met": r.r_met, "weak": r.r_weak, "missing": r.r_missing},
+                        flags={"error": r.r_error, "warning": r.r_warning, "info": r.r_info},
                         flag_codes=codes[r.job_id])
         out.append(Entry(
-            submission=sub, assessment=a, job_id=r.job_id, counts=counts,
+            submission=sub, assessment=a, job_id=r.job_id, counts=counts,  # type: ignore[arg-type]
             waiting_s=int((now - sub.submitted_at).total_seconds()) if sub.submitted_at else 0,
-            why_not_claimable=flow.why_not_claimable(session, user, a),  # type: ignore[arg-type]
+            why_not_claimable=flow.why_not_claimable(session, user, a,  # type: ignore[arg-type]
+                                                     marked=user.id in (r.first_marker, r.second_marker)),
             needs_reconciliation=a.stage == "reconcile" and a.agreement is not None and a.agreement < svc.agreement_bar,
+            attempt=attempts.get(sub.id),
         ))
     return out

@@ -20,6 +20,7 @@ from screening.settings import Settings
 from screening.submission import Submission as ScreeningSubmission
 from screening.submission import SubmissionFile
 
+from . import duplicates
 from . import jobs as rules
 from . import rubric_store
 from . import webhooks
@@ -58,6 +59,9 @@ class Worker:
         self.storage = storage
         self.settings = settings
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
+        # A screened submission's entry for the duplicate-evidence index, kept from _screen to
+        # _store_and_finish (service/duplicates.py), by job id.
+        self._evidence: dict[str, tuple] = {}  # type: ignore[type-arg]
 
     @property
     def _svc(self):  # type: ignore[no-untyped-def]
@@ -202,12 +206,27 @@ class Worker:
                 result = screen(submission, rubric, self.settings)
             except ScreeningError as exc:
                 raise JobFailed("screening_error", exc.message) from None
+        if job.purpose == "screening" and self.settings.duplicates.enabled:
+            try:  # advisory extra: never fails the screening
+                record = duplicates.record_for(result, self.settings, sub.id, sub.candidate_id, files)
+                self._evidence[job_id] = (record, rubric)
+            except Exception:  # noqa: BLE001
+                log.exception("job %s: indexing for duplicate evidence failed", job_id)
         return result.report.model_dump_json()
 
     def _store_and_finish(self, job_id: str, report_json: str) -> str:
+        evidence = self._evidence.pop(job_id, None)
+        matches = None
+        if evidence is not None:
+            try:
+                matches = duplicates.check(self.sessions, evidence[0], self.settings, evidence[1])
+            except Exception:  # noqa: BLE001 - advisory extra: the report is stored regardless
+                log.exception("job %s: checking for duplicate evidence failed", job_id)
         with self.sessions() as s:
             if s.get(ReportRow, job_id) is None:
                 s.add(ReportRow(job_id=job_id, report_json=report_json))
+                if evidence is not None and matches is not None:
+                    duplicates.store(s, job_id, evidence[0], matches, self.settings)
                 try:
                     s.commit()
                 except IntegrityError:  # another attempt stored it first: same job, same report

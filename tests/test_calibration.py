@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 
 from screening.calibration import (
-    FEATURES, Calibration, apply, calibration_for, fit_calibration, load, mapping_features, save,
+    FEATURES, OPTIONAL_FEATURES, Calibration, apply, calibration_for, fit_calibration, load, mapping_features, save,
 )
 from screening.errors import UsageError
 from screening.mapping import DetailEvidence, Match, Status
 from screening.passages import Passage
 from screening.pilot.generate import PilotSpec, generate
+from screening.pilot.build import pilot_rubric
+from screening.pilot.model import Judgment, PilotData, PilotDetail, PilotSubmission
 from screening.report.render import to_markdown
 from screening.settings import MappingSettings, Settings
 
@@ -110,11 +112,14 @@ def test_mapping_features_from_score_matrices(pl_rubric) -> None:
     raw[1, 2] = 0.50  # the second passage is about detail 3: nothing competes for detail 2
     competed = np.where(raw >= raw.max(axis=1, keepdims=True) - 0.01, raw, -1.0).astype(np.float32)
     feats = mapping_features(pl_rubric, passages, competed, raw, MappingSettings())
-    assert feats[0] == {"dense_max": 0.7, "dense_margin": pytest.approx(0.1, abs=1e-4), "above_weak": 1.0, "lexical_max": 1.0}
+    assert feats[0] == {"dense_max": 0.7, "dense_margin": pytest.approx(0.1, abs=1e-4), "above_weak": 1.0,
+                        "lexical_max": 1.0, "raw_max": pytest.approx(0.7)}
     # Detail 2: no passage competes for it, so its best score is the best raw one (0.6, of the
     # passage that is about detail 1 by 0.1 more).
     assert feats[1]["dense_max"] == pytest.approx(0.6) and feats[1]["dense_margin"] == pytest.approx(-0.1, abs=1e-4)
     assert feats[1]["above_weak"] == 0.0 and feats[2]["dense_max"] == pytest.approx(0.5)
+    # raw_max ignores competition: detail 2's best passage is the one about detail 1
+    assert feats[1]["raw_max"] == pytest.approx(0.6)
     empty = mapping_features(pl_rubric, [], np.zeros((0, n)), np.zeros((0, n)), MappingSettings())
     assert len(empty) == n and empty[0]["above_weak"] == 0.0
 
@@ -129,7 +134,7 @@ def test_the_screener_uses_a_matching_calibration_and_says_so(fitted, pl_rubric,
     sub = from_folder(REPO / "examples" / "professional-learning")
     plain = screen(sub, pl_rubric, _settings(tmp_path, tmp_path / "none")).report
     assert plain.calibration.method == "thresholds"
-    assert all(set(d.features) == set(FEATURES) for d in plain.details)
+    assert all(set(d.features) == set(FEATURES) | set(OPTIONAL_FEATURES) for d in plain.details)
     calibrated = screen(sub, pl_rubric, _settings(tmp_path, folder)).report
     assert calibrated.calibration.method == "logistic" and calibrated.calibration.n == fitted.n
     expected = fitted.statuses(fitted.matrix([d.features for d in plain.details]))
@@ -144,3 +149,32 @@ def test_fit_refuses_a_rubric_the_data_do_not_hold(pl_rubric) -> None:
     data = generate(pl_rubric, seed=2).data
     with pytest.raises(UsageError, match=r"\[E044\].*mo-il-assessment 2026.1"):
         fit_calibration(data, "mo-il-assessment", "2026.1")
+
+
+def test_present_or_absent_judgments_fit_and_old_pilot_data_fit_without_raw_max(pl_rubric) -> None:
+    """A program that judges details only met or missing (short-answer key elements) gets a
+    calibration; pilot data screened before raw_max existed are fitted on the four features."""
+    rng = np.random.default_rng(0)
+    rubric = pilot_rubric(pl_rubric, pl_rubric.content_hash)
+    subs = []
+    for k in range(30):
+        details, ratings = [], {}
+        for _, d in pl_rubric.details():
+            met = bool(rng.random() < 0.5)
+            score = (0.7 if met else 0.45) + rng.normal(0, 0.05)
+            details.append(PilotDetail(detail_id=d.id, eo=d.id.split(".")[0], advisory_status="met",
+                                       features={"dense_max": score, "dense_margin": 0.0, "above_weak": 1.0,
+                                                 "lexical_max": 0.5, **({"raw_max": score} if k % 2 else {})}))
+            ratings[d.id] = "met" if met else "missing"
+        subs.append(PilotSubmission(ref=f"s{k}", rubric_id=pl_rubric.id, rubric_version=pl_rubric.version,
+                                    details=details, judgments=[Judgment(assessor="a", details=ratings)]))
+    cal = fit_calibration(PilotData(rubrics=[rubric], submissions=subs), pl_rubric)
+    assert cal.features == list(FEATURES)  # half the units lack raw_max: fitted without it
+    assert cal.statuses(cal.matrix([{"dense_max": 0.75, "dense_margin": 0, "above_weak": 1, "lexical_max": 0.5},
+                                     {"dense_max": 0.40, "dense_margin": 0, "above_weak": 1, "lexical_max": 0.5}])) \
+        == ["met", "missing"]
+    for s in subs:
+        for d in s.details:
+            d.features.setdefault("raw_max", d.features["dense_max"])
+    assert fit_calibration(PilotData(rubrics=[rubric], submissions=subs), pl_rubric).features == \
+        list(FEATURES) + list(OPTIONAL_FEATURES)

@@ -80,3 +80,55 @@ def test_registered_check_names_snapshot():
         "screening.student_privacy.v1",
         "screening.word_minimum.v1",
     ]
+
+
+def test_derived_details_are_guidance_when_their_eo_is_addressed_as_a_whole(catalogue, settings):
+    # The program judges EOs; derived details are the screener's aid. An EO with no met detail but
+    # two of its derived details addressed (weak) is evidenced as a whole: its details' flags are
+    # info. An EO with one weak detail and the rest missing keeps error and warning.
+    from screening.checks.base import ScreeningContext
+    from screening.checks.evidence import EvidenceStatus
+    from screening.mapping import DetailEvidence, Match, Status
+    from screening.passages import Passage
+
+    rubric = catalogue.get("mo-il-instructional-practice")
+    p = Passage(id="p", file="narrative.md", file_sha256="0", part="narrative", page=None, char_start=0,
+                char_end=10, text="Some text here.", words=3)
+    by_eo: dict[str, list] = {}
+    for eo, d in rubric.details():
+        by_eo.setdefault(eo.id, []).append(d)
+    assert all(d.derived for ds in by_eo.values() for d in ds)
+    first, second = list(by_eo)[:2]
+    statuses = {d.id: s for d, s in zip(by_eo[first], [Status.WEAK, Status.MISSING, Status.WEAK])}
+    statuses |= {d.id: s for d, s in zip(by_eo[second], [Status.WEAK] + [Status.MISSING] * 10)}
+    evidence = []
+    for eo, d in rubric.details():
+        status = statuses.get(d.id, Status.MET)
+        match = Match(p, 0.6 if status == Status.WEAK else 0.7)
+        evidence.append(DetailEvidence(eo=eo.id, detail_id=d.id, text=d.text, derived=True, status=status,
+                                       best_score=0.6 if status != Status.MISSING else 0.5,
+                                       evidence=(match,) if status != Status.MISSING else (), closest=match))
+    ctx = ScreeningContext(rubric=rubric, settings=settings, files=(), ignored=(), passages=(p,),
+                           evidence=tuple(evidence), words_by_part={})
+    flags = EvidenceStatus().run(ctx)
+    severity = {f.detail_id: f.severity for f in flags}  # None: the code's own (error, warning)
+    assert {severity[d.id] for d in by_eo[first]} == {"info"}
+    assert {severity[d.id] for d in by_eo[second]} == {None}
+    assert {f.code for f in flags if f.detail_id in {d.id for d in by_eo[second]}} == {
+        "missing_evidence", "weak_evidence"}
+
+
+def test_a_scanned_page_among_read_pages_is_guidance_and_an_all_scan_file_a_warning(pl_rubric):
+    def pdf(pages):
+        return Document(path="a.pdf", name="a.pdf", sha256="0" * 64, size_bytes=1, kind=FileKind.PDF,
+                        pages=tuple(Page(n, t) for n, t in pages),
+                        problems=(IngestProblem("no_text_layer", {}, pages=tuple(n for n, t in pages if not t)),))
+
+    def flag(doc):
+        ctx = _ctx(pl_rubric, [(SubmissionFile(Path("a.pdf"), "artifact", "a.pdf"), doc)])
+        [f] = [f for f in run_checks(ctx) if f.code == "no_text_layer"]
+        return f
+
+    mixed = flag(pdf([(1, "Minutes of the meeting."), (2, ""), (3, "Decisions and next steps.")]))
+    assert mixed.severity == "info" and "other 2 pages" in mixed.note
+    assert flag(pdf([(1, ""), (2, "")])).severity is None  # the code's own: warning

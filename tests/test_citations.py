@@ -180,3 +180,22 @@ def test_example_submission_citations_are_clean(settings, catalogue):
 
     rubric = catalogue.get("mo-il-professional-learning")
     assert _citation_flags(REPO / "examples" / "professional-learning", rubric, settings) == []
+
+
+def test_explanation_naming_another_page_is_a_wrong_location_and_on_the_cited_page_confirms_it(
+        layout, pl_rubric, settings):
+    # A candidate writes the explanation with the artifact open: it names what is on the page.
+    # Citing page 3 for what the explanation describes on page 2 is flagged, with page 2 named;
+    # the same row citing page 2 is not.
+    rows = _rows(layout, pl_rubric)
+    row = next(r for r in rows if r["EO detail"].startswith("2."))
+    row["Explanation"] = ("The design record shows 38 of 41 teachers completed the May survey and the committee "
+                          "of seven teachers chose inference and academic vocabulary from the benchmark data.")
+    _write_csv(layout.folder, rows)
+    assert _citation_flags(layout.folder, pl_rubric, settings) == []
+    row["Location"] = f"p. {layout.page_of_eo['3']}"
+    _write_csv(layout.folder, rows)
+    flags = _citation_flags(layout.folder, pl_rubric, settings)
+    assert [(f.code, f.detail_id) for f in flags] == [("citation_wrong_location", row["EO detail"])]
+    assert f"page {layout.page_of_eo['2']} of evidence.pdf" in flags[0].message
+    assert "explanation names" in flags[0].message

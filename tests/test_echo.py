@@ -118,3 +118,15 @@ def test_echo_check_can_be_turned_off(tmp_path, pl_rubric, settings):
     off = screen(from_folder(layout.folder), pl_rubric, off_settings).report
     assert [f.code for f in on.flags].count("rubric_echo") == 1
     assert "rubric_echo" not in [f.code for f in off.flags]
+
+
+def test_key_elements_kept_from_candidates_are_not_echo_material(pl_rubric):
+    # A short-answer item's key elements are the marker's: an answer in their words found them
+    # itself. Echo compares only with what the candidate sees (the question, the overview).
+    detail = pl_rubric.details()[0][1]
+    shown = RubricWording.of(pl_rubric)
+    hidden = RubricWording.of(pl_rubric.model_copy(update={"details_shown_to_candidates": False}))
+    only_in_detail = set(content_stems(detail.text)) - set(content_stems(
+        " ".join([pl_rubric.overview] + [f"{eo.title}. {eo.text}" for eo in pl_rubric.essential_outcomes])))
+    assert only_in_detail and only_in_detail <= shown.stems
+    assert not (only_in_detail & hidden.stems)

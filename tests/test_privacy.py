@@ -413,3 +413,18 @@ def test_columns_of_staff_or_single_values_are_left_alone():
     text = ("Session lead\nDana Ruiz\nTom Vance\nTeacher\nHolly Greer\nMark Chen\nDate\n09/14/2025\n10/02/2025\n"
             "Student\nWork samples\nStudent ID\nnot collected\n")
     assert detect(text) == []
+
+
+def test_student_table_rows_ending_in_a_note_column_and_names_with_inner_capitals():
+    # A PDF table read as text: a header naming students, then rows of a full name, data and a
+    # free-text note that outweighs the data. Names such as DeAndre and McKenna are names.
+    text = ("Anchor Papers for Calibration (Oct 13)\n"
+            "Student Period Teacher Rubric score Note\n"
+            "Marisol Gutierrez 3 Rao 4 / 4 Counterclaim named and rebutted with evidence\n"
+            "Tyler Hensley 5 Pemberton 2 / 4 Counterclaim named, no rebuttal\n"
+            "DeAndre Wallace 2 Whitfield 3 / 4 Rebuttal without evidence\n"
+            "Used by the English 9 team to calibrate the argument rubric before scoring all sections.\n")
+    names = [text[f.char_start:f.char_end] for f in detect(text) if f.kind == "student_name"]
+    assert names == ["Marisol Gutierrez", "Tyler Hensley", "DeAndre Wallace"]
+    # the same rows without a header naming students are not taken for a roster
+    assert [f for f in detect(text.replace("Student Period", "Paper Period")) if f.kind == "student_name"] == []

@@ -8,13 +8,14 @@ at the cited place against the best place anywhere in the artifacts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 import numpy as np
 
 from ..documents import Document
-from ..echo import content_stems
+from ..echo import RubricWording, content_stems
 from ..locations import mmss
 from ..passages import Passage
 from ..registry import checks
@@ -155,7 +156,7 @@ class Citations:
             for loc in c.locations:
                 out.extend(self._range(c, file, doc, loc))
         if len(files) >= 1:
-            out.extend(self._wrong_location(ctx, c, files))
+            out.extend(self._wrong_location(ctx, c, files, artifacts))
         return out
 
     def _range(self, c: Citation, file: str, doc: Document, loc: Location) -> list[RaisedFlag]:
@@ -169,7 +170,22 @@ class Citations:
                               {"location": _label(loc), "file": file, "duration": mmss(duration)}, file=file)]
         return []
 
-    def _wrong_location(self, ctx: ScreeningContext, c: Citation, files: list[str]) -> list[RaisedFlag]:
+    def _wrong_location(self, ctx: ScreeningContext, c: Citation, files: list[str],
+                        artifacts: dict[str, Document]) -> list[RaisedFlag]:
+        cfg = ctx.settings.citations
+        told = _explanation_pages(c, files, artifacts, ctx, cfg.explanation_min_terms)
+        if told is not None:
+            cited_share, (file, page, share, shown) = told
+            if share >= cfg.explanation_elsewhere_min and cited_share <= cfg.explanation_cited_max \
+                    and share - cited_share >= cfg.explanation_margin:
+                return [_row_flag("citation_wrong_location", self.name, c, {
+                    "detail_id": c.detail_ids[0] if len(c.detail_ids) == 1 else (c.target_raw or ", ".join(c.detail_ids)),
+                    "found": f"on page {page} of {PurePosixPath(file).name}", "cited": _cited_label(c, files),
+                    "found_score": f"{share:.2f}", "cited_score": f"{cited_share:.2f}",
+                    "basis": f" The row's explanation names {shown}, found there and not at the cited place.",
+                }, file=file, detail_id=c.detail_ids[0] if len(c.detail_ids) == 1 else None)]
+            if cited_share >= cfg.explanation_cited_confirms:
+                return []  # the cited place holds what the explanation describes: the candidate read it there
         places = [_Place(f, loc) for f in files for loc in c.locations if loc.kind in ("page", "time")]
         if not places or ctx.scores.size == 0:
             return []
@@ -178,7 +194,7 @@ class Citations:
         if not in_place.any():
             return []  # nothing readable at the cited place (a scan, a page with no text): cannot judge
         in_artifacts = np.array([p.part == "portfolio" for p in ctx.scored_passages])
-        mcfg, cfg = ctx.settings.mapping, ctx.settings.citations
+        mcfg = ctx.settings.mapping
         # A row is judged against all its targets together: a row citing "EO 2" points at the
         # evidence for the EO, and a place that addresses any of its details is not wrong. One
         # detail per row is the same rule with one column.
@@ -202,7 +218,69 @@ class Citations:
         return [_row_flag("citation_wrong_location", self.name, c, {
             "detail_id": single or (c.target_raw or ", ".join(c.detail_ids)), "found": _where(p), "cited": cited,
             "found_score": f"{found:.2f}", "cited_score": f"{max(cited_best, 0):.2f}",
+            "basis": f" (Similarity to the detail: {found:.2f} there, {max(cited_best, 0):.2f} at the cited place.)",
         }, file=p.file, detail_id=single)]
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:/]\d+)*%?")
+
+
+def _terms(text: str) -> set[str]:
+    """Content-word stems and numbers as written ("15", "54%", "11/4")."""
+    return set(content_stems(text)) | {n for n in _NUMBER.findall(text) if len(n) >= 2}
+
+
+def _cited_label(c: Citation, files: list[str]) -> str:
+    return " and ".join(f"{_label(loc)} of {PurePosixPath(f).name}" for f in files for loc in c.locations
+                        if loc.kind in ("page", "slide", "time")) or "the cited place"
+
+
+def _explanation_pages(
+    c: Citation, files: list[str], artifacts: dict[str, Document], ctx: ScreeningContext, min_terms: int,
+) -> tuple[float, tuple[str, int, float, str]] | None:
+    """Where the row's explanation's own words are: (share of its distinctive terms on the cited
+    pages, (file, page, share, quoted terms) of the best other page of any paged artifact).
+
+    A candidate writes the explanation with the artifact open: it names what is on the page (the
+    teacher, "15 of 20 students", "A/B role cards"). Those words are found on the page it is
+    about, which a similarity score to the rubric's wording cannot tell apart from its neighbours
+    (a data table or a form scores low against every detail). Distinctive terms leave out the
+    rubric's wording, which is on every page of a submission about it. ``None`` when the
+    explanation has fewer than ``min_terms`` of them or no cited place is a page of a paged file."""
+    wording = RubricWording.of(ctx.rubric)
+    terms = {t for t in _terms(c.explanation) if t not in wording.stems}
+    if len(terms) < min_terms:
+        return None
+    cited_pages = {(f, int(n)) for f in files for loc in c.locations if loc.kind in ("page", "slide")
+                   and loc.start is not None for n in range(int(loc.start), int(loc.end or loc.start) + 1)}
+    if not cited_pages:
+        return None
+    shares: dict[tuple[str, int], tuple[float, set[str]]] = {}
+    for name, doc in artifacts.items():
+        for page in doc.pages:
+            if page.number is not None and page.text.strip():
+                found = terms & _terms(page.text)
+                shares[name, page.number] = (len(found) / len(terms), found)
+    if not any(k in shares for k in cited_pages):
+        return None  # nothing readable at the cited place: cannot judge
+    cited = max((shares[k][0] for k in cited_pages if k in shares), default=0.0)
+    others = [(k, v) for k, v in shares.items() if k not in cited_pages]
+    if not others:
+        return cited, ("", 0, 0.0, "")
+    # the best other page, preferring the cited file's own pages on a tie (a page off by a few)
+    (file, page), (share, found) = max(others, key=lambda kv: (kv[1][0], kv[0][0] in files))
+    shown = ", ".join(f"\u201c{t}\u201d" for t in sorted(_original_words(c.explanation, found))[:4])
+    return cited, (file, page, share, shown)
+
+
+def _original_words(text: str, found: set[str]) -> set[str]:
+    """The explanation's own words behind the matched stems and numbers, for the message."""
+    out = set()
+    for m in re.finditer(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,:/]\d+)*%?", text):
+        word = m.group()
+        if word in found or (content_stems(word) and content_stems(word)[0] in found):
+            out.add(word)
+    return out
 
 
 def _restates_rubric(explanation: str, ctx: ScreeningContext, detail_ids: tuple[str, ...]) -> bool:

@@ -67,14 +67,19 @@ class EvidenceStatus:
 
 
 def _guidance_eos(ctx: ScreeningContext) -> dict[str, tuple[int, int]]:
-    """EOs evidenced as a whole (at least ``mapping.derived_guidance_min_met`` met details):
-    EO id -> (met details, all details)."""
-    least = ctx.settings.mapping.derived_guidance_min_met
-    if least is None:
+    """EOs evidenced as a whole: at least ``mapping.derived_guidance_min_met`` met details, or at
+    least ``mapping.derived_guidance_min_addressed`` details addressed (met or weak). EO id ->
+    (addressed details, all details)."""
+    cfg = ctx.settings.mapping
+    if cfg.derived_guidance_min_met is None:
         return {}
     met: dict[str, int] = {}
+    addressed: dict[str, int] = {}
     total: dict[str, int] = {}
     for ev in ctx.evidence:
         total[ev.eo] = total.get(ev.eo, 0) + 1
         met[ev.eo] = met.get(ev.eo, 0) + (ev.status == Status.MET)
-    return {eo: (met[eo], total[eo]) for eo in total if met[eo] >= least}
+        addressed[ev.eo] = addressed.get(ev.eo, 0) + (ev.status != Status.MISSING)
+    least_addressed = cfg.derived_guidance_min_addressed
+    return {eo: (addressed[eo], total[eo]) for eo in total if met[eo] >= cfg.derived_guidance_min_met
+            or (least_addressed is not None and addressed[eo] >= least_addressed)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..documents import Document
 from ..locations import page_list
 from ..registry import checks
 from .base import RaisedFlag, ScreeningContext
@@ -30,11 +31,26 @@ class FileProblems:
                 if location is None and problem.params.get("time_ranges"):
                     location = time_location(str(problem.params["time_ranges"]))
                 out.append(
-                    RaisedFlag(problem.code, self.name, params, part=sub_file.part, file=doc.name, location=location)
+                    RaisedFlag(problem.code, self.name, params, part=sub_file.part, file=doc.name, location=location,
+                               **_scan_among_text(problem.code, problem.pages, doc))
                 )
         for name in ctx.ignored:
             out.append(RaisedFlag("file_ignored", self.name, {"file": name}, file=name))
         return out
+
+
+def _scan_among_text(code: str, pages: tuple[int, ...], doc: Document) -> dict[str, object]:
+    """A scanned page in a PDF whose other pages were read (a signed sign-in sheet, a
+    photographed form) is guidance: the assessor sees the page as it is, and what the file
+    shows was screened from the rest. A file with no text at all keeps the warning."""
+    if code != "no_text_layer" or not pages:
+        return {}
+    read = [p for p in doc.pages if p.number not in pages and p.text.strip()]
+    if not read:
+        return {}
+    return {"severity": "info", "note": (
+        f"The other {len(read)} page{'s' if len(read) != 1 else ''} of this file {'were' if len(read) != 1 else 'was'} "
+        "read; the assessor sees the scanned page as it is.")}
 
 
 _CLOCK = r"(?:(\d+):)?(\d{1,2}):(\d{2})"

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from screening.programs import Program, Progress
 
+from .. import program_stats
 from .. import programs as flow
 from ..deps import DB, CurrentUser, State, require
 from ..errors import problem_responses
@@ -19,6 +20,7 @@ from ..models import User
 router = APIRouter(prefix="/api/programs", tags=["programs"])
 Candidate = Annotated[User, Depends(require("candidate"))]
 Admin = Annotated[User, Depends(require("admin"))]
+Designer = Annotated[User, Depends(require("program_designer", "admin"))]
 _AUTH = ("unauthenticated", "token_expired", "forbidden")
 
 
@@ -135,6 +137,78 @@ class CoachingOut(BaseModel):
     held_at: Any
 
 
+class CountOut(BaseModel):
+    value: int | None = Field(description="null when withheld: from 1 to the minimum group size minus one.")
+    suppressed: bool
+
+
+class DaysOut(BaseModel):
+    median: float | None = Field(description="Days; null when withheld (fewer candidates than the minimum group).")
+    low: float | None = None
+    high: float | None = None
+    suppressed: bool
+
+
+class StateFigureOut(BaseModel):
+    state: Literal["in_progress", "waiting", "returned", "coaching"]
+    candidates: CountOut = Field(description="Candidates in this state now.")
+    median_days: DaysOut = Field(description="Median time at this state, over every stay in it (ongoing: to now).")
+
+
+class McFiguresOut(BaseModel):
+    id: str
+    title: str
+    rubric: str | None
+    earned: CountOut
+    states: list[StateFigureOut]
+
+
+class StackFiguresOut(BaseModel):
+    id: str
+    title: str
+    kind: str
+    needed: int
+    withheld: bool = Field(description="Fewer candidates follow it than the minimum group: no figure is shown.")
+    following: CountOut = Field(description="Candidates following the program who started one of its MCs.")
+    completed: CountOut
+    time_to_complete: DaysOut = Field(description="From the first draft (or enrolment, if later) to the release "
+                                                  "that completed it: median and range.")
+    mcs: list[McFiguresOut]
+    notes: list[str]
+
+
+class ProgramFiguresOut(BaseModel):
+    program_id: str
+    title: str
+    version: str
+    min_group: int = Field(description="service.program_figures_min_group: smaller groups are withheld.")
+    followers: CountOut
+    stacks: list[StackFiguresOut]
+    computed_at: Any
+
+
+def _c(c: program_stats.Count) -> CountOut:
+    return CountOut(value=c.value, suppressed=c.suppressed)
+
+
+def _d(d: program_stats.Days) -> DaysOut:
+    return DaysOut(median=d.median, low=d.low, high=d.high, suppressed=d.suppressed)
+
+
+def figures_out(f: program_stats.ProgramFigures) -> ProgramFiguresOut:
+    return ProgramFiguresOut(
+        program_id=f.program_id, title=f.title, version=f.version, min_group=f.min_group, followers=_c(f.followers),
+        computed_at=f.computed_at,
+        stacks=[StackFiguresOut(id=s.stack_id, title=s.title, kind=s.kind, needed=s.needed, withheld=s.withheld,
+                                following=_c(s.following), completed=_c(s.completed),
+                                time_to_complete=_d(s.time_to_complete), notes=list(s.notes),
+                                mcs=[McFiguresOut(id=m.mc_id, title=m.title, rubric=m.rubric, earned=_c(m.earned),
+                                                  states=[StateFigureOut(state=x.state, candidates=_c(x.candidates),
+                                                                         median_days=_d(x.median_days))
+                                                          for x in m.states]) for m in s.mcs])
+                for s in f.stacks])
+
+
 def _yields(stack: Any) -> list[YieldOut]:
     return [YieldOut(kind=y.kind, text=y.text, granted_by=y.granted_by, established=y.established, source=y.source)
             for y in stack.yields]
@@ -189,6 +263,15 @@ def get_progress(program_id: str, session: DB, user: Candidate) -> ProgressOut:
     (with the reason) or not offered; each stack's completion; counted from released human decisions only."""
     program = flow.get_program(session, program_id)
     return progress_out(flow.progress_of(session, user, program), program.id in flow.followed_ids(session, user))
+
+
+@router.get("/{program_id}/figures", response_model=ProgramFiguresOut,
+            responses=problem_responses(*_AUTH, "not_found"))
+def get_figures(program_id: str, session: DB, state: State, user: Designer) -> ProgramFiguresOut:
+    """Program designers and admins: per stack, candidates following it, completions and time to
+    complete, and where candidates stall on each MC; from released human decisions and stored
+    times only, small groups withheld (``service.program_figures_min_group``)."""
+    return figures_out(program_stats.figures(session, state.settings, program_id))
 
 
 @router.put("/{program_id}/following", status_code=204, responses=problem_responses(*_AUTH, "not_found"))

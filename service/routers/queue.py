@@ -41,7 +41,9 @@ def item_out(e: queue_flow.Entry, viewer: User) -> QueueItem:
         details=c.details, flags=c.flags, flag_codes=c.flag_codes, claim=claim_out(a, viewer),  # type: ignore[arg-type]
         assigned=a.assigned_to is not None, assigned_to_me=a.assigned_to == viewer.id,
         assigned_to=a.assigned_to if viewer.role == "admin" else None, claimable=e.claimable,
-        agreement=a.agreement, needs_reconciliation=e.needs_reconciliation)
+        agreement=a.agreement, needs_reconciliation=e.needs_reconciliation,
+        attempt=e.attempt.number if e.attempt else None, attempts_limit=e.attempt.limit if e.attempt else None,
+        coaching_required=bool(e.attempt and e.attempt.coaching_required))
 
 
 @router.get("", response_model=Queue, responses=problem_responses(*_AUTH, "invalid_request"))

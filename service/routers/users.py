@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from .. import erasure, users
 from ..deps import DB, State, require
@@ -56,6 +56,9 @@ class ErasureOut(BaseModel):
     jobs: int
     decisions_kept: int
     cache: dict[str, int]
+    audit_rows_erased: int = Field(0, description="Older audit rows whose payload (comments, file checksums) was "
+                                                  "replaced by an erasure marker; the hash chain still verifies.")
+    audit_rows_kept: int = Field(0, description="Such rows written before erasable payloads: left as they are.")
 
 
 @router.post("/{user_id}/erasure", response_model=ErasureOut,

@@ -246,3 +246,33 @@ def retire(rubric_id: str, version: str, session: DB, admin: Admin) -> Response:
 def restore(rubric_id: str, version: str, session: DB, admin: Admin) -> Response:
     rubric_admin.set_retired(session, admin, rubric_id, version, False)
     return _done("restored", rubric_id, version)
+
+
+# --- shared and duplicate evidence (service/duplicates.py) ---------------------------------------
+
+@router.get("/admin/duplicates")
+def duplicates_page(request: Request, session: DB, admin: Admin, done: str | None = None) -> Response:
+    from .. import duplicates
+
+    notice = {"approved": "Approved as shared evidence.", "withdrawn": "Approval withdrawn."}.get(done or "")
+    return render(request, "admin/duplicates.html", nav="admin", title="Shared and duplicate evidence",
+                  matches=duplicates.recent(session), shared=duplicates.shared_list(session), notice=notice)
+
+
+@router.post("/admin/shared-evidence", dependencies=[Csrf])
+def approve_shared(session: DB, admin: Admin, sha256: Annotated[str, Form()] = "",
+                   note: Annotated[str, Form()] = "") -> Response:
+    from .. import duplicates
+
+    duplicates.approve(session, admin, sha256, note or None)
+    session.commit()
+    return RedirectResponse("/admin/duplicates?done=approved", status_code=303)
+
+
+@router.post("/admin/shared-evidence/{sha256}/withdraw", dependencies=[Csrf])
+def withdraw_shared(sha256: str, session: DB, admin: Admin) -> Response:
+    from .. import duplicates
+
+    duplicates.withdraw(session, admin, sha256)
+    session.commit()
+    return RedirectResponse("/admin/duplicates?done=withdrawn", status_code=303)

@@ -15,13 +15,14 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from screening.rubric import Rubric
 
 from .. import assessment as flow
-from .. import marking, programs, rubric_store
+from .. import marking, rubric_store
 from .. import queue as queue_flow
 from ..access import submitted_submission
 from ..assess_schemas import DetailJudgment, FlagJudgment, LevelJudgment
@@ -115,8 +116,10 @@ def queue_page(request: Request, session: DB, state: State, user: Marker, rubric
                              chosen["per_page"], cursor or None)
     except ApiError:  # a stale or mangled cursor (e.g. from another order): start at the first page
         q = queue_flow.build(session, user, state.settings.service, filters, 1, chosen["per_page"])
-    attempts = programs.attempts_of(session, [e.submission for e in q.entries])  # programs' attempt limits
-    rows = [{"e": e, "claim": _claim_view(session, user, e.assessment), "attempt": attempts.get(e.submission.id),
+    if user.role == "admin":  # the holders' names, read at once (session.get then finds them)
+        session.scalars(select(User).where(User.id.in_({e.assessment.claimed_by for e in q.entries
+                                                         if e.assessment.claimed_by}))).all()
+    rows = [{"e": e, "claim": _claim_view(session, user, e.assessment), "attempt": e.attempt,
              "title": rubrics.get(e.submission.rubric_id, e.submission.rubric_id),
              "may_open": user.role != "admin" or e.assessment.stage in ("reconcile", "released")} for e in q.entries]
 
@@ -300,8 +303,10 @@ def review_page(request: Request, submission_id: str, session: DB, state: State,
                                     "second": "Your first marking is in; the submission waits for a second marker.",
                                     "reconcile": "Your marking is in; the submission waits for reconciliation."}
                         .get(ctx["a"].stage, "Your marking is in.")))
+    from .. import duplicates  # shared or duplicate evidence across candidates: advisory, by alias
+
     return render(request, "assessor/review.html", nav="queue", title=f"Review: {ctx['rubric_title']}",
-                  notices=notices, now=utcnow(), **ctx)
+                  notices=notices, now=utcnow(), duplicates=duplicates.for_submission(session, user, sub), **ctx)
 
 
 def _after_change(request: Request, session: Session, state: Any, user: User, sub: Submission, item_id: str,

@@ -11,9 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from .. import pilot_analysis, rubric_store
+from .. import pilot_analysis, program_stats, rubric_store
+from .. import programs as program_flow
 from .. import stats as counting
-from ..deps import DB
+from ..deps import DB, State
 from ..errors import ApiError
 from ..models import User
 from ..pilot_export import pilot_data, pilot_zip, screening_rows
@@ -50,6 +51,22 @@ def home(request: Request, session: DB, user: Designer) -> Response:
                     "drafts": by_status.get("draft", 0), "versions": len(rows)})
     return render(request, "designer/home.html", nav="designer", title="Rubric analyses", mcs=mcs,
                   flags=counts.flags)
+
+
+@router.get("/designer/programs")
+def program_list(request: Request, session: DB, user: Designer) -> Response:
+    """The programs, each with a link to its per-stack figures."""
+    return render(request, "designer/programs.html", nav="designer", title="Program figures",
+                  programs=program_flow.programs(session))
+
+
+@router.get("/designer/programs/{program_id}")
+def program_figures(request: Request, program_id: str, session: DB, state: State, user: Designer) -> Response:
+    """Per stack: candidates following it, completions, time to complete, where candidates stall
+    (service/program_stats.py, the same figures as ``GET /api/programs/{id}/figures``)."""
+    figures = program_stats.figures(session, state.settings, program_id)
+    return render(request, "designer/program.html", nav="designer", title=f"Program figures: {figures.title}",
+                  f=figures, states=program_stats.STATES, labels=program_stats.STATE_LABELS)
 
 
 @router.get("/designer/{rubric_id}")

@@ -102,6 +102,8 @@ def _table(ids: dict[str, str]) -> list[tuple[str, str, dict, dict[str, int]]]:
          _expect(owner=204, other=204, assessor=403, designer=403, admin=403)),
         ("GET", "/api/programs/mo-mlds/stacks/instructional-leadership/credential", {},
          _expect(owner=409, other=409, assessor=403, designer=403, admin=403)),
+        ("GET", "/api/programs/mo-mlds/figures", {},
+         _expect(owner=403, other=403, assessor=403, designer=200, admin=200)),
         ("POST", "/api/programs/mo-mlds/coaching", {"json": {"candidate_id": ids["other_user"],
                                                             "mc_id": "mo-il-professional-learning"}},
          _expect(owner=403, other=403, assessor=403, designer=403, admin=201)),
@@ -158,6 +160,15 @@ def _table(ids: dict[str, str]) -> list[tuple[str, str, dict, dict[str, int]]]:
          _expect(other=404, assessor=403, designer=403, admin=403, owner=202)),
         ("POST", f"/api/submissions/{s}/resubmit", {},
          _expect(other=404, assessor=403, designer=403, admin=403, owner=201)),
+        # Shared and duplicate evidence (issue 19): assessors and admins read it, never candidates; admins approve.
+        ("GET", f"/api/submissions/{s}/duplicates", {},
+         _expect(owner=403, other=403, assessor=200, designer=403, admin=200)),
+        ("GET", "/api/duplicates", {}, _expect(owner=403, other=403, assessor=403, designer=403, admin=200)),
+        ("GET", "/api/shared-evidence", {}, _expect(owner=403, other=403, assessor=403, designer=403, admin=200)),
+        ("POST", "/api/shared-evidence", {"json": {"sha256": "a" * 64}},
+         _expect(owner=403, other=403, assessor=403, designer=403, admin=201)),
+        ("DELETE", "/api/shared-evidence/" + "a" * 64, {},
+         _expect(owner=403, other=403, assessor=403, designer=403, admin=204)),
         ("DELETE", "/api/auth/token", {}, _expect(owner=204, other=204, assessor=204, designer=204, admin=204)),
     ]
 
@@ -186,7 +197,7 @@ def test_access_matrix_covers_every_role_and_endpoint(api):
     for method, path in api_routes():
         if (method, path) == ("POST", "/api/auth/token"):
             continue
-        pattern = re.sub(r"\{[a-z_]+\}", "X", path)
+        pattern = re.sub(r"\{[a-z_0-9]+\}", "X", path)
         hit = any(m == method and _same_shape(p, pattern) for m, p in templated)
         assert hit, f"{method} {path} is not in the access matrix"
         covered.add((method, path))

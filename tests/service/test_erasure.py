@@ -1,7 +1,8 @@
 """Erasure on request (service/erasure.py): a candidate's uploads carry planted strings; after a
 real screening, a released decision and the erasure, no table (every column), no file under the
 data folder and no file under the cache folder holds any of them, nor the candidate's email or
-name. The de-identified decision and the audit row of the erasure remain."""
+name, the assessor's comment or the files' checksums (in the audit log too, whose chain still
+verifies). The de-identified decision and the audit row of the erasure remain."""
 
 from __future__ import annotations
 
@@ -143,8 +144,9 @@ def test_erasure_leaves_no_trace_of_the_candidate_but_keeps_the_deidentified_dec
     # No trace: every table and column, every file under the data and cache folders.
     assert _table_hits(api, needles) == []
     assert _file_hits([data_dir, cache_dir], needles) == []
-    assert _table_hits(api, [COMMENT], skip=("audit_log",)) == []
-    assert _table_hits(api, digests, skip=("audit_log",)) == []
+    # Nor the assessor's comment or the files' checksums, in the audit log included.
+    assert _table_hits(api, [COMMENT]) == []
+    assert _table_hits(api, digests) == []
     assert _file_hits([cache_dir], digests) == []
     assert not any(api.state.storage.exists(k) for k in keys)
     assert _vectors(cache_dir, digests) == set()
@@ -169,9 +171,15 @@ def test_erasure_leaves_no_trace_of_the_candidate_but_keeps_the_deidentified_dec
         assert api.call("root", "GET", f"/api/jobs/{d.job_id}").status_code == 200
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "erase_candidate")).one()
         assert entry.actor_id == admin and entry.target_id == cand
+        # Older rows about the work keep their place in the chain; their payloads became erasure
+        # markers holding only the digest the chain covers, so the chain still verifies.
         assert audit.verify(s).problem is None
-        # Older audit rows are never edited: the markings' comments stay in the `decide` rows.
-        assert any(COMMENT in (e.after_json or "") for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "decide")))
+        erased = s.scalars(select(AuditEntry).where(AuditEntry.action.in_(["decide", "add_file", "remove_file"]),
+                                                    AuditEntry.actor_id != api.ids["bob"])).all()
+        assert erased and all(audit.erased_marker(e.after_json or e.before_json) for e in erased)
+        assert out["audit_rows_erased"] == len(erased) and out["audit_rows_kept"] == 0
+        bob_row = s.scalars(select(AuditEntry).where(AuditEntry.actor_id == api.ids["bob"])).one()
+        assert "sha256" in (bob_row.after_json or "") and audit.erased_marker(bob_row.after_json) is None
         assert s.scalar(select(StoredFile).where(StoredFile.submission_id == bob_draft)) is not None
 
     # The account cannot be used again; the other candidate's work is untouched.
@@ -187,7 +195,9 @@ def test_erasure_leaves_no_trace_of_the_candidate_but_keeps_the_deidentified_dec
     assert refused.status_code == 404 and "erased on request" in refused.json()["detail"]
     # Erasing again finds nothing more, and is audited again.
     again = api.call("root", "POST", f"/api/users/{cand}/erasure").json()
-    assert again["files"] == 0 and again["submissions_kept"] == [sub]
+    assert again["files"] == 0 and again["submissions_kept"] == [sub] and again["audit_rows_erased"] == 0
+    with api.state.sessions() as s:
+        assert audit.verify(s).problem is None
 
 
 def test_erasure_waits_for_a_running_screening(api):
