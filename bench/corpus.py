@@ -54,6 +54,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no competition": {"mapping.competition_margin": None},
     "no sentence top-k": {"mapping.sentence_top_details": None},
     "no wrong-location rule": {"citations.wrong_location_max_cited": -1.0},
+    "no explanation-to-page rule": {"citations.explanation_min_terms": 10_000},
+    "derived details flagged like published ones": {"mapping.derived_guidance_min_met": None},
     "no privacy names": {"privacy.kinds": ["student_id", "date_of_birth", "email", "phone"]},
 }
 
