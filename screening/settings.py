@@ -262,8 +262,17 @@ class DuplicateSettings(BaseModel):
     )
     max_matches: int = Field(50, ge=1, description="Passage matches kept per screened submission (best first).")
     block_rows: int = Field(
-        65536, ge=1024, description="Stored passages compared per matrix product (int8 converted to float32 block by "
-        "block: about 100 MB of scratch memory at the default with the bundled 384-dimension model).",
+        65536, ge=1024, description="Stored passages compared per matrix product (in the exact product, int8 converted "
+        "to float32 block by block: about 100 MB of scratch memory at the default with the bundled 384-dimension model).",
+    )
+    prefilter_dims: int = Field(
+        64, ge=0, description="Dimensions of the projection whose cosine upper bound picks the pairs that get the exact "
+        "product (0: the exact product of every pair). Exact either way; more dimensions, fewer pairs to check but a "
+        "larger first product and 4 bytes more per stored passage each.",
+    )
+    prefilter_min_rows: int = Field(
+        50_000, ge=0, description="Stored passages from which the two-stage check is used (below, the exact product of "
+        "every pair is as fast).",
     )
 
 

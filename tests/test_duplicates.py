@@ -102,3 +102,94 @@ def test_removing_a_record_drops_its_matches(settings, rubric):
     assert len(index.check(probe, settings.duplicates, rubric)) == 2
     index.remove("a1")
     assert index.check(probe, settings.duplicates, rubric) == [] and len(index) == 0
+
+
+# --- the two-stage check (prefilter) finds exactly what the exact product finds ----------------------
+
+# Sentence vectors vary along few directions: most of each vector lies in a 24-dimension subspace,
+# so a 32-dimension projection bounds their cosines tightly (a bound too low would show).
+_SUBSPACE = np.linalg.qr(np.random.default_rng(11).standard_normal((96, 24)))[0].astype(np.float32)
+
+
+def _unit(rng, n: int, dim: int = 96) -> np.ndarray:
+    v = rng.standard_normal((n, 24)).astype(np.float32) @ _SUBSPACE.T * 0.3 \
+        + 0.02 * rng.standard_normal((n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _near(rng, v: np.ndarray, cosine: float) -> np.ndarray:
+    """A unit vector at about ``cosine`` to ``v``, moved within the subspace."""
+    noise = _SUBSPACE @ rng.standard_normal(24).astype(np.float32)
+    noise -= (noise @ v) * v
+    noise /= np.linalg.norm(noise)
+    return cosine * v + np.sqrt(1 - cosine**2) * noise
+
+
+def _words(rng, n: int = 14) -> str:
+    letters = "bcdfghjklmnpqrstvwxz"
+    return " ".join("zo" + "".join(letters[int(d)] for d in rng.integers(0, 20, size=4)) for _ in range(n))
+
+
+def _synthetic(rng, keys: list[str], owners: list[str], texts: list[list[str]], vectors: list[np.ndarray]):
+    out = []
+    for key, owner, ts, vs in zip(keys, owners, texts, vectors):
+        out.append(make_record(key, owner, [], [_passage(t, f"{key}-{i}.txt", i + 1) for i, t in enumerate(ts)], vs))
+    return out
+
+
+def _found(index, probe, cfg):
+    return [(m.kind, m.other, m.here_index, m.there_index, m.score) for m in index.check(probe, cfg)]
+
+
+def test_the_two_stage_check_finds_the_same_matches_as_the_exact_product(settings):
+    rng = np.random.default_rng(7)
+    probe_texts = [_words(rng) for _ in range(30)]
+    probe_vecs = _unit(rng, 30)
+    keys, owners, texts, vecs = [], [], [], []
+    for k in range(400):  # other candidates' own passages
+        keys.append(f"s{k}"), owners.append(f"o{k}"), texts.append([_words(rng) for _ in range(15)])
+        vecs.append(_unit(rng, 15))
+    # copies and rewordings of the probe's passages at cosines either side of the threshold
+    for j, cosine in enumerate([1.0, 0.99, 0.95, 0.9, 0.86, 0.84, 0.83, 0.825, 0.82, 0.815, 0.81, 0.8, 0.7]):
+        keys.append(f"copy{j}"), owners.append(f"c{j}"), texts.append([probe_texts[j]])
+        vecs.append(_near(rng, probe_vecs[j], cosine)[None, :])
+    for j in range(3):  # template wording: the same passage in three other candidates' submissions
+        keys.append(f"tmpl{j}"), owners.append(f"t{j}"), texts.append([probe_texts[20]])
+        vecs.append(_near(rng, probe_vecs[20], 0.97)[None, :])
+    index = DuplicateIndex(chunk_rows=1024)  # several chunks
+    for rec in _synthetic(rng, keys, owners, texts, vecs):
+        index.add(rec)
+    probe = _synthetic(rng, ["me"], ["me"], [probe_texts], [probe_vecs])[0]
+    exact_cfg = settings.duplicates.model_copy(update={"prefilter_dims": 0})
+    two_cfg = settings.duplicates.model_copy(update={"prefilter_dims": 32, "prefilter_min_rows": 0})
+    exact = _found(index, probe, exact_cfg)
+    assert _found(index, probe, two_cfg) == exact
+    found = {m[1] for m in exact}
+    assert {"copy0", "copy1", "copy2", "copy3", "copy4", "copy5", "copy6", "copy7"} <= found  # cosine ≥ 0.825
+    assert not found & {"copy9", "copy10", "copy11", "copy12", "tmpl0", "tmpl1", "tmpl2"}  # below, or template
+    # a low threshold (a loose bound: most pairs checked exactly) agrees too
+    low = {"passage_similarity": 0.25, "template_similarity": 0.25, "lexical_overlap": 0.0,
+           "template_min_submissions": 1000, "max_matches": 100_000}
+    loose = _found(index, probe, exact_cfg.model_copy(update=low))
+    assert len(loose) > 100 and _found(index, probe, two_cfg.model_copy(update=low)) == loose
+
+
+def test_records_added_or_removed_after_a_check_are_seen_by_the_next(settings):
+    rng = np.random.default_rng(3)
+    cfg = settings.duplicates.model_copy(update={"prefilter_dims": 32, "prefilter_min_rows": 0})
+    index = DuplicateIndex(chunk_rows=1024)
+    for rec in _synthetic(rng, [f"s{k}" for k in range(200)], [f"o{k}" for k in range(200)],
+                          [[_words(rng) for _ in range(10)] for _ in range(200)], [_unit(rng, 10) for _ in range(200)]):
+        index.add(rec)
+    text, vec = _words(rng), _unit(rng, 1)
+    probe = _synthetic(rng, ["me"], ["me"], [[text]], [vec])[0]
+    assert index.check(probe, cfg) == []
+    late = _synthetic(rng, ["late"], ["lee"], [[text]], [_near(rng, vec[0], 0.95)[None, :]])[0]
+    index.add(late)
+    assert [m.other for m in index.check(probe, cfg)] == ["late"]
+    assert np.array_equal(index.record("late").vectors, late.vectors)  # held once, in the index's chunk
+    for k in range(150):  # erasures: most rows dead, the index compacts itself
+        index.remove(f"s{k}")
+    assert [m.other for m in index.check(probe, cfg)] == ["late"]
+    index.remove("late")
+    assert index.check(probe, cfg) == [] and len(index) == 50 and index.passages == 500
