@@ -522,7 +522,8 @@ def _column_lists(text: str, out: _Collector, today: date) -> None:
     for k, (_, header, _) in enumerate(lines):
         if len(header) > 30 or re.search(r"\d", header):
             continue
-        if _HEADER_STUDENT.fullmatch(header) or re.fullmatch(r"(?:student|pupil)s?(?:'s)?\s+(?:first\s+|last\s+|full\s+)?names?", header, re.I):
+        if _HEADER_STUDENT.fullmatch(header) or re.fullmatch(r"(?:student|pupil)s?(?:'s)?\s+(?:first\s+|last\s+|full\s+)?names?", header, re.I) \
+                or _student_header_row(header):
             kind, fits = "student_name", lambda v: bool(_NAME_CELL.fullmatch(v)) and _is_name(v)
         elif _HEADER_DOB.search(header):
             kind, fits = "date_of_birth", lambda v: bool(_DATE_RE.fullmatch(v))
@@ -531,7 +532,11 @@ def _column_lists(text: str, out: _Collector, today: date) -> None:
         else:
             continue
         run = []
-        for _, value, start in lines[k + 1 : k + 200]:
+        following = lines[k + 1 : k + 200]
+        # the rest of a header row that wrapped ("Student Period Teacher" / "Rubric score")
+        while following and _names_columns(following[0][1]) and not fits(following[0][1]):
+            following = following[1:]
+        for _, value, start in following:
             if not fits(value):
                 break
             run.append((start, value))
@@ -539,6 +544,22 @@ def _column_lists(text: str, out: _Collector, today: date) -> None:
             continue
         for start, value in run:
             out.add(kind, start, start + len(value), 0.85, f"value in a column headed “{header}”")
+
+
+_COLUMN_WORDS = frozenset("period class section rubric comment comments date note notes".split())
+
+
+def _names_columns(line: str) -> bool:
+    """Every word of the line names a table column ("Rubric score")."""
+    words = line.split()
+    return bool(words) and all(w.lower() in _COLUMN_WORDS or _HEADER_VOCAB.fullmatch(w) for w in words)
+
+
+def _student_header_row(line: str) -> bool:
+    """A table's header row read as one line, its first column naming students ("Student Period
+    Teacher"): at least two more words, each naming a column ("Student ID" is one column)."""
+    first, _, rest = line.partition(" ")
+    return len(line.split()) >= 3 and bool(re.fullmatch(r"(?:student|pupil)s?", first, re.I)) and _names_columns(rest)
 
 
 def _role_in(line: str) -> bool:

@@ -428,3 +428,14 @@ def test_student_table_rows_ending_in_a_note_column_and_names_with_inner_capital
     assert names == ["Marisol Gutierrez", "Tyler Hensley", "DeAndre Wallace"]
     # the same rows without a header naming students are not taken for a roster
     assert [f for f in detect(text.replace("Student Period", "Paper Period")) if f.kind == "student_name"] == []
+
+
+def test_a_student_table_read_column_by_column_under_a_one_line_header_row():
+    # The product's layout extraction gives the anchor-paper table as its header row (wrapped),
+    # then the name column, then the others.
+    text = ("Anchor Papers for Calibration (Oct 13)\n\nStudent Period Teacher\nRubric score\nMarisol Gutierrez\n\n"
+            "Tyler Hensley\nDeAndre Wallace\n3 Rao 4 / 4\n\n5 Pemberton 2 / 4\n2 Whitfield 3 / 4\nNote\n")
+    names = [text[f.char_start:f.char_end] for f in detect(text) if f.kind == "student_name"]
+    assert names == ["Marisol Gutierrez", "Tyler Hensley", "DeAndre Wallace"]
+    staff = text.replace("Student Period Teacher", "Teacher Period Room")
+    assert [f for f in detect(staff) if f.kind == "student_name"] == []
