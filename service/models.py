@@ -203,7 +203,32 @@ class QueueEntry(Base):
         Index("ix_queue_entries_claims", "open", "stage", "claimed_by", "assigned_to", "claim_expires_at",
               "first_marker", "second_marker", "agreement", "rubric_id", "version"),
         Index("ix_queue_entries_rubric", "rubric_id", "open", "submitted_at", "submission_id"),
+        # The totals' ranges for the entries that involve the caller and for claims that ran out
+        # (migration 0011; the rest of the totals is read from queue_counts).
+        Index("ix_queue_entries_assigned", "open", "assigned_to", "stage", "claim_expires_at", "claimed_by",
+              "first_marker", "second_marker", "rubric_id", "version"),
+        Index("ix_queue_entries_first_marker", "open", "first_marker", "stage", "assigned_to", "claim_expires_at",
+              "claimed_by", "second_marker", "rubric_id", "version"),
+        Index("ix_queue_entries_second_marker", "open", "second_marker", "stage", "assigned_to", "claim_expires_at",
+              "claimed_by", "first_marker", "rubric_id", "version"),
+        Index("ix_queue_entries_agreement", "open", "stage", "agreement", "assigned_to", "claim_expires_at",
+              "claimed_by", "first_marker", "second_marker", "rubric_id", "version"),
     )
+
+
+class QueueCount(Base):
+    """How many queue entries each (MC, version, stage) has, and how many of them are free (no
+    assignment, and no claim or one without an expiry): kept by database triggers on
+    ``queue_entries`` (migration 0011: inserts, updates, deletes, cascades included), so the
+    queue's totals read a few rows here instead of stepping through the backlog."""
+
+    __tablename__ = "queue_counts"
+
+    rubric_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stage: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    n_free: Mapped[int] = mapped_column(Integer)
 
 
 class WebhookDelivery(Base):

@@ -287,7 +287,11 @@ def test_migration_0009_fills_the_claim_fields_from_existing_rows(database_url):
         "recon": ("reconcile", True, True, None, None, 0.5, "ann", "bob"),
         "done": ("released", False, False, None, None, 0.9, "cat", None),
     }
-    # The queue reads the copy as the rules read the source rows.
+    # The queue reads the copy as the rules read the source rows (its counts by MC, version and
+    # stage come with migration 0011, filled from these rows).
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
     svc = ServiceSettings(agreement_bar=0.8)
     with Session(engine) as s:
         claimable = {}
