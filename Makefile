@@ -28,8 +28,11 @@ demo: setup
 	@echo
 	@cat $(OUT)/report.md
 
+# Two test processes: 11 min instead of 17.5 on a 2-core machine (bench/RESULTS.md, "Test suite time").
+# TEST_PROCESSES=0 runs the suite in this process (pytest -n 0), for debugging.
+TEST_PROCESSES ?= 2
 test: setup
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -n $(TEST_PROCESSES)
 
 # Embedded defaults: a SQLite file and uploads under $$XDG_DATA_HOME/mc-screening, an in-process
 # worker, the bundled rubrics. HOST and PORT override where it listens.
