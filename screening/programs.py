@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 import jsonschema
 from pydantic import BaseModel, ConfigDict
@@ -27,7 +27,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import MarkedYAMLError
 
 from .errors import Errors, RubricError
-from .rubric import RubricProblem, _field_name, _line_of, _plain, content_hash, yaml_files
+from .rubric import FolderCatalogue, RubricProblem, _field_name, _line_of, _plain, content_hash
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "programs" / "schema" / "program.schema.json"
 _BUNDLED_SCHEMA = Path(__file__).resolve().parent / "bundled_programs" / "schema" / "program.schema.json"
@@ -247,46 +247,21 @@ def load_file(path: Path, rubric_ids: set[str] | None = None) -> Program:
     return program_of(data, str(path))
 
 
-class ProgramCatalogue:
+class ProgramCatalogue(FolderCatalogue[Program]):
     """The programs found in a list of folders (``Settings.program_dirs``), loaded on first use.
-    An invalid file is skipped and its problems kept in ``problems``."""
+    An invalid file is skipped and its problems kept in ``problems``; the first folder wins."""
 
-    def __init__(self, dirs: Iterable[Path]) -> None:
-        self.dirs = [Path(d) for d in dirs]
-        self._by_id: dict[str, Program] | None = None
-        self.problems: list[RubricProblem] = []
+    def _validate(self, path: Path) -> tuple[dict[str, Any] | None, list[RubricProblem]]:
+        return validate_file(path)
 
-    def files(self) -> list[Path]:
-        return yaml_files(self.dirs)
+    def _item(self, data: dict[str, Any], path: Path) -> Program:
+        return program_of(data, str(path))
 
-    def _load(self) -> dict[str, Program]:
-        if self._by_id is None:
-            by_id: dict[str, Program] = {}
-            for f in self.files():
-                data, problems = validate_file(f)
-                if data is None:
-                    self.problems.extend(problems)
-                    continue
-                program = program_of(data, str(f))
-                by_id.setdefault(program.id, program)  # the first folder wins, as for rubrics on the path
-            self._by_id = by_id
-        return self._by_id
+    def _load_file(self, path: Path) -> Program:
+        return load_file(path)
 
-    def list(self) -> list[Program]:
-        return sorted(self._load().values(), key=lambda p: p.id)
-
-    def get(self, program_id: str) -> Program:
-        by_id = self._load()
-        if program_id in by_id:
-            return by_id[program_id]
-        path = Path(program_id)
-        if path.suffix in (".yaml", ".yml") and path.is_file():
-            return load_file(path)
-        available = ", ".join(sorted(by_id)) or "(none found in " + ", ".join(map(str, self.dirs)) + ")"
-        raise RubricError(Errors.E032.format(program_id=program_id, available=available))
-
-    def find(self, program_id: str) -> Program | None:
-        return self._load().get(program_id)
+    def _unknown(self, item_id: str, available: str) -> Exception:
+        return RubricError(Errors.E032.format(program_id=item_id, available=available))
 
 
 # ---------------------------------------------------------------------------------------------

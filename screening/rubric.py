@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Generic, Iterable, Literal, TypeVar
 
 import jsonschema
 from pydantic import BaseModel, ConfigDict
@@ -284,50 +284,90 @@ def yaml_files(dirs: Iterable[Path]) -> list[Path]:
     return out
 
 
-class RubricCatalogue:
-    """The rubrics found in a list of folders (``Settings.rubric_dirs``), loaded on first use."""
+T = TypeVar("T")
+
+
+class FolderCatalogue(Generic[T]):
+    """Files of one format found in a list of folders, loaded on first use and looked up by id.
+    An invalid file is skipped and its problems kept in ``problems``. Subclasses say how a valid
+    file becomes an item, which of two items with one id is kept, and what an unknown id says."""
 
     def __init__(self, dirs: Iterable[Path]) -> None:
         self.dirs = [Path(d) for d in dirs]
-        self._by_id: dict[str, Rubric] | None = None
+        self._by_id: dict[str, T] | None = None
         self.problems: list[RubricProblem] = []
 
     def files(self) -> list[Path]:
         return yaml_files(self.dirs)
 
-    def _load(self) -> dict[str, Rubric]:
+    def _validate(self, path: Path) -> tuple[dict[str, Any] | None, list[RubricProblem]]:
+        raise NotImplementedError
+
+    def _item(self, data: dict[str, Any], path: Path) -> T:
+        raise NotImplementedError
+
+    def _keep(self, prev: T | None, item: T, path: Path) -> bool:
+        """Whether ``item`` replaces ``prev`` (the one already found under its id)."""
+        return prev is None  # the first folder wins
+
+    def _load_file(self, path: Path) -> T:
+        raise NotImplementedError
+
+    def _unknown(self, item_id: str, available: str) -> Exception:
+        raise NotImplementedError
+
+    def _load(self) -> dict[str, T]:
         if self._by_id is None:
-            by_id: dict[str, Rubric] = {}
+            by_id: dict[str, T] = {}
             for f in self.files():
-                data, problems = validate_file(f)
+                data, problems = self._validate(f)
                 if data is None:
                     self.problems.extend(problems)
                     continue
-                rubric = Rubric(**data, content_hash=content_hash(data), path=str(f))
-                prev = by_id.get(rubric.id)
-                if prev is not None and prev.content_hash != rubric.content_hash:
-                    if prev.version == rubric.version:
-                        raise RubricError(
-                            Errors.E004.format(rubric_id=rubric.id, version=rubric.version, first=prev.path, second=f)
-                        )
-                    if version_key(rubric.version) < version_key(prev.version):
-                        continue  # keep the newest version under the bare id
-                by_id[rubric.id] = rubric
+                item = self._item(data, f)
+                if self._keep(by_id.get(item.id), item, f):  # type: ignore[attr-defined]
+                    by_id[item.id] = item  # type: ignore[attr-defined]
             self._by_id = by_id
         return self._by_id
 
-    def list(self) -> list[Rubric]:
-        return sorted(self._load().values(), key=lambda r: r.id)
+    def list(self) -> list[T]:
+        return sorted(self._load().values(), key=lambda r: r.id)  # type: ignore[attr-defined]
 
-    def get(self, rubric_id: str) -> Rubric:
+    def get(self, item_id: str) -> T:
         by_id = self._load()
-        if rubric_id in by_id:
-            return by_id[rubric_id]
-        path = Path(rubric_id)
+        if item_id in by_id:
+            return by_id[item_id]
+        path = Path(item_id)
         if path.suffix in (".yaml", ".yml") and path.is_file():
-            return load_file(path)
+            return self._load_file(path)
         available = ", ".join(sorted(by_id)) or "(none found in " + ", ".join(map(str, self.dirs)) + ")"
-        raise RubricError(Errors.E001.format(rubric_id=rubric_id, available=available))
+        raise self._unknown(item_id, available)
+
+    def find(self, item_id: str) -> T | None:
+        return self._load().get(item_id)
+
+
+class RubricCatalogue(FolderCatalogue[Rubric]):
+    """The rubrics found in a list of folders (``Settings.rubric_dirs``), loaded on first use."""
+
+    def _validate(self, path: Path) -> tuple[dict[str, Any] | None, list[RubricProblem]]:
+        return validate_file(path)
+
+    def _item(self, data: dict[str, Any], path: Path) -> Rubric:
+        return Rubric(**data, content_hash=content_hash(data), path=str(path))
+
+    def _keep(self, prev: Rubric | None, rubric: Rubric, path: Path) -> bool:
+        if prev is None or prev.content_hash == rubric.content_hash:
+            return True
+        if prev.version == rubric.version:
+            raise RubricError(Errors.E004.format(rubric_id=rubric.id, version=rubric.version, first=prev.path, second=path))
+        return version_key(rubric.version) >= version_key(prev.version)  # the newest version under the bare id
+
+    def _load_file(self, path: Path) -> Rubric:
+        return load_file(path)
+
+    def _unknown(self, item_id: str, available: str) -> Exception:
+        return RubricError(Errors.E001.format(rubric_id=item_id, available=available))
 
 
 def version_key(version: str) -> tuple[Any, ...]:

@@ -86,6 +86,7 @@ class Citations:
         if not ctx.self_analyses:
             return out  # no self-analysis at all is part_missing's to report
         artifacts = {f.name: d for f, d in ctx.files if f.role == "artifact"}
+        pages = _PageTerms.of(ctx, artifacts)
         cited: set[str] = set()
         eo_of = {d.id: eo.id for eo, d in ctx.rubric.details()}
         for sub_file, analysis in ctx.self_analyses:
@@ -95,7 +96,7 @@ class Citations:
                 targets = _targets(eo_of, c)
                 # every row-level flag names the row's targets unless it names a detail of its own
                 out.extend(replace(f, eo=f.eo or targets["eo"], detail_id=f.detail_id or targets["detail_id"])
-                           for f in self._citation(ctx, c, artifacts, sub_file.name))
+                           for f in self._citation(ctx, c, artifacts, pages, sub_file.name))
         readable = [f.name for f, a in ctx.self_analyses if not any(p.code in _UNREADABLE for p in a.problems)]
         if readable:
             for eo, detail in ctx.rubric.details():
@@ -125,7 +126,8 @@ class Citations:
                 ))
         return out
 
-    def _citation(self, ctx: ScreeningContext, c: Citation, artifacts: dict[str, Document], sa_file: str) -> list[RaisedFlag]:
+    def _citation(self, ctx: ScreeningContext, c: Citation, artifacts: dict[str, Document], pages: "_PageTerms",
+                  sa_file: str) -> list[RaisedFlag]:
         out: list[RaisedFlag] = []
         target = ", ".join(c.detail_ids) or c.target_raw
         cfg = ctx.settings.citations
@@ -156,7 +158,7 @@ class Citations:
             for loc in c.locations:
                 out.extend(self._range(c, file, doc, loc))
         if len(files) >= 1:
-            out.extend(self._wrong_location(ctx, c, files, artifacts))
+            out.extend(self._wrong_location(ctx, c, files, pages))
         return out
 
     def _range(self, c: Citation, file: str, doc: Document, loc: Location) -> list[RaisedFlag]:
@@ -171,9 +173,9 @@ class Citations:
         return []
 
     def _wrong_location(self, ctx: ScreeningContext, c: Citation, files: list[str],
-                        artifacts: dict[str, Document]) -> list[RaisedFlag]:
+                        pages: "_PageTerms") -> list[RaisedFlag]:
         cfg = ctx.settings.citations
-        told = _explanation_pages(c, files, artifacts, ctx, cfg.explanation_min_terms)
+        told = _explanation_pages(c, files, pages, cfg.explanation_min_terms)
         if told is not None:
             cited_share, (file, page, share, shown) = told
             if share >= cfg.explanation_elsewhere_min and cited_share <= cfg.explanation_cited_max \
@@ -235,8 +237,23 @@ def _cited_label(c: Citation, files: list[str]) -> str:
                         if loc.kind in ("page", "slide", "time")) or "the cited place"
 
 
+@dataclass(frozen=True)
+class _PageTerms:
+    """The rubric's wording stems and each paged artifact page's terms, computed once per
+    screening: every row of the self-analysis is compared with all of them."""
+
+    rubric_stems: frozenset[str]
+    by_page: dict[tuple[str, int], frozenset[str]]
+
+    @classmethod
+    def of(cls, ctx: ScreeningContext, artifacts: dict[str, Document]) -> "_PageTerms":
+        return cls(RubricWording.of(ctx.rubric).stems, {
+            (name, page.number): frozenset(_terms(page.text)) for name, doc in artifacts.items()
+            for page in doc.pages if page.number is not None and page.text.strip()})
+
+
 def _explanation_pages(
-    c: Citation, files: list[str], artifacts: dict[str, Document], ctx: ScreeningContext, min_terms: int,
+    c: Citation, files: list[str], pages: _PageTerms, min_terms: int,
 ) -> tuple[float, tuple[str, int, float, str]] | None:
     """Where the row's explanation's own words are: (share of its distinctive terms on the cited
     pages, (file, page, share, quoted terms) of the best other page of any paged artifact).
@@ -247,20 +264,14 @@ def _explanation_pages(
     (a data table or a form scores low against every detail). Distinctive terms leave out the
     rubric's wording, which is on every page of a submission about it. ``None`` when the
     explanation has fewer than ``min_terms`` of them or no cited place is a page of a paged file."""
-    wording = RubricWording.of(ctx.rubric)
-    terms = {t for t in _terms(c.explanation) if t not in wording.stems}
+    terms = {t for t in _terms(c.explanation) if t not in pages.rubric_stems}
     if len(terms) < min_terms:
         return None
     cited_pages = {(f, int(n)) for f in files for loc in c.locations if loc.kind in ("page", "slide")
                    and loc.start is not None for n in range(int(loc.start), int(loc.end or loc.start) + 1)}
     if not cited_pages:
         return None
-    shares: dict[tuple[str, int], tuple[float, set[str]]] = {}
-    for name, doc in artifacts.items():
-        for page in doc.pages:
-            if page.number is not None and page.text.strip():
-                found = terms & _terms(page.text)
-                shares[name, page.number] = (len(found) / len(terms), found)
+    shares = {k: (len(terms & on_page) / len(terms), terms & on_page) for k, on_page in pages.by_page.items()}
     if not any(k in shares for k in cited_pages):
         return None  # nothing readable at the cited place: cannot judge
     cited = max((shares[k][0] for k in cited_pages if k in shares), default=0.0)
@@ -275,12 +286,7 @@ def _explanation_pages(
 
 def _original_words(text: str, found: set[str]) -> set[str]:
     """The explanation's own words behind the matched stems and numbers, for the message."""
-    out = set()
-    for m in re.finditer(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,:/]\d+)*%?", text):
-        word = m.group()
-        if word in found or (content_stems(word) and content_stems(word)[0] in found):
-            out.add(word)
-    return out
+    return {m.group() for m in re.finditer(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,:/]\d+)*%?", text) if _terms(m.group()) & found}
 
 
 def _restates_rubric(explanation: str, ctx: ScreeningContext, detail_ids: tuple[str, ...]) -> bool:
