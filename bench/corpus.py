@@ -246,7 +246,7 @@ def table(name: str, o: Outcome) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=["dev", "test"], default="dev")
+    parser.add_argument("--split", choices=["dev", "test", "dev2", "test2"], default="dev")
     parser.add_argument("--ablations", action="store_true", help="also each precision mechanism switched off")
     parser.add_argument("--details", action="store_true", help="list misses, false flags and inexact matches")
     parser.add_argument("--no-write", action="store_true")
