@@ -431,6 +431,11 @@ class ServiceSettings(BaseModel):
     max_files_per_submission: int = Field(40, ge=1, description="Files one submission may hold.")
     max_rubric_bytes: int = Field(1024 * 1024, ge=1, description="Largest rubric YAML an admin may upload.")
     token_lifetime_s: int = Field(8 * 3600, ge=60, description="Seconds a sign-in token stays valid.")
+    password_hash_time_cost: int = Field(3, ge=1, description="argon2id passes per password hash (with the next "
+        "two: RFC 9106's low-memory profile, ~0.1-0.2 s per hash on one core). Raising a cost re-hashes each password "
+        "at its next sign-in.")
+    password_hash_memory_kib: int = Field(65536, ge=8, description="argon2id memory per password hash, in KiB.")
+    password_hash_parallelism: int = Field(4, ge=1, description="argon2id lanes per password hash.")
     sign_in_free_failures: int = Field(
         5, ge=1, description="Wrong passwords for one account heard without delay; after them each further one "
         "doubles the wait before the next attempt is heard (1 s, 2 s, 4 s, ...).",

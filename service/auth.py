@@ -21,12 +21,32 @@ from .throttle import SignInThrottle
 if TYPE_CHECKING:
     from starlette.requests import Request
 
+    from screening.settings import ServiceSettings
+
 Role = Literal["candidate", "assessor", "program_designer", "admin"]
 ROLES: tuple[str, ...] = get_args(Role)
 
-_hasher = PasswordHasher()
-# Verifying against this when the email is unknown keeps sign-in time the same either way.
-_DUMMY_HASH = _hasher.hash("not a password anyone has")
+_hasher = PasswordHasher()  # argon2-cffi's defaults (RFC 9106 low-memory) until configure_hashing
+_dummy_hash: str | None = None
+
+
+def configure_hashing(svc: "ServiceSettings") -> None:
+    """Hash new passwords with the settings' argon2 cost. Stored hashes carry their own
+    parameters, so they still verify after a change, and are re-hashed at the next sign-in."""
+    global _hasher, _dummy_hash
+    wanted = (svc.password_hash_time_cost, svc.password_hash_memory_kib, svc.password_hash_parallelism)
+    if (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism) != wanted:
+        _hasher = PasswordHasher(time_cost=wanted[0], memory_cost=wanted[1], parallelism=wanted[2])
+        _dummy_hash = None
+
+
+def _dummy() -> str:
+    # Verifying against this when the email is unknown keeps sign-in time the same either way,
+    # so it has the cost new hashes have.
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("not a password anyone has")
+    return _dummy_hash
 
 
 def hash_password(password: str) -> str:
@@ -67,10 +87,12 @@ def sign_in(session: Session, email: str, password: str, lifetime_s: int,
                            headers={"Retry-After": str(wait)})
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
-        verify_password(_DUMMY_HASH, password)  # the same time spent as for a known account
+        verify_password(_dummy(), password)  # the same time spent as for a known account
         ok = False
     else:
         ok = verify_password(user.password_hash, password)
+        if ok and _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)  # the cost was raised (or lowered) since
     if not ok:
         if throttle is not None:
             accounts.failed(email)

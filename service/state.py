@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from screening.rubric import RubricCatalogue
 from screening.settings import Settings
 
-from . import rubric_store
+from . import auth, rubric_store
 from .db import make_engine, migrate, session_factory
 from .storage import LocalStorage, S3Storage, Storage
 from .throttle import SignInThrottle
@@ -35,6 +35,7 @@ class ServiceState:
 
 def build_state(settings: Settings, migrate_db: bool = True) -> ServiceState:
     svc = settings.service
+    auth.configure_hashing(svc)
     engine = make_engine(svc.resolved_database_url())
     if migrate_db:
         migrate(engine)

@@ -30,7 +30,9 @@ def rubric_yaml(version: str, title: str | None = None) -> str:
 def service_settings(tmp_path: Path, **service: Any):
     from screening.settings import Settings
 
-    opts: dict[str, Any] = {"data_dir": tmp_path / "svc", "worker": "none"}
+    from .processes import TEST_PASSWORD_HASHING
+
+    opts: dict[str, Any] = {"data_dir": tmp_path / "svc", "worker": "none", **TEST_PASSWORD_HASHING}
     opts.update(service)
     return Settings(cache_dir=tmp_path / "cache", rubric_dirs=[REPO / "rubrics"], service=opts)
 

@@ -23,10 +23,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# argon2id at its cheapest: tests create and sign in thousands of accounts, and the production cost
+# (~0.2 s per hash) would be minutes of the suite. tests/service/test_auth*.py covers the setting.
+TEST_PASSWORD_HASHING = {"password_hash_time_cost": 1, "password_hash_memory_kib": 1024, "password_hash_parallelism": 1}
+
+
 def service_env(tmp_path: Path, **service: str) -> dict[str, str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "SCREENING_SERVICE__DATA_DIR": str(tmp_path / "svc"),
            "SCREENING_CACHE_DIR": str(tmp_path / "cache"), "SCREENING_SERVICE__JOB_LEASE_S": "3",
            "SCREENING_SERVICE__JOB_HEARTBEAT_S": "1", "SCREENING_SERVICE__JOB_POLL_S": "0.2"}
+    env.update({f"SCREENING_SERVICE__{k.upper()}": str(v) for k, v in TEST_PASSWORD_HASHING.items()})
     env.pop("SCREENING_CONFIG", None)
     env.update({f"SCREENING_SERVICE__{k.upper()}": v for k, v in service.items()})
     return env
