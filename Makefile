@@ -32,7 +32,7 @@ demo: setup
 # TEST_PROCESSES=0 runs the suite in this process (pytest -n 0), for debugging.
 TEST_PROCESSES ?= 2
 test: setup
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -n $(TEST_PROCESSES)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -n $(TEST_PROCESSES) --dist worksteal
 
 # Embedded defaults: a SQLite file and uploads under $$XDG_DATA_HOME/mc-screening, an in-process
 # worker, the bundled rubrics. HOST and PORT override where it listens.

@@ -7,16 +7,23 @@ machine can show what several CPU kinds would transcribe: each ISA up to the CPU
 child process, and every clip's flags and evidence score are compared across them.
 
 Clips: bench/language_set.py (espeak-ng: six languages besides English, several voices; English
-in six voices, and under pink noise) and ../shared/data/audio (real English, one real French
-clip). ``dev`` clips were looked at while the check's scales were set; ``held-out`` clips were
-made afterwards and only measured.
+in several voices, and under pink noise) and ../shared/data/audio (real English, one real French
+clip). ``dev`` clips were looked at while the check was made; ``held-out-1`` clips were measured
+once and then studied (dev now); ``held-out-2`` clips were written and frozen
+(bench/language_held_out_2.json) before the last change and are only measured.
 
 Reported: misses (a non-English clip without ``language``), false flags (an English clip with
 it), and each clip's worst margin from the decision boundary over the ISAs (evidence score minus
-``media.language_evidence_min`` for other languages, the reverse for English).
+``media.language_evidence_min`` for other languages, the reverse for English), beside the rules
+the check replaced, judged on the same transcripts (bench/language_previous.py).
 
-Run: ``python -m bench.language [--folder out/language-set] [--isa GENERIC,AVX,AVX2]``; appends a
-section to bench/RESULTS.md unless ``--no-write``.
+Transcripts are cached per clip in the folder, keyed by the clip's SHA-256, the model and the
+ISA: a run transcribes only clips it has not transcribed before (pass a fresh folder to
+transcribe everything again). ``--split dev`` measures the dev clips alone (while tuning, so the
+held-out clips stay unseen).
+
+Run: ``python -m bench.language [--folder out/language-set] [--isa GENERIC,AVX,AVX2]
+[--split dev]``; appends a section to bench/RESULTS.md unless ``--no-write``.
 """
 
 from __future__ import annotations
@@ -35,7 +42,8 @@ from typing import Any
 
 from screening.cpu import cpu_flags  # also what tests ask this module for
 
-from .language_set import Clip, build, clips, espeak_version
+from . import language_previous
+from .language_set import Clip, build, espeak_version, frozen_check, sha256
 from .results import append_section
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,7 +67,8 @@ def available_isas(flags: frozenset[str]) -> list[str]:
 
 
 def transcribe_child(paths: list[str]) -> dict[str, Any]:
-    """In the child: raw transcripts (before any flag is judged) of each path."""
+    """In the child: raw transcripts (before any flag is judged) of each path, with the seconds
+    each took (the first includes loading the model)."""
     from screening.media.decode import check_limits, decode
     from screening.media.recognise import recognise
     from screening.settings import MediaSettings
@@ -67,34 +76,48 @@ def transcribe_child(paths: list[str]) -> dict[str, Any]:
     settings = MediaSettings()
     out: dict[str, Any] = {}
     for p in paths:
+        start = time.perf_counter()
         meta, problem = check_limits(Path(p), settings)
         if problem is not None or meta is None:
-            out[Path(p).name] = {"problem": problem.code if problem else "unreadable"}
-            continue
-        audio = decode(Path(p), settings, meta.audio_s or meta.duration_s)
-        out[Path(p).name] = recognise(audio, settings, settings.cpu_threads, meta.duration_s).to_json()
+            raw: dict[str, Any] = {"problem": problem.code if problem else "unreadable"}
+        else:
+            audio = decode(Path(p), settings, meta.audio_s or meta.duration_s)
+            raw = recognise(audio, settings, settings.cpu_threads, meta.duration_s).to_json()
+        out[p] = {"raw": raw, "seconds": time.perf_counter() - start}
     return out
 
 
-def run_isa(isa: str, paths: list[Path], cache: Path) -> tuple[dict[str, Any], float]:
-    """Raw transcripts under one ISA, from a child process (the variable is read when CTranslate2
-    loads). Cached per ISA and file list; pass a fresh folder to transcribe again."""
-    key = cache / f"raw-{isa}.json"
-    names = sorted(p.name for p in paths)
-    if key.is_file():
-        data = json.loads(key.read_text())
-        if sorted(data["raw"]) == names:
-            return data["raw"], data["seconds"]
-    env = {**os.environ, "CT2_FORCE_CPU_ISA": isa, "HF_HUB_OFFLINE": "1"}
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.language", "--child", *map(str, paths)],
-        cwd=REPO, env=env, capture_output=True, text=True, check=True,
-    )
-    seconds = time.perf_counter() - start
-    raw = json.loads(proc.stdout.strip().splitlines()[-1])
-    key.write_text(json.dumps({"raw": raw, "seconds": seconds}))
-    return raw, seconds
+def model_label() -> str:
+    from screening.media.model import whisper_info
+    from screening.settings import MediaSettings
+
+    return whisper_info(MediaSettings()).label
+
+
+def run_isa(isa: str, paths: list[Path], cache: Path) -> tuple[dict[str, Any], int, float]:
+    """Raw transcripts by file name under one ISA: (transcripts, clips transcribed now, seconds
+    that took). Clips already transcribed under this ISA by the same model (same audio bytes)
+    come from ``cache/transcripts-ISA.json``; the rest are transcribed in a child process (the
+    variable is read when CTranslate2 loads)."""
+    store = cache / f"transcripts-{isa}.json"
+    known: dict[str, Any] = json.loads(store.read_text()) if store.is_file() else {}
+    label = model_label()
+    keys = {p: f"{sha256(p)}:{label}" for p in paths}
+    todo = [p for p in paths if keys[p] not in known]
+    seconds = 0.0
+    if todo:
+        env = {**os.environ, "CT2_FORCE_CPU_ISA": isa, "HF_HUB_OFFLINE": "1"}
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.language", "--child", *map(str, todo)],
+            cwd=REPO, env=env, capture_output=True, text=True, check=True,
+        )
+        seconds = time.perf_counter() - start
+        done = json.loads(proc.stdout.strip().splitlines()[-1])
+        for p in todo:
+            known[keys[p]] = {"name": p.name, **done[str(p)]}
+        store.write_text(json.dumps(known))
+    return {p.name: known[keys[p]]["raw"] for p in paths}, len(todo), seconds
 
 
 def judge(raw: dict[str, Any]) -> tuple[list[str], float | None, str]:
@@ -112,42 +135,35 @@ def judge(raw: dict[str, Any]) -> tuple[list[str], float | None, str]:
     return [p.code for p in problems], score, " ".join(s.text for s in rt.segments)
 
 
-def previous_rule(raw: dict[str, Any]) -> bool:
-    """The check this one replaced (before 2026-12-05), as the same-run baseline: a segment is not
-    English when it is a stock phrase decoded below the low-confidence log-probability, or when
-    fewer than half its words are English words; the recording is flagged when such segments
-    hold at least ``language_min_probability`` (60 %) of the transcribed time."""
-    from screening.media import english
+def previous(raw: dict[str, Any]) -> tuple[bool, float | None, bool]:
+    """(flagged by the previous evidence rule, its score, flagged by the first rule)."""
     from screening.media.transcript import RawTranscript
     from screening.settings import MediaSettings
 
     if "problem" in raw:
-        return False
+        return False, None, False
     settings = MediaSettings()
     rt = RawTranscript.from_json(raw)
-    segs = [x for x in rt.segments if english.words(x.text)]
-    if rt.speech_s < settings.min_speech_s or not segs:
-        return False  # no_speech came first
+    flagged, score = language_previous.evidence_rule(rt, settings)
+    return flagged, score, language_previous.first_rule(rt, settings)
 
-    def not_english(x: Any) -> bool:
-        if " ".join(english.words(x.text)) in english.STOCK_PHRASES:
-            return x.avg_logprob < settings.low_confidence_logprob
-        share = english.english_word_share(x.text)
-        return share is not None and share < 0.5
 
-    def span(xs: list[Any]) -> float:
-        return sum(max(0.0, x.end_s - x.start_s) for x in xs)
+SPLIT_NAMES = {"dev": "dev", "held-out-1": "held-out-1 (now dev)", "held-out-2": "held-out-2"}
 
-    foreign = [x for x in segs if not_english(x)]
-    total = span(segs)
-    return bool(foreign) and total > 0 and span(foreign) / total >= settings.language_min_probability \
-        and span(foreign) >= settings.min_speech_s
+
+def margin(english_clip: bool, flagged: bool, score: float | None, threshold: float) -> float:
+    """Distance from the decision boundary on the right side (positive) or the wrong one."""
+    if score is not None:
+        return (threshold - score) if english_clip else (score - threshold)
+    return float("inf") if english_clip == (not flagged) else float("-inf")  # decided without a score
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--folder", type=Path, default=REPO / "out" / "language-set")
     parser.add_argument("--isa", help="comma-separated ISAs (default: every one up to this CPU's)")
+    parser.add_argument("--split", choices=["dev", "all"], default="all",
+                        help="dev: the dev clips alone (dev and held-out-1), for tuning; all: every clip")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--child", nargs="*")
     args = parser.parse_args()
@@ -155,10 +171,14 @@ def main() -> None:
         print(json.dumps(transcribe_child(args.child)))
         return
 
+    from screening.media.wer import wer
     from screening.settings import MediaSettings
 
     made: list[Clip] = build(args.folder)
+    if args.split == "dev":
+        made = [c for c in made if c.split != "held-out-2"]
     truth = {c.file: (c.language, c.split, c.noise) for c in made}
+    passage = {c.file: c.text for c in made}
     paths = [args.folder / c.file for c in made]
     for name, lang in SHARED.items():
         if (AUDIO / name).is_file():
@@ -169,76 +189,103 @@ def main() -> None:
     threshold = MediaSettings().language_evidence_min
 
     per_isa: dict[str, dict[str, tuple[list[str], float | None, str]]] = {}
-    before: dict[str, dict[str, bool]] = {}
-    seconds: dict[str, float] = {}
+    before: dict[str, dict[str, tuple[bool, float | None, bool]]] = {}
+    transcribed: dict[str, tuple[int, float]] = {}
     for isa in isas:
-        raw, secs = run_isa(isa, paths, args.folder)
+        raw, count, secs = run_isa(isa, paths, args.folder)
         per_isa[isa] = {name: judge(r) for name, r in raw.items()}
-        before[isa] = {name: previous_rule(r) for name, r in raw.items()}
-        seconds[isa] = secs
-        print(f"{isa}: {len(raw)} clips in {secs:.0f} s", flush=True)
+        before[isa] = {name: previous(r) for name, r in raw.items()}
+        transcribed[isa] = (count, secs)
+        print(f"{isa}: {len(raw)} clips, {count} transcribed now in {secs:.0f} s", flush=True)
 
     rows = []
     summary: dict[tuple[str, str], dict[str, Any]] = {}
     for name in sorted(truth):
         lang, split, noise = truth[name]
         english_clip = lang == "en"
-        margins, misses, false, old_misses, old_false = [], 0, 0, 0, 0
+        kind = "English" + (" + noise" if noise else "") if english_clip else "other language"
+        s = summary.setdefault((split, kind), {"clips": 0, "misses": 0, "false": 0, "worst": float("inf"), "worst_clip": "",
+                                               "p_misses": 0, "p_false": 0, "p_worst": float("inf"), "p_worst_clip": "",
+                                               "f_misses": 0, "f_false": 0})
+        s["clips"] += 1
         for isa in isas:
             codes, score, _ = per_isa[isa][name]
             flagged = "language" in codes
-            misses += (not english_clip) and not flagged
-            false += english_clip and flagged
-            old_misses += (not english_clip) and not before[isa][name]
-            old_false += english_clip and before[isa][name]
-            if score is not None:
-                margins.append((threshold - score) if english_clip else (score - threshold))
-            elif english_clip == (not flagged):
-                margins.append(float("inf"))  # decided without a score (no words at all), rightly
-            else:
-                margins.append(float("-inf"))
-        kind = "English" + (" + noise" if noise else "") if english_clip else "other language"
-        s = summary.setdefault((split, kind), {"clips": 0, "misses": 0, "false": 0, "old_misses": 0, "old_false": 0,
-                                               "worst": float("inf"), "worst_clip": ""})
-        s["clips"] += 1
-        s["misses"] += misses
-        s["false"] += false
-        s["old_misses"] += old_misses
-        s["old_false"] += old_false
-        if min(margins) < s["worst"]:
-            s["worst"], s["worst_clip"] = min(margins), name
+            p_flagged, p_score, f_flagged = before[isa][name]
+            s["misses"] += (not english_clip) and not flagged
+            s["false"] += english_clip and flagged
+            s["p_misses"] += (not english_clip) and not p_flagged
+            s["p_false"] += english_clip and p_flagged
+            s["f_misses"] += (not english_clip) and not f_flagged
+            s["f_false"] += english_clip and f_flagged
+            m = margin(english_clip, flagged, score, threshold)
+            if m < s["worst"]:
+                s["worst"], s["worst_clip"] = m, f"{name}, {isa}"
+            pm = margin(english_clip, p_flagged, p_score, threshold)
+            if pm < s["p_worst"]:
+                s["p_worst"], s["p_worst_clip"] = pm, f"{name}, {isa}"
         scores = [per_isa[i][name][1] for i in isas]
         codes_by_isa = ["+".join(per_isa[i][name][0]) or "—" for i in isas]
+        prev = ["—" if before[i][name][1] is None else f"{before[i][name][1]:.2f}" for i in isas]
         rows.append(f"| {name} | {lang} | {split} | " + " | ".join(
-            f"{'—' if sc is None else f'{sc:.2f}'} {c}" for sc, c in zip(scores, codes_by_isa)) + " |")
+            f"{'—' if sc is None else f'{sc:.2f}'} {c}" for sc, c in zip(scores, codes_by_isa)) + " | " + " / ".join(prev) + " |")
 
     def fmt(x: float) -> str:
         return "no score (no words)" if x == float("inf") else f"{x:+.2f}"
 
+    order = {"dev": 0, "held-out-1": 1, "held-out-2": 2}
     flag_list = sorted(f for f in flags if f.startswith(("avx", "amx", "fma", "f16c", "sse4")))
+    total_new = sum(c for c, _ in transcribed.values())
     lines = [
         f"CPU flags: {' '.join(flag_list)}. ISAs run (CT2_FORCE_CPU_ISA): {', '.join(isas)}. "
-        f"espeak-ng: {espeak_version()}. Threshold media.language_evidence_min = {threshold:g}. "
-        f"Transcription time per ISA (all clips, one child process, model load included): "
-        + ", ".join(f"{i} {seconds[i]:.0f} s" for i in isas) + ".",
+        f"espeak-ng: {espeak_version()}. Model: {model_label()}. Threshold media.language_evidence_min = {threshold:g}. "
+        f"Clips: {len(truth)} ({'dev clips only' if args.split == 'dev' else 'every split'}). "
+        + (f"Held-out-2: {frozen_check(args.folder)}. " if args.split == "all" else "")
+        + "Transcribed in this run (one child process per ISA, model load included): "
+        + ", ".join(f"{i} {transcribed[i][0]} clips in {transcribed[i][1]:.0f} s" for i in isas)
+        + ("; the other transcripts came from the folder's cache, made by the same model and ISA from the same audio bytes."
+           if total_new < len(truth) * len(isas) else "."),
         "",
         "Counts are clip × ISA decisions. Margin: evidence score minus the threshold for other languages, "
-        "threshold minus score for English; the worst over every ISA.",
+        "threshold minus score for English; the worst over every ISA (negative: decided wrongly).",
         "",
-        "| Split | Clips | Kind | Decisions | Misses | False `language` | Worst margin (clip) | Previous rule: misses | Previous rule: false |",
-        "|---|---:|---|---:|---:|---:|---|---:|---:|",
+        "| Split | Clips | Kind | Decisions | Misses | False `language` | Worst margin (clip, ISA) | "
+        "Previous rule: misses | Previous rule: false | Previous rule: worst margin (clip, ISA) | First rule: misses | First rule: false |",
+        "|---|---:|---|---:|---:|---:|---|---:|---:|---|---:|---:|",
     ]
-    for (split, kind), s in sorted(summary.items()):
-        lines.append(f"| {split} | {s['clips']} | {kind} | {s['clips'] * len(isas)} | {s['misses']} | {s['false']} | "
-                     f"{fmt(s['worst'])} ({s['worst_clip']}) | {s['old_misses']} | {s['old_false']} |")
-    lines += ["", "Previous rule: the check this one replaced (stock phrase below −1.0, or under half English words, "
-              "over 60 % of the time), judged on the same transcripts: the same-run baseline."]
-    lines += ["", "<details><summary>Every clip: evidence score and flags per ISA</summary>", "",
-              "| Clip | Language | Split | " + " | ".join(isas) + " |", "|---|---|---|" + "---|" * len(isas), *rows,
-              "", "</details>"]
+    for (split, kind), s in sorted(summary.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1])):
+        lines.append(f"| {SPLIT_NAMES.get(split, split)} | {s['clips']} | {kind} | {s['clips'] * len(isas)} | {s['misses']} | "
+                     f"{s['false']} | {fmt(s['worst'])} ({s['worst_clip']}) | {s['p_misses']} | {s['p_false']} | "
+                     f"{fmt(s['p_worst'])} ({s['p_worst_clip']}) | {s['f_misses']} | {s['f_false']} |")
+    lines += ["", "English clips of the set, by how well tiny.en transcribed them (word error rate against the "
+              "passage read, per clip × ISA decision): whether the check tells a language from English the model "
+              "cannot follow.", "", "| Split | English decisions | flagged `language` | WER of the flagged: least | "
+              "WER of the others: median | WER of the others: most |", "|---|---:|---:|---:|---:|---:|"]
+    for split in sorted({t[1] for t in truth.values()}, key=lambda x: order.get(x, 9)):
+        flagged_wer, other_wer = [], []
+        for name, (lang, sp, _) in truth.items():
+            if lang != "en" or sp != split or name not in passage:
+                continue
+            for isa in isas:
+                codes, _, text = per_isa[isa][name]
+                (flagged_wer if "language" in codes else other_wer).append(wer(passage[name], text))
+        if not flagged_wer and not other_wer:
+            continue
+        other_wer.sort()
+        lines.append(f"| {SPLIT_NAMES.get(split, split)} | {len(flagged_wer) + len(other_wer)} | {len(flagged_wer)} | "
+                     + (f"{min(flagged_wer):.2f}" if flagged_wer else "—") + " | "
+                     + (f"{other_wer[len(other_wer) // 2]:.2f} | {other_wer[-1]:.2f}" if other_wer else "— | —") + " |")
+    lines += ["", "Previous rule: the evidence score as it was before the `repeated phrases` sign and the word-count "
+              "weight of `unknown words` (bench/language_previous.py), flagged from the same threshold. First rule: "
+              "the check before that (stock phrase below −1.0, or under half English words, over 60 % of the time). "
+              "Both judged the same transcripts in the same run: the same-run baselines."]
+    lines += ["", "<details><summary>Every clip: evidence score and flags per ISA, and the previous rule's score</summary>", "",
+              "| Clip | Language | Split | " + " | ".join(isas) + " | Previous rule (" + " / ".join(isas) + ") |",
+              "|---|---|---|" + "---|" * len(isas) + "---|", *rows, "", "</details>"]
     print("\n".join(lines))
     if not args.no_write:
-        append_section("Language check across CPU instruction sets (bench.language)", lines)
+        title = "Language check across CPU instruction sets (bench.language)"
+        append_section(title + (", dev clips only" if args.split == "dev" else ""), lines)
 
 
 if __name__ == "__main__":

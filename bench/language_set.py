@@ -10,12 +10,20 @@ Synthetic speech is not human speech: this set shows the language check separate
 the way tiny.en hears them from espeak-ng, not how it fares on every accent. The shared clips
 (../shared/data/audio: real English, one real French clip) are measured beside it.
 
+Splits: ``dev`` clips were looked at while the check was made; ``held-out-1`` clips were made
+after it and measured once (2026-12-05), then studied when the check was improved, so they are
+dev too now; ``held-out-2`` clips (new passages on other school topics, new voice and speed
+combinations, English under noise) were written and frozen before that improvement and are only
+measured: ``bench/language_held_out_2.json`` names the espeak-ng and sox versions and every
+clip's SHA-256, and the bench says whether the clips it measured are those.
+
 ``build(folder)`` writes the clips and returns the manifest; ``python -m bench.language_set DIR``
-does the same from the shell.
+does the same from the shell (``--freeze`` also writes the held-out-2 manifest).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -86,8 +94,8 @@ VOICES: dict[str, list[tuple[str, int]]] = {
 }
 
 
-# Held out: written after the language check's scales were set on the clips above, and never
-# used to set them. A new passage per language, every voice plus one more, and English under
+# Held out once (split "held-out-1"): written after the language check's scales were set on the
+# clips above and measured once; studied since (2026-12-05 evening), so dev now. A new passage per language, every voice plus one more, and English under
 # background noise (the case a language check must not confuse with another language).
 HELD_OUT_TEXTS: dict[str, str] = {
     "en": "After the walkthrough I met with the science department. We looked at the exit tickets from "
@@ -112,6 +120,71 @@ HELD_OUT_VOICES: dict[str, tuple[str, int]] = {
 # Pink noise mixed under English speech, as amplitude of the noise (speech peaks near 1.0).
 NOISE_LEVELS = (0.05, 0.12)
 
+# Held out a second time (split "held-out-2"), written and frozen (bench/language_held_out_2.json)
+# before the check was improved on everything above, and not looked at clip by clip until the
+# final run: two new passages per language on school topics the others do not touch (a science
+# fair, attendance, a museum trip, the library, a fire drill, the school garden, a parents'
+# evening, tablets, a concert, the school bus, the canteen, a sports day, a school trip), none a
+# translation of another, read by voice and speed combinations not used above.
+HELD_OUT_2_TEXTS: dict[str, list[str]] = {
+    "en": [
+        "Before the science fair, the seventh graders tested their bridges in the gym, and the judges asked "
+        "each group to explain why their design held more weight.",
+        "Attendance dropped after the winter break, so the counselor called every family and we started a "
+        "breakfast club that meets before the first bell.",
+    ],
+    "fr": [
+        "Pour la sortie au musée, les parents accompagnateurs ont reçu la liste des groupes, et chaque enfant "
+        "devait apporter un carnet pour dessiner les sculptures.",
+        "La bibliothèque de l'école reste ouverte pendant la récréation, et les élèves de cinquième peuvent "
+        "emprunter deux romans par semaine.",
+    ],
+    "es": [
+        "El simulacro de incendio salió bien: todos los cursos llegaron al patio en menos de cuatro minutos y "
+        "los maestros contaron a sus alumnos.",
+        "Este año el huerto escolar tiene tomates y lechugas, y los niños de tercero miden cada viernes cuánto "
+        "han crecido las plantas.",
+    ],
+    "de": [
+        "Beim Elternabend haben wir über die Klassenfahrt gesprochen, und viele Eltern wollten wissen, wie viel "
+        "die Jugendherberge kostet.",
+        "Die neuen Tablets werden im Computerraum aufbewahrt, und jede Lehrerin muss sie eine Woche vorher für "
+        "ihre Gruppe reservieren.",
+    ],
+    "it": [
+        "Il concerto di Natale si terrà in palestra, e i ragazzi del coro provano ogni martedì dopo la mensa "
+        "con la maestra di musica.",
+        "Lo scuolabus arriva spesso in ritardo, quindi abbiamo scritto al comune per chiedere una fermata più "
+        "vicina al cancello principale.",
+    ],
+    "pt": [
+        "A feira de ciências mostrou projetos sobre a água do rio, e os alunos do nono ano explicaram as "
+        "experiências aos visitantes.",
+        "Na cantina, as crianças agora escolhem entre duas refeições, e a nutricionista conversa com as turmas "
+        "sobre frutas e legumes.",
+    ],
+    "nl": [
+        "Op de sportdag deden alle groepen mee aan het touwtrekken, en de ouders hielpen bij de kraampjes met "
+        "limonade en fruit.",
+        "De schoolreis gaat dit jaar naar de dierentuin, en de kinderen van groep zes maken daarna een "
+        "werkstuk over hun lievelingsdier.",
+    ],
+}
+# New voice + variant + speed combinations (espeak-ng has one German, one Italian and one Dutch
+# voice: new variants and speeds there).
+HELD_OUT_2_VOICES: dict[str, list[tuple[str, int]]] = {
+    "en": [("en-gb-x-rp+f1", 155), ("en-gb-x-gbclan+m2", 170), ("en-gb-x-gbcwmd+f5", 145), ("en-us+m4", 190),
+           ("en-029+m6", 160), ("en-gb-scotland+f4", 175)],
+    "fr": [("fr-ch", 165), ("fr-ch+f1", 145), ("fr-be+f5", 190), ("fr-fr+m2", 130)],
+    "es": [("es+m5", 175), ("es+f1", 130), ("es-419+m2", 195), ("es-419+f5", 155)],
+    "de": [("de+m2", 150), ("de+f1", 175), ("de+m5", 130), ("de+f5", 195)],
+    "it": [("it+f1", 170), ("it+m2", 195), ("it+f5", 135), ("it+m6", 155)],
+    "pt": [("pt+f1", 150), ("pt+m2", 185), ("pt-br+m5", 135), ("pt-br+f5", 170)],
+    "nl": [("nl+f1", 170), ("nl+m2", 140), ("nl+f5", 190), ("nl+m6", 155)],
+}
+HELD_OUT_2_NOISE_VOICES = (0, 3, 4)  # English voices of HELD_OUT_2_VOICES read under NOISE_LEVELS
+FROZEN_HELD_OUT_2 = Path(__file__).with_name("language_held_out_2.json")
+
 
 @dataclass(frozen=True)
 class Clip:
@@ -120,7 +193,7 @@ class Clip:
     voice: str
     speed: int
     text: str
-    split: str = "dev"  # "dev": the scales were set looking at it; "held-out": never
+    split: str = "dev"  # "dev" and "held-out-1": the check was made looking at it; "held-out-2": never
     noise: float = 0.0
 
 
@@ -133,13 +206,22 @@ def clips() -> list[Clip]:
     for lang, voices in VOICES.items():
         every = [*voices, HELD_OUT_VOICES[lang]]
         for v, (voice, speed) in enumerate(every):
-            out.append(Clip(f"{lang}-v{v}-h.wav", lang, voice, speed, HELD_OUT_TEXTS[lang], "held-out"))
+            out.append(Clip(f"{lang}-v{v}-h.wav", lang, voice, speed, HELD_OUT_TEXTS[lang], "held-out-1"))
     english = [*TEXTS["en"], HELD_OUT_TEXTS["en"]]
     for n, level in enumerate(NOISE_LEVELS):
         for v in (0, 2, 4):
             voice, speed = VOICES["en"][v]
             for t, text in enumerate(english):
-                out.append(Clip(f"en-v{v}-t{t}-noise{n}.wav", "en", voice, speed, text, "held-out", level))
+                out.append(Clip(f"en-v{v}-t{t}-noise{n}.wav", "en", voice, speed, text, "held-out-1", level))
+    for lang, voices in HELD_OUT_2_VOICES.items():
+        for v, (voice, speed) in enumerate(voices):
+            for t, text in enumerate(HELD_OUT_2_TEXTS[lang]):
+                out.append(Clip(f"{lang}-h2-v{v}-t{t}.wav", lang, voice, speed, text, "held-out-2"))
+    for n, level in enumerate(NOISE_LEVELS):
+        for v in HELD_OUT_2_NOISE_VOICES:
+            voice, speed = HELD_OUT_2_VOICES["en"][v]
+            for t, text in enumerate(HELD_OUT_2_TEXTS["en"]):
+                out.append(Clip(f"en-h2-v{v}-t{t}-noise{n}.wav", "en", voice, speed, text, "held-out-2", level))
     return out
 
 
@@ -154,22 +236,37 @@ def espeak_version() -> str:
 
 def synthesise(clip: Clip, path: Path) -> None:
     """espeak-ng writes 22 kHz WAV; sox makes it 16 kHz mono (what Whisper uses) with a short
-    lead-in and tail of silence, as a recording has."""
+    lead-in and tail of silence, as a recording has. sox runs with -R (repeatable dither and
+    noise): the same clip comes out byte for byte on every build, so a rebuilt held-out clip can be
+    checked against its frozen SHA-256."""
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw.wav"
         subprocess.run(["espeak-ng", "-v", clip.voice, "-s", str(clip.speed), "-w", str(raw), clip.text],
                        check=True, capture_output=True)
         padded = Path(tmp) / "padded.wav"
-        subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(padded), "pad", "0.4", "0.6"],
+        subprocess.run(["sox", "-R", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(padded), "pad", "0.4", "0.6"],
                        check=True, capture_output=True)
         if not clip.noise:
             shutil.move(str(padded), path)
             return
         seconds = subprocess.run(["soxi", "-D", str(padded)], check=True, capture_output=True, text=True).stdout.strip()
         noise = Path(tmp) / "noise.wav"
-        subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(noise), "synth", seconds, "pinknoise",
+        subprocess.run(["sox", "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", str(noise), "synth", seconds, "pinknoise",
                         "vol", str(clip.noise)], check=True, capture_output=True)
-        subprocess.run(["sox", "-m", str(padded), str(noise), str(path)], check=True, capture_output=True)
+        subprocess.run(["sox", "-R", "-m", str(padded), str(noise), str(path)], check=True, capture_output=True)
+
+
+def _audio(clip: Clip) -> dict[str, object]:
+    """What makes a clip's audio (not its split, which may change when a held-out set is studied)."""
+    return {"voice": clip.voice, "speed": clip.speed, "text": clip.text, "noise": clip.noise}
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def sox_version() -> str:
+    return subprocess.run(["sox", "--version"], capture_output=True, text=True).stdout.split(":", 1)[-1].strip()
 
 
 def build(folder: Path, only: list[Clip] | None = None) -> list[Clip]:
@@ -187,14 +284,46 @@ def build(folder: Path, only: list[Clip] | None = None) -> list[Clip]:
         known = {"espeak": version, "clips": {}}
     for clip in wanted:
         path = folder / clip.file
-        if not path.is_file() or known["clips"].get(clip.file) != asdict(clip):
+        before = known["clips"].get(clip.file)
+        if not path.is_file() or before is None or {k: before.get(k) for k in _audio(clip)} != _audio(clip):
             synthesise(clip, path)
-            known["clips"][clip.file] = asdict(clip)
+        known["clips"][clip.file] = asdict(clip)
     manifest.write_text(json.dumps(known, indent=1, ensure_ascii=False))
     return wanted
 
 
+def freeze(folder: Path, target: Path = FROZEN_HELD_OUT_2) -> dict[str, object]:
+    """Build the held-out-2 clips and write what they are (tool versions, every clip and its
+    SHA-256) to ``target``: the set is then fixed, and a later run can tell whether it measured it."""
+    made = build(folder, [c for c in clips() if c.split == "held-out-2"])
+    frozen = {"espeak": espeak_version(), "sox": sox_version(),
+              "clips": {c.file: {**asdict(c), "sha256": sha256(folder / c.file)} for c in made}}
+    target.write_text(json.dumps(frozen, indent=1, ensure_ascii=False) + "\n")
+    return frozen
+
+
+def frozen_check(folder: Path, target: Path = FROZEN_HELD_OUT_2) -> str:
+    """Whether the held-out-2 clips in ``folder`` are the frozen ones, in words for the report."""
+    if not target.is_file():
+        return "no frozen held-out-2 manifest"
+    frozen = json.loads(target.read_text())
+    wanted = {c.file: c for c in clips() if c.split == "held-out-2"}
+    changed = [name for name, entry in frozen["clips"].items()
+               if name not in wanted or _audio(wanted[name]) != {k: entry.get(k) for k in _audio(wanted[name])}]
+    if changed or set(wanted) != set(frozen["clips"]):
+        return f"the held-out-2 definitions differ from the frozen manifest ({len(changed)} clips changed)"
+    differ = [name for name, entry in frozen["clips"].items() if sha256(folder / name) != entry["sha256"]]
+    tools = f"frozen with {frozen['espeak']}, {frozen['sox']}"
+    if differ:
+        return f"{len(differ)} of {len(frozen['clips'])} held-out-2 clips differ byte-wise from the frozen ones ({tools})"
+    return f"all {len(frozen['clips'])} held-out-2 clips are byte-identical to the frozen ones ({tools})"
+
+
 if __name__ == "__main__":
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "out/language-set")
+    args = [a for a in sys.argv[1:] if a != "--freeze"]
+    target = Path(args[0] if args else "out/language-set")
+    if "--freeze" in sys.argv:
+        frozen = freeze(target)
+        print(f"froze {len(frozen['clips'])} held-out-2 clips in {FROZEN_HELD_OUT_2} ({frozen['espeak']})")
     made = build(target)
     print(f"{len(made)} clips in {target} ({espeak_version()})")

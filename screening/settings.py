@@ -375,8 +375,9 @@ class MediaSettings(BaseModel):
     )
     language_evidence_min: float = Field(
         1.0, description="With an English-only model: speech whose evidence of not being English (signs such as "
-        "low confidence, repetition loops, an implausible speech rate, unknown words; docs/media.md) reaches this "
-        "score is flagged (language). English measured below 0.6, other languages above 1.4 (bench/RESULTS.md).",
+        "low confidence, repetition loops, repeated phrases, an implausible speech rate, unknown words; docs/media.md) "
+        "reaches this score is flagged (language). Dev set: English below 0.9, other languages above 1.3 but one; "
+        "a fresh set also flags English the model cannot follow (bench/RESULTS.md).",
     )
     unrecognised_speech_s: float = Field(
         3.0, ge=0, description="With an English-only model: at least this much detected speech in which no English "

@@ -18,6 +18,12 @@ SHARED = REPO.parent / "shared"
 SHARED_DATA = SHARED / "data"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Longest first: pytest-xdist hands tests out in this order, so the tail of the run is short
+    # tests that even out the processes rather than one journey keeping a single process busy.
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
+
+
 @pytest.fixture
 def settings(tmp_path: Path):
     """Settings with a private cache, independent of the environment and any screening.toml."""

@@ -175,6 +175,7 @@ def test_self_analysis_without_a_table(layout, pl_rubric, settings):
     assert codes == ["self_analysis_unreadable"]
 
 
+@pytest.mark.heavy
 def test_example_submission_citations_are_clean(settings, catalogue):
     from .conftest import REPO
 

@@ -72,6 +72,7 @@ def test_files_by_part_with_explicit_outputs(tmp_path):
     assert "part_missing" in codes  # no artifacts, no self-analysis
 
 
+@pytest.mark.heavy
 def test_every_shared_pdf_is_screened_or_flagged_specifically(tmp_path):
     pdf_dir = shared_data("pdf")
     pdfs = sorted(pdf_dir.glob("*.pdf"))

@@ -430,6 +430,7 @@ def _readable_pdf_pages() -> list[tuple[Path, int]]:
     return out
 
 
+@pytest.mark.heavy
 def test_lean_char_walk_matches_pdfplumber_chars() -> None:
     """``chars_and_images`` skips pdfplumber's full attribute dicts for speed; every key the
     layout code reads must come out exactly as ``page.chars`` has it, in the same order."""

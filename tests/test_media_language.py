@@ -87,6 +87,39 @@ def test_one_garbled_window_in_a_long_english_recording_is_not_language():
     assert "language" not in codes
 
 
+def test_phrases_the_decoder_falls_back_on_are_flagged_when_they_are_not_back_to_back():
+    # a German clip as tiny.en wrote it under AVX kernels (bench/RESULTS.md): each segment is
+    # different from the one before, so it is no loop, and the confidence alone is below the line
+    segs = [seg(0.1, 3.2, "I'm going to have an employee in a new room to win for.", -0.94),
+            seg(3.2, 5.0, "I just don't want to be having this loss.", -0.94),
+            seg(5.0, 8.1, "And I'm going to have an employee in a new room to win.", -0.94)]
+    raw = RawTranscript(tuple(segs), 8.75, 8.7, "en", None, "tiny.en@x", multilingual=False)
+    problems = checks.judge(raw, MediaSettings())[1]
+    assert [p.code for p in problems] == ["language"]
+    assert "repeated phrases" in problems[0].params["method"]
+
+
+@pytest.mark.parametrize("lp", [-0.45, -0.7])
+def test_parallel_phrasing_in_english_is_not_a_repeated_phrase_flag(lp):
+    segs = [seg(0, 5.0, "We looked at the exit tickets, we looked at the rubric,", lp),
+            seg(5.0, 10.5, "and we looked at the samples that the science department brought on Monday.", lp)]
+    assert judged(segs, 10.5, 11.0) == []
+
+
+def test_one_unknown_word_in_a_short_noisy_window_is_weak_evidence():
+    # English under noise (bench/language_set.py, en-v2-t3-noise0 with AVX2 kernels): the second
+    # window is five words, one of them not English
+    segs = [seg(0.0, 7.3, "After the walk through my met-with-musions department, we looked at the exit ticket "
+                "from Monday and planned how to reach", -0.60, 0.11),
+            seg(7.3, 9.3, "density before the QIMON Friday.", -1.19, 0.2)]
+    raw = RawTranscript(tuple(segs), 10.49, 10.5, "en", None, "tiny.en@x", multilingual=False)
+    found = english.evidence(raw.segments, raw.speech_s, raw.duration_s)
+    assert [p.code for p in checks.judge(raw, MediaSettings())[1]] == []
+    # the five-word window's unknown-word sign counts half of what the same share would in ten words
+    assert 0 < found[1].terms["unknown words"] < english.window_evidence(
+        [seg(7.3, 9.3, "density before the QIMON Friday density before the QIMON Friday", -1.19, 0.2)], 2.0).terms["unknown words"]
+
+
 def test_the_threshold_is_a_setting():
     segs = [seg(0, 9.0, "In the fort we will do harm and be like if to the winter is", -0.95)]
     raw = RawTranscript(tuple(segs), 9.0, 9.0, "en", None, "tiny.en@x", multilingual=False)
@@ -125,7 +158,7 @@ def _judge_under(isa: str, paths: list[Path]) -> dict[str, list[str]]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-# Synthesised clips whose margin from the threshold is at least 0.5 under every ISA in
+# Synthesised dev clips whose margin from the threshold is at least 0.5 under every ISA in
 # bench/RESULTS.md; one per language, two English.
 SYNTHESISED = {"fr-v1-t1.wav": "fr", "es-v1-t1.wav": "es", "de-v0-t0.wav": "de", "it-v0-t0.wav": "it",
                "pt-v0-t0.wav": "pt", "nl-v0-t1.wav": "nl", "en-v0-t0.wav": "en", "en-v2-t1.wav": "en"}
@@ -146,6 +179,7 @@ def synthesised(tmp_path_factory) -> list[Path]:
     return [folder / c.file for c in wanted]
 
 
+@pytest.mark.heavy
 @pytest.mark.models
 def test_two_instruction_sets_flag_other_languages_and_not_english(synthesised):
     shared = {"french.aiff": "fr", "jfk.flac": "en", "stereo_diarization.wav": "en"}

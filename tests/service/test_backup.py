@@ -46,6 +46,7 @@ def _journey(api, who: str) -> tuple[str, dict]:  # type: ignore[no-untyped-def,
     return sub, cred.json()
 
 
+@pytest.mark.heavy
 def test_backup_lose_data_restore_and_the_journey_passes_on_the_copy(tmp_path, database_url):
     settings = service_settings(tmp_path, database_url=database_url, max_upload_bytes=64 * 1024)
     storage_dir = settings.service.resolved_storage_dir()

@@ -21,6 +21,7 @@ def _owner_pid(db_path, job_id: str) -> int:  # type: ignore[no-untyped-def]
     return int(owner.split(":")[1])  # host:pid:random
 
 
+@pytest.mark.heavy
 def test_two_celery_workers_share_jobs_and_survive_a_killed_worker(tmp_path, redis):
     env = service_env(tmp_path, worker="celery", broker_url=redis, job_resend_s="1")
     db_path = tmp_path / "svc" / "service.db"

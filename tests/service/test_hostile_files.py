@@ -12,6 +12,7 @@ pytestmark = pytest.mark.models
 RSS_BOUND_MB = 2500  # the server with its models loaded; the bomb alone once took it past 4 GB
 
 
+@pytest.mark.heavy
 def test_hostile_files_get_specific_answers_and_memory_stays_bounded(tmp_path):
     files = hostile_set(per_type=3)
     out = run(files, tmp_path, per_draft=8)

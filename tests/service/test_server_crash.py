@@ -16,6 +16,7 @@ from .processes import (create_admin, free_port, server, service_env, service_wo
 pytestmark = pytest.mark.models
 
 
+@pytest.mark.heavy
 def test_sigkill_mid_screening_then_restart_completes_the_job(tmp_path):
     env = service_env(tmp_path)
     data = tmp_path / "svc"
@@ -56,6 +57,7 @@ def test_sigkill_mid_screening_then_restart_completes_the_job(tmp_path):
         assert hashlib.sha256((data / "uploads" / key[:2] / key).read_bytes()).hexdigest() == digest
 
 
+@pytest.mark.heavy
 def test_worker_processes_without_a_broker_survive_a_killed_worker(tmp_path):
     """service.worker = "none": `python -m service worker` processes take jobs from the database;
     one is killed mid-job and a second worker, started afterwards, completes it."""

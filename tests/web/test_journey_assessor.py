@@ -56,6 +56,7 @@ def _items(page) -> list[str]:  # type: ignore[no-untyped-def]
     return page.eval_on_selector_all("[data-item]", "els => els.map(e => e.id)")
 
 
+@pytest.mark.heavy
 def test_an_assessor_claims_reads_evidence_decides_by_keyboard_and_releases(server, browser):
     server.add_user("jordan@example.org", "candidate", "Jordan Rivers")
     server.add_user("sam@example.org", "assessor", "Sam Assessor")

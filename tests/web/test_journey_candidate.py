@@ -69,6 +69,7 @@ def _release(base: str, sub: str) -> None:
     assert httpx.post(f"{base}/api/assessments/{sub}/release", headers=h).status_code == 200
 
 
+@pytest.mark.heavy
 def test_a_candidate_drafts_self_checks_fixes_a_planted_problem_and_submits(server, browser, tmp_path):
     from playwright.sync_api import expect
 
@@ -191,6 +192,7 @@ def test_a_candidate_drafts_self_checks_fixes_a_planted_problem_and_submits(serv
     context.close()
 
 
+@pytest.mark.heavy
 def test_the_credential_downloads_from_the_status_page(server, browser):
     """A released decision at the required level on every EO: the credential is a JSON download."""
     from playwright.sync_api import expect

@@ -68,6 +68,7 @@ def _broken_rubric() -> str:
         "title: Professional Learning (pilot revision)", "title: 42", 1)
 
 
+@pytest.mark.heavy
 def test_an_admin_manages_users_and_rubrics_and_a_designer_opens_the_analyses(server, browser):
     server.add_user("jordan@example.org", "candidate", "Jordan Rivers")
     server.add_user("riley@example.org", "candidate", "Riley Chen")

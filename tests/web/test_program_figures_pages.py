@@ -4,9 +4,12 @@ programs and one program's per-stack figures; each page screenshotted and checke
 
 from __future__ import annotations
 
+import pytest
+
 from .pages import browser_sign_in, check_page
 
 
+@pytest.mark.heavy
 def test_a_designer_opens_the_program_figures(server, browser):
     server.add_user("dee@example.org", "program_designer")
     page = browser.new_page()
