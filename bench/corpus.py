@@ -248,6 +248,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=["dev", "test", "dev2", "test2"], default="dev")
     parser.add_argument("--ablations", action="store_true", help="also each precision mechanism switched off")
+    parser.add_argument("--variant", action="append", choices=list(VARIANTS), help="only these variants (repeatable)")
     parser.add_argument("--details", action="store_true", help="list misses, false flags and inexact matches")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
@@ -257,6 +258,8 @@ def main() -> None:
     from screening.settings import ModelSettings
 
     variants = VARIANTS if args.ablations else {"defaults": {}}
+    if args.variant:
+        variants = {k: v for k, v in VARIANTS.items() if k in args.variant}
     lines = [f"Split `{args.split}` ({len(submissions(args.split))} submissions). Embedding backend "
              f"`{choose_backend(ModelSettings()).backend}`; SIMD flags: "
              f"{' '.join(sorted(f for f in cpu_flags() if f.startswith(('avx', 'amx')))) or 'none'}. "

@@ -216,6 +216,10 @@ _TEACHING = re.compile(
 _STAFF_LIST = re.compile(
     r"(?:^|\n)\s*(?:members?|participants|led by|facilitators?|presenters?|teachers|staff|committee|attendees|"
     r"present|hosts?)\s*:?\s*(?:\n|$)", re.I)
+# A list of adults introduced in running text: "The design team (volunteers: Nora Ashby K, ...)".
+_STAFF_INTRO = re.compile(
+    r"\b(?:team|committee|council|members?|volunteers|participants|facilitators?|presenters?|teachers|staff|"
+    r"attendees|led by|hosts?)\s*:", re.I)
 _YEAR_CITATION = re.compile(r"^\s*(?:\(\s*\d{4}|,\s*\d{4}\b|et\s+al\b|\(\s*[a-z]+\.?\s+\d{4})", re.I)
 
 
@@ -641,6 +645,9 @@ def _staff(doc: "Doc", start: int, end: int) -> bool:
     return False
 
 
+_SAME_CLAUSE = "student data in the same clause"  # the weak cue: a list of adults can carry such words too
+
+
 def _student_cue(doc: "Doc", start: int, end: int) -> tuple[str, bool] | None:
     """(reason, strong) when a student cue is attached to the name."""
     # Right before the name ("the pupil Jakub", "a student named Elijah", "one student, Maya"),
@@ -660,7 +667,7 @@ def _student_cue(doc: "Doc", start: int, end: int) -> tuple[str, bool] | None:
         return "described as a student", True
     joined = " ".join(words)
     if any(p in joined for p in _STUDENT_AFTER_PHRASES) or any(w in _STUDENT_AFTER for w in words):
-        return "student data in the same clause", False
+        return _SAME_CLAUSE, False
     return None
 
 
@@ -694,6 +701,15 @@ def _prose_names(doc: "Doc") -> tuple[_Add, ...]:
             conf = 0.9
         found.append(("student_name", span.start_char, span.end_char, conf, reason))
     return tuple(found)
+
+
+def _in_staff_list(text: str, start: int) -> bool:
+    """Whether the name at ``start`` stands in a list of adults: under a heading such as "Led by"
+    or "Members" in the lines before it, or after "team (volunteers:" earlier in its sentence."""
+    if _STAFF_LIST.search(text[max(0, start - 200) : start]):
+        return True
+    sentence = re.split(r"[.!?]\s|\n\s*\n", text[max(0, start - 300) : start])[-1]
+    return bool(_STAFF_INTRO.search(sentence))
 
 
 _PROSE_CUE = re.compile(
@@ -746,6 +762,8 @@ def _detect(text: str, wanted: frozenset[str], today: date, prose: Iterable[tupl
     if "student_name" in wanted:
         for adds, offset in prose:
             for kind, start, end, conf, reason in adds:
+                if reason == _SAME_CLAUSE and _in_staff_list(text, offset + start):
+                    continue  # "ELL", "SPED", a grade after a teacher's name in a list of adults: their assignment
                 out.add(kind, offset + start, offset + end, conf, reason)
     return out.result()
 

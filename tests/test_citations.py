@@ -4,6 +4,7 @@ problem raises exactly its flag, with the row it came from."""
 from __future__ import annotations
 
 import csv
+import os
 import json
 from pathlib import Path
 
@@ -200,3 +201,76 @@ def test_explanation_naming_another_page_is_a_wrong_location_and_on_the_cited_pa
     assert [(f.code, f.detail_id) for f in flags] == [("citation_wrong_location", row["EO detail"])]
     assert f"page {layout.page_of_eo['2']} of evidence.pdf" in flags[0].message
     assert "explanation names" in flags[0].message
+
+
+SPOKEN = [  # three stretches of one recording: what was said when
+    "This is the science department meeting on Tuesday, November fourth, in room twelve.",
+    "First we looked at the lab safety checklist and the new goggles for every student.",
+    "Then we chose the volcano project rubric and the poster format for the science fair in March.",
+]
+
+
+def _recording(path: Path) -> list[tuple[float, float]]:
+    """SPOKEN read by espeak-ng with a second of silence between stretches, as one WAV file;
+    returns each stretch's (start, end) in seconds."""
+    import shutil
+    import subprocess
+    import wave
+
+    if shutil.which("espeak-ng") is None:
+        if os.environ.get("SCREENING_TEST_REQUIRE_ESPEAK"):
+            pytest.fail("espeak-ng not installed (SCREENING_TEST_REQUIRE_ESPEAK is set)")
+        pytest.skip("espeak-ng not installed")
+    frames, times, params = [], [], None
+    t = 0.0
+    for i, text in enumerate(SPOKEN):
+        part = path.with_name(f"part{i}.wav")
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(part), text], check=True)
+        with wave.open(str(part)) as w:
+            params = w.getparams()
+            data = w.readframes(w.getnframes())
+            seconds = w.getnframes() / w.getframerate()
+        silence = b"\0" * (params.sampwidth * params.nchannels * params.framerate)
+        frames += [data, silence]
+        times.append((t, t + seconds))
+        t += seconds + 1.0
+        part.unlink()
+    assert params is not None
+    with wave.open(str(path), "wb") as out:
+        out.setparams(params)
+        out.writeframes(b"".join(frames))
+    return times
+
+
+def _mmss(seconds: float) -> str:
+    return f"{int(seconds) // 60:02d}:{int(seconds) % 60:02d}"
+
+
+def test_a_recording_cited_at_the_wrong_time_is_found_by_what_the_explanation_says(layout, pl_rubric, settings):
+    # The explanation names what was said in the last stretch; the row cites the first. A typed
+    # page saying the same words does not count against the recording: a transcript is a lossy
+    # copy, so a recording cited by time is compared only with its own other stretches.
+    times = _recording(layout.folder / "artifacts" / "meeting.wav")
+    (layout.folder / "artifacts" / "minutes.pdf").write_bytes(_one_page_pdf(SPOKEN[2] + " " + SPOKEN[1]))
+    rows = _rows(layout, pl_rubric)
+    row = next(r for r in rows if r["EO detail"].startswith("4."))
+    row.update({"Artifact": "meeting.wav", "Explanation": "In the meeting we chose the volcano project rubric and "
+                "the poster format for the March science fair."})
+    row["Location"] = f"{_mmss(times[2][0])}-{_mmss(times[2][1] + 1)}"
+    _write_csv(layout.folder, rows)
+    assert [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.code == "citation_wrong_location"] == []
+    row["Location"] = f"{_mmss(times[0][0])}-{_mmss(times[0][1])}"
+    _write_csv(layout.folder, rows)
+    flags = [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.code == "citation_wrong_location"]
+    assert [(f.detail_id, f.file) for f in flags] == [(row["EO detail"], "artifacts/meeting.wav")]
+    assert "of meeting.wav" in flags[0].message and "explanation names" in flags[0].message
+
+
+def _one_page_pdf(text: str) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF(format="letter")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 7, text)
+    return bytes(pdf.output())

@@ -40,6 +40,7 @@ POSITIVES = [
     ("Student name: Jayden Brooks  Grade: 4  Teacher: Ms. Alvarez", [("student_name", "Jayden Brooks")]),
     ("Jayden (grade 4) read 62 words per minute in September.", [("student_name", "Jayden")]),
     ("Carlos has an IEP for reading and receives ELL support.", [("student_name", "Carlos")]),
+    ("After the data team met, Jayden Brooks scored 40 on the reading inventory.", [("student_name", "Jayden Brooks")]),
     ("One student, Maya Lopez, scored 62 on the MAP test.", [("student_name", "Maya Lopez")]),
     ("Isabella Diaz, a third grader, moved up two reading levels.", [("student_name", "Isabella Diaz")]),
     ("The reading specialist met with Ethan Hall's parents about his 504 plan.", [("student_name", "Ethan Hall")]),
@@ -102,6 +103,10 @@ HARD_NEGATIVES = [
     "Lena Ortiz showed how she co-creates success criteria with seventh graders, Chad Whitley ran a hinge question.",
     "Teachers scored by learning target, marking each student Mastered, Partial or Not yet.",
     "The third priority is the Bridge (el Puente), in which students compare vocabulary across languages.",
+    # a list of adults whose assignments are student-data words (dev2 of bench/independent)
+    "The PL design team (volunteers: Nora Ashby K, Felix Quintero 2, Darcy Yeo 4, Imani Caldwell ELL, Ross Tanaka\n"
+    "SPED, and the principal) planned the year on Aug 12.",
+    "Led by\nHollis Brandt (math), Renata Vick (ELA)\nGrade-band pairs\nJo Pettit (SPED), Amir Haddad (ELL)\nAll",
 ]
 
 

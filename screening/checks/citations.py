@@ -177,12 +177,13 @@ class Citations:
         cfg = ctx.settings.citations
         told = _explanation_pages(c, files, pages, cfg.explanation_min_terms)
         if told is not None:
-            cited_share, (file, page, share, shown) = told
+            cited_share, (file, label, share, shown) = told
             if share >= cfg.explanation_elsewhere_min and cited_share <= cfg.explanation_cited_max \
                     and share - cited_share >= cfg.explanation_margin:
                 return [_row_flag("citation_wrong_location", self.name, c, {
                     "detail_id": c.detail_ids[0] if len(c.detail_ids) == 1 else (c.target_raw or ", ".join(c.detail_ids)),
-                    "found": f"on page {page} of {PurePosixPath(file).name}", "cited": _cited_label(c, files),
+                    "found": f"{'on ' if label.startswith('page') else 'at '}{label} of {PurePosixPath(file).name}",
+                    "cited": _cited_label(c, files),
                     "found_score": f"{share:.2f}", "cited_score": f"{cited_share:.2f}",
                     "basis": f" The row's explanation names {shown}, found there and not at the cited place.",
                 }, file=file, detail_id=c.detail_ids[0] if len(c.detail_ids) == 1 else None)]
@@ -195,7 +196,11 @@ class Citations:
         in_place = np.array([any(pl.holds(p) for pl in places) for p in ctx.scored_passages])
         if not in_place.any():
             return []  # nothing readable at the cited place (a scan, a page with no text): cannot judge
-        in_artifacts = np.array([p.part == "portfolio" for p in ctx.scored_passages])
+        # A transcript is a lossy copy of what was said (misheard words, no headings), so it scores
+        # lower than a typed page on the same matter: a recording is compared only with itself.
+        recorded = all(pl.location.kind == "time" for pl in places)
+        in_artifacts = np.array([p.part == "portfolio" and (not recorded or p.file in files)
+                                 for p in ctx.scored_passages])
         mcfg = ctx.settings.mapping
         # A row is judged against all its targets together: a row citing "EO 2" points at the
         # evidence for the EO, and a place that addresses any of its details is not wrong. One
@@ -232,6 +237,13 @@ def _terms(text: str) -> set[str]:
     return set(content_stems(text)) | {n for n in _NUMBER.findall(text) if len(n) >= 2}
 
 
+def _spoken_terms(text: str) -> set[str]:
+    """A transcript's terms, with each pair of adjacent words also joined: a recogniser writes
+    compounds apart ("clip board", "walk through") that a candidate types as one word."""
+    words = re.findall(r"[A-Za-z]+", text)
+    return _terms(text) | set(content_stems(" ".join(a + b for a, b in zip(words, words[1:]))))
+
+
 def _cited_label(c: Citation, files: list[str]) -> str:
     return " and ".join(f"{_label(loc)} of {PurePosixPath(f).name}" for f in files for loc in c.locations
                         if loc.kind in ("page", "slide", "time")) or "the cited place"
@@ -239,49 +251,88 @@ def _cited_label(c: Citation, files: list[str]) -> str:
 
 @dataclass(frozen=True)
 class _PageTerms:
-    """The rubric's wording stems and each paged artifact page's terms, computed once per
-    screening: every row of the self-analysis is compared with all of them."""
+    """The rubric's wording stems and each artifact place's terms, computed once per screening:
+    every row of the self-analysis is compared with all of them. A place is a page of a paged
+    artifact, or a transcript segment of a recording (rows cite recordings by time)."""
 
     rubric_stems: frozenset[str]
     by_page: dict[tuple[str, int], frozenset[str]]
+    by_segment: dict[str, tuple[tuple[float, float, frozenset[str]], ...]]
 
     @classmethod
     def of(cls, ctx: ScreeningContext, artifacts: dict[str, Document]) -> "_PageTerms":
+        segments = {}
+        for name, doc in artifacts.items():
+            if doc.segments and doc.pages:
+                text = doc.pages[0].text
+                segments[name] = tuple((s.start_s, s.end_s, frozenset(_spoken_terms(text[s.char_start:s.char_end])))
+                                       for s in doc.segments)
         return cls(RubricWording.of(ctx.rubric).stems, {
             (name, page.number): frozenset(_terms(page.text)) for name, doc in artifacts.items()
-            for page in doc.pages if page.number is not None and page.text.strip()})
+            if name not in segments for page in doc.pages if page.number is not None and page.text.strip()},
+            segments)
+
+    def time_terms(self, file: str, start: float, end: float) -> frozenset[str] | None:
+        """Terms of the transcript between two times (segments that overlap it); None when the
+        file has no transcript or nothing was said there."""
+        found = [t for a, b, t in self.by_segment.get(file, ()) if b > start and a < end]
+        return frozenset().union(*found) if found else None
+
+    def windows(self, file: str, length: float) -> list[tuple[float, float, frozenset[str]]]:
+        """Runs of consecutive segments about ``length`` seconds long, one starting at each
+        segment: the places a time citation of that length could have named instead."""
+        segs = self.by_segment.get(file, ())
+        out = []
+        for i, (start, _, _) in enumerate(segs):
+            j, terms = i, set()
+            while j < len(segs) and (j == i or segs[j - 1][1] - start < length):
+                terms |= segs[j][2]
+                j += 1
+            out.append((start, segs[j - 1][1], frozenset(terms)))
+        return out
 
 
 def _explanation_pages(
     c: Citation, files: list[str], pages: _PageTerms, min_terms: int,
-) -> tuple[float, tuple[str, int, float, str]] | None:
-    """Where the row's explanation's own words are: (share of its distinctive terms on the cited
-    pages, (file, page, share, quoted terms) of the best other page of any paged artifact).
+) -> tuple[float, tuple[str, str, float, str]] | None:
+    """Where the row's explanation's own words are: (share of its distinctive terms at the cited
+    place, (file, label, share, quoted terms) of the best other place: a page of any paged
+    artifact, or a stretch of a cited recording as long as the cited one).
 
     A candidate writes the explanation with the artifact open: it names what is on the page (the
-    teacher, "15 of 20 students", "A/B role cards"). Those words are found on the page it is
-    about, which a similarity score to the rubric's wording cannot tell apart from its neighbours
-    (a data table or a form scores low against every detail). Distinctive terms leave out the
+    teacher, "15 of 20 students", "A/B role cards") or said at that moment of the recording. Those
+    words are found where they are about, which a similarity score to the rubric's wording cannot
+    tell apart from its neighbours (a data table or a form scores low against every detail; a
+    transcript's spoken wording scores lower than a typed page's). Distinctive terms leave out the
     rubric's wording, which is on every page of a submission about it. ``None`` when the
-    explanation has fewer than ``min_terms`` of them or no cited place is a page of a paged file."""
+    explanation has fewer than ``min_terms`` of them or nothing readable is at the cited place."""
     terms = {t for t in _terms(c.explanation) if t not in pages.rubric_stems}
     if len(terms) < min_terms:
         return None
     cited_pages = {(f, int(n)) for f in files for loc in c.locations if loc.kind in ("page", "slide")
                    and loc.start is not None for n in range(int(loc.start), int(loc.end or loc.start) + 1)}
-    if not cited_pages:
-        return None
-    shares = {k: (len(terms & on_page) / len(terms), terms & on_page) for k, on_page in pages.by_page.items()}
-    if not any(k in shares for k in cited_pages):
+    cited_times = [(f, float(loc.start), float(loc.end if loc.end is not None else loc.start))
+                   for f in files if f in pages.by_segment for loc in c.locations
+                   if loc.kind == "time" and loc.start is not None]
+    cited_terms = [pages.by_page[k] for k in cited_pages if k in pages.by_page]
+    cited_terms += [t for f, a, b in cited_times if (t := pages.time_terms(f, a, b)) is not None]
+    if not cited_terms:
         return None  # nothing readable at the cited place: cannot judge
-    cited = max((shares[k][0] for k in cited_pages if k in shares), default=0.0)
-    others = [(k, v) for k, v in shares.items() if k not in cited_pages]
+    cited = max(len(terms & t) / len(terms) for t in cited_terms)
+    # A transcript is a lossy copy of what was said: a recording cited by time is compared only
+    # with its own other stretches, never with a typed page that says the same more exactly.
+    others: list[tuple[str, str, frozenset[str]]] = [] if cited_times and not cited_pages else [
+        (f, f"page {n}", t) for (f, n), t in pages.by_page.items() if (f, n) not in cited_pages]
+    for f, a, b in cited_times:
+        for start, end, t in pages.windows(f, max(b - a, 5.0)):
+            if min(end, b) - max(start, a) <= 0.5 * (end - start):  # mostly outside the cited stretch
+                others.append((f, f"{mmss(start)}\u2013{mmss(end)}", t))
     if not others:
-        return cited, ("", 0, 0.0, "")
-    # the best other page, preferring the cited file's own pages on a tie (a page off by a few)
-    (file, page), (share, found) = max(others, key=lambda kv: (kv[1][0], kv[0][0] in files))
-    shown = ", ".join(f"\u201c{t}\u201d" for t in sorted(_original_words(c.explanation, found))[:4])
-    return cited, (file, page, share, shown)
+        return cited, ("", "", 0.0, "")
+    # the best other place, preferring the cited file's own on a tie (a page off by a few)
+    file, label, found = max(others, key=lambda o: (len(terms & o[2]), o[0] in files))
+    shown = ", ".join(f"\u201c{t}\u201d" for t in sorted(_original_words(c.explanation, terms & found))[:4])
+    return cited, (file, label, len(terms & found) / len(terms), shown)
 
 
 def _original_words(text: str, found: set[str]) -> set[str]:
