@@ -52,7 +52,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "defaults": {},
     "no echo filter": {"echo.enabled": False},
     "no competition": {"mapping.competition_margin": None},
-    "no sentence top-k": {"mapping.sentence_top_details": None},
+    "sentence top-k 3 (the default until 2026-12)": {"mapping.sentence_top_details": 3},
     "no wrong-location rule": {"citations.wrong_location_max_cited": -1.0},
     "no explanation-to-page rule": {"citations.explanation_min_terms": 10_000},
     "derived details flagged like published ones": {"mapping.derived_guidance_min_met": None},
