@@ -10,6 +10,7 @@ two warm-up requests, their server time read from the ``Server-Timing`` header t
 * ``GET /api/queue`` (default 100 per page): the same with the API's default page size;
 * ``GET /api/queue?rubric_id=…&flag=…&sort=missing&per_page=25``: filtered and sorted;
 * the next page of that, by ``next_cursor``;
+* ``GET /api/queue?mine=true&per_page=25``: the caller's own (claimed or assigned);
 * ``/queue``: the assessor's queue page (HTML, 25 per page).
 
 The submissions are a year of a state program: four MCs, versions 1–3, submitted over 365 days;
@@ -169,6 +170,7 @@ def _run(backend: str, url: str, sizes: list[int], repeat: int, tmp: Path) -> li
                     ("`GET /api/queue` (first page, 100 items)", "/api/queue"),
                     ("`GET /api/queue?rubric_id=…&flag=…&sort=missing&per_page=25`", FILTERED),
                     ("… its next page (`cursor=`)", f"{FILTERED}&cursor={first['next_cursor']}"),
+                    ("`GET /api/queue?mine=true&per_page=25`", "/api/queue?mine=true&per_page=25"),
                     ("`/queue` page (HTML, 25 per page)", "/queue")]
             for label, url in urls:
                 if url.endswith("cursor=None"):

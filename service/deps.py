@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from . import auth
+from .db import end_read
 from .errors import ApiError
 from .models import User
 from .state import ServiceState
@@ -24,6 +25,7 @@ State = Annotated[ServiceState, Depends(get_state)]
 def get_session(state: State) -> Iterator[Session]:
     with state.sessions() as session:
         yield session
+        end_read(session)  # a read-only request keeps the connection's prepared statements
 
 
 DB = Annotated[Session, Depends(get_session)]

@@ -201,18 +201,19 @@ class QueueEntry(Base):
         # Covers the totals (by stage, claimable, needing reconciliation; with an MC or version chosen
         # too): each is a range count on it, the unclaimed, unassigned ones first in each stage.
         Index("ix_queue_entries_claims", "open", "stage", "claimed_by", "assigned_to", "claim_expires_at",
-              "first_marker", "second_marker", "agreement", "rubric_id", "version"),
+              "first_marker", "second_marker", "agreement", "rubric_id", "version", "job_id"),
         Index("ix_queue_entries_rubric", "rubric_id", "open", "submitted_at", "submission_id"),
         # The totals' ranges for the entries that involve the caller and for claims that ran out
-        # (migration 0011; the rest of the totals is read from queue_counts).
+        # (migration 0011; the rest of the totals is read from queue_counts). job_id last (0012): a
+        # flag's probe, or whether the screening has finished, reads no table row either.
         Index("ix_queue_entries_assigned", "open", "assigned_to", "stage", "claim_expires_at", "claimed_by",
-              "first_marker", "second_marker", "rubric_id", "version"),
+              "first_marker", "second_marker", "rubric_id", "version", "agreement", "job_id"),
         Index("ix_queue_entries_first_marker", "open", "first_marker", "stage", "assigned_to", "claim_expires_at",
-              "claimed_by", "second_marker", "rubric_id", "version"),
+              "claimed_by", "second_marker", "rubric_id", "version", "job_id"),
         Index("ix_queue_entries_second_marker", "open", "second_marker", "stage", "assigned_to", "claim_expires_at",
-              "claimed_by", "first_marker", "rubric_id", "version"),
+              "claimed_by", "first_marker", "rubric_id", "version", "job_id"),
         Index("ix_queue_entries_agreement", "open", "stage", "agreement", "assigned_to", "claim_expires_at",
-              "claimed_by", "first_marker", "second_marker", "rubric_id", "version"),
+              "claimed_by", "first_marker", "second_marker", "rubric_id", "version", "job_id"),
     )
 
 
@@ -224,6 +225,70 @@ class QueueCount(Base):
 
     __tablename__ = "queue_counts"
 
+    rubric_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stage: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    n_free: Mapped[int] = mapped_column(Integer)
+
+
+class QueueTag(Base):
+    """A queue entry under one tag, with a copy of what the queue sorts and counts it by: ``f:`` and
+    a flag code its report holds, or ``u:`` and the id of the user who holds its claim (live or
+    not) or to whom it is assigned. Kept by database triggers on ``queue_entries`` (migration 0012),
+    so the flag and ``mine`` filters page along one index range per order, like the unfiltered
+    queue, instead of testing every open entry."""
+
+    __tablename__ = "queue_tags"
+
+    submission_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+    rubric_id: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stage: Mapped[str] = mapped_column(String(16))
+    open: Mapped[bool] = mapped_column(Boolean)
+    missing: Mapped[int] = mapped_column(Integer)
+    weak: Mapped[int] = mapped_column(Integer)
+    flag_total: Mapped[int] = mapped_column(Integer)
+    free: Mapped[bool] = mapped_column(Boolean)  # as queue_counts.n_free counts it
+    agreement: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+
+# One index per order of the queue, led by the tag, each column in the order's direction (a page
+# reads the range forward, the page before it backward, with no sort).
+Index("ix_queue_tags_waiting", QueueTag.tag, QueueTag.open, QueueTag.submitted_at, QueueTag.submission_id)
+Index("ix_queue_tags_missing", QueueTag.tag, QueueTag.open, QueueTag.missing.desc(), QueueTag.weak.desc(),
+      QueueTag.submitted_at, QueueTag.submission_id)
+Index("ix_queue_tags_flags", QueueTag.tag, QueueTag.open, QueueTag.flag_total.desc(), QueueTag.submitted_at,
+      QueueTag.submission_id)
+Index("ix_queue_tags_version", QueueTag.tag, QueueTag.open, QueueTag.version.desc(), QueueTag.submitted_at,
+      QueueTag.submission_id)
+# A flag's reconciliations below the agreement bar: one range.
+Index("ix_queue_tags_agreement", QueueTag.tag, QueueTag.stage, QueueTag.agreement, QueueTag.rubric_id, QueueTag.version)
+
+
+class QueueAgreementCount(Base):
+    """How many open reconciliations of each (MC, version) have each agreement: kept by triggers on
+    ``queue_entries`` (migration 0012), so the queue's count of those below
+    ``service.agreement_bar`` (a setting, so not stored) sums a few rows."""
+
+    __tablename__ = "queue_agreement_counts"
+
+    rubric_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement: Mapped[float] = mapped_column(Float, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class QueueTagCount(Base):
+    """``queue_counts`` for the entries under one flag tag (``f:`` and a code): kept by triggers on
+    ``queue_tags`` (migration 0012), so the flag filter's totals read a few rows."""
+
+    __tablename__ = "queue_tag_counts"
+
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
     rubric_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     stage: Mapped[str] = mapped_column(String(16), primary_key=True)
