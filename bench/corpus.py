@@ -51,6 +51,7 @@ ACTIONABLE = ("error", "warning")
 VARIANTS: dict[str, dict[str, Any]] = {
     "defaults": {},
     "no echo filter": {"echo.enabled": False},
+    "no narration rule for echo": {"echo.narration_min_past_verbs": None},
     "no competition": {"mapping.competition_margin": None},
     "sentence top-k 3 (the default until 2026-12)": {"mapping.sentence_top_details": 3},
     "no wrong-location rule": {"citations.wrong_location_max_cited": -1.0},
@@ -246,7 +247,7 @@ def table(name: str, o: Outcome) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=["dev", "test", "dev2", "test2"], default="dev")
+    parser.add_argument("--split", choices=["dev", "test", "dev2", "test2", "dev3", "test3"], default="dev")
     parser.add_argument("--ablations", action="store_true", help="also each precision mechanism switched off")
     parser.add_argument("--variant", action="append", choices=list(VARIANTS), help="only these variants (repeatable)")
     parser.add_argument("--details", action="store_true", help="list misses, false flags and inexact matches")

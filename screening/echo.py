@@ -157,6 +157,7 @@ class EchoAssessment:
     particulars: tuple[str, ...]  # what made it concrete: entity labels, "number", "name"
     closest: str | None  # the rubric element whose wording it shares most ("2.1", "EO 2")
     is_echo: bool
+    narrates: bool = False  # tells what happened (past-tense verbs): the candidate's context, not echo
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,14 @@ def particulars(doc: "object", wording: RubricWording) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _narrates(doc: "object", least: int) -> bool:
+    """Whether the text tells what happened: at least ``least`` verbs in the past tense ("teachers
+    led", "sessions were better"). An echo restates what should be, in the present ("the principal
+    ensures", "learning is ongoing"); the tagger's odd past participle ("lessons taught every
+    day") makes one, not two."""
+    return sum(t.tag_ == "VBD" for t in doc) >= least  # type: ignore[attr-defined]
+
+
 def _candidate(word_share: float, phrase_share: float, words: int, cfg: EchoSettings) -> bool:
     if words < cfg.min_content_words:
         return False
@@ -223,18 +232,22 @@ def _assess(texts: Sequence[str], wording: RubricWording, load_nlp: "Callable[[]
     shares = [wording.shares(t) for t in texts]
     todo = [i for i, (w, p, n, _) in enumerate(shares) if _candidate(w, p, n, cfg)]
     found: dict[int, tuple[str, ...]] = {}
+    narrated: set[int] = set()
     if todo:
         nlp = load_nlp()
         if nlp is None:
             raise ValueError("assess_texts needs a spaCy pipeline with NER when a text may be an echo")
         for i, doc in zip(todo, nlp.pipe((texts[i] for i in todo), batch_size=64)):
             found[i] = particulars(doc, wording)
+            if cfg.narration_min_past_verbs is not None and _narrates(doc, cfg.narration_min_past_verbs):
+                narrated.add(i)
     out = []
     for i, (w, p, n, closest) in enumerate(shares):
         parts = found.get(i, ())
         out.append(EchoAssessment(
             word_share=round(w, 3), phrase_share=round(p, 3), content_words=n, particulars=parts,
-            closest=closest, is_echo=i in found and len(parts) <= cfg.max_particulars,
+            closest=closest, is_echo=i in found and len(parts) <= cfg.max_particulars and i not in narrated,
+            narrates=i in narrated,
         ))
     return out
 
@@ -248,10 +261,13 @@ def assess_texts(texts: Sequence[str], rubric: Rubric, nlp: "Language | None", c
 
 def prose(passage: Passage) -> str:
     """The passage without its headings, titles and labels (short lines without closing
-    punctuation, which the passage builder keeps with the paragraph they introduce): a heading
-    names a theme, often in the rubric's words on purpose, and is not a claim to judge."""
+    punctuation, which the passage builder keeps with the paragraph they introduce) and without
+    its questions: a heading names a theme, often in the rubric's words on purpose, and a
+    question asks; neither is a claim to judge."""
     sentences = passage.sentences or (passage.text,)
-    return " ".join(s for s in sentences if not is_heading(s))
+    # A question asks rather than claims: a slide's guiding question ("Formative, interim,
+    # summative: who uses the result, and when?") names the rubric's terms to open a discussion.
+    return " ".join(s for s in sentences if not is_heading(s) and not s.rstrip().endswith("?"))
 
 
 def find_echoes(passages: Sequence[Passage], rubric: Rubric, load_nlp: "Callable[[], Language]",

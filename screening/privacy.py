@@ -258,9 +258,16 @@ def _trim_name(candidate: str) -> str | None:
     return candidate[: candidate.index(words[-1]) + len(words[-1])] if words else None
 
 
+# Endings of English common nouns and adjectives that are not names: a capitalised title
+# ("Proportional Relationships (Grade 7)", "Assessment Results (grade 3)") is not a person.
+_NOT_NAME_ENDING = re.compile(r"(?:tion|sion|ment|ments|ness|ity|ship|ships|ance|ence|ism|ology|ous|ive|ful|less|able|ible|ics)$")
+
+
 def _is_name(candidate: str) -> bool:
     words = [w.strip(",.").lower() for w in re.split(r"[\s,]+", candidate) if w.strip(",.")]
     if not words or len(words) > 3:
+        return False
+    if any(len(w) >= 8 and _NOT_NAME_ENDING.search(w) for w in words):
         return False
     return not any(w in _NOT_NAMES or w in _STAFF_ROLES for w in words)
 
@@ -345,10 +352,14 @@ def _adult_contact(text: str, start: int) -> bool:
             line_start = text.rfind("\n", 0, line_start - 1) + 1
     line_end = text.find("\n", start)
     context = text[line_start : line_end if line_end >= 0 else len(text)]
-    words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]*", context)}
-    if words & (_STUDENT_NOUNS - _CLASS_YEARS | _FAMILY) or _STUDENT_MARK.search(context):
-        return False
-    return bool(words & _STAFF_ROLES)
+    own = text[text.rfind("\n", 0, start) + 1 : line_end if line_end >= 0 else len(text)]
+    for lines in (own, context):  # its own line first: "Approved: G. Vance, Principal | g@… | 555…"
+        words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]*", lines)}
+        if words & (_STUDENT_NOUNS - _CLASS_YEARS | _FAMILY) or _STUDENT_MARK.search(lines):
+            return False
+        if words & _STAFF_ROLES:
+            return True
+    return False
 
 
 def _contact(text: str, out: _Collector) -> None:
@@ -703,6 +714,9 @@ def _prose_names(doc: "Doc") -> tuple[_Add, ...]:
     return tuple(found)
 
 
+_INITIAL_SURNAME = re.compile(r"[A-Z]\.\s?" + _NAME_WORD)
+
+
 def _in_staff_list(text: str, start: int) -> bool:
     """Whether the name at ``start`` stands in a list of adults: under a heading such as "Led by"
     or "Members" in the lines before it, or after "team (volunteers:" earlier in its sentence."""
@@ -762,8 +776,12 @@ def _detect(text: str, wanted: frozenset[str], today: date, prose: Iterable[tupl
     if "student_name" in wanted:
         for adds, offset in prose:
             for kind, start, end, conf, reason in adds:
-                if reason == _SAME_CLAUSE and _in_staff_list(text, offset + start):
-                    continue  # "ELL", "SPED", a grade after a teacher's name in a list of adults: their assignment
+                if reason == _SAME_CLAUSE and (_in_staff_list(text, offset + start)
+                                               or _INITIAL_SURNAME.fullmatch(text[offset + start : offset + end])):
+                    # "ELL", "SPED", a grade after a teacher's name in a list of adults: their
+                    # assignment; "J. Farris" is how a school document names staff (and "C." may
+                    # be an item letter), not how it names a student
+                    continue
                 out.add(kind, offset + start, offset + end, conf, reason)
     return out.result()
 

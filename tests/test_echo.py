@@ -130,3 +130,31 @@ def test_key_elements_kept_from_candidates_are_not_echo_material(pl_rubric):
         " ".join([pl_rubric.overview] + [f"{eo.title}. {eo.text}" for eo in pl_rubric.essential_outcomes])))
     assert only_in_detail and only_in_detail <= shown.stems
     assert not (only_in_detail & hidden.stems)
+
+
+@pytest.mark.models
+def test_a_paragraph_that_narrates_what_happened_is_context_not_echo(pl_rubric, settings):
+    # From an independently written reflection (bench/independent dev3): the field's vocabulary,
+    # no names or numbers, but it tells what happened. Without the narration rule it is an echo.
+    from screening.models import spacy_entity_pipeline
+
+    nlp = spacy_entity_pipeline(settings.models)
+    text = ("I have had to let go of leading every session. In past years I presented most of our professional "
+            "learning myself. This year teachers led every session, and their sessions were better, because they "
+            "used examples from their own classrooms.")
+    [narrated] = assess_texts([text], pl_rubric, nlp, settings.echo)
+    assert narrated.narrates and not narrated.is_echo
+    [without] = assess_texts([text], pl_rubric, nlp, settings.echo.model_copy(update={"narration_min_past_verbs": None}))
+    assert without.is_echo
+    # the rule does not excuse a restatement in the present tense
+    assert all(a.is_echo and not a.narrates for a in assess_texts(ECHOES, pl_rubric, nlp, settings.echo))
+
+
+def test_a_question_is_not_prose_to_judge():
+    from screening.echo import prose
+    from screening.passages import Passage
+
+    p = Passage(id="p", file="slides.pdf", file_sha256="0", part="portfolio", page=2, char_start=0, char_end=10,
+                text="", words=20, sentences=("Formative, interim, summative: who uses the result, and when?",
+                                              "Teachers sorted 18 assessments into the three columns."))
+    assert prose(p) == "Teachers sorted 18 assessments into the three columns."

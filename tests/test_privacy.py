@@ -107,6 +107,12 @@ HARD_NEGATIVES = [
     "The PL design team (volunteers: Nora Ashby K, Felix Quintero 2, Darcy Yeo 4, Imani Caldwell ELL, Ross Tanaka\n"
     "SPED, and the principal) planned the year on Aug 12.",
     "Led by\nHollis Brandt (math), Renata Vick (ELA)\nGrade-band pairs\nJo Pettit (SPED), Amir Haddad (ELL)\nAll",
+    # titles, item letters, staff by initial and surname, a signature block under a student table (dev3)
+    "Unit 4 CFA Blueprint: Proportional Relationships (Grade 7)",
+    "Supports and extensions (J. Farris, M. Vang)\n- Students with IEPs: graphic organizer for the analytical paragraph",
+    "C. Narrative (scored with the 4-point dept. rubric)",
+    "MAP Grade-Level; Algebra I EOC (grade 8)\n\nApproved: Gregory Vanlandingham, Principal | "
+    "gvanlandingham@bluffsprings.k12.mo.us | (573) 555-0184",
 ]
 
 
