@@ -89,7 +89,7 @@ def test_echo_paragraph_flagged_with_location_and_not_counted(tmp_path, pl_rubri
     start = text.index(echo_text[:40])
     assert flag.location.char_start == start and flag.location.char_end == start + len(echo_text)
     assert "paragraph 4" in flag.message and "not counted as evidence" in flag.message
-    assert flag.eo == "4" or (flag.detail_id or "").startswith("4.")
+    assert flag.eo == "4" and (flag.detail_id is None or flag.detail_id.startswith("4."))  # the EO it restates
     # the echo is nowhere among the evidence, and EO 4 (evidenced only by the echo) stays missing
     for d in report.details:
         assert all(echo_text[:40] not in ev.text for ev in d.evidence), d.id

@@ -31,13 +31,14 @@ def _closest(group: list[Echo]) -> str:
 @checks.register("screening.rubric_echo.v1")
 class RubricEcho:
     name = "screening.rubric_echo.v1"
-    requires = ("echoes",)
+    requires = ("echoes", "rubric")
 
     def run(self, ctx: ScreeningContext) -> list[RaisedFlag]:
         groups: dict[tuple[str, int | None, int], list[Echo]] = {}
         for echo in ctx.echoes:
             p = echo.passage
             groups.setdefault((p.file, p.page, p.paragraph), []).append(echo)
+        eo_of = {d.id: eo.id for eo, d in ctx.rubric.details()}
         out = []
         for (file, page, _), group in groups.items():
             group.sort(key=lambda e: e.passage.char_start)
@@ -51,11 +52,13 @@ class RubricEcho:
                 else f"#char={first.char_start},{last.char_end}",
             }
             closest = _closest(group)
+            detail = closest.removeprefix("detail ") if closest.startswith("detail") else None
             out.append(RaisedFlag(
                 "rubric_echo", self.name,
                 {"where": _where(group[0], group[-1]), "closest": closest, "share": f"{share * 100:.0f}"},
-                detail_id=closest.removeprefix("detail ") if closest.startswith("detail") else None,
-                eo=closest.removeprefix("EO ") if closest.startswith("EO") else None,
+                detail_id=detail,
+                # the EO whose wording the paragraph restates, so the flag sits with that EO's evidence
+                eo=eo_of.get(detail) if detail else closest.removeprefix("EO ") if closest.startswith("EO") else None,
                 part=first.part, file=file, location=location,
             ))
         return out
