@@ -55,6 +55,7 @@ def _until(what: str, check, timeout: float):  # type: ignore[no-untyped-def]
     return value
 
 
+@pytest.mark.heavy
 def test_postgres_s3_and_celery_workers_finish_without_the_api_server(tmp_path, postgres_url, s3, redis, receiver):
     s3_url, s3_client = s3
     hook_url, hooks = receiver

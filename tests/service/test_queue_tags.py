@@ -53,6 +53,7 @@ def tapi(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
         yield api
 
 
+@pytest.mark.heavy
 def test_flag_and_mine_filters_equal_a_python_computation_in_every_order(tapi):  # type: ignore[no-untyped-def]
     api = tapi
     seen = 0
