@@ -213,13 +213,11 @@ _TEACHING = re.compile(
     r"\b(?:teach\w*|ELA|math\w*|science|SS|social studies|history|English|Spanish|French|SPED|special ed\w*|"
     r"art|music|PE|band|choir|coach|chair|dept|department|team lead|interventionist|counsel\w*)\b", re.I)
 # A heading over a list of adults, in the few lines before a name.
-_STAFF_LIST = re.compile(
-    r"(?:^|\n)\s*(?:members?|participants|led by|facilitators?|presenters?|teachers|staff|committee|attendees|"
-    r"present|hosts?)\s*:?\s*(?:\n|$)", re.I)
+# Words that head or introduce a list of adults.
+_ADULT_GROUPS = r"members?|participants|led by|facilitators?|presenters?|teachers|staff|committee|attendees|hosts?"
+_STAFF_LIST = re.compile(r"(?:^|\n)\s*(?:" + _ADULT_GROUPS + r"|present)\s*:?\s*(?:\n|$)", re.I)
 # A list of adults introduced in running text: "The design team (volunteers: Nora Ashby K, ...)".
-_STAFF_INTRO = re.compile(
-    r"\b(?:team|committee|council|members?|volunteers|participants|facilitators?|presenters?|teachers|staff|"
-    r"attendees|led by|hosts?)\s*:", re.I)
+_STAFF_INTRO = re.compile(r"\b(?:" + _ADULT_GROUPS + r"|team|council|volunteers)\s*:", re.I)
 _YEAR_CITATION = re.compile(r"^\s*(?:\(\s*\d{4}|,\s*\d{4}\b|et\s+al\b|\(\s*[a-z]+\.?\s+\d{4})", re.I)
 
 

@@ -242,35 +242,26 @@ def _recording(path: Path) -> list[tuple[float, float]]:
     return times
 
 
-def _mmss(seconds: float) -> str:
-    return f"{int(seconds) // 60:02d}:{int(seconds) % 60:02d}"
-
-
 def test_a_recording_cited_at_the_wrong_time_is_found_by_what_the_explanation_says(layout, pl_rubric, settings):
     # The explanation names what was said in the last stretch; the row cites the first. A typed
     # page saying the same words does not count against the recording: a transcript is a lossy
     # copy, so a recording cited by time is compared only with its own other stretches.
+    from screening.locations import mmss
+
+    from .service.conftest import one_page_pdf
+
     times = _recording(layout.folder / "artifacts" / "meeting.wav")
-    (layout.folder / "artifacts" / "minutes.pdf").write_bytes(_one_page_pdf(SPOKEN[2] + " " + SPOKEN[1]))
+    (layout.folder / "artifacts" / "minutes.pdf").write_bytes(one_page_pdf(SPOKEN[2] + " " + SPOKEN[1]))
     rows = _rows(layout, pl_rubric)
     row = next(r for r in rows if r["EO detail"].startswith("4."))
     row.update({"Artifact": "meeting.wav", "Explanation": "In the meeting we chose the volcano project rubric and "
                 "the poster format for the March science fair."})
-    row["Location"] = f"{_mmss(times[2][0])}-{_mmss(times[2][1] + 1)}"
+    row["Location"] = f"{mmss(times[2][0])}-{mmss(times[2][1] + 1)}"
     _write_csv(layout.folder, rows)
     assert [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.code == "citation_wrong_location"] == []
-    row["Location"] = f"{_mmss(times[0][0])}-{_mmss(times[0][1])}"
+    row["Location"] = f"{mmss(times[0][0])}-{mmss(times[0][1])}"
     _write_csv(layout.folder, rows)
     flags = [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.code == "citation_wrong_location"]
     assert [(f.detail_id, f.file) for f in flags] == [(row["EO detail"], "artifacts/meeting.wav")]
     assert "of meeting.wav" in flags[0].message and "explanation names" in flags[0].message
 
-
-def _one_page_pdf(text: str) -> bytes:
-    from fpdf import FPDF
-
-    pdf = FPDF(format="letter")
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=12)
-    pdf.multi_cell(0, 7, text)
-    return bytes(pdf.output())

@@ -661,6 +661,32 @@ def split(ids: list[str], clean: dict[str, bool], kinds: dict[str, set[str]]) ->
     raise SystemExit("no seed gives a split that spreads every common planted kind")
 
 
+def _build_all(src_root: Path, where: dict[str, str]) -> int:
+    """Build each submission of ``src_root`` into the half ``where`` names (folders emptied
+    first), run the author's self-checks and print them; the number of self-check messages."""
+    for half in set(where.values()):
+        shutil.rmtree(HERE / half, ignore_errors=True)
+        (HERE / half).mkdir()
+    rubrics = {load_yaml(p)["id"]: load_yaml(p) for p in RUBRICS.glob("*.yaml")}
+    problems = 0
+    with tempfile.TemporaryDirectory() as td:
+        for sid, half in sorted(where.items()):
+            sub_tmp = Path(td) / sid
+            sub_tmp.mkdir()
+            rep = build_submission(sid, HERE / half, sub_tmp, src_root)
+            msgs = check(rep, rubrics[rep["rubric"]])
+            kinds = sorted({p["kind"] for p in rep["truth"].get("planted") or []})
+            print(f"{sid:10s} {half:5s} words={rep['words']} planted={kinds}")
+            for m in msgs:
+                print(f"    CHECK: {m}")
+            problems += len(msgs)
+    return problems
+
+
+def _ids(src_root: Path) -> list[str]:
+    return sorted(p.name for p in src_root.iterdir() if (p / "meta.yaml").exists())
+
+
 def build_batch(name: str) -> int:
     """Build a later batch: src-<name>/ is written by its own author and goes whole to <name>/.
 
@@ -668,22 +694,8 @@ def build_batch(name: str) -> int:
     reported) before it was written, so its author's submissions are never mixed with tuning.
     """
     src_root = HERE / f"src-{name}"
-    ids = sorted(p.name for p in src_root.iterdir() if (p / "meta.yaml").exists())
-    shutil.rmtree(HERE / name, ignore_errors=True)
-    (HERE / name).mkdir()
-    rubrics = {load_yaml(p)["id"]: load_yaml(p) for p in RUBRICS.glob("*.yaml")}
-    problems = 0
-    with tempfile.TemporaryDirectory() as td:
-        for sid in ids:
-            sub_tmp = Path(td) / sid
-            sub_tmp.mkdir()
-            rep = build_submission(sid, HERE / name, sub_tmp, src_root)
-            msgs = check(rep, rubrics[rep["rubric"]])
-            kinds = sorted({p["kind"] for p in rep["truth"].get("planted") or []})
-            print(f"{sid:10s} {name:5s} words={rep['words']} planted={kinds}")
-            for m in msgs:
-                print(f"    CHECK: {m}")
-            problems += len(msgs)
+    ids = _ids(src_root)
+    problems = _build_all(src_root, {sid: name for sid in ids})
     print(f"built {len(ids)} submissions of batch {name}; {problems} self-check messages")
     return 1 if problems else 0
 
@@ -691,33 +703,15 @@ def build_batch(name: str) -> int:
 def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--batch":
         return build_batch(sys.argv[2])
-    ids = sorted(p.name for p in SRC.iterdir() if (p / "meta.yaml").exists())
+    ids = _ids(SRC)
     truths = {i: load_yaml(SRC / i / "truth.yaml") for i in ids}
     clean = {i: bool(truths[i]["clean"]) for i in ids}
     kinds = {i: {p["kind"] for p in truths[i].get("planted") or []} for i in ids}
     where, seed = split(ids, clean, kinds)
     print(f"split seed: {seed}")
-    for half in ("dev", "test"):
-        shutil.rmtree(HERE / half, ignore_errors=True)
-        (HERE / half).mkdir()
-    rubrics = {load_yaml(p)["id"]: load_yaml(p) for p in RUBRICS.glob("*.yaml")}
-    problems = 0
-    summary = []
-    with tempfile.TemporaryDirectory() as td:
-        for sid in ids:
-            sub_tmp = Path(td) / sid
-            sub_tmp.mkdir()
-            rep = build_submission(sid, HERE / where[sid], sub_tmp)
-            msgs = check(rep, rubrics[rep["rubric"]])
-            kinds = sorted({p["kind"] for p in rep["truth"].get("planted") or []})
-            summary.append((sid, where[sid], rep["words"], kinds))
-            print(f"{sid:10s} {where[sid]:4s} words={rep['words']} planted={kinds}")
-            for m in msgs:
-                print(f"    CHECK: {m}")
-            problems += len(msgs)
+    problems = _build_all(SRC, where)
     print(f"built {len(ids)} submissions; {problems} self-check messages")
     return 1 if problems else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

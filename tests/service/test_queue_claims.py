@@ -22,7 +22,7 @@ from ..conftest import REPO
 from .assessing import current_rubric, finish_with, full_marking
 from .conftest import RUBRIC, make_api, service_settings
 from .test_programs import ORDERED
-from .test_queue_scale import OTHER, _generate, _reference
+from .test_queue_scale import OTHER, _reference, crowded_api
 
 WHO = ("ann", "bob", "cat", "root")
 VIEWS: list[dict[str, Any]] = [{}, {"claimable": True}, {"mine": True}, {"stage": "reconcile"},
@@ -33,13 +33,7 @@ VIEWS: list[dict[str, Any]] = [{}, {"claimable": True}, {"mine": True}, {"stage"
 def qapi(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
     """Double marking for RUBRIC (single for OTHER), three assessors, an admin, a crowd of
     generated submissions in every state around the ones the test works on."""
-    settings = service_settings(tmp_path, database_url=database_url, second_marking=[RUBRIC], agreement_bar=0.8)
-    for api in make_api(settings):
-        for name, role in (("cand", "candidate"), ("ann", "assessor"), ("bob", "assessor"), ("cat", "assessor"),
-                           ("root", "admin")):
-            api.add_user(name, role)
-        _generate(api, 60, seed=11)
-        yield api
+    yield from crowded_api(tmp_path, database_url, 60, seed=11)
 
 
 def _screened(api, rubric_id: str) -> tuple[str, dict[str, Any], Any]:  # type: ignore[no-untyped-def]

@@ -18,22 +18,16 @@ from service import erasure
 from service import queue as queue_flow
 from service.models import Assessment, Job, ReportRow, Submission, utcnow
 
-from .conftest import RUBRIC, make_api, service_settings
+from .conftest import RUBRIC
 from .test_queue_claims import _mark, _same_as_reference, _screened
-from .test_queue_scale import OTHER, _generate
+from .test_queue_scale import OTHER, crowded_api
 
 FREE = "CASE WHEN assigned_to IS NULL AND (claimed_by IS NULL OR claim_expires_at IS NULL) THEN 1 ELSE 0 END"
 
 
 @pytest.fixture
 def capi(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
-    settings = service_settings(tmp_path, database_url=database_url, second_marking=[RUBRIC], agreement_bar=0.8)
-    for api in make_api(settings):
-        for name, role in (("cand", "candidate"), ("ann", "assessor"), ("bob", "assessor"), ("cat", "assessor"),
-                           ("root", "admin")):
-            api.add_user(name, role)
-        _generate(api, 40, seed=5)
-        yield api
+    yield from crowded_api(tmp_path, database_url, 40, seed=5)
 
 
 def _counts_match_a_recount(api: Any, step: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from service.models import (Assessment, Decision, Job, QueueEntry, ReportFlagCod
 from service.queue import SORTS
 from service.readiness import counts_of
 
-from .conftest import RUBRIC, tiny_submission
+from .conftest import RUBRIC, make_api, service_settings, tiny_submission
 
 OTHER = "mo-il-assessment"
 CODES = ("word_count_low", "evidence_missing", "citation_unresolved", "privacy_student_name")
@@ -32,6 +33,18 @@ def _report(rng: random.Random) -> dict[str, Any]:
     return {"summary": {"met": rng.randint(0, 6), "weak": rng.randint(0, 3), "missing": rng.randint(0, 3),
                         "flags": {"error": rng.randint(0, 2), "warning": rng.randint(0, 2), "info": rng.randint(0, 1)}},
             "flags": flags}
+
+
+def crowded_api(tmp_path: Path, database_url: str, n: int, seed: int):  # type: ignore[no-untyped-def]
+    """The API with double marking for RUBRIC, a candidate, three assessors (ann, bob, cat), an
+    admin (root) and ``n`` generated submissions in every state: the queue tests' fixture."""
+    settings = service_settings(tmp_path, database_url=database_url, second_marking=[RUBRIC], agreement_bar=0.8)
+    for api in make_api(settings):
+        for name, role in (("cand", "candidate"), ("ann", "assessor"), ("bob", "assessor"), ("cat", "assessor"),
+                           ("root", "admin")):
+            api.add_user(name, role)
+        _generate(api, n, seed=seed)
+        yield api
 
 
 def _generate(api, n: int, seed: int = 7) -> None:  # type: ignore[no-untyped-def]

@@ -20,9 +20,9 @@ from service import erasure
 from service.models import Job, ReportRow, Submission, User, utcnow
 from service.queue import SORTS
 
-from .conftest import RUBRIC, make_api, service_settings
+from .conftest import RUBRIC
 from .test_queue_claims import _mark, _screened
-from .test_queue_scale import CODES, OTHER, _generate, _reference, _t, _walk
+from .test_queue_scale import CODES, OTHER, _reference, _t, _walk, crowded_api
 
 FREE = "CASE WHEN e.assigned_to IS NULL AND (e.claimed_by IS NULL OR e.claim_expires_at IS NULL) THEN 1 ELSE 0 END"
 
@@ -44,13 +44,7 @@ TAGGED: list[dict[str, Any]] = [
 
 @pytest.fixture
 def tapi(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
-    settings = service_settings(tmp_path, database_url=database_url, second_marking=[RUBRIC], agreement_bar=0.8)
-    for api in make_api(settings):
-        for name, role in (("cand", "candidate"), ("ann", "assessor"), ("bob", "assessor"), ("cat", "assessor"),
-                           ("root", "admin")):
-            api.add_user(name, role)
-        _generate(api, 160, seed=23)
-        yield api
+    yield from crowded_api(tmp_path, database_url, 160, seed=23)
 
 
 @pytest.mark.heavy
