@@ -111,25 +111,68 @@ def postgres_admin():  # type: ignore[no-untyped-def]
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    """A SQLite file migrated to the newest schema once per test process, copied for each test."""
+    from service.db import make_engine, migrate
+
+    path = tmp_path_factory.mktemp("template") / "service.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()  # the last connection closed checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_admin) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The name of a PostgreSQL database migrated once per test process: the template of each
+    test's database (CREATE DATABASE ... TEMPLATE copies it in a few milliseconds)."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from service.db import make_engine, migrate
+
+    name = f"tmpl_{secrets.token_hex(6)}"
+    with postgres_admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
+    migrate(engine)
+    engine.dispose()  # a template must have no open connections while it is copied
+    yield name
+    with postgres_admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture
 def database_url(request, tmp_path: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """A fresh, empty database for one test: a SQLite file, or a new database on PostgreSQL."""
+    """A fresh database for one test, a SQLite file or a new database on PostgreSQL, already at
+    the newest schema (a copy of one migrated per test process: migrating from nothing for every
+    test cost a minute of the suite). Tests of the migrations themselves are marked
+    ``empty_database`` and get an empty one."""
+    empty = request.node.get_closest_marker("empty_database") is not None
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'service.db'}"
+        path = tmp_path / "service.db"
+        if not empty:
+            shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        yield f"sqlite:///{path}"
         return
-    yield request.getfixturevalue("postgres_url")
+    admin = request.getfixturevalue("postgres_admin")
+    yield from _postgres_database(admin, None if empty else request.getfixturevalue("migrated_postgres"))
 
 
 @pytest.fixture
 def postgres_url(postgres_admin) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """A new, empty database on the PostgreSQL server, dropped after the test."""
+    yield from _postgres_database(postgres_admin, None)
+
+
+def _postgres_database(admin, template: str | None) -> Iterator[str]:  # type: ignore[no-untyped-def]
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
-    admin = postgres_admin
     name = f"t_{secrets.token_hex(6)}"
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     try:
         yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     finally:

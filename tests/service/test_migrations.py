@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -10,6 +11,7 @@ from service.db import make_engine, migrate
 from service.models import Base
 
 
+@pytest.mark.empty_database
 def test_migrations_build_the_models_schema_and_rerun_safely(database_url):
     engine = make_engine(database_url)
     migrate(engine)

@@ -200,6 +200,7 @@ def _t(name: str, *cols: str) -> sa.TableClause:
     return sa.table(name, *(sa.column(c) for c in cols))
 
 
+@pytest.mark.empty_database
 def test_migration_0009_fills_the_claim_fields_from_existing_rows(database_url):  # type: ignore[no-untyped-def]
     from alembic import command
     from sqlalchemy.orm import Session
