@@ -199,7 +199,7 @@ _DOB = re.compile(
     re.I,
 )
 _LABELLED_NAME = re.compile(
-    rf"\b(?P<label>(?:student|pupil|child)(?:'?s)?(?:\s+(?:full\s+|first\s+|last\s+)?name)?|name)(?::|\s+[-–]|\s*\t)[ \t]*"
+    rf"\b(?P<label>(?:student|pupil|child)(?:'?s)?(?:\s+(?:full\s+|first\s+|last\s+)?name)?|name)(?::|[ \t]+[-–]|[ \t]*\t)[ \t]*"
     rf"(?P<name>(?-i:{_LAST_FIRST}|{_NAME}))\b",
     re.I,
 )
@@ -216,8 +216,10 @@ _TEACHING = re.compile(
 # Words that head or introduce a list of adults.
 _ADULT_GROUPS = r"members?|participants|led by|facilitators?|presenters?|teachers|staff|committee|attendees|hosts?"
 _STAFF_LIST = re.compile(r"(?:^|\n)\s*(?:" + _ADULT_GROUPS + r"|present)\s*:?\s*(?:\n|$)", re.I)
+# A table's heading row over adults: a short line naming an adult group ("PL Committee member Role").
+_STAFF_HEADING = re.compile(r"(?:^|\n)(?P<line>[^\n.!?]{0,60}\b(?:" + _ADULT_GROUPS + r")\b[^\n.!?]{0,40})\n", re.I)
 # A list of adults introduced in running text: "The design team (volunteers: Nora Ashby K, ...)".
-_STAFF_INTRO = re.compile(r"\b(?:" + _ADULT_GROUPS + r"|team|council|volunteers)\s*:", re.I)
+_STAFF_INTRO = re.compile(r"\b(?:" + _ADULT_GROUPS + r"|team|council|volunteers)(?:\s+\(?\d[\d/–-]*\)?)?\s*:", re.I)
 _YEAR_CITATION = re.compile(r"^\s*(?:\(\s*\d{4}|,\s*\d{4}\b|et\s+al\b|\(\s*[a-z]+\.?\s+\d{4})", re.I)
 
 
@@ -343,6 +345,16 @@ _FAMILY = frozenset("parent parents guardian guardians family families mom dad m
 _STUDENT_MARK = re.compile(r"\b(?:grade\s*\d+|\d+(?:st|nd|rd|th)\s+grade|DOB|IEP|504)\b", re.I)
 
 
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]*", text)}
+
+
+# A school or district on a contact line: a person giving their affiliation, as staff sign
+# ("Tom Greathouse, Bluestem Elementary, Lamine River R-II. tg@…"); a student's contact line
+# names a grade or a family member instead.
+_AFFILIATION = re.compile(r"\b(?:schools?|elementary|middle|junior\s+high|academy|district|R-[IVX]+|C-\d+)\b", re.I)
+
+
 def _adult_contact(text: str, start: int) -> bool:
     line_start = text.rfind("\n", 0, start) + 1
     for _ in range(2):  # the two lines before
@@ -352,10 +364,10 @@ def _adult_contact(text: str, start: int) -> bool:
     context = text[line_start : line_end if line_end >= 0 else len(text)]
     own = text[text.rfind("\n", 0, start) + 1 : line_end if line_end >= 0 else len(text)]
     for lines in (own, context):  # its own line first: "Approved: G. Vance, Principal | g@… | 555…"
-        words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]*", lines)}
+        words = _words(lines)
         if words & (_STUDENT_NOUNS - _CLASS_YEARS | _FAMILY) or _STUDENT_MARK.search(lines):
             return False
-        if words & _STAFF_ROLES:
+        if words & _STAFF_ROLES or lines is own and _AFFILIATION.search(lines):
             return True
     return False
 
@@ -409,8 +421,8 @@ def _labelled_names(text: str, out: _Collector) -> None:
         inside = text[m.end("name") : close if 0 <= close - m.end() < 60 else m.end()]
         if _TEACHING.search(inside) or re.search(r"\b(?:el|esl|ell)\b", inside) and not re.search(r"\b(?:EL|ESL|ELL)\b", inside):
             continue  # "Ana Trujillo (gr 2 Spanish)", "Whitney Ruiz (ELA 8)": what a teacher teaches; "(el Puente)"
-        if _STAFF_LIST.search(text[max(0, m.start() - 200) : m.start()]):
-            continue  # under "Members", "Participants", "Led by": a list of adults
+        if _in_staff_list(text, m.start()):
+            continue  # under "Members", "Participants", "Led by", after "Team:": a list of adults, "(Gr 3)" their assignment
         out.add("student_name", m.start("name"), m.end("name"), 0.85, "name with a grade, age or program in brackets")
 
 
@@ -646,12 +658,29 @@ def _staff(doc: "Doc", start: int, end: int) -> bool:
     words = [t.lower_ for t in after]
     if words[:1] == [","] and any(w in _STAFF_ROLES for w in words[1:7]):
         return True  # an appositive: "Mr. Chen, the grade 8 team lead"
-    if words[:1] in (["'s"], ["’s"]) and len(words) > 1 and words[1] in {"class", "classroom", "team", "students", "room", "lesson", "department", "plc", "homeroom", "course", "section", "kids"}:
-        return True
+    if words[:1] in (["'s"], ["’s"]) and _possessed(words[1:]) in _TEACHER_POSSESSIONS:
+        return True  # "Mr. Hale's class", "Damon Whitfield-Grey's grade 5 math lesson"
     for t in after:
         if t.pos_ == "VERB" or t.tag_.startswith("VB"):
             return t.lower_ in _ADULT_VERBS
     return False
+
+
+_TEACHER_POSSESSIONS = frozenset(
+    "class classes classroom team students room lesson lessons department plc homeroom course section kids".split())
+# Between a possessive and what is possessed: a grade level and a subject ("'s grade 5 math lesson").
+_CLASS_MODIFIERS = frozenset("""
+grade th st nd rd ela math mathematics science reading writing english history social studies ss art music pe
+algebra geometry biology chemistry physics spanish french band choir kindergarten honors ap ell esl sped -
+""".split())
+
+
+def _possessed(words: list[str]) -> str | None:
+    """The head noun after a possessive, past a grade level and subject words."""
+    for w in words[:6]:
+        if w not in _CLASS_MODIFIERS and not w.isdigit() and not re.fullmatch(r"\d+(?:st|nd|rd|th)|[k\d]-\d+", w):
+            return w
+    return None
 
 
 _SAME_CLAUSE = "student data in the same clause"  # the weak cue: a list of adults can carry such words too
@@ -717,9 +746,16 @@ _INITIAL_SURNAME = re.compile(r"[A-Z]\.\s?" + _NAME_WORD)
 
 def _in_staff_list(text: str, start: int) -> bool:
     """Whether the name at ``start`` stands in a list of adults: under a heading such as "Led by"
-    or "Members" in the lines before it, or after "team (volunteers:" earlier in its sentence."""
-    if _STAFF_LIST.search(text[max(0, start - 200) : start]):
+    or "Members" in the lines before it, or a short heading row naming an adult group with no
+    student word ("PL Committee member  Role") above it in the same block, or after "team
+    (volunteers:" or "Members 2025-26:" earlier in its sentence."""
+    before = text[max(0, start - 200) : start]
+    if _STAFF_LIST.search(before):
         return True
+    for m in _STAFF_HEADING.finditer(before):
+        line = m.group("line")
+        if len(line.split()) <= 8 and not _words(line) & (_STUDENT_NOUNS | _FAMILY) and "\n\n" not in before[m.end() - 1 :]:
+            return True
     sentence = re.split(r"[.!?]\s|\n\s*\n", text[max(0, start - 300) : start])[-1]
     return bool(_STAFF_INTRO.search(sentence))
 

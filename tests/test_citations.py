@@ -265,3 +265,28 @@ def test_a_recording_cited_at_the_wrong_time_is_found_by_what_the_explanation_sa
     assert [(f.detail_id, f.file) for f in flags] == [(row["EO detail"], "artifacts/meeting.wav")]
     assert "of meeting.wav" in flags[0].message and "explanation names" in flags[0].message
 
+
+
+def test_the_end_of_a_recording_may_be_cited_at_its_rounded_up_second(layout, pl_rubric, settings):
+    # Players show a 64.96 s file as 01:05, and candidates cite its end that way.
+    import math
+    import wave
+
+    from screening.locations import mmss
+
+    _recording(layout.folder / "artifacts" / "meeting.wav")
+    with wave.open(str(layout.folder / "artifacts" / "meeting.wav")) as w:
+        duration = w.getnframes() / w.getframerate()
+    assert duration != math.ceil(duration)  # the test needs a length that is not a whole second
+    rows = _rows(layout, pl_rubric)
+    row = next(r for r in rows if r["EO detail"].startswith("4."))
+    row.update({"Artifact": "meeting.wav", "Location": f"00:00-{mmss(math.ceil(duration))}"})
+
+    def out_of_range() -> list[str]:
+        _write_csv(layout.folder, rows)
+        report = screen(from_folder(layout.folder), pl_rubric, settings).report
+        return [f.file for f in report.flags if f.code == "citation_time_out_of_range"]
+
+    assert out_of_range() == []
+    row["Location"] = f"00:00-{mmss(math.ceil(duration) + 1)}"
+    assert out_of_range() == ["artifacts/meeting.wav"]

@@ -42,6 +42,7 @@ POSITIVES = [
     ("Carlos has an IEP for reading and receives ELL support.", [("student_name", "Carlos")]),
     ("After the data team met, Jayden Brooks scored 40 on the reading inventory.", [("student_name", "Jayden Brooks")]),
     ("One student, Maya Lopez, scored 62 on the MAP test.", [("student_name", "Maya Lopez")]),
+    ("Maya Lopez's grade 5 teacher moved her reading group.", [("student_name", "Maya Lopez")]),
     ("Isabella Diaz, a third grader, moved up two reading levels.", [("student_name", "Isabella Diaz")]),
     ("The reading specialist met with Ethan Hall's parents about his 504 plan.", [("student_name", "Ethan Hall")]),
     ("Noah Patel | 84 | 91 | Proficient", [("student_name", "Noah Patel")]),
@@ -113,6 +114,14 @@ HARD_NEGATIVES = [
     "C. Narrative (scored with the 4-point dept. rubric)",
     "MAP Grade-Level; Algebra I EOC (grade 8)\n\nApproved: Gregory Vanlandingham, Principal | "
     "gvanlandingham@bluffsprings.k12.mo.us | (573) 555-0184",
+    # lists and headings of adults, a label split from its value by a line, a teacher's class (dev4, dev5)
+    "Members 2025-26: Patricia Vandermolen (principal), Kyle Brandstetter (ELA 7), Amber Fitch (Math 6), Jorge\n"
+    "Villalobos (Science 7-8), Meg Oberle (Gr 5), Carla Nguyen (sped), Luke Ambrose\n(counselor).",
+    "Team: Tom Greathouse, Jana Kimbrough (counselor), Lacey Penrose (Gr 3), Mark Tillery (PE), Rose Anaya (Gr\n1).",
+    "Who is planning and leading\n\nPL Committee member Role\nCorinne Mabry (Gr 1) Chair\nDesmond Fry (Gr 4) Member",
+    "- Ms. Morrow (Gr 7 math) modeled her hinge question routine with staff as students\n- Walkthrough baseline "
+    "(Sept 2-12): all-student response seen in 9 of 31 visits",
+    "On October 14, for example, in Damon Whitfield-Grey's grade 5 math lesson, I recorded a think-aloud.",
 ]
 
 
@@ -130,6 +139,10 @@ def test_an_adults_own_contact_details_are_not_a_students():
     assert _found(colleague) == []
     family = "Parent contact for the field trip: Principal's office forwards to jlopez@example.com, (573) 555-0199"
     assert [k for k, _ in _found(family)] == ["email", "phone"]
+    header = "Tom Greathouse, Bluestem Elementary, Lamine River R-II. tgreathouse@laminer2.k12.mo.us"
+    assert _found(header) == []  # the candidate's own heading: a person with their school
+    roster = "Maya Lopez, Bluestem Elementary, grade 3: maya.lopez@example.com"
+    assert [k for k, _ in _found(roster)] == ["email"]
     bare = "Reply to sam.b@example.com by Friday."
     assert [k for k, _ in _found(bare)] == ["email"]
 

@@ -8,6 +8,8 @@ at the cited place against the best place anywhere in the artifacts.
 
 from __future__ import annotations
 
+import math
+
 import re
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
@@ -167,7 +169,9 @@ class Citations:
             return [_row_flag("citation_page_out_of_range", self.name, c,
                               {"location": _label(loc), "file": file, "pages": doc.page_count}, file=file)]
         duration = doc.media.duration_s if doc.media is not None else None
-        if loc.kind == "time" and duration is not None and last is not None and last > duration:
+        # Times are written in whole seconds, and players show a 64.96 s file as 01:05: the end
+        # of the file may be cited as that rounded-up second.
+        if loc.kind == "time" and duration is not None and last is not None and last > math.ceil(duration):
             return [_row_flag("citation_time_out_of_range", self.name, c,
                               {"location": _label(loc), "file": file, "duration": mmss(duration)}, file=file)]
         return []
