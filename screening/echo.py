@@ -26,7 +26,7 @@ from functools import lru_cache
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from .passages import Passage, is_heading
+from .passages import Passage
 from .rubric import Rubric
 from .settings import EchoSettings
 
@@ -260,14 +260,14 @@ def assess_texts(texts: Sequence[str], rubric: Rubric, nlp: "Language | None", c
 
 
 def prose(passage: Passage) -> str:
-    """The passage without its headings, titles and labels (short lines without closing
-    punctuation, which the passage builder keeps with the paragraph they introduce) and without
-    its questions: a heading names a theme, often in the rubric's words on purpose, and a
-    question asks; neither is a claim to judge."""
+    """The passage's claims: its sentences that end with a stop. A heading, title or label, a
+    table's cells or a slide's bullets as extracted ("Goal Lessons teach the learning targets in
+    the pacing guide Every unit target has a matching assessment") end without one: they name
+    what a plan or section is about, often in the rubric's words on purpose. A question asks: a
+    slide's guiding question ("Formative, interim, summative: who uses the result, and when?")
+    names the rubric's terms to open a discussion. Neither is a claim to judge."""
     sentences = passage.sentences or (passage.text,)
-    # A question asks rather than claims: a slide's guiding question ("Formative, interim,
-    # summative: who uses the result, and when?") names the rubric's terms to open a discussion.
-    return " ".join(s for s in sentences if not is_heading(s) and not s.rstrip().endswith("?"))
+    return " ".join(s for s in sentences if s.rstrip()[-1:] in ".!\"”'…")
 
 
 def find_echoes(passages: Sequence[Passage], rubric: Rubric, load_nlp: "Callable[[], Language]",

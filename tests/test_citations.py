@@ -290,3 +290,20 @@ def test_the_end_of_a_recording_may_be_cited_at_its_rounded_up_second(layout, pl
     assert out_of_range() == []
     row["Location"] = f"00:00-{mmss(math.ceil(duration) + 1)}"
     assert out_of_range() == ["artifacts/meeting.wav"]
+
+
+def test_an_explanation_in_the_rubrics_words_is_flagged_unless_it_names_a_particular(layout, pl_rubric, settings):
+    detail = next(d for _, d in pl_rubric.details() if d.id.startswith("3."))
+    rows = _rows(layout, pl_rubric)
+    row = next(r for r in rows if r["EO detail"] == detail.id)
+
+    def restating(explanation: str) -> bool:
+        row["Explanation"] = explanation
+        _write_csv(layout.folder, rows)
+        return any(f.code == "explanation_too_short" and "restates" in f.message
+                   for f in _citation_flags(layout.folder, pl_rubric, settings))
+
+    assert restating(detail.text)
+    assert not restating(detail.text.rstrip(".") + ", by the PLC team.")  # who: an acronym
+    assert not restating(detail.text.rstrip(".") + " in 2025.")  # when
+    assert not restating(detail.text.rstrip(".") + " with Dana Whitfield.")  # who: a name the rubric does not use

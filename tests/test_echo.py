@@ -150,7 +150,7 @@ def test_a_paragraph_that_narrates_what_happened_is_context_not_echo(pl_rubric, 
     assert all(a.is_echo and not a.narrates for a in assess_texts(ECHOES, pl_rubric, nlp, settings.echo))
 
 
-def test_a_question_is_not_prose_to_judge():
+def test_a_question_a_heading_and_table_cells_are_not_prose_to_judge():
     from screening.echo import prose
     from screening.passages import Passage
 
@@ -158,3 +158,9 @@ def test_a_question_is_not_prose_to_judge():
                 text="", words=20, sentences=("Formative, interim, summative: who uses the result, and when?",
                                               "Teachers sorted 18 assessments into the three columns."))
     assert prose(p) == "Teachers sorted 18 assessments into the three columns."
+    # a plan table's column as extracted: cells without a stop (bench/independent dev5)
+    cells = "Goal Lessons teach the learning targets in the pacing guide Every unit target has a matching assessment"
+    p = Passage(id="p", file="plan.pdf", file_sha256="0", part="portfolio", page=1, char_start=0, char_end=10,
+                text="", words=30, sentences=("Plan: Aligning Instruction (2025-26)", cells,
+                                              "Unit plans with target-to-item tables on file: 26 of 29 EOC units."))
+    assert prose(p) == "Unit plans with target-to-item tables on file: 26 of 29 EOC units."

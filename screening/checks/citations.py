@@ -346,12 +346,19 @@ def _original_words(text: str, found: set[str]) -> set[str]:
 
 def _restates_rubric(explanation: str, ctx: ScreeningContext, detail_ids: tuple[str, ...]) -> bool:
     """True when nearly every content word of the explanation comes from the cited details'
-    (or their EOs') wording: it restates what should be shown instead of saying what is."""
+    (or their EOs') wording and it names no particular (a number, a date, an acronym or a
+    name the rubric does not use): it restates what should be shown instead of saying what is.
+    "Alignment plan written by the ILT with actions, responsibilities and timelines" says who."""
     words = content_stems(explanation)
-    if not words:
+    if not words or re.search(r"\d|\b[A-Z][A-Z0-9&]+\b", explanation):
         return False
     rubric_words: set[str] = set()
     for eo, detail in ctx.rubric.details():
         if detail.id in detail_ids:
             rubric_words.update(content_stems(f"{detail.text} {eo.text}"))
-    return sum(w in rubric_words for w in words) / len(words) >= 0.8
+    if sum(w in rubric_words for w in words) / len(words) < 0.8:
+        return False
+    # A capitalised word inside a sentence that the rubric does not use is a name ("Ms. Ruiz").
+    names = [w for w in re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+", explanation.strip())
+             if not set(content_stems(w)) <= rubric_words]
+    return not names
