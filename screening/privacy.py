@@ -143,6 +143,7 @@ _STUDENT_AFTER = frozenset(
     """
     scored scores earned tested failed passed qualified qualifies qualify struggles struggled struggling
     iep ieps 504 ell esl esol lexile dra rit wpm suspended suspension detention tardy absent
+    adhd autism autistic dyslexia dyslexic diagnosed diagnosis
     """.split()
 )
 _STUDENT_AFTER_PHRASES = (

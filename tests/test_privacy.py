@@ -43,6 +43,9 @@ POSITIVES = [
     ("After the data team met, Jayden Brooks scored 40 on the reading inventory.", [("student_name", "Jayden Brooks")]),
     ("One student, Maya Lopez, scored 62 on the MAP test.", [("student_name", "Maya Lopez")]),
     ("Maya Lopez's grade 5 teacher moved her reading group.", [("student_name", "Maya Lopez")]),
+    # health information about a named person in a school's records is a student's (dev3 recording)
+    ("The ones I still lose are Braden Culpepper and Lea Monroe. Braden is on a plan for ADHD.",
+     [("student_name", "Braden")]),
     ("Isabella Diaz, a third grader, moved up two reading levels.", [("student_name", "Isabella Diaz")]),
     ("The reading specialist met with Ethan Hall's parents about his 504 plan.", [("student_name", "Ethan Hall")]),
     ("Noah Patel | 84 | 91 | Proficient", [("student_name", "Noah Patel")]),
