@@ -193,6 +193,12 @@ class CitationSettings(BaseModel):
         description="A row's explanation is compared with the artifacts' pages word for word only when it has at "
         "least this many distinctive terms (content words not in the rubric's wording, numbers).",
     )
+    explanation_min_figures: int | None = Field(
+        2, ge=1,
+        description="citation_wrong_location when a row's explanation quotes at least this many figures (percentages, "
+        "numbers of two or more digits, not years), none of them on the cited page and all on one other page; "
+        "null turns the figures rule off.",
+    )
     explanation_cited_confirms: float = Field(
         0.5, ge=0, le=1,
         description="When at least this share of the explanation's distinctive terms is on the cited page, the "

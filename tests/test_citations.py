@@ -307,3 +307,33 @@ def test_an_explanation_in_the_rubrics_words_is_flagged_unless_it_names_a_partic
     assert not restating(detail.text.rstrip(".") + ", by the PLC team.")  # who: an acronym
     assert not restating(detail.text.rstrip(".") + " in 2025.")  # when
     assert not restating(detail.text.rstrip(".") + " with Dana Whitfield.")  # who: a name the rubric does not use
+
+
+def test_figures_quoted_from_another_page_are_a_wrong_location(layout, pl_rubric, settings):
+    # From an independently written submission (bench/independent dev4): the cited plan page
+    # names the walkthroughs in the explanation's own words, but the figures it quotes are only
+    # on a later page. A candidate copies figures from the page in front of them.
+    from fpdf import FPDF
+
+    pdf = FPDF(format="letter")
+    pdf.set_font("Helvetica", size=11)
+    for text in ("Alignment plan. Action: weekly walkthroughs check each lesson against the pacing calendar. "
+                 "Owner: principal and assistant principal. Due: weekly from September 2.",
+                 "Walkthrough pacing data. September: 22 walkthroughs, 64% on the pacing calendar. "
+                 "November: 21 walkthroughs, 86% on the pacing calendar."):
+        pdf.add_page()
+        pdf.multi_cell(0, 6, text)
+    pdf.output(str(layout.folder / "artifacts" / "plan.pdf"))
+    rows = _rows(layout, pl_rubric)
+    row = next(r for r in rows if r["EO detail"].startswith("4."))
+    row.update({"Artifact": "plan.pdf", "Location": "p. 2",
+                "Explanation": "Weekly walkthroughs compare each lesson with the pacing calendar; on pace rose "
+                               "from 64% to 86% with follow-up for each gap."})
+    _write_csv(layout.folder, rows)
+    assert not [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.file == "artifacts/plan.pdf"]
+    row["Location"] = "p. 1"
+    _write_csv(layout.folder, rows)
+    flags = _citation_flags(layout.folder, pl_rubric, settings)
+    assert [(f.code, f.detail_id, f.file) for f in flags] == [
+        ("citation_wrong_location", row["EO detail"], "artifacts/plan.pdf")]
+    assert "page 2 of plan.pdf" in flags[0].message and "“64%”, “86%”" in flags[0].message

@@ -176,6 +176,16 @@ class Citations:
                               {"location": _label(loc), "file": file, "duration": mmss(duration)}, file=file)]
         return []
 
+    def _told(self, c: Citation, files: list[str], file: str, place: str, basis: str,
+              scores: dict[str, str]) -> RaisedFlag:
+        """citation_wrong_location found by what the row's explanation says: at ``place`` of ``file``."""
+        single = c.detail_ids[0] if len(c.detail_ids) == 1 else None
+        return _row_flag("citation_wrong_location", self.name, c, {
+            "detail_id": single or (c.target_raw or ", ".join(c.detail_ids)),
+            "found": f"{place} of {PurePosixPath(file).name}", "cited": _cited_label(c, files), **scores,
+            "basis": f" The row's explanation {basis}.",
+        }, file=file, detail_id=single)
+
     def _wrong_location(self, ctx: ScreeningContext, c: Citation, files: list[str],
                         pages: "_PageTerms") -> list[RaisedFlag]:
         cfg = ctx.settings.citations
@@ -184,15 +194,16 @@ class Citations:
             cited_share, (file, label, share, shown) = told
             if share >= cfg.explanation_elsewhere_min and cited_share <= cfg.explanation_cited_max \
                     and share - cited_share >= cfg.explanation_margin:
-                return [_row_flag("citation_wrong_location", self.name, c, {
-                    "detail_id": c.detail_ids[0] if len(c.detail_ids) == 1 else (c.target_raw or ", ".join(c.detail_ids)),
-                    "found": f"{'on ' if label.startswith('page') else 'at '}{label} of {PurePosixPath(file).name}",
-                    "cited": _cited_label(c, files),
-                    "found_score": f"{share:.2f}", "cited_score": f"{cited_share:.2f}",
-                    "basis": f" The row's explanation names {shown}, found there and not at the cited place.",
-                }, file=file, detail_id=c.detail_ids[0] if len(c.detail_ids) == 1 else None)]
-            if cited_share >= cfg.explanation_cited_confirms:
-                return []  # the cited place holds what the explanation describes: the candidate read it there
+                return [self._told(c, files, file, f"{'on ' if label.startswith('page') else 'at '}{label}",
+                                   f"names {shown}, found there and not at the cited place",
+                                   {"found_score": f"{share:.2f}", "cited_score": f"{cited_share:.2f}"})]
+        figures = _figures_elsewhere(c, files, pages, cfg.explanation_min_figures)
+        if figures is not None:  # after the word rule, whose message quotes more
+            file, label, shown = figures
+            return [self._told(c, files, file, f"on {label}",
+                               f"gives the figures {shown}, all found there and none at the cited place", {})]
+        if told is not None and told[0] >= cfg.explanation_cited_confirms:
+            return []  # the cited place holds what the explanation describes: the candidate read it there
         places = [_Place(f, loc) for f in files for loc in c.locations if loc.kind in ("page", "time")]
         if not places or ctx.scores.size == 0:
             return []
@@ -337,6 +348,36 @@ def _explanation_pages(
     file, label, found = max(others, key=lambda o: (len(terms & o[2]), o[0] in files))
     shown = ", ".join(f"\u201c{t}\u201d" for t in sorted(_original_words(c.explanation, terms & found))[:4])
     return cited, (file, label, len(terms & found) / len(terms), shown)
+
+
+def _figures(text: str) -> set[str]:
+    """The data a text quotes: percentages and numbers of two or more digits, not years (a
+    year is on every page of a dated plan)."""
+    return {n for n in _NUMBER.findall(text)
+            if ("%" in n or len(n) >= 2) and not re.fullmatch(r"(?:19|20)\d\d", n)}
+
+
+def _figures_elsewhere(c: Citation, files: list[str], pages: _PageTerms, least: int | None
+                       ) -> tuple[str, str, str] | None:
+    """(file, label, quoted figures) when the row's explanation quotes at least ``least``
+    figures, none of them is on any cited page, and one other page holds them all. Figures are
+    the most particular thing an explanation says: a candidate copies "64% to 86%" from the page
+    in front of them. Only page citations: a recogniser writes spoken numbers its own way."""
+    if least is None:
+        return None
+    figures = _figures(c.explanation)
+    cited = {(f, int(n)) for f in files for loc in c.locations if loc.kind in ("page", "slide")
+             and loc.start is not None for n in range(int(loc.start), int(loc.end or loc.start) + 1)}
+    if len(figures) < least or not cited or any(loc.kind == "time" for loc in c.locations):
+        return None
+    held = [pages.by_page[k] for k in cited if k in pages.by_page]
+    if not held or any(figures & t for t in held):
+        return None
+    # the cited file's own pages first: a page off by one or two is the usual slip
+    for (f, n), t in sorted(pages.by_page.items(), key=lambda kv: (kv[0][0] not in files, kv[0])):
+        if (f, n) not in cited and figures <= t:
+            return f, f"page {n}", ", ".join(f"\u201c{x}\u201d" for x in sorted(figures))
+    return None
 
 
 def _original_words(text: str, found: set[str]) -> set[str]:
