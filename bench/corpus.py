@@ -56,6 +56,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "sentence top-k 3 (the default until 2026-12)": {"mapping.sentence_top_details": 3},
     "no wrong-location rule": {"citations.wrong_location_max_cited": -1.0},
     "no explanation-to-page rule": {"citations.explanation_min_terms": 10_000},
+    "no figures rule": {"citations.explanation_min_figures": None},
     "derived details flagged like published ones": {"mapping.derived_guidance_min_met": None},
     "no privacy names": {"privacy.kinds": ["student_id", "date_of_birth", "email", "phone"]},
 }
@@ -247,8 +248,8 @@ def table(name: str, o: Outcome) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=["dev", "test", "dev2", "test2", "dev3", "test3", "dev4", "test4", "dev5"],
-                        default="dev")
+    parser.add_argument("--split", default="dev", choices=["dev", "test", "dev2", "test2", "dev3", "test3", "dev4",
+                                                           "test4", "dev5", "dev6", "dev7"])
     parser.add_argument("--ablations", action="store_true", help="also each precision mechanism switched off")
     parser.add_argument("--variant", action="append", choices=list(VARIANTS), help="only these variants (repeatable)")
     parser.add_argument("--details", action="store_true", help="list misses, false flags and inexact matches")

@@ -126,10 +126,10 @@ _ADULT_VERBS = frozenset(
 _STUDENT_NOUNS = frozenset(
     """
     student students pupil pupils child kid learner learners grader graders kindergartner kindergartener
-    kindergartners kindergarteners freshman sophomore junior senior son daughter
+    kindergartners kindergarteners freshman sophomore junior senior son daughter kids
     """.split()
 )
-_ONE_STUDENT = _STUDENT_NOUNS - {"students", "pupils", "learners", "graders", "kindergartners", "kindergarteners"}
+_ONE_STUDENT = _STUDENT_NOUNS - {"students", "pupils", "learners", "graders", "kindergartners", "kindergarteners", "kids"}
 # Student records a name can own ("Maya's IEP").
 _STUDENT_POSSESSIONS = frozenset(
     """
@@ -219,8 +219,12 @@ _ADULT_GROUPS = r"members?|participants|led by|facilitators?|presenters?|teacher
 _STAFF_LIST = re.compile(r"(?:^|\n)\s*(?:" + _ADULT_GROUPS + r"|present)\s*:?\s*(?:\n|$)", re.I)
 # A table's heading row over adults: a short line naming an adult group ("PL Committee member Role").
 _STAFF_HEADING = re.compile(r"(?:^|\n)(?P<line>[^\n.!?]{0,60}\b(?:" + _ADULT_GROUPS + r")\b[^\n.!?]{0,40})\n", re.I)
-# A list of adults introduced in running text: "The design team (volunteers: Nora Ashby K, ...)".
-_STAFF_INTRO = re.compile(r"\b(?:" + _ADULT_GROUPS + r"|team|council|volunteers)(?:\s+\(?\d[\d/–-]*\)?)?\s*:", re.I)
+# Words in the lead-in of a list of adults: "The design team (volunteers: Nora Ashby K, ...)",
+# "Three lab classrooms open their doors on Fridays: Ruiz (grade 2), ..." (a classroom is its teacher's).
+_INTRO_GROUPS = frozenset("""
+member members participants facilitator facilitators presenter presenters teacher teachers staff committee
+attendees host hosts team teams council volunteers classrooms led
+""".split())
 _YEAR_CITATION = re.compile(r"^\s*(?:\(\s*\d{4}|,\s*\d{4}\b|et\s+al\b|\(\s*[a-z]+\.?\s+\d{4})", re.I)
 
 
@@ -356,6 +360,10 @@ def _words(text: str) -> set[str]:
 _AFFILIATION = re.compile(r"\b(?:schools?|elementary|middle|junior\s+high|academy|district|R-[IVX]+|C-\d+)\b", re.I)
 
 
+# A school's name after a comma, in lower-cased tokens: "riverbluff junior high", "bluestem elementary".
+_SCHOOL_AFTER = re.compile(r"(?:[a-z'.-]+ ){1,3}(?:elementary|middle|junior high|senior high|high school|academy|school)\b")
+
+
 def _adult_contact(text: str, start: int) -> bool:
     line_start = text.rfind("\n", 0, start) + 1
     for _ in range(2):  # the two lines before
@@ -399,11 +407,19 @@ def _ids_and_dobs(text: str, out: _Collector) -> None:
         out.add("date_of_birth", m.start("date"), m.end("date"), 0.95, "date labelled as a birth date")
 
 
+# Words that make what precedes "students:" a phrase about students rather than a field's
+# qualifier ("Focus student:", "Case study student:").
+_PHRASE_WORDS = frozenset("all for of the our every each with to and by in on from about".split())
+
+
 def _labelled_names(text: str, out: _Collector) -> None:
     for m in _LABELLED_NAME.finditer(text):
         name = _trim_name(m.group("name"))
         if name is None:
             continue
+        lead = re.split(r"[|\t•·]|^\s*[-*]", text[text.rfind("\n", 0, m.start()) + 1 : m.start()])[-1].split()
+        if len(lead) > 2 or _words(" ".join(lead)) & _PHRASE_WORDS:
+            continue  # a topic, not a field: "Access for all students: Lorena Villalobos reported …"
         if m.group("label").lower() == "name":
             # "Name:" alone names a student only on a student record, and only when nothing
             # qualifies it ("Candidate name:", "Teacher Name:"): look before and around it.
@@ -648,8 +664,9 @@ def _staff(doc: "Doc", start: int, end: int) -> bool:
     before = [w.lower().rstrip(".") for w in _clause_before(doc, start, 3)]
     if before and before[0] in _TITLES:
         return True
-    # A role right before the name, or before a comma: "our principal Dana Ruiz", "the counselor, Ana".
-    adjacent = before[1:2] if before[:1] == [","] else before[:1]
+    # A role right before the name, or before a comma or bracket: "our principal Dana Ruiz", "the
+    # counselor, Ana", "the assistant principal (Carla Jennings)".
+    adjacent = before[1:2] if before[:1] in ([","], ["("]) else before[:1]
     if any(w in _STAFF_ROLES for w in adjacent):
         return True
     after = _clause_after(doc, end, 8)
@@ -659,6 +676,8 @@ def _staff(doc: "Doc", start: int, end: int) -> bool:
     words = [t.lower_ for t in after]
     if words[:1] == [","] and any(w in _STAFF_ROLES for w in words[1:7]):
         return True  # an appositive: "Mr. Chen, the grade 8 team lead"
+    if words[:1] == [","] and _SCHOOL_AFTER.match(" ".join(words[1:6])):
+        return True  # a person with their school, as staff head a document: "Gabriel Santangelo, Riverbluff Junior High"
     if words[:1] in (["'s"], ["’s"]) and _possessed(words[1:]) in _TEACHER_POSSESSIONS:
         return True  # "Mr. Hale's class", "Damon Whitfield-Grey's grade 5 math lesson"
     for t in after:
@@ -748,8 +767,9 @@ _INITIAL_SURNAME = re.compile(r"[A-Z]\.\s?" + _NAME_WORD)
 def _in_staff_list(text: str, start: int) -> bool:
     """Whether the name at ``start`` stands in a list of adults: under a heading such as "Led by"
     or "Members" in the lines before it, or a short heading row naming an adult group with no
-    student word ("PL Committee member  Role") above it in the same block, or after "team
-    (volunteers:" or "Members 2025-26:" earlier in its sentence."""
+    student word ("PL Committee member  Role") above it in the same block, or after a colon in
+    its sentence whose lead-in names adults and no student or family ("team (volunteers:",
+    "Members 2025-26:", "Three lab classrooms open their doors on Fridays:")."""
     before = text[max(0, start - 200) : start]
     if _STAFF_LIST.search(before):
         return True
@@ -758,7 +778,9 @@ def _in_staff_list(text: str, start: int) -> bool:
         if len(line.split()) <= 8 and not _words(line) & (_STUDENT_NOUNS | _FAMILY) and "\n\n" not in before[m.end() - 1 :]:
             return True
     sentence = re.split(r"[.!?]\s|\n\s*\n", text[max(0, start - 300) : start])[-1]
-    return bool(_STAFF_INTRO.search(sentence))
+    head, colon, _ = sentence.rpartition(":")
+    words = _words(head)
+    return bool(colon) and bool(words & _INTRO_GROUPS) and not words & (_STUDENT_NOUNS | _FAMILY)
 
 
 _PROSE_CUE = re.compile(

@@ -37,6 +37,9 @@ def _found(text: str, nlp=None) -> list[tuple[str, str]]:
 
 POSITIVES = [
     ("Student: Maya Lopez, Grade 4", [("student_name", "Maya Lopez")]),
+    ("Focus student: Maya Lopez (reading)", [("student_name", "Maya Lopez")]),
+    ("We met with three students: Jayden (grade 4), Maya (grade 3) and Eli (grade 5).",
+     [("student_name", "Jayden"), ("student_name", "Maya"), ("student_name", "Eli")]),
     ("Student name: Jayden Brooks  Grade: 4  Teacher: Ms. Alvarez", [("student_name", "Jayden Brooks")]),
     ("Jayden (grade 4) read 62 words per minute in September.", [("student_name", "Jayden")]),
     ("Carlos has an IEP for reading and receives ELL support.", [("student_name", "Carlos")]),
@@ -125,6 +128,11 @@ HARD_NEGATIVES = [
     "- Ms. Morrow (Gr 7 math) modeled her hinge question routine with staff as students\n- Walkthrough baseline "
     "(Sept 2-12): all-student response seen in 9 of 31 visits",
     "On October 14, for example, in Damon Whitfield-Grey's grade 5 math lesson, I recorded a think-aloud.",
+    # an agenda topic ending in "students:", a role with the name in brackets, a person with their school (dev6, dev7)
+    "Curriculum Council - November 11, 2025\n\nAccess for all students: Lorena Villalobos reported on co-taught sections.",
+    "Each of 18 classrooms is visited weekly by the principal or assistant principal (Carla Jennings), on\n"
+    "a rotation by grade level.",
+    "Evidence Self-Analysis\n\nGabriel Santangelo, Riverbluff Junior High - gsantangelo@pikeridge.k12.mo.us",
 ]
 
 
