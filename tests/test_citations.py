@@ -337,3 +337,23 @@ def test_figures_quoted_from_another_page_are_a_wrong_location(layout, pl_rubric
     assert [(f.code, f.detail_id, f.file) for f in flags] == [
         ("citation_wrong_location", row["EO detail"], "artifacts/plan.pdf")]
     assert "page 2 of plan.pdf" in flags[0].message and "“64%”, “86%”" in flags[0].message
+
+
+def test_a_better_scoring_page_in_another_file_does_not_make_a_citation_wrong(layout, pl_rubric, settings):
+    # A detail is evidenced by many files in their own words; similarity can point at a page off
+    # within the cited file, not at another file (independent dev data: every such flag was false).
+    from .service.conftest import one_page_pdf
+
+    (layout.folder / "artifacts" / "minutes.pdf").write_bytes(one_page_pdf(
+        "Team meeting, October 2. Present: four teachers. The agenda and the room booking for the spring were "
+        "confirmed and the next meeting was set for November."))
+    rows = _rows(layout, pl_rubric)
+    row = next(r for r in rows if r["EO detail"] == "4.2")
+    row.update({"Artifact": "minutes.pdf", "Location": "p. 1"})
+    _write_csv(layout.folder, rows)
+    assert [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.code == "citation_wrong_location"] == []
+    # the same row citing another page of the file that holds the evidence is flagged
+    row.update({"Artifact": "evidence.pdf", "Location": f"p. {layout.page_of_eo['1']}"})
+    _write_csv(layout.folder, rows)
+    flags = [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.code == "citation_wrong_location"]
+    assert [(f.detail_id, f.file) for f in flags] == [("4.2", "artifacts/evidence.pdf")]

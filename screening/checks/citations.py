@@ -211,11 +211,12 @@ class Citations:
         in_place = np.array([any(pl.holds(p) for pl in places) for p in ctx.scored_passages])
         if not in_place.any():
             return []  # nothing readable at the cited place (a scan, a page with no text): cannot judge
-        # A transcript is a lossy copy of what was said (misheard words, no headings), so it scores
-        # lower than a typed page on the same matter: a recording is compared only with itself.
-        recorded = all(pl.location.kind == "time" for pl in places)
-        in_artifacts = np.array([p.part == "portfolio" and (not recorded or p.file in files)
-                                 for p in ctx.scored_passages])
+        # Only the cited file's other places: a page or stretch off from the right one is the slip
+        # a similarity score can point at. Another file scoring higher says little, since a detail
+        # is evidenced by many files in their own words (independent dev data: every such flag
+        # was false). And a transcript is a lossy copy of what was said (misheard words, no
+        # headings), so a recording is compared only with itself.
+        in_artifacts = np.array([p.part == "portfolio" and p.file in files for p in ctx.scored_passages])
         mcfg = ctx.settings.mapping
         # A row is judged against all its targets together: a row citing "EO 2" points at the
         # evidence for the EO, and a place that addresses any of its details is not wrong. One
@@ -360,7 +361,8 @@ def _figures(text: str) -> set[str]:
 def _figures_elsewhere(c: Citation, files: list[str], pages: _PageTerms, least: int | None
                        ) -> tuple[str, str, str] | None:
     """(file, label, quoted figures) when the row's explanation quotes at least ``least``
-    figures, none of them is on any cited page, and one other page holds them all. Figures are
+    figures, none of them is on any cited page, and one other page holds them all and as many of
+    the explanation's other terms as the cited page. Figures are
     the most particular thing an explanation says: a candidate copies "64% to 86%" from the page
     in front of them. Only page citations: a recogniser writes spoken numbers its own way."""
     if least is None:
@@ -373,9 +375,15 @@ def _figures_elsewhere(c: Citation, files: list[str], pages: _PageTerms, least: 
     held = [pages.by_page[k] for k in cited if k in pages.by_page]
     if not held or any(figures & t for t in held):
         return None
+    # The page the figures came from holds at least as much of the rest of the explanation as
+    # the cited one: a row may describe the cited page's own pilot and add a survey result
+    # printed on another ("Pilot Lab ... 'Fail Forward Friday' ...; risk-taking item up from 44%
+    # to 69%"), which is a summary, not a wrong page.
+    terms = _terms(c.explanation)
+    at_cited = max(len(terms & t) for t in held)
     # the cited file's own pages first: a page off by one or two is the usual slip
     for (f, n), t in sorted(pages.by_page.items(), key=lambda kv: (kv[0][0] not in files, kv[0])):
-        if (f, n) not in cited and figures <= t:
+        if (f, n) not in cited and figures <= t and len(terms & t) >= at_cited:
             return f, f"page {n}", ", ".join(f"\u201c{x}\u201d" for x in sorted(figures))
     return None
 
