@@ -719,6 +719,11 @@ def _student_cue(doc: "Doc", start: int, end: int) -> tuple[str, bool] | None:
             return "a student noun before the name", True
     after = _clause_after(doc, end, 8)
     words = [t.lower_ for t in after]
+    if "who" in words:
+        # a relative clause says who the name is: "Mason Threlkeld in Mr. Ybarra's room, who has
+        # an IEP for reading": read it to its end
+        k = words.index("who")
+        words = words[:k] + [t.lower_ for t in _clause_after(doc, end + k, 12)]
     if words[:1] in (["'s"], ["’s"]) and len(words) > 1 and words[1] in _STUDENT_POSSESSIONS:
         return f"a student record belonging to the name ({words[1]})", True
     if words[:1] == [","] and any(w in _ONE_STUDENT for w in words[1:4]):

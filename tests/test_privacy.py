@@ -38,6 +38,9 @@ def _found(text: str, nlp=None) -> list[tuple[str, str]]:
 POSITIVES = [
     ("Student: Maya Lopez, Grade 4", [("student_name", "Maya Lopez")]),
     ("Focus student: Maya Lopez (reading)", [("student_name", "Maya Lopez")]),
+    # a relative clause past a place (dev7)
+    ("I saw it right away. Jayden Brooks in Mr. Hale's room, who has an IEP for reading, read 58 words.",
+     [("student_name", "Jayden Brooks")]),
     ("We met with three students: Jayden (grade 4), Maya (grade 3) and Eli (grade 5).",
      [("student_name", "Jayden"), ("student_name", "Maya"), ("student_name", "Eli")]),
     ("Student name: Jayden Brooks  Grade: 4  Teacher: Ms. Alvarez", [("student_name", "Jayden Brooks")]),
