@@ -323,6 +323,12 @@ class PrivacySettings(BaseModel):
     media_window_s: float = Field(
         60.0, gt=0, description="In a recording, findings within this many seconds of each other make one flag."
     )
+    warning_min_confidence: float = Field(
+        0.7, ge=0, le=1,
+        description="A page's student_privacy flag is a warning when some finding is at least this sure; when every "
+        "finding is less sure (a name whose only cue is student data in its clause, or a grade in brackets), it is "
+        "an info-level note asking the candidate to check.",
+    )
 
     @model_validator(mode="after")
     def _known_kinds(self) -> "PrivacySettings":

@@ -477,3 +477,27 @@ def test_a_student_table_read_column_by_column_under_a_one_line_header_row():
     assert names == ["Marisol Gutierrez", "Tyler Hensley", "DeAndre Wallace"]
     staff = text.replace("Student Period Teacher", "Teacher Period Room")
     assert [f for f in detect(staff) if f.kind == "student_name"] == []
+
+
+def test_a_page_with_only_unsure_names_is_a_note_and_a_sure_finding_makes_it_a_warning(pl_rubric):
+    # A name whose only cue is a grade in brackets or student data in its clause was as often a
+    # teacher's as a student's in independently written submissions: a note to check.
+    text = "Avery Lane (Gr 3) read first. Student: Maya Lopez, Grade 4"
+    doc = Document(path="notes.txt", name="notes.txt", sha256=hashlib.sha256(text.encode()).hexdigest(),
+                   size_bytes=len(text), kind=FileKind.TEXT, pages=(Page(1, text),))
+    files = ((SubmissionFile(Path("notes.txt"), "artifact", "notes.txt"), doc),)
+    found = detect(text)
+    assert sorted((f.confidence, text[f.char_start:f.char_end]) for f in found) == [(0.65, "Avery Lane"),
+                                                                                    (0.95, "Maya Lopez")]
+
+    def flag_for(findings: list[Finding]):  # type: ignore[no-untyped-def]
+        ctx = ScreeningContext(rubric=pl_rubric, settings=Settings(), files=files, ignored=(), passages=(),
+                               evidence=(), words_by_part={},
+                               privacy=(PageFindings("notes.txt", "portfolio", 1, tuple(findings)),))
+        [flag] = StudentPrivacy().run(ctx)
+        return flag
+
+    unsure = flag_for([f for f in found if f.confidence < 0.7])
+    assert unsure.severity == "info" and "unsure" in (unsure.note or "")
+    sure = flag_for(found)
+    assert sure.severity is None  # the code's own level: a warning
