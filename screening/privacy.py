@@ -354,14 +354,13 @@ def _words(text: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]*", text)}
 
 
+_SCHOOL = r"elementary|middle|junior\s+high|senior\s+high|high\s+school|academy|schools?"
 # A school or district on a contact line: a person giving their affiliation, as staff sign
 # ("Tom Greathouse, Bluestem Elementary, Lamine River R-II. tg@…"); a student's contact line
 # names a grade or a family member instead.
-_AFFILIATION = re.compile(r"\b(?:schools?|elementary|middle|junior\s+high|academy|district|R-[IVX]+|C-\d+)\b", re.I)
-
-
+_AFFILIATION = re.compile(rf"\b(?:{_SCHOOL}|district|R-[IVX]+|C-\d+)\b", re.I)
 # A school's name after a comma, in lower-cased tokens: "riverbluff junior high", "bluestem elementary".
-_SCHOOL_AFTER = re.compile(r"(?:[a-z'.-]+ ){1,3}(?:elementary|middle|junior high|senior high|high school|academy|school)\b")
+_SCHOOL_AFTER = re.compile(rf"(?:[a-z'.-]+ ){{1,3}}(?:{_SCHOOL})\b")
 
 
 def _adult_contact(text: str, start: int) -> bool:
