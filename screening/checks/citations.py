@@ -325,8 +325,7 @@ def _explanation_pages(
     terms = {t for t in _terms(c.explanation) if t not in pages.rubric_stems}
     if len(terms) < min_terms:
         return None
-    cited_pages = {(f, int(n)) for f in files for loc in c.locations if loc.kind in ("page", "slide")
-                   and loc.start is not None for n in range(int(loc.start), int(loc.end or loc.start) + 1)}
+    cited_pages = _cited_pages(c, files)
     cited_times = [(f, float(loc.start), float(loc.end if loc.end is not None else loc.start))
                    for f in files if f in pages.by_segment for loc in c.locations
                    if loc.kind == "time" and loc.start is not None]
@@ -351,6 +350,12 @@ def _explanation_pages(
     return cited, (file, label, len(terms & found) / len(terms), shown)
 
 
+def _cited_pages(c: Citation, files: list[str]) -> set[tuple[str, int]]:
+    """(file, page) of every page or slide the row cites."""
+    return {(f, int(n)) for f in files for loc in c.locations if loc.kind in ("page", "slide")
+            and loc.start is not None for n in range(int(loc.start), int(loc.end or loc.start) + 1)}
+
+
 def _figures(text: str) -> set[str]:
     """The data a text quotes: percentages and numbers of two or more digits, not years (a
     year is on every page of a dated plan)."""
@@ -362,14 +367,13 @@ def _figures_elsewhere(c: Citation, files: list[str], pages: _PageTerms, least: 
                        ) -> tuple[str, str, str] | None:
     """(file, label, quoted figures) when the row's explanation quotes at least ``least``
     figures, none of them is on any cited page, and one other page holds them all and as many of
-    the explanation's other terms as the cited page. Figures are
-    the most particular thing an explanation says: a candidate copies "64% to 86%" from the page
-    in front of them. Only page citations: a recogniser writes spoken numbers its own way."""
+    the explanation's other terms as the cited page. Figures are the most particular thing an
+    explanation says: a candidate copies "64% to 86%" from the page in front of them. Only page
+    citations: a recogniser writes spoken numbers its own way."""
     if least is None:
         return None
     figures = _figures(c.explanation)
-    cited = {(f, int(n)) for f in files for loc in c.locations if loc.kind in ("page", "slide")
-             and loc.start is not None for n in range(int(loc.start), int(loc.end or loc.start) + 1)}
+    cited = _cited_pages(c, files)
     if len(figures) < least or not cited or any(loc.kind == "time" for loc in c.locations):
         return None
     held = [pages.by_page[k] for k in cited if k in pages.by_page]
