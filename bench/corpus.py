@@ -31,10 +31,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import argparse
 import re
-import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any

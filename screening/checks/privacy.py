@@ -67,9 +67,9 @@ class StudentPrivacy:
     def _flag(self, pf: PageFindings, findings: list[Finding], where: str, location: dict[str, object] | None,
               text: str | None, sure: float) -> RaisedFlag:
         params: dict[str, object] = {"file": pf.file, "where": where, "found": describe(findings, text)}
-        if all(f.confidence < sure for f in findings):
-            # Names found only by a cue in their clause or a grade in brackets: as often staff
-            # as students in independently written submissions, so a note to check, not a warning.
-            return RaisedFlag("student_privacy", self.name, params, part=pf.part, file=pf.file, location=location,
-                              severity="info", note="The detector is unsure here: check whether these are students.")
-        return RaisedFlag("student_privacy", self.name, params, part=pf.part, file=pf.file, location=location)
+        # Names found only by a cue in their clause or a grade in brackets: as often staff as
+        # students in independently written submissions, so a note to check, not a warning.
+        unsure = all(f.confidence < sure for f in findings)
+        return RaisedFlag("student_privacy", self.name, params, part=pf.part, file=pf.file, location=location,
+                          severity="info" if unsure else None,
+                          note="The detector is unsure here: check whether these are students." if unsure else None)

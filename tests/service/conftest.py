@@ -128,14 +128,13 @@ def migrated_postgres(postgres_admin) -> Iterator[str]:  # type: ignore[no-untyp
     """The name of a PostgreSQL database migrated once per test process: the template of each
     test's database (CREATE DATABASE ... TEMPLATE copies it in a few milliseconds)."""
     from sqlalchemy import text
-    from sqlalchemy.engine import make_url
 
     from service.db import make_engine, migrate
 
     name = f"tmpl_{secrets.token_hex(6)}"
     with postgres_admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
+    engine = make_engine(_postgres_url_of(name))
     migrate(engine)
     engine.dispose()  # a template must have no open connections while it is copied
     yield name
@@ -166,15 +165,20 @@ def postgres_url(postgres_admin) -> Iterator[str]:  # type: ignore[no-untyped-de
     yield from _postgres_database(postgres_admin, None)
 
 
+def _postgres_url_of(name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
 def _postgres_database(admin, template: str | None) -> Iterator[str]:  # type: ignore[no-untyped-def]
     from sqlalchemy import text
-    from sqlalchemy.engine import make_url
 
     name = f"t_{secrets.token_hex(6)}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        yield _postgres_url_of(name)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

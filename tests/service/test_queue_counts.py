@@ -14,13 +14,12 @@ import pytest
 import sqlalchemy as sa
 
 from service import assessment as flow
-from service import erasure
 from service import queue as queue_flow
-from service.models import Assessment, Job, ReportRow, Submission, utcnow
+from service.models import Assessment, Job, ReportRow, utcnow
 
 from .conftest import RUBRIC
 from .test_queue_claims import _mark, _same_as_reference, _screened
-from .test_queue_scale import OTHER, crowded_api
+from .test_queue_scale import OTHER, crowded_api, erase_submitted
 
 FREE = "CASE WHEN assigned_to IS NULL AND (claimed_by IS NULL OR claim_expires_at IS NULL) THEN 1 ELSE 0 END"
 
@@ -77,12 +76,7 @@ def test_triggers_keep_the_counts_through_every_change(capi):  # type: ignore[no
         _counts_match_a_recount(api, f"plain SQL updates {step}")
 
     # Erasure deletes submissions whole: the entries go by cascade, and so do their counts.
-    with api.state.sessions() as s:
-        gone = list(s.scalars(sa.select(Submission.id).where(Submission.status == "submitted")
-                              .order_by(Submission.id).limit(15)))
-        s.execute(sa.update(Submission).where(Submission.previous_id.in_(gone)).values(previous_id=None))
-        erasure.delete_submissions(s, gone)
-        s.commit()
+    erase_submitted(api, 15)
     _counts_match_a_recount(api, "erased")
     _same_as_reference(api, "erased")
 

@@ -35,6 +35,18 @@ def _report(rng: random.Random) -> dict[str, Any]:
             "flags": flags}
 
 
+def erase_submitted(api, n: int) -> None:  # type: ignore[no-untyped-def]
+    """Erase the first ``n`` submitted submissions (by id) whole, as an erasure request does."""
+    from service import erasure
+
+    with api.state.sessions() as s:
+        gone = list(s.scalars(select(Submission.id).where(Submission.status == "submitted")
+                              .order_by(Submission.id).limit(n)))
+        s.execute(sa.update(Submission).where(Submission.previous_id.in_(gone)).values(previous_id=None))
+        erasure.delete_submissions(s, gone)
+        s.commit()
+
+
 def crowded_api(tmp_path: Path, database_url: str, n: int, seed: int):  # type: ignore[no-untyped-def]
     """The API with double marking for RUBRIC, a candidate, three assessors (ann, bob, cat), an
     admin (root) and ``n`` generated submissions in every state: the queue tests' fixture."""

@@ -16,13 +16,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from service import erasure
-from service.models import Job, ReportRow, Submission, User, utcnow
+from service.models import Job, ReportRow, User, utcnow
 from service.queue import SORTS
 
 from .conftest import RUBRIC
 from .test_queue_claims import _mark, _screened
-from .test_queue_scale import CODES, OTHER, _reference, _references, _t, _walk, crowded_api
+from .test_queue_scale import CODES, OTHER, _reference, _references, _t, _walk, crowded_api, erase_submitted
 
 FREE = "CASE WHEN e.assigned_to IS NULL AND (e.claimed_by IS NULL OR e.claim_expires_at IS NULL) THEN 1 ELSE 0 END"
 
@@ -163,12 +162,7 @@ def test_triggers_keep_the_tags_through_every_change(tapi):  # type: ignore[no-u
     _tags_match_a_recount(api, "plain SQL")
 
     # Erasure deletes submissions whole: the entries go by cascade, their tags and counts with them.
-    with api.state.sessions() as s:
-        gone = list(s.scalars(sa.select(Submission.id).where(Submission.status == "submitted")
-                              .order_by(Submission.id).limit(40)))
-        s.execute(sa.update(Submission).where(Submission.previous_id.in_(gone)).values(previous_id=None))
-        erasure.delete_submissions(s, gone)
-        s.commit()
+    erase_submitted(api, 40)
     _tags_match_a_recount(api, "erased")
 
 
