@@ -47,7 +47,8 @@ def _clear_text_caches() -> None:
     # Keyed by text hashes without a link to files: emptied whole (they refill as screening goes on).
     import sys
 
-    for name, attr in (("screening.passages", "_SENTENCES"), ("screening.privacy", "_NAMES")):
+    for name, attr in (("screening.passages", "_SENTENCES"), ("screening.privacy", "_NAMES"),
+                       ("screening.privacy", "_SPOKEN_NAMES")):
         module = sys.modules.get(name)
         if module is not None:
             getattr(module, attr).clear()

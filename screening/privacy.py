@@ -766,6 +766,92 @@ def _prose_names(doc: "Doc") -> tuple[_Add, ...]:
     return tuple(found)
 
 
+# ---------------------------------------------------------------- names in speech
+
+# A recording is talk, not a document: no one says "Student:", the transcriber hears "IEP" as
+# "IP", and students are named in passing, a sentence after the talk turns to them ("it's
+# mostly the same kids. Tyler Brennan and Kayla Moss are in there almost every day"). The adults
+# of a recorded debrief or meeting are introduced ("my conversation with Lacy Penrose"), titled
+# ("Mr. O'Connor"), named in a roll call with titled colleagues or "me", or make the plans
+# ("Dana Ruiz and I will ...", "Dana will pull the data").
+_SPOKEN_CUES = _STUDENT_NOUNS | _STUDENT_AFTER | frozenset("ip referral referrals mom dad grandma grandmother".split())
+_SPOKEN_CUE = re.compile(r"(?i:\b(?:%s)\b)" % "|".join(map(re.escape, sorted(_SPOKEN_CUES, key=len, reverse=True))))
+_MODALS = frozenset("will 'll ’ll can could should would shall going".split())
+_ROLL_CALL = frozenset("me i myself".split())
+_SPOKEN = "a full name spoken in a recording next to talk about students"
+
+
+def _sentence_ids(doc: "Doc") -> list[int]:
+    """Each token's sentence, counted at . ! ? only: a transcript's line breaks are the
+    transcriber's segments, which end mid-sentence as often as not."""
+    ids, n = [], 0
+    for t in doc:
+        ids.append(n)
+        n += t.text in {".", "!", "?"}
+    return ids
+
+
+def _listed_with(doc: "Doc", start: int, end: int) -> list["Token"]:
+    """The tokens of the list the name stands in: proper nouns, titles, roles and "me" joined by
+    commas and "and", on both sides of it, within its line."""
+    def joins(t: "Token") -> bool:
+        w = t.lower_.rstrip(".")
+        return (t.text in {",", "and", "&", "our"} or t.tag_ in ("NNP", "NNPS") or w in _TITLES
+                or w in _STAFF_ROLES or w in _ROLL_CALL) and not t.is_space
+    out: list["Token"] = []
+    k = start - 1
+    while k >= 0 and joins(doc[k]):
+        out.append(doc[k])
+        k -= 1
+    k = end
+    while k < len(doc) and joins(doc[k]):
+        out.append(doc[k])
+        k += 1
+    return out
+
+
+def _spoken_adult(doc: "Doc", start: int, end: int) -> bool:
+    if "with" in [w.lower() for w in _clause_before(doc, start, 2)]:
+        return True  # introduced: "my feedback conversation with Lacy Penrose, third grade"
+    listed = _listed_with(doc, start, end)
+    if any(t.lower_.rstrip(".") in _TITLES | _STAFF_ROLES | _ROLL_CALL for t in listed):
+        return True  # a roll call: "Coach Dillard, Mrs. Abernathy, ... and me, Jee Lo"
+    k = end + sum(1 for t in listed if t.i >= end)
+    return k < len(doc) and doc[k].lower_ in _MODALS  # the one who will act: "Kayla Moss will pull the data"
+
+
+def _spoken_people(doc: "Doc") -> list[tuple[int, int]]:
+    """PERSON spans, and a name the tagger took for an organisation or place when it is joined
+    by "and" or a comma to a PERSON ("Colby Barnes and Marisol Whitlow never started": the
+    small model reads a name at the start of a transcript line as an ORG as often as not)."""
+    people = [(e.start, e.end) for e in doc.ents if e.label_ == "PERSON"]
+    starts, ends = {a for a, _ in people}, {b for _, b in people}
+    for e in doc.ents:
+        if e.label_ in ("ORG", "FAC", "GPE", "NORP") and re.fullmatch(_NAME, e.text) and (
+                (e.end + 1 in starts and doc[e.end].text in {"and", ","})
+                or (e.start - 1 in ends and doc[e.start - 1].text in {"and", ","})):
+            people.append((e.start, e.end))
+    return sorted(people)
+
+
+def _spoken_names(doc: "Doc") -> tuple[_Add, ...]:
+    """Full names (two words or more) in a transcript window, not an adult's, with talk about
+    students in their sentence or the one before or after it."""
+    sentence = _sentence_ids(doc)
+    cued = {sentence[t.i] for t in doc if t.lower_.strip(".,'’") in _SPOKEN_CUES}
+    found: list[_Add] = []
+    for start, end in _spoken_people(doc):
+        span = doc[start:end]
+        if len(span.text.split()) < 2 or not _is_name(span.text) or "\n" in span.text:
+            continue
+        if not cued & {sentence[start] - 1, sentence[start], sentence[start] + 1}:
+            continue
+        if _staff(doc, start, end) or _spoken_adult(doc, start, end):
+            continue
+        found.append(("student_name", span.start_char, span.end_char, 0.75, _SPOKEN))
+    return tuple(found)
+
+
 _INITIAL_SURNAME = re.compile(r"[A-Z]\.\s?" + _NAME_WORD)
 
 
@@ -795,15 +881,17 @@ _PROSE_CUE = re.compile(
 )
 
 
-def _cue_windows(text: str) -> list[tuple[int, int]]:
+def _cue_windows(text: str, spoken: bool = False) -> list[tuple[int, int]]:
     """Character ranges worth reading with spaCy: each line with a student cue word, with the
     line before and after (a PDF line break can split a clause). The tagger and NER cost most
-    of the detector's time, and most lines of a school document carry no such cue."""
+    of the detector's time, and most lines of a school document carry no such cue. A
+    transcript's lines are short segments of speech: two on each side, and its own cues."""
     lines = list(_lines(text))
-    hit = [i for i, (_, line) in enumerate(lines) if _PROSE_CUE.search(line)]
+    hit = [i for i, (_, line) in enumerate(lines) if _PROSE_CUE.search(line) or (spoken and _SPOKEN_CUE.search(line))]
+    reach = 2 if spoken else 1
     ranges: list[tuple[int, int]] = []
     for i in hit:
-        a, b = max(0, i - 1), min(len(lines) - 1, i + 1)
+        a, b = max(0, i - reach), min(len(lines) - 1, i + reach)
         start, end = lines[a][0], lines[b][0] + len(lines[b][1])
         if ranges and start <= ranges[-1][1] + 1:
             ranges[-1] = (ranges[-1][0], max(end, ranges[-1][1]))
@@ -838,7 +926,7 @@ def _detect(text: str, wanted: frozenset[str], today: date, prose: Iterable[tupl
     if "student_name" in wanted:
         for adds, offset in prose:
             for kind, start, end, conf, reason in adds:
-                if reason == _SAME_CLAUSE and (_in_staff_list(text, offset + start)
+                if reason in (_SAME_CLAUSE, _SPOKEN) and (_in_staff_list(text, offset + start)
                                                or _INITIAL_SURNAME.fullmatch(text[offset + start : offset + end])):
                     # "ELL", "SPED", a grade after a teacher's name in a list of adults: their
                     # assignment; "J. Farris" is how a school document names staff (and "C." may
@@ -870,26 +958,37 @@ def detect(
 
 
 def detect_many(
-    texts: Sequence[str], nlp: "Language | None" = None, kinds: Iterable[str] = KINDS, today: date | None = None
+    texts: Sequence[str], nlp: "Language | None" = None, kinds: Iterable[str] = KINDS, today: date | None = None,
+    spoken: Sequence[bool] | None = None,
 ) -> list[list[Finding]]:
     """``detect`` for many texts, running the spaCy pipeline over the lines with student cues
-    of all of them in batches."""
-    return _detect_many(texts, None if nlp is None else (lambda: nlp), kinds, today)
+    of all of them in batches. ``spoken[i]`` marks a recording's transcript, where full names
+    next to talk about students count too."""
+    return _detect_many(texts, None if nlp is None else (lambda: nlp), kinds, today, spoken)
 
 
 def _detect_many(
-    texts: Sequence[str], load_nlp: "Callable[[], Language] | None", kinds: Iterable[str], today: date | None
+    texts: Sequence[str], load_nlp: "Callable[[], Language] | None", kinds: Iterable[str], today: date | None,
+    spoken: Sequence[bool] | None = None,
 ) -> list[list[Finding]]:
     """``detect_many`` with the pipeline loaded only when some text has a line with a student cue."""
     wanted = _kinds(kinds)
     today = today or date.today()
+    talk = list(spoken) if spoken is not None else [False] * len(texts)
     windows: list[list[tuple[int, int]]] = [
-        _cue_windows(t) if load_nlp is not None and "student_name" in wanted else [] for t in texts
+        _cue_windows(t, s) if load_nlp is not None and "student_name" in wanted else [] for t, s in zip(texts, talk)
     ]
     flat = [(i, a, b) for i, ws in enumerate(windows) for a, b in ws]
     names: list[tuple[_Add, ...]] = []
     if flat and load_nlp is not None:
-        names = _window_names([_unwrap(texts[i][a:b]) for i, a, b in flat], load_nlp())
+        nlp = load_nlp()
+        names = [()] * len(flat)
+        for said in (False, True):
+            todo = [k for k, (i, _, _) in enumerate(flat) if talk[i] == said]
+            if todo:
+                got = _window_names([_unwrap(texts[flat[k][0]][flat[k][1] : flat[k][2]]) for k in todo], nlp, said)
+                for k, adds in zip(todo, got):
+                    names[k] = adds
     prose: list[list[tuple[tuple[_Add, ...], int]]] = [[] for _ in texts]
     for (i, a, _), adds in zip(flat, names):
         prose[i].append((adds, a))
@@ -899,9 +998,13 @@ def _detect_many(
 # Names found in windows already parsed in this process, so re-screening an edited draft runs
 # the tagger and NER only on the windows that changed.
 _NAMES: TextCache[tuple[_Add, ...]] = TextCache()
+_SPOKEN_NAMES: TextCache[tuple[_Add, ...]] = TextCache()
 
 
-def _window_names(windows: list[str], nlp: "Language") -> list[tuple[_Add, ...]]:
+def _window_names(windows: list[str], nlp: "Language", spoken: bool = False) -> list[tuple[_Add, ...]]:
+    if spoken:
+        return _SPOKEN_NAMES.get_many(nlp, windows, lambda todo: (
+            _prose_names(doc) + _spoken_names(doc) for doc in nlp.pipe(todo, batch_size=64)))
     return _NAMES.get_many(nlp, windows, lambda todo: (_prose_names(doc) for doc in nlp.pipe(todo, batch_size=64)))
 
 
@@ -972,7 +1075,7 @@ def scan_documents(
         for page in doc.pages:
             if page.text.strip():
                 jobs.append((doc, part, page.number, page.text))
-    results = _detect_many([text for *_, text in jobs], load_nlp, kinds, today)
+    results = _detect_many([text for *_, text in jobs], load_nlp, kinds, today, [bool(d.segments) for d, *_ in jobs])
     out: list[PageFindings] = []
     for (doc, part, number, _), found in zip(jobs, results):
         kept = tuple(f for f in found if f.confidence >= min_confidence)

@@ -13,7 +13,7 @@ import pytest
 from screening.checks import DEFAULT_CHECKS, ScreeningContext
 from screening.checks.privacy import StudentPrivacy
 from screening.documents import Document, FileKind, MediaInfo, Page, TimedSpan
-from screening.privacy import KINDS, Finding, PassageRedactor, PageFindings, describe, detect, redact
+from screening.privacy import KINDS, Finding, PassageRedactor, PageFindings, describe, detect, detect_many, redact
 from screening.settings import Settings
 from screening.submission import SubmissionFile
 
@@ -501,3 +501,25 @@ def test_a_page_with_only_unsure_names_is_a_note_and_a_sure_finding_makes_it_a_w
     assert unsure.severity == "info" and "unsure" in (unsure.note or "")
     sure = flag_for(found)
     assert sure.severity is None  # the code's own level: a warning
+
+
+@pytest.mark.models
+def test_full_names_spoken_near_talk_about_students_are_found_and_the_adults_are_not(nlp):
+    # A transcript as the transcriber gives it: segments that end mid-sentence, "IEP" heard as
+    # "IP", students named a sentence after the talk turns to them, no "Student:" label.
+    talk = ("This is my coaching conversation with Renata Fairbanks, sixth grade science,\n"
+            "on March 3rd after the lab lesson.\n"
+            "The timer helped, and most groups finished the data table.\n"
+            "Honestly it's the same kids at the window table.\n"
+            "Colby Arceneaux and Marisol Whitlow never started,\n"
+            "and Colby has his IP meeting Friday.\n"
+            "Here are Coach Pruitt, Mrs. Danforth and me, Delia Kincaid.\n"
+            "Delia Kincaid will bring the student work samples next week.\n")
+    found = {(text, f.reason) for f in detect_many([talk], nlp, today=TODAY, spoken=[True])[0]
+             if (text := talk[f.char_start:f.char_end])}
+    names = {text for text, _ in found}
+    assert {"Colby Arceneaux", "Marisol Whitlow"} <= names
+    # the teacher being debriefed, a roll call with titled colleagues and "me", the one who will act
+    assert not names & {"Renata Fairbanks", "Delia Kincaid"}
+    # the same words in a document are left to the document rules, which need a cue in the clause
+    assert not {talk[f.char_start:f.char_end] for f in detect(talk, nlp, today=TODAY)} & {"Marisol Whitlow"}
