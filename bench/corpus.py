@@ -58,6 +58,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no figures rule": {"citations.explanation_min_figures": None},
     "derived details flagged like published ones": {"mapping.derived_guidance_min_met": None},
     "no privacy names": {"privacy.kinds": ["student_id", "date_of_birth", "email", "phone"]},
+    "no spoken-name rule": {"privacy.spoken_names": False},
+    "no spoken wrong-location rule": {"citations.wrong_location_spoken_max_cited": -1.0},
+    "no setting rule for echo": {"echo.setting_min_passages": None},
 }
 
 

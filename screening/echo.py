@@ -189,13 +189,21 @@ def _concrete(ent: "object", wording: RubricWording) -> bool:
     return label in _CONCRETE_ENTITIES
 
 
-def particulars(doc: "object", wording: RubricWording) -> tuple[str, ...]:
-    """The concrete particulars in a parsed spaCy ``Doc``, by kind (one entry per occurrence)."""
+_SETTING_ENTITIES = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP"})
+
+
+def particulars(doc: "object", wording: RubricWording, setting: "Callable[[str], bool] | None" = None) -> tuple[str, ...]:
+    """The concrete particulars in a parsed spaCy ``Doc``, by kind (one entry per occurrence).
+    ``setting(name)`` says whether an organisation or place is the submission's own setting
+    (its school, district or state, named all through it): "Professional learning at Spring
+    Branch changes as students' needs change" pins nothing down that "our school" would not."""
     found: list[str] = []
     covered: set[int] = set()
     for ent in doc.ents:  # type: ignore[attr-defined]
         if ent.label_ in _CONCRETE_ENTITIES:
             covered.update(range(ent.start, ent.end))
+            if setting is not None and ent.label_ in _SETTING_ENTITIES and setting(ent.text):
+                continue
             if _concrete(ent, wording):
                 found.append(ent.label_)
     for tok in doc:  # type: ignore[attr-defined]
@@ -204,7 +212,7 @@ def particulars(doc: "object", wording: RubricWording) -> tuple[str, ...]:
         if any(ch.isdigit() for ch in tok.text) or (tok.like_num and tok.lower_ not in ("one", "once")):
             found.append("number")
         elif tok.tag_ in ("NNP", "NNPS") and tok.i > 0 and tok.text.isalpha() and tok.text != "I" \
-                and _stem(tok.text) not in wording.stems:
+                and _stem(tok.text) not in wording.stems and not (setting is not None and setting(tok.text)):
             found.append("name")
     return tuple(found)
 
@@ -228,7 +236,7 @@ def _candidate(word_share: float, phrase_share: float, words: int, cfg: EchoSett
 
 
 def _assess(texts: Sequence[str], wording: RubricWording, load_nlp: "Callable[[], Language | None]",
-            cfg: EchoSettings) -> list[EchoAssessment]:
+            cfg: EchoSettings, setting: "Callable[[str], bool] | None" = None) -> list[EchoAssessment]:
     shares = [wording.shares(t) for t in texts]
     todo = [i for i, (w, p, n, _) in enumerate(shares) if _candidate(w, p, n, cfg)]
     found: dict[int, tuple[str, ...]] = {}
@@ -238,7 +246,7 @@ def _assess(texts: Sequence[str], wording: RubricWording, load_nlp: "Callable[[]
         if nlp is None:
             raise ValueError("assess_texts needs a spaCy pipeline with NER when a text may be an echo")
         for i, doc in zip(todo, nlp.pipe((texts[i] for i in todo), batch_size=64)):
-            found[i] = particulars(doc, wording)
+            found[i] = particulars(doc, wording, setting)
             if cfg.narration_min_past_verbs is not None and _narrates(doc, cfg.narration_min_past_verbs):
                 narrated.add(i)
     out = []
@@ -285,7 +293,13 @@ def find_echoes(passages: Sequence[Passage], rubric: Rubric, load_nlp: "Callable
         key = (p.file, p.id) if p.start_s is not None else (p.file, p.page, p.paragraph)
         groups.setdefault(key, []).append(p)
     members = list(groups.values())
-    assessments = _assess([" ".join(prose(p) for p in g) for g in members], RubricWording.of(rubric), load_nlp, cfg)
+    texts = [p.text for p in passages]
+
+    def setting(name: str) -> bool:
+        return cfg.setting_min_passages is not None and sum(name in t for t in texts) >= cfg.setting_min_passages
+
+    assessments = _assess([" ".join(prose(p) for p in g) for g in members], RubricWording.of(rubric), load_nlp, cfg,
+                          setting)
     return [Echo(p, a) for g, a in zip(members, assessments) if a.is_echo for p in g]
 
 

@@ -122,7 +122,7 @@ def find_personal_data(
         return ()
     progress("looking for student personal data", 0, 1)
     load_nlp = (lambda: spacy_entity_pipeline(settings.models)) if "student_name" in cfg.kinds else None
-    found = scan_documents(readable, load_nlp, cfg.kinds, cfg.min_confidence)
+    found = scan_documents(readable, load_nlp, cfg.kinds, cfg.min_confidence, spoken_names=cfg.spoken_names)
     progress("looking for student personal data", 1, 1)
     return found
 

@@ -1066,6 +1066,7 @@ def scan_documents(
     kinds: Iterable[str] = KINDS,
     min_confidence: float = 0.0,
     today: date | None = None,
+    spoken_names: bool = True,
 ) -> tuple[PageFindings, ...]:
     """Findings for every page with text of each (document, part); pages without any are left
     out. The spaCy pipeline (``load_nlp()``, called only when some line has a student cue) runs
@@ -1075,7 +1076,8 @@ def scan_documents(
         for page in doc.pages:
             if page.text.strip():
                 jobs.append((doc, part, page.number, page.text))
-    results = _detect_many([text for *_, text in jobs], load_nlp, kinds, today, [bool(d.segments) for d, *_ in jobs])
+    results = _detect_many([text for *_, text in jobs], load_nlp, kinds, today,
+                           [spoken_names and bool(d.segments) for d, *_ in jobs])
     out: list[PageFindings] = []
     for (doc, part, number, _), found in zip(jobs, results):
         kept = tuple(f for f in found if f.confidence >= min_confidence)

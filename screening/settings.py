@@ -188,6 +188,16 @@ class CitationSettings(BaseModel):
         0.43, ge=-1, le=1,
         description="citation_wrong_location only when the cited place's best similarity to the detail is below this.",
     )
+    wrong_location_spoken_max_cited: float = Field(
+        0.3, ge=-1, le=1,
+        description="For a recording cited by time: citation_wrong_location when the cited stretch's best similarity to "
+        "the row's targets is below this…",
+    )
+    wrong_location_spoken_min_found: float = Field(
+        0.45, ge=-1, le=1,
+        description="…and another stretch of the same recording scores at least this (and wrong_location_margin "
+        "more). Transcripts score lower against the rubric than typed pages (misheard words, no headings).",
+    )
     explanation_min_terms: int = Field(
         4, ge=1,
         description="A row's explanation is compared with the artifacts' pages word for word only when it has at "
@@ -233,6 +243,11 @@ class EchoSettings(BaseModel):
         0, ge=0, description="An echo names at most this many particulars (names, dates, numbers, places).",
     )
     min_content_words: int = Field(4, ge=1, description="Shorter passages (headings) are never called echo.")
+    setting_min_passages: int | None = Field(
+        3, ge=1,
+        description="An organisation or place named in at least this many of the submission's passages (its school, "
+        "district, state) is its setting, not a particular that makes a passage concrete. None: every name counts.",
+    )
     narration_min_past_verbs: int | None = Field(
         2, ge=1, description="A paragraph with at least this many verbs in the past tense narrates what happened "
         "(\"this year teachers led every session, and their sessions were better\"): the candidate's own context, "
@@ -319,6 +334,12 @@ class PrivacySettings(BaseModel):
     )
     min_confidence: float = Field(
         0.6, ge=0, le=1, description="Findings the detector is less sure of than this are not reported or redacted."
+    )
+    spoken_names: bool = Field(
+        True,
+        description="In a recording's transcript, a full name spoken next to talk about students (in its sentence or "
+        "the one before or after) is a student's, unless the speaker introduces, titles or lists the person with "
+        "adults, or the person makes the plan (docs/privacy.md).",
     )
     media_window_s: float = Field(
         60.0, gt=0, description="In a recording, findings within this many seconds of each other make one flag."

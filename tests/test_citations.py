@@ -210,8 +210,8 @@ SPOKEN = [  # three stretches of one recording: what was said when
 ]
 
 
-def _recording(path: Path) -> list[tuple[float, float]]:
-    """SPOKEN read by espeak-ng with a second of silence between stretches, as one WAV file;
+def _recording(path: Path, spoken: list[str] = SPOKEN) -> list[tuple[float, float]]:
+    """``spoken`` read by espeak-ng with a second of silence between stretches, as one WAV file;
     returns each stretch's (start, end) in seconds."""
     import shutil
     import subprocess
@@ -223,7 +223,7 @@ def _recording(path: Path) -> list[tuple[float, float]]:
         pytest.skip("espeak-ng not installed")
     frames, times, params = [], [], None
     t = 0.0
-    for i, text in enumerate(SPOKEN):
+    for i, text in enumerate(spoken):
         part = path.with_name(f"part{i}.wav")
         subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(part), text], check=True)
         with wave.open(str(part)) as w:
@@ -265,6 +265,35 @@ def test_a_recording_cited_at_the_wrong_time_is_found_by_what_the_explanation_sa
     assert [(f.detail_id, f.file) for f in flags] == [(row["EO detail"], "artifacts/meeting.wav")]
     assert "of meeting.wav" in flags[0].message and "explanation names" in flags[0].message
 
+
+
+SPOKEN_MEETING = [  # a meeting's opening, the stretch about detail 2.1, then other business: two sentences each
+    "This is the recording for my portfolio, on Tuesday, November fourth. We are in room twelve after school.",
+    "Every teacher filled out the needs survey. Our team reviewed the reading data to decide what we need "
+    "to learn next.",
+    "Last, the book fair moves to the library. The buses for the zoo trip leave at eight.",
+]
+
+
+def test_a_recording_cited_at_its_opening_is_found_by_similarity(layout, pl_rubric, settings):
+    # A common slip: the row cites the first seconds of a recording (who met, and when) while
+    # what it is about is said later. The explanation is in the rubric's words, so only the
+    # similarity of each stretch to the row's detail can tell where it is.
+    from screening.locations import mmss
+
+    times = _recording(layout.folder / "artifacts" / "meeting.wav", SPOKEN_MEETING)
+    rows = _rows(layout, pl_rubric)
+    row = next(r for r in rows if r["EO detail"] == "2.1")
+    row.update({"Artifact": "meeting.wav", "Explanation": "Teachers identified the professional learning needs here."})
+
+    def wrong(start: float, end: float) -> list[tuple[str | None, str | None]]:
+        row["Location"] = f"{mmss(start)}-{mmss(end)}"
+        _write_csv(layout.folder, rows)
+        return [(f.detail_id, f.file) for f in _citation_flags(layout.folder, pl_rubric, settings)
+                if f.code == "citation_wrong_location"]
+
+    assert wrong(times[1][0], times[1][1] + 1) == []
+    assert wrong(0, times[0][1]) == [("2.1", "artifacts/meeting.wav")]
 
 
 def test_the_end_of_a_recording_may_be_cited_at_its_rounded_up_second(layout, pl_rubric, settings):

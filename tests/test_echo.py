@@ -164,3 +164,27 @@ def test_a_question_a_heading_and_table_cells_are_not_prose_to_judge():
                 text="", words=30, sentences=("Plan: Aligning Instruction (2025-26)", cells,
                                               "Unit plans with target-to-item tables on file: 26 of 29 EOC units."))
     assert prose(p) == "Unit plans with target-to-item tables on file: 26 of 29 EOC units."
+
+
+def test_the_submissions_own_school_named_in_a_restatement_is_not_a_particular(pl_rubric, settings):
+    # "Professional learning at Maple Hollow changes as ..." pins down no more than "our school"
+    # would: a name the submission uses all through is its setting. Named once, it is a particular.
+    from screening.echo import find_echoes
+    from screening.models import spacy_entity_pipeline
+    from screening.passages import Passage
+
+    nlp = spacy_entity_pipeline(settings.models)
+
+    def passage(i: int, text: str) -> Passage:
+        return Passage(id=f"p{i}", file="narrative.md", file_sha256="0", part="narrative", page=None, paragraph=i,
+                       char_start=0, char_end=len(text), text=text, words=len(text.split()), sentences=(text,))
+
+    restating = ("Professional learning at Maple Hollow changes as students' needs change, in response to new "
+                 "assessment results. Learning is ongoing and job-embedded, with coaching and follow-up.")
+    others = ["Maple Hollow serves 410 students in grades K-5.", "In October the Maple Hollow team met twice.",
+              "Our Maple Hollow staff surveyed 31 teachers in August."]
+    passages = [passage(0, restating)] + [passage(i + 1, t) for i, t in enumerate(others)]
+    assert [e.passage.id for e in find_echoes(passages, pl_rubric, lambda: nlp, settings.echo)] == ["p0"]
+    assert find_echoes(passages[:1], pl_rubric, lambda: nlp, settings.echo) == []
+    off = settings.echo.model_copy(update={"setting_min_passages": None})
+    assert find_echoes(passages, pl_rubric, lambda: nlp, off) == []

@@ -44,7 +44,11 @@ class _Place:
             return loc.start <= p.page <= end  # type: ignore[operator]
         if loc.kind == "time" and p.start_s is not None and loc.start is not None:
             stop = end if loc.end is not None else loc.start + 60  # "at 12:30": the minute after it
-            return p.start_s < stop and (p.end_s or p.start_s) > loc.start  # type: ignore[operator]
+            # More than a second in common: a passage of several segments that starts just
+            # before the cited stretch ends ("00:00-00:17" and a passage from 16.5 s) is not
+            # what was cited; times are written in whole seconds, so a second is the slack.
+            overlap = min(stop, p.end_s or p.start_s) - max(loc.start, p.start_s)  # type: ignore[type-var,operator]
+            return overlap > 1.0 or (loc.start <= p.start_s and (p.end_s or p.start_s) <= stop)  # type: ignore[operator]
         return False
 
 
@@ -232,8 +236,14 @@ class Citations:
         elsewhere = np.where(in_artifacts & ~in_place, best_elsewhere, -1.0)
         k = int(elsewhere.argmax())
         found = float(elsewhere[k])
-        if not (cited_best < cfg.wrong_location_max_cited and found >= mcfg.met_threshold
-                and found - cited_best >= cfg.wrong_location_margin):
+        # A recording cited by time is compared with its own other stretches, on the scale
+        # transcripts score on: spoken, misheard wording scores lower against the rubric than a
+        # typed page, so the thresholds for typed pages would never let a stretch "elsewhere" win.
+        spoken = all(pl.location.kind == "time" for pl in places)
+        typed_rule = cited_best < cfg.wrong_location_max_cited and found >= mcfg.met_threshold
+        spoken_rule = spoken and cited_best < cfg.wrong_location_spoken_max_cited \
+            and found >= cfg.wrong_location_spoken_min_found
+        if not ((typed_rule or spoken_rule) and found - cited_best >= cfg.wrong_location_margin):
             return []
         p = ctx.scored_passages[k]
         cited = " and ".join(f"{_label(pl.location)} of {PurePosixPath(pl.file).name}" for pl in places)
