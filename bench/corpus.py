@@ -252,7 +252,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", default="dev", choices=["dev", "test", "dev2", "test2", "dev3", "test3", "dev4",
                                                            "test4", "dev5", "dev6", "dev7", "test5", "dev8",
-                                                           "dev9", "test6"])
+                                                           "dev9", "test6", "test7", "dev10"])
     parser.add_argument("--ablations", action="store_true", help="also each precision mechanism switched off")
     parser.add_argument("--variant", action="append", choices=list(VARIANTS), help="only these variants (repeatable)")
     parser.add_argument("--details", action="store_true", help="list misses, false flags and inexact matches")

@@ -612,12 +612,31 @@ def _role_in(line: str) -> bool:
 # ---------------------------------------------------------------- names in prose (spaCy)
 
 
+# Words that make a capitalised run an organisation's or a place's name, not a person's.
+_ORG_WORDS = frozenset("""
+school schools elementary middle high academy district team teams committee council department center centre
+university college association board program programs programme inc llc group network foundation institute
+services church county city river creek valley lake park hill hills r-ii r-i c-1 plc plcs club
+""".split())
+
+
+def _person_shaped(ent: "object") -> bool:
+    """An entity the small tagger labelled an organisation that is shaped like a person's name:
+    two or three name words and none of an organisation's ("Mason Threlkeld in Mr. Ybarra's
+    room" comes back as an ORG as often as not)."""
+    words = ent.text.split()  # type: ignore[attr-defined]
+    return (ent.label_ == "ORG" and 2 <= len(words) <= 3  # type: ignore[attr-defined]
+            and all(re.fullmatch(_NAME_WORD, w) for w in words)
+            and not any(w.lower() in _ORG_WORDS for w in words) and _is_name(ent.text))  # type: ignore[attr-defined]
+
+
 def _name_runs(doc: "Doc") -> Iterator[tuple[int, int, bool]]:
-    """(first token, end token, is PERSON) for runs of proper nouns and for PERSON entities."""
+    """(first token, end token, is PERSON) for runs of proper nouns and for PERSON entities
+    (and organisations shaped like a person's name)."""
     person = {}
     blocked: set[int] = set()
     for ent in doc.ents:
-        if ent.label_ == "PERSON":
+        if ent.label_ == "PERSON" or _person_shaped(ent):
             end = ent.end - 1 if ent[-1].text in ("'s", "’s", "'") and len(ent) > 1 else ent.end
             person[ent.start] = end
         elif ent.label_ in {"ORG", "FAC", "LOC", "NORP", "DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT", "LANGUAGE"}:

@@ -523,3 +523,20 @@ def test_full_names_spoken_near_talk_about_students_are_found_and_the_adults_are
     assert not names & {"Renata Fairbanks", "Delia Kincaid"}
     # the same words in a document are left to the document rules, which need a cue in the clause
     assert not {talk[f.char_start:f.char_end] for f in detect(talk, nlp, today=TODAY)} & {"Marisol Whitlow"}
+
+
+def test_an_organisation_shaped_like_a_persons_name_is_read_as_a_name():
+    # The small tagger labels an unusual name an organisation as often as not ("Mason Threlkeld
+    # in Mr. Ybarra's room, who has an IEP"); a school, district, team or river never looks like one.
+    from types import SimpleNamespace
+
+    from screening.privacy import _person_shaped
+
+    def org(text: str) -> SimpleNamespace:
+        return SimpleNamespace(text=text, label_="ORG")
+
+    assert _person_shaped(org("Mason Threlkeld")) and _person_shaped(org("Ana Lucia Prieto"))
+    for text in ["Riverbluff School District", "Lamine River", "Curriculum Council", "Threlkeld", "IEP",
+                 "Maple Hollow Elementary"]:
+        assert not _person_shaped(org(text)), text
+    assert not _person_shaped(SimpleNamespace(text="Mason Threlkeld", label_="GPE"))
