@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
@@ -839,6 +840,20 @@ def _spoken_adult(doc: "Doc", start: int, end: int) -> bool:
     return k < len(doc) and doc[k].lower_ in _MODALS  # the one who will act: "Kayla Moss will pull the data"
 
 
+_LEAD_INS = frozenset("present here attending joined joining welcome introduce meet with".split())
+
+
+def _roll_call_lead(doc: "Doc", sentence: list[int], start: int) -> bool:
+    """Whether the sentence opens a roll call before the name ("Present are ...", "Here with
+    me are ...", "Welcome to ...")."""
+    k = start - 1
+    while k >= 0 and sentence[k] == sentence[start]:
+        if doc[k].lower_ in _LEAD_INS:
+            return True
+        k -= 1
+    return False
+
+
 def _spoken_people(doc: "Doc") -> list[tuple[int, int]]:
     """PERSON spans, and a name the tagger took for an organisation or place when it is joined
     by "and" or a comma to a PERSON ("Colby Barnes and Marisol Whitlow never started": the
@@ -858,12 +873,19 @@ def _spoken_names(doc: "Doc") -> tuple[_Add, ...]:
     students in their sentence or the one before or after it."""
     sentence = _sentence_ids(doc)
     cued = {sentence[t.i] for t in doc if t.lower_.strip(".,'’") in _SPOKEN_CUES}
+    people = [(a, b) for a, b in _spoken_people(doc)
+              if len(doc[a:b].text.split()) >= 2 and _is_name(doc[a:b].text) and "\n" not in doc[a:b].text]
+    # Three or more people named in full in one sentence, with no one titled or introduced:
+    # in a debrief or meeting adults are called by first name, title or role, while a teacher
+    # lists the students a problem is about ("The four who didn't answer were Jaden Mercer,
+    # Olivia Strout, Kaden Riggs and Mia Lopez").
+    listed = Counter(sentence[a] for a, _ in people)
     found: list[_Add] = []
-    for start, end in _spoken_people(doc):
+    for start, end in people:
         span = doc[start:end]
-        if len(span.text.split()) < 2 or not _is_name(span.text) or "\n" in span.text:
+        if not cued & {sentence[start] - 1, sentence[start], sentence[start] + 1} and listed[sentence[start]] < 3:
             continue
-        if not cued & {sentence[start] - 1, sentence[start], sentence[start] + 1}:
+        if listed[sentence[start]] >= 3 and _roll_call_lead(doc, sentence, start):
             continue
         if _staff(doc, start, end) or _spoken_adult(doc, start, end):
             continue

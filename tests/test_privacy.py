@@ -523,6 +523,14 @@ def test_full_names_spoken_near_talk_about_students_are_found_and_the_adults_are
     assert not names & {"Renata Fairbanks", "Delia Kincaid"}
     # the same words in a document are left to the document rules, which need a cue in the clause
     assert not {talk[f.char_start:f.char_end] for f in detect(talk, nlp, today=TODAY)} & {"Marisol Whitlow"}
+    # three or more full names in one spoken sentence are the students a problem is about, unless
+    # the sentence opens a roll call
+    listing = ("Every student had a whiteboard up.\nThat makes sense.\n"
+               "The ones who never answered were Jacob Miller, Emma Johnson and Noah Williams.\n"
+               "Present today are Laura Bennett, Mark Davis and Susan Clark.\n")
+    names = {listing[f.char_start:f.char_end] for f in detect_many([listing], nlp, today=TODAY, spoken=[True])[0]}
+    assert {"Jacob Miller", "Emma Johnson", "Noah Williams"} <= names
+    assert not names & {"Laura Bennett", "Mark Davis", "Susan Clark"}
 
 
 def test_an_organisation_shaped_like_a_persons_name_is_read_as_a_name():
