@@ -296,7 +296,10 @@ def find_echoes(passages: Sequence[Passage], rubric: Rubric, load_nlp: "Callable
     texts = [p.text for p in passages]
 
     def setting(name: str) -> bool:
-        return cfg.setting_min_passages is not None and sum(name in t for t in texts) >= cfg.setting_min_passages
+        # An acronym ("MLS", "GRMS", "PBIS") names a standard, a programme or a plan as often as
+        # the school, and the candidate chose it: it stays a particular.
+        return (cfg.setting_min_passages is not None and not any(w.isupper() for w in name.split())
+                and sum(name in t for t in texts) >= cfg.setting_min_passages)
 
     assessments = _assess([" ".join(prose(p) for p in g) for g in members], RubricWording.of(rubric), load_nlp, cfg,
                           setting)
