@@ -364,6 +364,11 @@ _AFFILIATION = re.compile(rf"\b(?:{_SCHOOL}|district|R-[IVX]+|C-\d+)\b", re.I)
 _SCHOOL_AFTER = re.compile(rf"(?:[a-z'.-]+ ){{1,3}}(?:{_SCHOOL})\b")
 
 
+# A count of students or families is the school's profile, not a student's details: "Crooked
+# Creek Junior High School (grades 7-8, 540 students)" heads the principal's own contact line.
+_COUNT = re.compile(r"\b\d[\d,]*\s+(?:[a-z-]+\s+)?(?:students|pupils|learners|kids|children|families|parents)\b", re.I)
+
+
 def _adult_contact(text: str, start: int) -> bool:
     line_start = text.rfind("\n", 0, start) + 1
     for _ in range(2):  # the two lines before
@@ -371,12 +376,18 @@ def _adult_contact(text: str, start: int) -> bool:
             line_start = text.rfind("\n", 0, line_start - 1) + 1
     line_end = text.find("\n", start)
     context = text[line_start : line_end if line_end >= 0 else len(text)]
-    own = text[text.rfind("\n", 0, start) + 1 : line_end if line_end >= 0 else len(text)]
-    for lines in (own, context):  # its own line first: "Approved: G. Vance, Principal | g@… | 555…"
+    own_start = text.rfind("\n", 0, start) + 1
+    own = text[own_start : line_end if line_end >= 0 else len(text)]
+    if not re.sub(r"[\W_]+", "", _PHONE.sub("", _EMAIL.sub("", own))) and own_start > 0:
+        # a line of contact details alone continues the line above it (a PDF wraps "… R-V.
+        # hwendt@…" onto "| (417) 555-0173"): that line says whose they are
+        own = text[text.rfind("\n", 0, own_start - 1) + 1 : line_end if line_end >= 0 else len(text)]
+    for mine, lines in ((True, own), (False, context)):  # its own line first: "Approved: G. Vance, Principal | g@… | 555…"
+        lines = _COUNT.sub(" ", lines)
         words = _words(lines)
         if words & (_STUDENT_NOUNS - _CLASS_YEARS | _FAMILY) or _STUDENT_MARK.search(lines):
             return False
-        if words & _STAFF_ROLES or lines is own and _AFFILIATION.search(lines):
+        if words & _STAFF_ROLES or mine and _AFFILIATION.search(lines):
             return True
     return False
 

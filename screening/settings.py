@@ -154,6 +154,12 @@ class MappingSettings(BaseModel):
         "screener finds for most of its derived details, only loosely, is evidenced as a whole too. None: met "
         "details only.",
     )
+    derived_guidance_min_cited: float | None = Field(
+        0.53, ge=-1, le=1,
+        description="…or the self-analysis cites, for one of its details, a place whose best similarity to that detail "
+        "(without competition) is at least this: the candidate points at the EO's evidence and the screener finds it "
+        "near, only below the weak threshold. None: cited places do not count.",
+    )
     evidence_per_detail: int = Field(3, ge=1, le=20, description="Passages listed as evidence for each detail.")
     evidence_parts: list[str] = Field(
         default_factory=lambda: ["narrative", "portfolio", "reflection"],

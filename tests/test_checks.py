@@ -117,6 +117,41 @@ def test_derived_details_are_guidance_when_their_eo_is_addressed_as_a_whole(cata
     assert {f.code for f in flags if f.detail_id in {d.id for d in by_eo[second]}} == {
         "missing_evidence", "weak_evidence"}
 
+    # The self-analysis cites a page for one of the second EO's details that comes near it (a
+    # similarity just under the weak threshold): the candidate points at the EO's evidence, so its
+    # details are guidance too, and the note says which citation. A citation of a page that is
+    # about something else leaves them as they were.
+    import numpy as np
+
+    from screening.documents import Document, FileKind, Page
+    from screening.selfanalysis.model import Citation, Location, SelfAnalysis
+
+    page = Passage(id="q", file="artifacts/walkthroughs.pdf", file_sha256="1", part="portfolio", page=2,
+                   char_start=0, char_end=10, text="Walkthrough log.", words=2)
+    detail = by_eo[second][1]
+    column = [d.id for _, d in rubric.details()].index(detail.id)
+    doc = Document(path="artifacts/walkthroughs.pdf", name="artifacts/walkthroughs.pdf", sha256="1", size_bytes=1,
+                   kind=FileKind.PDF, pages=(Page(1, "x"), Page(2, "Walkthrough log.")))
+    row = Citation(row=4, detail_ids=(detail.id,), target_raw=detail.id, artifact_raw="walkthroughs.pdf",
+                   locations=(Location("page", 2, None, "p. 2"),), unparsed_locations=(), explanation="The log.")
+    analysis = SelfAnalysis(citations=(row,), columns={}, problems=())
+
+    def severities(near: float) -> set[str | None]:
+        raw = np.full((2, len(list(rubric.details()))), 0.2, dtype=np.float32)
+        raw[1, column] = near
+        cited = ScreeningContext(
+            rubric=rubric, settings=settings, passages=(p, page), evidence=tuple(evidence), words_by_part={},
+            files=((SubmissionFile(Path("artifacts/walkthroughs.pdf"), "artifact", "artifacts/walkthroughs.pdf"), doc),),
+            ignored=(), scored_passages=(p, page), scores=raw, raw_scores=raw,
+            self_analyses=((SubmissionFile(Path("sa.json"), "self_analysis", "sa.json"), analysis),))
+        found = [f for f in EvidenceStatus().run(cited) if f.detail_id in {d.id for d in by_eo[second]}]
+        if near > 0.5:
+            assert all("page 2 of walkthroughs.pdf" in (f.note or "") for f in found)
+        return {f.severity for f in found}
+
+    assert severities(settings.mapping.weak_threshold - 0.02) == {"info"}
+    assert severities(0.3) == {None}
+
 
 def test_a_scanned_page_among_read_pages_is_guidance_and_an_all_scan_file_a_warning(pl_rubric):
     def pdf(pages):

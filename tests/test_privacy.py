@@ -159,6 +159,12 @@ def test_an_adults_own_contact_details_are_not_a_students():
     assert [k for k, _ in _found(roster)] == ["email"]
     bare = "Reply to sam.b@example.com by Friday."
     assert [k for k, _ in _found(bare)] == ["email"]
+    # the school's size is its profile, not a student's details
+    profile = ("Tallgrass Prairie High School (grades 9-12, 620 students), Barton Plains R-V. "
+               "hwendt@bartonplains.example.org | (417) 555-0173")
+    assert _found(profile) == []
+    assert _found(profile.replace(" | ", "\n| ")) == []  # the phone wrapped onto a line of its own
+    assert [k for k, _ in _found("Parent contact for 3 students: jlopez@example.com")] == ["email"]
 
 
 def test_roster_tables_with_and_without_separators(nlp):

@@ -255,6 +255,33 @@ class Citations:
         }, file=p.file, detail_id=single)]
 
 
+def cited_support(ctx: ScreeningContext) -> dict[str, tuple[float, str]]:
+    """Each detail's best similarity, without competition, at the places the self-analysis
+    cites for it, with the place's label: the candidate's own pointer to its evidence, and how
+    near the screener finds it."""
+    artifacts = [f.name for f, _ in ctx.files if f.role == "artifact"]
+    columns = {d.id: i for i, (_, d) in enumerate(ctx.rubric.details())}
+    out: dict[str, tuple[float, str]] = {}
+    if ctx.raw_scores.size == 0 or not artifacts:
+        return out
+    least = ctx.settings.citations.artifact_match_min
+    for _, analysis in ctx.self_analyses:
+        for c in analysis.citations:
+            files = [best for raw in split_artifact_names(c.artifact_raw)
+                     for best, score, _ in [match_artifact(raw, artifacts)] if best is not None and score >= least]
+            places = [_Place(f, loc) for f in files for loc in c.locations]
+            at = np.array([any(pl.holds(p) for pl in places) for p in ctx.scored_passages])
+            if not at.any():
+                continue
+            label = _cited_label(c, files)
+            for d in c.detail_ids:
+                if d in columns:
+                    score = float(ctx.raw_scores[at, columns[d]].max())
+                    if score > out.get(d, (-2.0, ""))[0]:
+                        out[d] = (score, label)
+    return out
+
+
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:/]\d+)*%?")
 
 

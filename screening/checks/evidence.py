@@ -6,10 +6,17 @@ from ..mapping import Status
 from ..passages import Passage
 from ..registry import checks
 from .base import RaisedFlag, ScreeningContext
+from .citations import cited_support
 
 
 def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _score(score: float, threshold: float) -> str:
+    """A score to two places, or three where two would print it equal to the threshold it fell
+    short of ("0.619, below 0.62", not "0.62, below 0.62")."""
+    return f"{score:.3f}" if f"{score:.2f}" == f"{threshold:.2f}" and score < threshold else f"{score:.2f}"
 
 
 def _where(p: Passage) -> str:
@@ -31,22 +38,21 @@ class EvidenceStatus:
         for ev in ctx.evidence:
             demote: dict[str, object] = {}
             if ev.detail_id in derived and ev.eo in guidance:
-                met, total = guidance[ev.eo]
                 demote = {"severity": "info", "note": (
-                    f"This detail was derived by the screener, not published by the program, which judges the EO "
-                    f"as a whole; EO {ev.eo} has passages that address {met} of its {total} details, so this is "
-                    "guidance only.")}
+                    "This detail was derived by the screener, not published by the program, which judges the EO "
+                    f"as a whole; {guidance[ev.eo]}, so this is guidance only.")}
             params = {
                 "detail_id": ev.detail_id,
                 "detail_text": _short(ev.text),
-                "best_score": "n/a" if ev.best_score is None else f"{ev.best_score:.2f}",
+                "best_score": "n/a" if ev.best_score is None else _score(
+                    ev.best_score, cfg.met_threshold if ev.status == Status.WEAK else cfg.weak_threshold),
                 "weak_threshold": f"{cfg.weak_threshold:.2f}",
                 "met_threshold": f"{cfg.met_threshold:.2f}",
             }
             if ev.status == Status.MISSING:
                 params["closest"] = (
                     f" The closest passage ({ev.closest.passage.file}, {_where(ev.closest.passage)}) scored "
-                    f"{ev.best_score:.2f}, below {cfg.weak_threshold:.2f}."
+                    f"{_score(ev.best_score, cfg.weak_threshold)}, below {cfg.weak_threshold:.2f}."
                     if ev.closest is not None and ev.best_score is not None
                     else " No passage is more about this detail than about the others."
                 )
@@ -66,10 +72,13 @@ class EvidenceStatus:
         return out
 
 
-def _guidance_eos(ctx: ScreeningContext) -> dict[str, tuple[int, int]]:
-    """EOs evidenced as a whole: at least ``mapping.derived_guidance_min_met`` met details, or at
-    least ``mapping.derived_guidance_min_addressed`` details addressed (met or weak). EO id ->
-    (addressed details, all details)."""
+def _guidance_eos(ctx: ScreeningContext) -> dict[str, str]:
+    """EOs evidenced as a whole, each with the reason: at least ``mapping.derived_guidance_min_met``
+    met details, or at least ``mapping.derived_guidance_min_addressed`` details addressed (met or
+    weak), or a place the self-analysis cites for one of its details that scores at least
+    ``mapping.derived_guidance_min_cited`` for it (the candidate points at the EO's evidence and
+    the screener finds it near, only below its thresholds: a transcript, a data table and a
+    candidate's own wording score lower than the rubric's phrasing)."""
     cfg = ctx.settings.mapping
     if cfg.derived_guidance_min_met is None:
         return {}
@@ -81,5 +90,13 @@ def _guidance_eos(ctx: ScreeningContext) -> dict[str, tuple[int, int]]:
         met[ev.eo] = met.get(ev.eo, 0) + (ev.status == Status.MET)
         addressed[ev.eo] = addressed.get(ev.eo, 0) + (ev.status != Status.MISSING)
     least_addressed = cfg.derived_guidance_min_addressed
-    return {eo: (addressed[eo], total[eo]) for eo in total if met[eo] >= cfg.derived_guidance_min_met
-            or (least_addressed is not None and addressed[eo] >= least_addressed)}
+    out = {eo: f"EO {eo} has passages that address {addressed[eo]} of its {total[eo]} details" for eo in total
+           if met[eo] >= cfg.derived_guidance_min_met or (least_addressed is not None and addressed[eo] >= least_addressed)}
+    if cfg.derived_guidance_min_cited is not None and len(out) < len(total):
+        support = cited_support(ctx)
+        for ev in ctx.evidence:
+            score, label = support.get(ev.detail_id, (-2.0, ""))
+            if ev.eo not in out and score >= cfg.derived_guidance_min_cited:
+                out[ev.eo] = (f"the self-analysis cites {label} for detail {ev.detail_id}, which comes near it "
+                              f"(similarity {score:.2f})")
+    return out
