@@ -217,12 +217,14 @@ def particulars(doc: "object", wording: RubricWording, setting: "Callable[[str],
     return tuple(found)
 
 
-def _narrates(doc: "object", least: int) -> bool:
+def _narrates(doc: "object", least: int, wording: RubricWording) -> bool:
     """Whether the text tells what happened: at least ``least`` verbs in the past tense ("teachers
     led", "sessions were better"). An echo restates what should be, in the present ("the principal
     ensures", "learning is ongoing"); the tagger's odd past participle ("lessons taught every
-    day") makes one, not two."""
-    return sum(t.tag_ == "VBD" for t in doc) >= least  # type: ignore[attr-defined]
+    day") makes one, not two. The rubric's own verbs put in the past tense do not count: "I
+    fostered a professional culture … I engaged teachers … I developed and implemented a strategic
+    plan" is the overview restated as a summary, not what happened."""
+    return sum(t.tag_ == "VBD" and _stem(t.text) not in wording.stems for t in doc) >= least  # type: ignore[attr-defined]
 
 
 def _candidate(word_share: float, phrase_share: float, words: int, cfg: EchoSettings) -> bool:
@@ -247,7 +249,7 @@ def _assess(texts: Sequence[str], wording: RubricWording, load_nlp: "Callable[[]
             raise ValueError("assess_texts needs a spaCy pipeline with NER when a text may be an echo")
         for i, doc in zip(todo, nlp.pipe((texts[i] for i in todo), batch_size=64)):
             found[i] = particulars(doc, wording, setting)
-            if cfg.narration_min_past_verbs is not None and _narrates(doc, cfg.narration_min_past_verbs):
+            if cfg.narration_min_past_verbs is not None and _narrates(doc, cfg.narration_min_past_verbs, wording):
                 narrated.add(i)
     out = []
     for i, (w, p, n, closest) in enumerate(shares):
