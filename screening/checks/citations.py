@@ -148,17 +148,11 @@ class Citations:
             out.append(_row_flag("explanation_too_short", self.name, c,
                                  {"target": target, "problem": "mostly restates the detail's wording instead of "
                                   "saying what the evidence shows"}, file=sa_file))
-        names = list(artifacts)
-        files: list[str] = []
-        for raw in split_artifact_names(c.artifact_raw):
-            best, score, suggestion = match_artifact(raw, names)
-            if best is None or score < cfg.artifact_match_min:
-                hint = suggestion or best
-                out.append(_row_flag("citation_missing_artifact", self.name, c, {
-                    "artifact": raw, "suggestion": f" The closest file is {hint}." if hint else "",
-                }, file=sa_file))
-            else:
-                files.append(best)
+        files, unmatched = _cited_files(c, list(artifacts), cfg.artifact_match_min)
+        for raw, hint in unmatched:
+            out.append(_row_flag("citation_missing_artifact", self.name, c, {
+                "artifact": raw, "suggestion": f" The closest file is {hint}." if hint else "",
+            }, file=sa_file))
         for file in files:
             doc = artifacts[file]
             for loc in c.locations:
@@ -255,6 +249,20 @@ class Citations:
         }, file=p.file, detail_id=single)]
 
 
+def _cited_files(c: Citation, names: list[str], least: float) -> tuple[list[str], list[tuple[str, str | None]]]:
+    """The artifacts a row cites, matched by name, and the names that match none well enough
+    (each with the closest file, if any)."""
+    files: list[str] = []
+    unmatched: list[tuple[str, str | None]] = []
+    for raw in split_artifact_names(c.artifact_raw):
+        best, score, suggestion = match_artifact(raw, names)
+        if best is None or score < least:
+            unmatched.append((raw, suggestion or best))
+        else:
+            files.append(best)
+    return files, unmatched
+
+
 def cited_support(ctx: ScreeningContext) -> dict[str, tuple[float, str]]:
     """Each detail's best similarity, without competition, at the places the self-analysis
     cites for it, with the place's label: the candidate's own pointer to its evidence, and how
@@ -264,11 +272,9 @@ def cited_support(ctx: ScreeningContext) -> dict[str, tuple[float, str]]:
     out: dict[str, tuple[float, str]] = {}
     if ctx.raw_scores.size == 0 or not artifacts:
         return out
-    least = ctx.settings.citations.artifact_match_min
     for _, analysis in ctx.self_analyses:
         for c in analysis.citations:
-            files = [best for raw in split_artifact_names(c.artifact_raw)
-                     for best, score, _ in [match_artifact(raw, artifacts)] if best is not None and score >= least]
+            files, _ = _cited_files(c, artifacts, ctx.settings.citations.artifact_match_min)
             places = [_Place(f, loc) for f in files for loc in c.locations]
             at = np.array([any(pl.holds(p) for pl in places) for p in ctx.scored_passages])
             if not at.any():
