@@ -297,6 +297,7 @@ def find_echoes(passages: Sequence[Passage], rubric: Rubric, load_nlp: "Callable
     members = list(groups.values())
     texts = [p.text for p in passages]
 
+    @lru_cache(maxsize=None)  # a school is named in many candidate passages: count it once
     def setting(name: str) -> bool:
         # An acronym ("MLS", "GRMS", "PBIS") names a standard, a programme or a plan as often as
         # the school, and the candidate chose it: it stays a particular.

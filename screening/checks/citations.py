@@ -52,6 +52,16 @@ class _Place:
         return False
 
 
+def _held(places: list[_Place], passages: tuple[Passage, ...]) -> np.ndarray:
+    """Which passages lie at any of the places."""
+    return np.array([any(pl.holds(p) for pl in places) for p in passages], dtype=bool)
+
+
+def _columns(ctx: ScreeningContext) -> dict[str, int]:
+    """Each detail's column in the score matrices."""
+    return {d.id: i for i, (_, d) in enumerate(ctx.rubric.details())}
+
+
 def _label(loc: Location) -> str:
     if loc.kind == "page":
         return f"page {loc.start:g}" if loc.end in (None, loc.start) else f"pages {loc.start:g}–{loc.end:g}"
@@ -205,8 +215,8 @@ class Citations:
         places = [_Place(f, loc) for f in files for loc in c.locations if loc.kind in ("page", "time")]
         if not places or ctx.scores.size == 0:
             return []
-        columns = {d.id: i for i, (_, d) in enumerate(ctx.rubric.details())}
-        in_place = np.array([any(pl.holds(p) for pl in places) for p in ctx.scored_passages])
+        columns = _columns(ctx)
+        in_place = _held(places, ctx.scored_passages)
         if not in_place.any():
             return []  # nothing readable at the cited place (a scan, a page with no text): cannot judge
         # Only the cited file's other places: a page or stretch off from the right one is the slip
@@ -268,7 +278,7 @@ def cited_support(ctx: ScreeningContext) -> dict[str, tuple[float, str]]:
     cites for it, with the place's label: the candidate's own pointer to its evidence, and how
     near the screener finds it."""
     artifacts = [f.name for f, _ in ctx.files if f.role == "artifact"]
-    columns = {d.id: i for i, (_, d) in enumerate(ctx.rubric.details())}
+    columns = _columns(ctx)
     out: dict[str, tuple[float, str]] = {}
     if ctx.raw_scores.size == 0 or not artifacts:
         return out
@@ -276,7 +286,7 @@ def cited_support(ctx: ScreeningContext) -> dict[str, tuple[float, str]]:
         for c in analysis.citations:
             files, _ = _cited_files(c, artifacts, ctx.settings.citations.artifact_match_min)
             places = [_Place(f, loc) for f in files for loc in c.locations]
-            at = np.array([any(pl.holds(p) for pl in places) for p in ctx.scored_passages])
+            at = _held(places, ctx.scored_passages)
             if not at.any():
                 continue
             label = _cited_label(c, files)
