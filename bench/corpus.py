@@ -3,8 +3,8 @@
 Batches of submissions across the four Missouri MCs, each written by an author blind to the
 screener (see its README), half clean and half with planted problems, each with a truth file at
 EO level (kind, EO, file, place). The first sixteen were split once into ``dev`` and ``test``;
-every later batch was assigned to dev (``dev2``…``dev10``: looked at and tuned on) or test
-(``test2``…``test8``: run only to report) before it was written.
+every later batch was assigned to dev (``dev2``, ``dev3`` …: looked at and tuned on) or test
+(``test2``, ``test3`` …: run only to report) before it was written.
 
 For each split and settings variant it reports, per flag kind:
 
@@ -252,9 +252,8 @@ def table(name: str, o: Outcome) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", default="dev", choices=["dev", "test", "dev2", "test2", "dev3", "test3", "dev4",
-                                                           "test4", "dev5", "dev6", "dev7", "test5", "dev8",
-                                                           "dev9", "test6", "test7", "dev10", "test8"])
+    batches = sorted(p.name for p in CORPUS.iterdir() if p.is_dir() and re.fullmatch(r"(dev|test)\d*", p.name))
+    parser.add_argument("--split", default="dev", choices=batches)
     parser.add_argument("--ablations", action="store_true", help="also each precision mechanism switched off")
     parser.add_argument("--variant", action="append", choices=list(VARIANTS), help="only these variants (repeatable)")
     parser.add_argument("--details", action="store_true", help="list misses, false flags and inexact matches")
