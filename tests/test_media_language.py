@@ -120,6 +120,24 @@ def test_one_unknown_word_in_a_short_noisy_window_is_weak_evidence():
         [seg(7.3, 9.3, "density before the QIMON Friday density before the QIMON Friday", -1.19, 0.2)], 2.0).terms["unknown words"]
 
 
+def test_students_full_names_are_not_unknown_words():
+    # An English debrief (bench/independent/dev11, instr-38): the recogniser writes the students'
+    # names as it hears them, and no vocabulary lists them
+    names = [seg(36.3, 45.6, "Thanks. The group by the windows struggled. Oh, Jaden Morels and Arrrh King came to "
+                 "never really started the lab, and Tristan Webcap", -0.55),
+             seg(45.6, 63.7, "tasking to go to the nurse. I think Jaden just didn't know what to do first. "
+                 "That matches my notes. Your strength today was the check for understanding.", -0.55)]
+    lowered = [seg(s.start_s, s.end_s, s.text.replace("Morels", "morels").replace("Webcap", "webcap")
+                   .replace("Arrrh King", "arrrh king"), s.avg_logprob) for s in names]
+    assert english.window_evidence(names, 27.0).terms["unknown words"] < 1.0 < \
+        english.window_evidence(lowered, 27.0).terms["unknown words"]
+    assert judged(names, 27.0, 28.0) == []
+    # a single capitalised word is still a word: tiny.en writes German that way
+    german = [seg(0.0, 3.9, "I'm going to take Harvin the Kalegan even more back to him for the state.", -0.93),
+              seg(3.9, 8.4, "Going to the Harvin the Schlossen, the House of Harvin in the Middle School for Sufan", -0.93)]
+    assert english.window_evidence(german, 9.3).terms["unknown words"] > 1
+
+
 def test_the_threshold_is_a_setting():
     segs = [seg(0, 9.0, "In the fort we will do harm and be like if to the winter is", -0.95)]
     raw = RawTranscript(tuple(segs), 9.0, 9.0, "en", None, "tiny.en@x", multilingual=False)

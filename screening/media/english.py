@@ -116,9 +116,21 @@ def is_stock_phrase(text: str) -> bool:
     return normalised in STOCK_PHRASES or bool(_HALLUCINATIONS.search(normalised))
 
 
+# Two or more capitalised words running inside a sentence: a person's full name.
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b")
+
+
+def common_words(text: str) -> list[str]:
+    """The text's words without full names ("Jaden Morels and Ava Kincaid"): a name is English
+    in any recording, and no vocabulary lists every name. A single capitalised word stays: the
+    English model writes words of other languages that way ("the Harvin the Schlossen")."""
+    return words(_NAME.sub(" ", text.strip()))
+
+
 def english_word_share(text: str) -> float | None:
-    """Share of the text's words that are English words; None when it has no words (numbers only)."""
-    ws = words(text)
+    """Share of the text's words, names left out, that are English words; None when it has no
+    such words (numbers or names only)."""
+    ws = common_words(text)
     lexicon = english_words()
     if not ws or not lexicon:
         return None
