@@ -165,6 +165,12 @@ def test_an_adults_own_contact_details_are_not_a_students():
     assert _found(profile) == []
     assert _found(profile.replace(" | ", "\n| ")) == []  # the phone wrapped onto a line of its own
     assert [k for k, _ in _found("Parent contact for 3 students: jlopez@example.com")] == ["email"]
+    # the author's byline under a reflection's title (independent corpus dev11), not a directory
+    byline = ("# Reflection\n\nShauna Kettering | skettering@lafayettebluffs.k12.mo.us | (816) 555-0164\n\n"
+              "This year taught me that teachers will follow a curriculum they helped write, and why.")
+    assert _found(byline) == []
+    directory = "# Contacts\n\nJaden Morales | jm@example.com\nAva Kincaid | ak@example.com\n"
+    assert [k for k, _ in _found(directory)] == ["email", "email"]
 
 
 def test_roster_tables_with_and_without_separators(nlp):
