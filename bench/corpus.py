@@ -63,6 +63,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no spoken wrong-location rule": {"citations.wrong_location_spoken_max_cited": -1.0},
     "no setting rule for echo": {"echo.setting_min_passages": None},
     "no cited support for derived details": {"mapping.derived_guidance_min_cited": None},
+    "no short-generic-explanation rule": {"citations.explanation_min_content_words": None},
 }
 
 

@@ -187,6 +187,13 @@ class CitationSettings(BaseModel):
         "2026-12: independent candidates' clean self-analyses explain well in 8-11 words; the too-short ones "
         "are 1-5 words, 'See artifact.', 'Data.'.)",
     )
+    explanation_min_content_words: int | None = Field(
+        6, ge=1, description="An explanation with fewer content words than this, a quarter or more of them the "
+        "detail's or EO's wording, a finite verb (a claim, not a description of the document cited) and no "
+        "particular (a person, number, date or acronym) is a general claim (explanation_too_short). Independent "
+        "dev rows: 0 of 516 clean explanations, 5 of 6 planted generic ones. "
+        "None: off.",
+    )
     artifact_match_min: float = Field(
         0.8, ge=0, le=1, description="A cited name must match an artifact's file name at least this well (0–1)."
     )

@@ -338,6 +338,31 @@ def test_an_explanation_in_the_rubrics_words_is_flagged_unless_it_names_a_partic
     assert not restating(detail.text.rstrip(".") + " with Dana Whitfield.")  # who: a name the rubric does not use
 
 
+def test_a_short_general_claim_is_flagged_but_a_description_of_the_document_is_not(layout, pl_rubric, settings):
+    # From independently written submissions (bench/independent dev6, dev11, dev12): explanations
+    # long enough to pass the word minimum that still name nothing to look for at the cited place
+    rows = _rows(layout, pl_rubric)
+    row = next(r for r in rows if r["EO detail"] == "3.1")
+
+    def general(explanation: str) -> bool:
+        row["Explanation"] = explanation
+        _write_csv(layout.folder, rows)
+        return any(f.code == "explanation_too_short" and "general statement" in f.message and f.eo == "3"
+                   for f in _citation_flags(layout.folder, pl_rubric, settings))
+
+    assert general("Teachers got learning as students shifted.")
+    assert not general("Table of the needs data and the change made to learning for each.")  # what the page is
+    assert not general("Teachers got learning as students shifted in 2025.")  # when
+    assert not general("Teachers got learning from the PLC as students shifted.")  # who
+    assert not general("Teachers got learning as students shifted, with the survey results from every "
+                       "grade team and the new schedule.")  # long enough to say what is there
+    off = settings.model_copy(update={"citations": settings.citations.model_copy(
+        update={"explanation_min_content_words": None})})
+    row["Explanation"] = "Teachers got learning as students shifted."
+    _write_csv(layout.folder, rows)
+    assert not [f for f in _citation_flags(layout.folder, pl_rubric, off) if f.code == "explanation_too_short"]
+
+
 def test_figures_quoted_from_another_page_are_a_wrong_location(layout, pl_rubric, settings):
     # From an independently written submission (bench/independent dev4): the cited plan page
     # names the walkthroughs in the explanation's own words, but the figures it quotes are only

@@ -154,10 +154,9 @@ class Citations:
             problem = "is missing" if words == 0 else f"has {words} words, fewer than {cfg.min_explanation_words}"
             out.append(_row_flag("explanation_too_short", self.name, c, {"target": target, "problem": problem},
                                  file=sa_file, detail_id=c.detail_ids[0] if len(c.detail_ids) == 1 else None))
-        elif _restates_rubric(c.explanation, ctx, c.detail_ids):
-            out.append(_row_flag("explanation_too_short", self.name, c,
-                                 {"target": target, "problem": "mostly restates the detail's wording instead of "
-                                  "saying what the evidence shows"}, file=sa_file))
+        elif (generic := _generic_explanation(c.explanation, ctx, c.detail_ids)) is not None:
+            out.append(_row_flag("explanation_too_short", self.name, c, {"target": target, "problem": generic},
+                                 file=sa_file))
         files, unmatched = _cited_files(c, list(artifacts), cfg.artifact_match_min)
         for raw, hint in unmatched:
             out.append(_row_flag("citation_missing_artifact", self.name, c, {
@@ -450,21 +449,56 @@ def _original_words(text: str, found: set[str]) -> set[str]:
     return {m.group() for m in re.finditer(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,:/]\d+)*%?", text) if _terms(m.group()) & found}
 
 
-def _restates_rubric(explanation: str, ctx: ScreeningContext, detail_ids: tuple[str, ...]) -> bool:
-    """True when nearly every content word of the explanation comes from the cited details'
-    (or their EOs') wording and it names no particular (a number, a date, an acronym or a
-    name the rubric does not use): it restates what should be shown instead of saying what is.
-    "Alignment plan written by the ILT with actions, responsibilities and timelines" says who."""
-    words = content_stems(explanation)
-    if not words or re.search(r"\d|\b[A-Z][A-Z0-9&]+\b", explanation):
-        return False
-    rubric_words: set[str] = set()
+def _rubric_words(ctx: ScreeningContext, detail_ids: tuple[str, ...]) -> set[str]:
+    out: set[str] = set()
     for eo, detail in ctx.rubric.details():
         if detail.id in detail_ids:
-            rubric_words.update(content_stems(f"{detail.text} {eo.text}"))
-    if sum(w in rubric_words for w in words) / len(words) < 0.8:
-        return False
-    # A capitalised word inside a sentence that the rubric does not use is a name ("Ms. Ruiz").
-    names = [w for w in re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+", explanation.strip())
-             if not set(content_stems(w)) <= rubric_words]
-    return not names
+            out.update(content_stems(f"{detail.text} {eo.text}"))
+    return out
+
+
+def _names_a_particular(explanation: str, rubric_words: set[str]) -> bool:
+    """A number, a date, an acronym or a name the rubric does not use: something an assessor
+    can look for at the cited place. A capitalised word inside a sentence that the rubric does
+    not use is a name ("Ms. Ruiz", "May")."""
+    if re.search(r"\d|\b[A-Z][A-Z0-9&]+\b", explanation):
+        return True
+    return any(not set(content_stems(w)) <= rubric_words
+               for w in re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+", explanation.strip()))
+
+
+def _generic_explanation(explanation: str, ctx: ScreeningContext, detail_ids: tuple[str, ...]) -> str | None:
+    """What is wrong with an explanation long enough to pass the word minimum that still says
+    nothing an assessor can check, or None. Either nearly every content word comes from the
+    cited details' (or their EOs') wording, or it is one short general claim partly in those
+    words ("Teachers were given the resources and support they needed to use the framework."):
+    fewer than ``citations.explanation_min_content_words`` content words, a quarter of them the
+    rubric's, and a finite verb. Neither when it names a particular: "Alignment plan written by the ILT with
+    actions, responsibilities and timelines" says who."""
+    words = content_stems(explanation)
+    if not words:
+        return None
+    rubric_words = _rubric_words(ctx, detail_ids)
+    if _names_a_particular(explanation, rubric_words):
+        return None
+    share = sum(w in rubric_words for w in words) / len(words)
+    if share >= 0.8:
+        return "mostly restates the detail's wording instead of saying what the evidence shows"
+    least = ctx.settings.citations.explanation_min_content_words
+    if least is not None and len(words) < least and share >= 0.25 and _is_a_claim(explanation, ctx):
+        return ("is a general statement that names nothing an assessor can find at the cited place (no person, "
+                "number, date or document)")
+    return None
+
+
+def _is_a_claim(explanation: str, ctx: ScreeningContext) -> bool:
+    """A sentence with a finite verb claims something happened ("Pacing for the unit was
+    discussed with the team."); a phrase without one describes the document cited ("Written
+    form with strength, area for growth and dated next steps."), which is what an assessor
+    needs to find it."""
+    from ..models import spacy_entity_pipeline
+
+    return any(t.tag_ in _FINITE for t in spacy_entity_pipeline(ctx.settings.models)(explanation))
+
+
+_FINITE = frozenset({"VBD", "VBZ", "VBP", "MD"})
