@@ -62,7 +62,9 @@ def test_each_planted_problem_raises_exactly_its_flag(layout, pl_rubric, setting
     by_id["2.1"]["Artifact"] = "evidense.pdf"               # row 6: missing file, close name
     by_id["2.2"]["Location"] = "somewhere near the end"     # row 7: unparsed
     by_id["3.1"]["Explanation"] = "See page."               # row 9: too short
-    by_id["4.2"]["Location"] = f"p. {layout.page_of_eo['1']}"  # row 13: wrong place (EO 1's page)
+    # a deck is a PDF of one slide per page: "slide N" is page N, right or wrong
+    by_id["4.2"]["Location"] = f"slide {layout.page_of_eo['1']}"  # row 13: wrong place (EO 1's slide)
+    by_id["3.2"]["Location"] = f"slide {layout.page_of_eo['3']}"  # row 10: the right slide
     rows.remove(by_id["4.3"])                               # no row for 4.3
     _write_csv(layout.folder, rows)
     flags = _citation_flags(layout.folder, pl_rubric, settings)
@@ -82,6 +84,7 @@ def test_each_planted_problem_raises_exactly_its_flag(layout, pl_rubric, setting
     assert "p. 9" not in messages["citation_page_out_of_range"] and "page 9" in messages["citation_page_out_of_range"]
     assert "“somewhere near the end”" in messages["citation_unparsed"]
     assert f"page {layout.page_of_eo['4']}" in messages["citation_wrong_location"]
+    assert f"not slide {layout.page_of_eo['1']} of" in messages["citation_wrong_location"]
 
 
 def _planted_rows(layout, pl_rubric) -> list[dict[str, str]]:
@@ -342,25 +345,28 @@ def test_a_short_general_claim_is_flagged_but_a_description_of_the_document_is_n
     # From independently written submissions (bench/independent dev6, dev11, dev12): explanations
     # long enough to pass the word minimum that still name nothing to look for at the cited place
     rows = _rows(layout, pl_rubric)
-    row = next(r for r in rows if r["EO detail"] == "3.1")
+    by_detail = {r["EO detail"]: r for r in rows}
+    claim = "Teachers got learning as students shifted."
+    explanations = {
+        "3.1": claim,
+        "3.2": "Table of the needs data and the change made to learning for each.",  # what the page is
+        "3.3": "Teachers got learning as students shifted in 2025.",  # when
+        "2.1": "Teachers got learning from the PLC as students shifted.",  # who
+        "2.2": "Teachers got learning as students shifted, with the survey results from every grade team and "
+               "the new schedule.",  # long enough to say what is there
+    }
+    for detail, text in explanations.items():
+        by_detail[detail]["Explanation"] = text
+    _write_csv(layout.folder, rows)
 
-    def general(explanation: str) -> bool:
-        row["Explanation"] = explanation
-        _write_csv(layout.folder, rows)
-        return any(f.code == "explanation_too_short" and "general statement" in f.message and f.eo == "3"
-                   for f in _citation_flags(layout.folder, pl_rubric, settings))
+    def general(s) -> set[str]:
+        return {f.detail_id for f in _citation_flags(layout.folder, pl_rubric, s)
+                if f.code == "explanation_too_short" and "general statement" in f.message}
 
-    assert general("Teachers got learning as students shifted.")
-    assert not general("Table of the needs data and the change made to learning for each.")  # what the page is
-    assert not general("Teachers got learning as students shifted in 2025.")  # when
-    assert not general("Teachers got learning from the PLC as students shifted.")  # who
-    assert not general("Teachers got learning as students shifted, with the survey results from every "
-                       "grade team and the new schedule.")  # long enough to say what is there
+    assert general(settings) == {"3.1"}
     off = settings.model_copy(update={"citations": settings.citations.model_copy(
         update={"explanation_min_content_words": None})})
-    row["Explanation"] = "Teachers got learning as students shifted."
-    _write_csv(layout.folder, rows)
-    assert not [f for f in _citation_flags(layout.folder, pl_rubric, off) if f.code == "explanation_too_short"]
+    assert general(off) == set()
 
 
 def test_figures_quoted_from_another_page_are_a_wrong_location(layout, pl_rubric, settings):

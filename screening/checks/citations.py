@@ -40,7 +40,9 @@ class _Place:
         if loc.kind == "whole":
             return True
         end = loc.end if loc.end is not None else loc.start
-        if loc.kind == "page" and p.page is not None and loc.start is not None:
+        # A slide deck is uploaded as a PDF of one slide per page, and "slide 3" is its page 3
+        # (the word rule has always read it so).
+        if loc.kind in ("page", "slide") and p.page is not None and loc.start is not None:
             return loc.start <= p.page <= end  # type: ignore[operator]
         if loc.kind == "time" and p.start_s is not None and loc.start is not None:
             stop = end if loc.end is not None else loc.start + 60  # "at 12:30": the minute after it
@@ -211,7 +213,7 @@ class Citations:
                                f"gives the figures {shown}, all found there and none at the cited place", {})]
         if told is not None and told[0] >= cfg.explanation_cited_confirms:
             return []  # the cited place holds what the explanation describes: the candidate read it there
-        places = [_Place(f, loc) for f in files for loc in c.locations if loc.kind in ("page", "time")]
+        places = [_Place(f, loc) for f in files for loc in c.locations if loc.kind in ("page", "slide", "time")]
         if not places or ctx.scores.size == 0:
             return []
         columns = _columns(ctx)
