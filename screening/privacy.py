@@ -392,6 +392,9 @@ def _adult_contact(text: str, start: int) -> bool:
     return _byline(text, own_start, own)
 
 
+_FULL_NAME = re.compile(r"[A-Z][a-z'.-]+(?:\s+[A-Z][A-Za-z'.-]+){1,2}")  # a titled name is staff already
+
+
 def _byline(text: str, line_start: int, line: str) -> bool:
     """One person's name and contact details on a line of their own at the head of a text,
     before any prose ("Shauna Kettering | skettering@… | (816) 555-0164" under the title of a
@@ -405,9 +408,6 @@ def _byline(text: str, line_start: int, line: str) -> bool:
         return False  # a list of contact lines: a directory, not one author's byline
     rest = [c for c in re.split(r"\s*[|,;·•]\s*|\s{2,}", _PHONE.sub("", _EMAIL.sub("", line)).strip()) if c]
     return len(rest) == 1 and bool(_FULL_NAME.fullmatch(rest[0])) and _is_name(rest[0])
-
-
-_FULL_NAME = re.compile(r"[A-Z][a-z'.-]+(?:\s+[A-Z][A-Za-z'.-]+){1,2}")  # a titled name is staff already
 
 
 def _contact(text: str, out: _Collector) -> None:

@@ -21,57 +21,12 @@ from ..echo import RubricWording, content_stems
 from ..locations import mmss
 from ..passages import Passage
 from ..registry import checks
-from ..selfanalysis import Citation, Location, match_artifact, split_artifact_names
+from ..selfanalysis import Citation, Location
 from ..wordcount import count_words
 from .base import RaisedFlag, ScreeningContext
+from .cited_places import Place, cited_files, cited_label, held, place_label, score_columns
 
 _UNREADABLE = {"unreadable", "no_table", "no_header", "missing_column"}
-
-
-@dataclass(frozen=True)
-class _Place:
-    file: str
-    location: Location
-
-    def holds(self, p: Passage) -> bool:
-        if p.file != self.file:
-            return False
-        loc = self.location
-        if loc.kind == "whole":
-            return True
-        end = loc.end if loc.end is not None else loc.start
-        # A slide deck is uploaded as a PDF of one slide per page, and "slide 3" is its page 3
-        # (the word rule has always read it so).
-        if loc.kind in ("page", "slide") and p.page is not None and loc.start is not None:
-            return loc.start <= p.page <= end  # type: ignore[operator]
-        if loc.kind == "time" and p.start_s is not None and loc.start is not None:
-            stop = end if loc.end is not None else loc.start + 60  # "at 12:30": the minute after it
-            # More than a second in common: a passage of several segments that starts just
-            # before the cited stretch ends ("00:00-00:17" and a passage from 16.5 s) is not
-            # what was cited; times are written in whole seconds, so a second is the slack.
-            overlap = min(stop, p.end_s or p.start_s) - max(loc.start, p.start_s)  # type: ignore[type-var,operator]
-            return overlap > 1.0 or (loc.start <= p.start_s and (p.end_s or p.start_s) <= stop)  # type: ignore[operator]
-        return False
-
-
-def _held(places: list[_Place], passages: tuple[Passage, ...]) -> np.ndarray:
-    """Which passages lie at any of the places."""
-    return np.array([any(pl.holds(p) for pl in places) for p in passages], dtype=bool)
-
-
-def _columns(ctx: ScreeningContext) -> dict[str, int]:
-    """Each detail's column in the score matrices."""
-    return {d.id: i for i, (_, d) in enumerate(ctx.rubric.details())}
-
-
-def _label(loc: Location) -> str:
-    if loc.kind == "page":
-        return f"page {loc.start:g}" if loc.end in (None, loc.start) else f"pages {loc.start:g}–{loc.end:g}"
-    if loc.kind == "time" and loc.start is not None:
-        return mmss(loc.start) if loc.end is None else f"{mmss(loc.start)}–{mmss(loc.end)}"
-    if loc.kind == "slide":
-        return f"slide {loc.start:g}"
-    return loc.raw
 
 
 def _where(p: Passage) -> str:
@@ -159,7 +114,7 @@ class Citations:
         elif (generic := _generic_explanation(c.explanation, ctx, c.detail_ids)) is not None:
             out.append(_row_flag("explanation_too_short", self.name, c, {"target": target, "problem": generic},
                                  file=sa_file))
-        files, unmatched = _cited_files(c, list(artifacts), cfg.artifact_match_min)
+        files, unmatched = cited_files(c, list(artifacts), cfg.artifact_match_min)
         for raw, hint in unmatched:
             out.append(_row_flag("citation_missing_artifact", self.name, c, {
                 "artifact": raw, "suggestion": f" The closest file is {hint}." if hint else "",
@@ -176,13 +131,13 @@ class Citations:
         last = loc.end if loc.end is not None else loc.start
         if loc.kind == "page" and doc.page_count is not None and last is not None and last > doc.page_count:
             return [_row_flag("citation_page_out_of_range", self.name, c,
-                              {"location": _label(loc), "file": file, "pages": doc.page_count}, file=file)]
+                              {"location": place_label(loc), "file": file, "pages": doc.page_count}, file=file)]
         duration = doc.media.duration_s if doc.media is not None else None
         # Times are written in whole seconds, and players show a 64.96 s file as 01:05: the end
         # of the file may be cited as that rounded-up second.
         if loc.kind == "time" and duration is not None and last is not None and last > math.ceil(duration):
             return [_row_flag("citation_time_out_of_range", self.name, c,
-                              {"location": _label(loc), "file": file, "duration": mmss(duration)}, file=file)]
+                              {"location": place_label(loc), "file": file, "duration": mmss(duration)}, file=file)]
         return []
 
     def _told(self, c: Citation, files: list[str], file: str, place: str, basis: str,
@@ -191,7 +146,7 @@ class Citations:
         single = c.detail_ids[0] if len(c.detail_ids) == 1 else None
         return _row_flag("citation_wrong_location", self.name, c, {
             "detail_id": single or (c.target_raw or ", ".join(c.detail_ids)),
-            "found": f"{place} of {PurePosixPath(file).name}", "cited": _cited_label(c, files), **scores,
+            "found": f"{place} of {PurePosixPath(file).name}", "cited": cited_label(c, files), **scores,
             "basis": f" The row's explanation {basis}.",
         }, file=file, detail_id=single)
 
@@ -213,11 +168,11 @@ class Citations:
                                f"gives the figures {shown}, all found there and none at the cited place", {})]
         if told is not None and told[0] >= cfg.explanation_cited_confirms:
             return []  # the cited place holds what the explanation describes: the candidate read it there
-        places = [_Place(f, loc) for f in files for loc in c.locations if loc.kind in ("page", "slide", "time")]
+        places = [Place(f, loc) for f in files for loc in c.locations if loc.kind in ("page", "slide", "time")]
         if not places or ctx.scores.size == 0:
             return []
-        columns = _columns(ctx)
-        in_place = _held(places, ctx.scored_passages)
+        columns = score_columns(ctx)
+        in_place = held(places, ctx.scored_passages)
         if not in_place.any():
             return []  # nothing readable at the cited place (a scan, a page with no text): cannot judge
         # Only the cited file's other places: a page or stretch off from the right one is the slip
@@ -251,52 +206,13 @@ class Citations:
         if not ((typed_rule or spoken_rule) and found - cited_best >= cfg.wrong_location_margin):
             return []
         p = ctx.scored_passages[k]
-        cited = " and ".join(f"{_label(pl.location)} of {PurePosixPath(pl.file).name}" for pl in places)
+        cited = " and ".join(f"{place_label(pl.location)} of {PurePosixPath(pl.file).name}" for pl in places)
         single = c.detail_ids[0] if len(c.detail_ids) == 1 else None
         return [_row_flag("citation_wrong_location", self.name, c, {
             "detail_id": single or (c.target_raw or ", ".join(c.detail_ids)), "found": _where(p), "cited": cited,
             "found_score": f"{found:.2f}", "cited_score": f"{max(cited_best, 0):.2f}",
             "basis": f" (Similarity to the detail: {found:.2f} there, {max(cited_best, 0):.2f} at the cited place.)",
         }, file=p.file, detail_id=single)]
-
-
-def _cited_files(c: Citation, names: list[str], least: float) -> tuple[list[str], list[tuple[str, str | None]]]:
-    """The artifacts a row cites, matched by name, and the names that match none well enough
-    (each with the closest file, if any)."""
-    files: list[str] = []
-    unmatched: list[tuple[str, str | None]] = []
-    for raw in split_artifact_names(c.artifact_raw):
-        best, score, suggestion = match_artifact(raw, names)
-        if best is None or score < least:
-            unmatched.append((raw, suggestion or best))
-        else:
-            files.append(best)
-    return files, unmatched
-
-
-def cited_support(ctx: ScreeningContext) -> dict[str, tuple[float, str]]:
-    """Each detail's best similarity, without competition, at the places the self-analysis
-    cites for it, with the place's label: the candidate's own pointer to its evidence, and how
-    near the screener finds it."""
-    artifacts = [f.name for f, _ in ctx.files if f.role == "artifact"]
-    columns = _columns(ctx)
-    out: dict[str, tuple[float, str]] = {}
-    if ctx.raw_scores.size == 0 or not artifacts:
-        return out
-    for _, analysis in ctx.self_analyses:
-        for c in analysis.citations:
-            files, _ = _cited_files(c, artifacts, ctx.settings.citations.artifact_match_min)
-            places = [_Place(f, loc) for f in files for loc in c.locations]
-            at = _held(places, ctx.scored_passages)
-            if not at.any():
-                continue
-            label = _cited_label(c, files)
-            for d in c.detail_ids:
-                if d in columns:
-                    score = float(ctx.raw_scores[at, columns[d]].max())
-                    if score > out.get(d, (-2.0, ""))[0]:
-                        out[d] = (score, label)
-    return out
 
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:/]\d+)*%?")
@@ -312,11 +228,6 @@ def _spoken_terms(text: str) -> set[str]:
     compounds apart ("clip board", "walk through") that a candidate types as one word."""
     words = re.findall(r"[A-Za-z]+", text)
     return _terms(text) | set(content_stems(" ".join(a + b for a, b in zip(words, words[1:]))))
-
-
-def _cited_label(c: Citation, files: list[str]) -> str:
-    return " and ".join(f"{_label(loc)} of {PurePosixPath(f).name}" for f in files for loc in c.locations
-                        if loc.kind in ("page", "slide", "time")) or "the cited place"
 
 
 @dataclass(frozen=True)
@@ -475,8 +386,8 @@ def _generic_explanation(explanation: str, ctx: ScreeningContext, detail_ids: tu
     cited details' (or their EOs') wording, or it is one short general claim partly in those
     words ("Teachers were given the resources and support they needed to use the framework."):
     fewer than ``citations.explanation_min_content_words`` content words, a quarter of them the
-    rubric's, and a finite verb. Neither when it names a particular: "Alignment plan written by the ILT with
-    actions, responsibilities and timelines" says who."""
+    rubric's, and a finite verb. Neither when it names a particular: "Alignment plan written by
+    the ILT with actions, responsibilities and timelines" says who."""
     words = content_stems(explanation)
     if not words:
         return None
@@ -493,6 +404,9 @@ def _generic_explanation(explanation: str, ctx: ScreeningContext, detail_ids: tu
     return None
 
 
+_FINITE = frozenset({"VBD", "VBZ", "VBP", "MD"})  # past, present and modal verbs: a claim
+
+
 def _is_a_claim(explanation: str, ctx: ScreeningContext) -> bool:
     """A sentence with a finite verb claims something happened ("Pacing for the unit was
     discussed with the team."); a phrase without one describes the document cited ("Written
@@ -501,6 +415,3 @@ def _is_a_claim(explanation: str, ctx: ScreeningContext) -> bool:
     from ..models import spacy_entity_pipeline
 
     return any(t.tag_ in _FINITE for t in spacy_entity_pipeline(ctx.settings.models)(explanation))
-
-
-_FINITE = frozenset({"VBD", "VBZ", "VBP", "MD"})

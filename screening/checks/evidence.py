@@ -6,7 +6,7 @@ from ..mapping import Status
 from ..passages import Passage
 from ..registry import checks
 from .base import RaisedFlag, ScreeningContext
-from .citations import cited_support
+from .cited_places import cited_support
 
 
 def _short(text: str, limit: int = 90) -> str:
