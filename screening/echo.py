@@ -280,6 +280,19 @@ def prose(passage: Passage) -> str:
     return " ".join(s for s in sentences if s.rstrip()[-1:] in ".!\"”'…")
 
 
+def setting_of(texts: Sequence[str], least: int | None) -> "Callable[[str], bool]":
+    """Whether a name is the submission's setting: named in at least ``least`` of its ``texts``
+    (its school, district, state). None: no name is."""
+    @lru_cache(maxsize=None)  # a school is named in many candidate passages: count it once
+    def setting(name: str) -> bool:
+        # An acronym ("MLS", "GRMS", "PBIS") names a standard, a programme or a plan as often as
+        # the school, and the candidate chose it: it stays a particular.
+        return (least is not None and not any(w.isupper() for w in name.split())
+                and sum(name in t for t in texts) >= least)
+
+    return setting
+
+
 def find_echoes(passages: Sequence[Passage], rubric: Rubric, load_nlp: "Callable[[], Language]",
                 cfg: EchoSettings) -> list[Echo]:
     """The passages that echo the rubric, each with its assessment. A paragraph is judged as a
@@ -295,18 +308,9 @@ def find_echoes(passages: Sequence[Passage], rubric: Rubric, load_nlp: "Callable
         key = (p.file, p.id) if p.start_s is not None else (p.file, p.page, p.paragraph)
         groups.setdefault(key, []).append(p)
     members = list(groups.values())
-    texts = [p.text for p in passages]
-
-    @lru_cache(maxsize=None)  # a school is named in many candidate passages: count it once
-    def setting(name: str) -> bool:
-        # An acronym ("MLS", "GRMS", "PBIS") names a standard, a programme or a plan as often as
-        # the school, and the candidate chose it: it stays a particular.
-        return (cfg.setting_min_passages is not None and not any(w.isupper() for w in name.split())
-                and sum(name in t for t in texts) >= cfg.setting_min_passages)
-
     assessments = _assess([" ".join(prose(p) for p in g) for g in members], RubricWording.of(rubric), load_nlp, cfg,
-                          setting)
+                          setting_of([p.text for p in passages], cfg.setting_min_passages))
     return [Echo(p, a) for g, a in zip(members, assessments) if a.is_echo for p in g]
 
 
-__all__ = ["Echo", "EchoAssessment", "RubricWording", "assess_texts", "content_stems", "find_echoes", "particulars"]
+__all__ = ["Echo", "EchoAssessment", "RubricWording", "assess_texts", "content_stems", "find_echoes", "particulars", "setting_of"]

@@ -47,10 +47,10 @@ _CODES: tuple[FlagCode, ...] = (
     FlagCode(
         "weak_evidence",
         Severity.WARNING,
-        "Detail {detail_id} ({detail_text}) is addressed only loosely: the best passage scored "
-        "{best_score}, below {met_threshold}.",
+        "Detail {detail_id} ({detail_text}) is addressed only loosely: {why}",
         "Add concrete particulars for this detail: who, what, when, how many, and what changed.",
-        "An EO detail whose best passage is only loosely related.",
+        "An EO detail whose best passage is only loosely related, or that only general statements in the "
+        "candidate's own words address.",
     ),
     FlagCode(
         "word_minimum",

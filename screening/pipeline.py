@@ -19,6 +19,7 @@ from .calibration import apply as apply_calibration, calibration_for, mapping_fe
 from .checks import DEFAULT_CHECKS, RaisedFlag, ScreeningContext
 from .documents import Document, FileKind
 from .echo import find_echoes
+from .general_evidence import general_only
 from .embedding import get_embedder, owned_by
 from .ingest import ingest_file
 from .ingest.sniff import sniff
@@ -213,6 +214,9 @@ def _screen_files(
         # another detail (one sentence of a short answer covering two key elements): it then
         # points at that passage, the detail's best without competition.
         evidence = apply_calibration(with_uncompeted_closest(evidence, usable, raw_scores), calibration)
+    if settings.mapping.general_evidence_weak:
+        evidence = general_only(evidence, usable, rubric, lambda: spacy_entity_pipeline(settings.models),
+                                settings.echo.setting_min_passages)
     progress(f"mapped {len(passages)} passages", 1, 1)
     self_analyses = tuple(
         (f, read_self_analysis(f.path, rubric)) for f, d in files

@@ -160,6 +160,12 @@ class MappingSettings(BaseModel):
         "(without competition) is at least this: the candidate points at the EO's evidence and the screener finds it "
         "near, only below the weak threshold. None: cited places do not count.",
     )
+    general_evidence_weak: bool = Field(
+        True,
+        description="For rubrics with an artifact portfolio: a met detail whose every passage at or above the weak "
+        "threshold is narrative or reflection prose naming no particular (person, date, number, document) is weak "
+        "(screening/general_evidence.py). False: similarity alone decides.",
+    )
     evidence_per_detail: int = Field(3, ge=1, le=20, description="Passages listed as evidence for each detail.")
     evidence_parts: list[str] = Field(
         default_factory=lambda: ["narrative", "portfolio", "reflection"],

@@ -59,6 +59,11 @@ class EvidenceStatus:
                 out.append(RaisedFlag("missing_evidence", self.name, params, eo=ev.eo, detail_id=ev.detail_id, **demote))
             elif ev.status == Status.WEAK:
                 best = ev.evidence[0].passage
+                params["why"] = (
+                    "every passage about it is a general statement in the candidate's own words, naming no "
+                    f"person, date, number or document (the closest: {best.file}, {_where(best)})."
+                    if ev.features.get("general_only") else
+                    f"the best passage scored {params['best_score']}, below {params['met_threshold']}.")
                 location = {
                     "page": best.page, "start_s": best.start_s, "end_s": best.end_s,
                     "char_start": best.char_start, "char_end": best.char_end, "fragment": best.fragment,

@@ -1,0 +1,72 @@
+"""A detail that only general statements in the candidate's own words address is weak, not
+met: similarity says the passage is about the detail, not that it shows anything."""
+
+from __future__ import annotations
+
+import pytest
+
+from screening.general_evidence import general_only
+from screening.mapping import DetailEvidence, Match, Status
+from screening.passages import Passage
+
+GENERAL = "Trust matters a great deal to me. Teachers know my door is always open and that I value their input."
+CONCRETE = ("In the May 2025 survey 41 of 46 teachers asked for common planning time, and Ms. Ortega's team "
+            "rewrote the grade 7 pacing guide in June.")
+
+
+def _passage(pid: str, text: str, part: str = "narrative") -> Passage:
+    return Passage(id=pid, file=f"{part}.md", file_sha256="0" * 64, part=part, page=None, char_start=0,
+                   char_end=len(text), text=text, words=len(text.split()))
+
+
+def _met(detail_id: str, *passages: Passage) -> DetailEvidence:
+    return DetailEvidence(eo="1", detail_id=detail_id, text="", derived=True, status=Status.MET, best_score=0.7,
+                          evidence=tuple(Match(p, 0.7 - 0.01 * i) for i, p in enumerate(passages)), closest=None)
+
+
+@pytest.fixture
+def nlp(settings):
+    from screening.models import spacy_entity_pipeline
+
+    return spacy_entity_pipeline(settings.models)
+
+
+@pytest.mark.models
+def test_general_prose_alone_is_weak_and_a_particular_or_an_artifact_keeps_it_met(pl_rubric, nlp):
+    general, concrete = _passage("g", GENERAL), _passage("c", CONCRETE)
+    artifact = _passage("a", "Teachers share their ideas about the plan with the team.", part="portfolio")
+    evidence = [
+        _met("1.1", general),
+        _met("1.2", general, concrete),
+        _met("1.3", general, artifact),
+        _met("1.4", _passage("r", "I learned that teachers want to be heard.", part="reflection")),
+    ]
+    out = general_only(evidence, [general, concrete, artifact], pl_rubric, lambda: nlp, 3)
+    assert [e.status for e in out] == [Status.WEAK, Status.MET, Status.MET, Status.WEAK]
+    assert out[0].features["general_only"] == 1.0 and "general_only" not in out[1].features
+
+
+@pytest.mark.models
+def test_the_submissions_own_school_is_its_setting_not_a_particular(pl_rubric, nlp):
+    """A school named all through a submission pins nothing down that "our school" would not."""
+    school = _passage("s", "At Lakeview Middle School teachers know my door is always open.")
+    others = [_passage(f"o{i}", f"Lakeview Middle School serves families well ({i}).") for i in range(3)]
+    out = general_only([_met("1.1", school)], [school, *others], pl_rubric, lambda: nlp, 3)
+    assert out[0].status == Status.WEAK
+    # named once, it is a particular the candidate chose to give
+    out = general_only([_met("1.1", school)], [school], pl_rubric, lambda: nlp, 3)
+    assert out[0].status == Status.MET
+
+
+def test_rubrics_without_a_portfolio_and_unmet_details_are_left_alone(pl_rubric):
+    """A short-answer question has no artifacts and is answered in general terms by design; no
+    spaCy is loaded when nothing rests on prose alone."""
+    def no_nlp():  # pragma: no cover - must not be called
+        raise AssertionError("spaCy loaded")
+
+    general = _passage("g", GENERAL)
+    short_answer = pl_rubric.model_copy(update={"parts": tuple(p for p in pl_rubric.parts if p.kind != "portfolio")})
+    assert general_only([_met("1.1", general)], [general], short_answer, no_nlp, 3)[0].status == Status.MET
+    weak = DetailEvidence(eo="1", detail_id="1.1", text="", derived=True, status=Status.WEAK, best_score=0.6,
+                          evidence=(Match(general, 0.6),), closest=None)
+    assert general_only([weak], [general], pl_rubric, no_nlp, 3) == [weak]
