@@ -828,6 +828,18 @@ _SPOKEN_CUE = re.compile(r"(?i:\b(?:%s)\b)" % "|".join(map(re.escape, sorted(_SP
 _MODALS = frozenset("will 'll ’ll can could should would shall going".split())
 _ROLL_CALL = frozenset("me i myself".split())
 _SPOKEN = "a full name spoken in a recording next to talk about students"
+_SPOKEN_ONE = "a name spoken in a recording next to talk about one student's record, family or progress"
+# What is said about one student's own situation, not about a class or a group: a record (an IEP,
+# which a recogniser writes "IP"; a referral; a reading level), their family, or how they are
+# doing ("out of their seats again", "has been struggling since he moved here", "hasn't turned
+# in a lab"). Said next to a name, the name is a student's: adults in a meeting are named for
+# what they will do, and the recogniser mangles a student's surname as often as not ("Jaden
+# sewers"), so a first name is all there is to go on.
+_ONE_STUDENT_TALK = re.compile(
+    r"\b(?:(?i:iep|i\.?p\.?|504|referrals?|suspended|suspension|detention|reading level|adhd|diagnos\w*"
+    r"|(?:his|her) (?:mom|mother|dad|father|grandma|grandmother|parents|family)|at home|behind|stuck|struggl\w*"
+    r"|worr(?:y|ied) about|out of (?:his|her|their) seats?|never start\w*|(?:hasn't|has not|hadn't) turned in"
+    r"|absent|moved (?:here|in|away|out)|got \d|scored)|level [A-Z])\b")
 
 
 def _sentence_ids(doc: "Doc") -> list[int]:
@@ -919,6 +931,49 @@ def _spoken_names(doc: "Doc") -> tuple[_Add, ...]:
         if _staff(doc, start, end) or _spoken_adult(doc, start, end):
             continue
         found.append(("student_name", span.start_char, span.end_char, 0.75, _SPOKEN))
+    return tuple(found) + _spoken_first_names(doc, sentence, {a for a, _ in people})
+
+
+# Speaking and asking: in a meeting, the colleague who says the data is behind.
+_REPORTING_VERBS = frozenset("""
+said says say asked asks told tells shared shares reported reports noted notes mentioned mentions suggested
+suggests explained explains thinks thought wants wanted agreed agrees
+""".split())
+
+
+def _reports(doc: "Doc", end: int) -> bool:
+    """Whether the first verb after the name is one of saying or asking ("Gloria said the
+    reading level data is behind"): a participant in the meeting, not the one talked about."""
+    for t in _clause_after(doc, end, 4):
+        if t.tag_.startswith("VB"):
+            return t.lower_ in _REPORTING_VERBS
+    return False
+
+
+def _spoken_first_names(doc: "Doc", sentence: list[int], taken: set[int]) -> tuple[_Add, ...]:
+    """Names of one or two words (whatever the tagger labels them: a mangled name comes back
+    as a place or an organisation) in a sentence that, with the one after it, talks about one
+    student's record, family or progress (``_ONE_STUDENT_TALK``), not an adult's: not titled,
+    introduced, listed with adults or the one who will act."""
+    talk: dict[int, bool] = {}
+    texts: dict[int, list[str]] = {}
+    for tok in doc:
+        texts.setdefault(sentence[tok.i], []).append(tok.text_with_ws)
+    for k, words in texts.items():
+        talk[k] = bool(_ONE_STUDENT_TALK.search("".join(words)))
+    found: list[_Add] = []
+    for ent in doc.ents:
+        name = ent.text[:-2] if ent.text.endswith(("'s", "’s")) else ent.text
+        if (ent.label_ not in ("PERSON", "ORG", "GPE", "NORP") or ent.start in taken or "\n" in ent.text
+                or not re.fullmatch(rf"{_NAME_WORD}(?:[ -]{_NAME_WORD})?", name) or not _is_name(name)
+                or any(w.lower() in _ORG_WORDS for w in name.split())):
+            continue
+        k = sentence[ent.start]
+        if not (talk.get(k) or talk.get(k + 1)):
+            continue
+        if _staff(doc, ent.start, ent.end) or _spoken_adult(doc, ent.start, ent.end) or _reports(doc, ent.end):
+            continue
+        found.append(("student_name", ent.start_char, ent.start_char + len(name), 0.75, _SPOKEN_ONE))
     return tuple(found)
 
 
@@ -957,7 +1012,7 @@ def _cue_windows(text: str, spoken: bool = False) -> list[tuple[int, int]]:
     of the detector's time, and most lines of a school document carry no such cue. A
     transcript's lines are short segments of speech: two on each side, and its own cues."""
     lines = list(_lines(text))
-    hit = [i for i, (_, line) in enumerate(lines) if _PROSE_CUE.search(line) or (spoken and _SPOKEN_CUE.search(line))]
+    hit = [i for i, (_, line) in enumerate(lines) if _PROSE_CUE.search(line) or (spoken and (_SPOKEN_CUE.search(line) or _ONE_STUDENT_TALK.search(line)))]
     reach = 2 if spoken else 1
     ranges: list[tuple[int, int]] = []
     for i in hit:
@@ -996,7 +1051,7 @@ def _detect(text: str, wanted: frozenset[str], today: date, prose: Iterable[tupl
     if "student_name" in wanted:
         for adds, offset in prose:
             for kind, start, end, conf, reason in adds:
-                if reason in (_SAME_CLAUSE, _SPOKEN) and (_in_staff_list(text, offset + start)
+                if reason in (_SAME_CLAUSE, _SPOKEN, _SPOKEN_ONE) and (_in_staff_list(text, offset + start)
                                                or _INITIAL_SURNAME.fullmatch(text[offset + start : offset + end])):
                     # "ELL", "SPED", a grade after a teacher's name in a list of adults: their
                     # assignment; "J. Farris" is how a school document names staff (and "C." may

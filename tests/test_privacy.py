@@ -545,6 +545,27 @@ def test_full_names_spoken_near_talk_about_students_are_found_and_the_adults_are
     assert not names & {"Laura Bennett", "Mark Davis", "Susan Clark"}
 
 
+@pytest.mark.models
+def test_first_names_spoken_next_to_one_students_record_or_progress_are_found_and_colleagues_are_not(nlp):
+    # A recogniser mangles a student's surname as often as not, so a first name is what is left;
+    # what is said next to it (out of their seats, his mom called) is about one student. The
+    # colleague asked for data, the one who will act and the one who says the data is behind are
+    # adults in the meeting.
+    talk = ("Okay, this is our third grade team meeting on October 2nd.\n"
+            "Dana, can you pull the fluency data by Friday?\n"
+            "Sure, I'll have it done by then.\n"
+            "The back table is still the hard part.\n"
+            "Tyson and Priya were out of their seats again,\n"
+            "and Tyson's mom called me twice this week.\n"
+            "Marco will send the newsletter home on Monday.\n"
+            "Gloria said the fluency data is behind because of the testing window.\n")
+    names = {talk[f.char_start:f.char_end] for f in detect_many([talk], nlp, today=TODAY, spoken=[True])[0]}
+    assert {"Tyson", "Priya"} <= names
+    assert not names & {"Dana", "Marco", "Gloria"}
+    # in a document, a first name alone next to such talk is left to the document rules
+    assert "Priya" not in {talk[f.char_start:f.char_end] for f in detect(talk, nlp, today=TODAY)}
+
+
 def test_an_organisation_shaped_like_a_persons_name_is_read_as_a_name():
     # The small tagger labels an unusual name an organisation as often as not ("Mason Threlkeld
     # in Mr. Ybarra's room, who has an IEP"); a school, district, team or river never looks like one.
