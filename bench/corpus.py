@@ -65,6 +65,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no cited support for derived details": {"mapping.derived_guidance_min_cited": None},
     "no short-generic-explanation rule": {"citations.explanation_min_content_words": None},
     "no general-evidence rule": {"mapping.general_evidence_weak": False},
+    "no recording-opening rule": {"citations.spoken_opening_margin": None},
 }
 
 

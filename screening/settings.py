@@ -238,6 +238,15 @@ class CitationSettings(BaseModel):
         description="citation_wrong_location from the explanation: another page holds at least this share of its "
         "distinctive terms…",
     )
+    spoken_opening_margin: float | None = Field(
+        0.15, ge=0, le=2,
+        description="citation_wrong_location for a row citing the opening of a recording (its first transcript "
+        "segment onward) when its explanation's embedding similarity to another stretch of the recording as long "
+        "as the cited one is at least this much above its similarity to the cited stretch. None: off.",
+    )
+    spoken_opening_cited_max: float = Field(
+        0.45, ge=-1, le=1, description="…and its similarity to the cited stretch is at most this.",
+    )
     explanation_cited_max: float = Field(0.4, ge=0, le=1, description="…the cited page at most this share…")
     explanation_margin: float = Field(0.35, ge=0, le=1, description="…and the other page this much more.")
     wrong_location_margin: float = Field(

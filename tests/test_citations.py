@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import os
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -300,6 +301,21 @@ def test_a_recording_cited_at_its_opening_is_found_by_similarity(layout, pl_rubr
 
     assert wrong(times[1][0], times[1][1] + 1) == []
     assert wrong(0, times[0][1]) == [("2.1", "artifacts/meeting.wav")]
+
+    # The explanation tells what the candidate meant, in their own words, which a recogniser
+    # would not spell the same: its meaning is compared with each stretch. With the similarity
+    # rules off, the opening is still found wrong by the explanation alone.
+    row["Explanation"] = "Staff completed a questionnaire and the group looked at literacy results to choose training."
+    quiet = settings.model_copy(update={"citations": settings.citations.model_copy(
+        update={"wrong_location_spoken_max_cited": -1.0, "wrong_location_max_cited": -1.0})})
+    row["Location"] = f"00:00-{mmss(times[0][1])}"
+    _write_csv(layout.folder, rows)
+    [flag] = [f for f in _citation_flags(layout.folder, pl_rubric, quiet) if f.code == "citation_wrong_location"]
+    assert flag.detail_id == "2.1" and "closer in meaning" in flag.message
+    found = re.search(r"appears to be at (\d\d):(\d\d)", flag.message)
+    assert found and int(found[1]) * 60 + int(found[2]) >= times[1][0] - 1  # a later stretch, not the opening
+    off = quiet.model_copy(update={"citations": quiet.citations.model_copy(update={"spoken_opening_margin": None})})
+    assert [f.message for f in _citation_flags(layout.folder, pl_rubric, off) if f.code == "citation_wrong_location"] == []
 
 
 def test_the_end_of_a_recording_may_be_cited_at_its_rounded_up_second(layout, pl_rubric, settings):

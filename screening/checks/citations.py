@@ -150,6 +150,48 @@ class Citations:
             "basis": f" The row's explanation {basis}.",
         }, file=file, detail_id=single)
 
+    def _opening(self, ctx: ScreeningContext, c: Citation, files: list[str]) -> list[RaisedFlag]:
+        """citation_wrong_location for a row that cites the opening of a recording (its preamble:
+        who, when, where) while its explanation describes what is said later. Candidates take the
+        time stamp from the start of the file by mistake; the explanation says what they meant.
+        Meaning, not words: a recogniser garbles the particulars a candidate names ("partner
+        reading" heard as "part reading"), so the explanation is compared with each stretch of
+        the recording by embedding similarity."""
+        cfg = ctx.settings.citations
+        if cfg.spoken_opening_margin is None or len(c.locations) != 1 or not c.explanation.strip():
+            return []
+        loc = c.locations[0]
+        docs = {f.name: d for f, d in ctx.files}
+        recordings = [f for f in files if docs.get(f) is not None and docs[f].segments]
+        if loc.kind != "time" or loc.start is None or len(recordings) != 1:
+            return []
+        file = recordings[0]
+        doc = docs[file]
+        segments, text = doc.segments, doc.pages[0].text
+        start, end = float(loc.start), float(loc.end if loc.end is not None else loc.start)
+        if start > segments[0].end_s:
+            return []  # not the opening
+        spans = [(s.start_s, s.end_s) for s in segments]
+        said = [text[s.char_start:s.char_end] for s in segments]
+        cited = " ".join(x for (a, b), x in zip(spans, said) if b > start and a < end)
+        others = [(spans[i][0], spans[j - 1][1], " ".join(said[i:j])) for i, j in _runs(spans, max(end - start, 5.0))
+                  if min(spans[j - 1][1], end) - max(spans[i][0], start) <= 0.5 * (spans[j - 1][1] - spans[i][0])]
+        if not cited.strip() or not others:
+            return []
+        from ..embedding import get_embedder
+
+        vectors = get_embedder(ctx.settings).encode([c.explanation, cited, *(o[2] for o in others)])
+        sims = vectors[1:] @ vectors[0]
+        k = int(np.argmax(sims[1:]))
+        cited_sim, found = float(sims[0]), float(sims[1 + k])
+        if cited_sim > cfg.spoken_opening_cited_max or found - cited_sim < cfg.spoken_opening_margin:
+            return []
+        a, b, _ = others[k]
+        return [self._told(c, files, file, f"at {mmss(a)}\u2013{mmss(b)}",
+                           f"is closer in meaning to what is said there ({found:.2f}) than to the recording's "
+                           f"opening, which it cites ({cited_sim:.2f})",
+                           {"found_score": f"{found:.2f}", "cited_score": f"{cited_sim:.2f}"})]
+
     def _wrong_location(self, ctx: ScreeningContext, c: Citation, files: list[str],
                         pages: "_PageTerms") -> list[RaisedFlag]:
         cfg = ctx.settings.citations
@@ -168,6 +210,9 @@ class Citations:
                                f"gives the figures {shown}, all found there and none at the cited place", {})]
         if told is not None and told[0] >= cfg.explanation_cited_confirms:
             return []  # the cited place holds what the explanation describes: the candidate read it there
+        opening = self._opening(ctx, c, files)
+        if opening:
+            return opening
         places = [Place(f, loc) for f in files for loc in c.locations if loc.kind in ("page", "slide", "time")]
         if not places or ctx.scores.size == 0:
             return []
@@ -263,14 +308,20 @@ class _PageTerms:
         """Runs of consecutive segments about ``length`` seconds long, one starting at each
         segment: the places a time citation of that length could have named instead."""
         segs = self.by_segment.get(file, ())
-        out = []
-        for i, (start, _, _) in enumerate(segs):
-            j, terms = i, set()
-            while j < len(segs) and (j == i or segs[j - 1][1] - start < length):
-                terms |= segs[j][2]
-                j += 1
-            out.append((start, segs[j - 1][1], frozenset(terms)))
-        return out
+        return [(segs[i][0], segs[j - 1][1], frozenset().union(*(s[2] for s in segs[i:j])))
+                for i, j in _runs([(a, b) for a, b, _ in segs], length)]
+
+
+def _runs(spans: list[tuple[float, float]], length: float) -> list[tuple[int, int]]:
+    """(first, end) indexes of runs of consecutive timed spans about ``length`` seconds long, one
+    starting at each span."""
+    out = []
+    for i, (start, _) in enumerate(spans):
+        j = i
+        while j < len(spans) and (j == i or spans[j - 1][1] - start < length):
+            j += 1
+        out.append((i, j))
+    return out
 
 
 def _explanation_pages(
