@@ -348,6 +348,9 @@ class _Collector:
 # and no student or family word there, marks the candidate's or a colleague's own details.
 _CLASS_YEARS = frozenset("freshman sophomore junior senior".split())  # "Current River Junior High"
 _FAMILY = frozenset("parent parents guardian guardians family families mom dad mother father children".split())
+# An office held by an adult, on the contact's own line: the school community's officers are
+# listed with their contact details so that families can reach them, a parent in that role too.
+_OFFICES = frozenset("president vice-president treasurer pto pta ptsa trustee trustees".split())
 _STUDENT_MARK = re.compile(r"\b(?:grade\s*\d+|\d+(?:st|nd|rd|th)\s+grade|DOB|IEP|504)\b", re.I)
 
 
@@ -385,6 +388,8 @@ def _adult_contact(text: str, start: int) -> bool:
     for mine, lines in ((True, own), (False, context)):  # its own line first: "Approved: G. Vance, Principal | g@… | 555…"
         lines = _COUNT.sub(" ", lines)
         words = _words(lines)
+        if mine and words & _OFFICES:
+            return True  # "Family partner on the PBIS team: Gina Castellanos, PTO president, (660) 555-0172"
         if words & (_STUDENT_NOUNS - _CLASS_YEARS | _FAMILY) or _STUDENT_MARK.search(lines):
             return False
         if words & _STAFF_ROLES or mine and _AFFILIATION.search(lines):

@@ -127,6 +127,13 @@ class MappingSettings(BaseModel):
         6, ge=1,
         description="With sentence_scores: a sentence shorter than this many words is scored only as part of its passage.",
     )
+    heading_sentences: bool = Field(
+        False,
+        description="With sentence_scores: also score a heading of the narrative or reflection (a line without "
+        "closing punctuation) on its own. A candidate's heading names an EO's theme in the rubric's words on purpose "
+        "(\"Keeping assessments matched to what we teach\") and shows nothing; it still counts as part of its "
+        "passage.",
+    )
     clause_scores: bool = Field(
         False,
         description="With sentence_scores: also score each clause or list item of a sentence that has several, so "

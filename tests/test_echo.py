@@ -188,3 +188,34 @@ def test_the_submissions_own_school_named_in_a_restatement_is_not_a_particular(p
     assert find_echoes(passages[:1], pl_rubric, lambda: nlp, settings.echo) == []
     off = settings.echo.model_copy(update={"setting_min_passages": None})
     assert find_echoes(passages, pl_rubric, lambda: nlp, off) == []
+
+
+def test_an_artifact_restating_the_rubric_is_set_aside_without_a_warning(pl_rubric):
+    """A plan or minutes state the school's goals in the state's language on purpose: not the
+    candidate's restatement to rewrite. It is an info note, and not a fix in the readiness list."""
+    import numpy as np
+
+    from screening.checks.base import ScreeningContext
+    from screening.checks.echo import RubricEcho
+    from screening.echo import Echo, EchoAssessment
+    from screening.passages import Passage
+    from screening.report.readiness import readiness
+    from screening.report.model import Flag
+    from screening.settings import Settings
+
+    def echo(part: str, file: str) -> Echo:
+        text = "The principal establishes structures and time for teachers to collaborate."
+        p = Passage(id=file, file=file, file_sha256="0" * 64, part=part, page=1 if part == "portfolio" else None,
+                    char_start=0, char_end=len(text), text=text, words=10)
+        return Echo(p, EchoAssessment(word_share=1.0, phrase_share=1.0, content_words=6, particulars=(),
+                                      closest="1.4", is_echo=True))
+
+    ctx = ScreeningContext(rubric=pl_rubric, settings=Settings(), files=(), ignored=(), passages=(), evidence=(),
+                           words_by_part={}, scores=np.zeros((0, 0)),
+                           echoes=(echo("narrative", "narrative.md"), echo("portfolio", "artifacts/plan.pdf")))
+    flags = {f.file: f for f in RubricEcho().run(ctx)}
+    assert flags["narrative.md"].severity is None  # the code's own level: a warning
+    assert flags["artifacts/plan.pdf"].severity == "info" and "artifact" in (flags["artifacts/plan.pdf"].note or "")
+    as_report = [Flag(code="rubric_echo", severity=s, message="m", hint="", check="t") for s in ("warning", "info")]
+    fixes = readiness([], [], as_report).fixes
+    assert [fx.flags for fx in fixes if "rubric_echo" in fx.codes] == [1]

@@ -70,6 +70,23 @@ def test_a_sentence_counts_only_for_its_passages_best_details():
     assert _within_passage_top(sentences, whole, owners, 3) is sentences
 
 
+def test_a_candidates_heading_is_not_scored_on_its_own_but_an_artifacts_short_lines_are():
+    from screening.mapping import scored_sentences
+    from screening.passages import Passage
+
+    heading, body = "Keeping assessments matched to what we teach", "Every unit test now starts with a blueprint."
+    lines = ("Teachers map every item to its learning target", "Blueprints reviewed by the team in October")
+
+    def passage(part: str, sentences: tuple[str, ...]) -> Passage:
+        text = "\n".join(sentences)
+        return Passage(id=part, file=f"{part}.md", file_sha256="0" * 64, part=part, page=None, char_start=0,
+                       char_end=len(text), text=text, words=len(text.split()), sentences=sentences)
+
+    passages = [passage("narrative", (heading, body)), passage("portfolio", lines)]
+    assert [s for _, s in scored_sentences(passages, MappingSettings())] == [body, *lines]
+    assert [s for _, s in scored_sentences(passages, MappingSettings(heading_sentences=True))] == [heading, body, *lines]
+
+
 def test_no_passages_means_everything_missing(settings, pl_rubric):
     evidence = map_evidence(pl_rubric, [], Embedder(settings), settings.mapping)
     assert {e.status for e in evidence} == {Status.MISSING}

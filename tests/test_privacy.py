@@ -171,6 +171,11 @@ def test_an_adults_own_contact_details_are_not_a_students():
     assert _found(byline) == []
     directory = "# Contacts\n\nJaden Morales | jm@example.com\nAva Kincaid | ak@example.com\n"
     assert [k for k, _ in _found(directory)] == ["email", "email"]
+    # an office the school community lists with its contact details, even when the word "family"
+    # is on the line (independent corpus dev11); a parent contact for a student still counts
+    officer = "Family partner on the PBIS team: Gina Castellanos, PTO president, (660) 555-0172."
+    assert _found(officer) == []
+    assert [k for k, _ in _found("Family contact for the grade 4 trip: (660) 555-0199")] == ["phone"]
 
 
 def test_roster_tables_with_and_without_separators(nlp):

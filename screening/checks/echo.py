@@ -60,5 +60,16 @@ class RubricEcho:
                 # the EO whose wording the paragraph restates, so the flag sits with that EO's evidence
                 eo=eo_of.get(detail) if detail else closest.removeprefix("EO ") if closest.startswith("EO") else None,
                 part=first.part, file=file, location=location,
+                **(_ARTIFACT if first.part not in _OWN_PROSE else {}),
             ))
         return out
+
+
+_OWN_PROSE = frozenset({"narrative", "reflection"})
+# A plan, minutes or a slide deck states the school's goals in the state's language on purpose;
+# that is not the candidate restating the rubric instead of describing what they did (every
+# rubric_echo planted in the independent corpus is in a narrative or reflection, and every one
+# raised on an artifact was false). It is still set aside as evidence, and the note says so.
+_ARTIFACT: dict[str, object] = {"severity": "info", "note": (
+    "This is an artifact, not the candidate's own writing: the paragraph is not counted as evidence, "
+    "and there is nothing to rewrite.")}
