@@ -166,7 +166,7 @@ class Echo:
     assessment: EchoAssessment
 
 
-_MONTHS_DAYS = frozenset("""
+MONTHS_DAYS = frozenset("""
 january february march april may june july august september october november december jan feb mar
 apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday spring
 summer fall autumn winter
@@ -179,7 +179,7 @@ def _concrete(ent: "object", wording: RubricWording) -> bool:
     text = ent.text  # type: ignore[attr-defined]
     label = ent.label_  # type: ignore[attr-defined]
     if label in ("DATE", "TIME"):
-        return any(ch.isdigit() for ch in text) or any(w.lower().strip(".,") in _MONTHS_DAYS for w in text.split())
+        return any(ch.isdigit() for ch in text) or any(w.lower().strip(".,") in MONTHS_DAYS for w in text.split())
     if label in ("CARDINAL", "ORDINAL"):
         return any(ch.isdigit() for ch in text) or text.lower() not in ("one", "first", "once")
     if label in _NAMED_ENTITIES:
@@ -313,4 +313,4 @@ def find_echoes(passages: Sequence[Passage], rubric: Rubric, load_nlp: "Callable
     return [Echo(p, a) for g, a in zip(members, assessments) if a.is_echo for p in g]
 
 
-__all__ = ["Echo", "EchoAssessment", "RubricWording", "assess_texts", "content_stems", "find_echoes", "particulars", "setting_of"]
+__all__ = ["Echo", "EchoAssessment", "RubricWording", "assess_texts", "content_stems", "find_echoes", "particulars", "setting_of", "MONTHS_DAYS"]

@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from ..documents import Document
-from ..echo import RubricWording, content_stems
+from ..echo import MONTHS_DAYS, RubricWording, content_stems
 from ..locations import mmss
 from ..passages import Passage
 from ..registry import checks
@@ -427,7 +427,8 @@ def _names_a_particular(explanation: str, rubric_words: set[str]) -> bool:
     not use is a name ("Ms. Ruiz", "May")."""
     if re.search(r"\d|\b[A-Z][A-Z0-9&]+\b", explanation):
         return True
-    return any(not set(content_stems(w)) <= rubric_words
+    # a month or a day is a date, even the one spelled like a stop word ("We will evaluate in May")
+    return any(w.lower() in MONTHS_DAYS or not set(content_stems(w)) <= rubric_words
                for w in re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+", explanation.strip()))
 
 
