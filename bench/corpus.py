@@ -66,6 +66,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no short-generic-explanation rule": {"citations.explanation_min_content_words": None},
     "no general-evidence rule": {"mapping.general_evidence_weak": False},
     "no recording-opening rule": {"citations.spoken_opening_margin": None},
+    "candidate headings scored as sentences": {"mapping.heading_sentences": True},
 }
 
 
