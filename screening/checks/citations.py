@@ -175,7 +175,7 @@ class Citations:
         said = [text[s.char_start:s.char_end] for s in segments]
         cited = " ".join(x for (a, b), x in zip(spans, said) if b > start and a < end)
         others = [(spans[i][0], spans[j - 1][1], " ".join(said[i:j])) for i, j in _runs(spans, max(end - start, 5.0))
-                  if min(spans[j - 1][1], end) - max(spans[i][0], start) <= 0.5 * (spans[j - 1][1] - spans[i][0])]
+                  if _mostly_outside(spans[i][0], spans[j - 1][1], start, end)]
         if not cited.strip() or not others:
             return []
         from ..embedding import get_embedder
@@ -312,6 +312,12 @@ class _PageTerms:
                 for i, j in _runs([(a, b) for a, b, _ in segs], length)]
 
 
+def _mostly_outside(start: float, end: float, cited_start: float, cited_end: float) -> bool:
+    """Whether the stretch start-end lies mostly outside the cited stretch: another place the
+    row could have meant."""
+    return min(end, cited_end) - max(start, cited_start) <= 0.5 * (end - start)
+
+
 def _runs(spans: list[tuple[float, float]], length: float) -> list[tuple[int, int]]:
     """(first, end) indexes of runs of consecutive timed spans about ``length`` seconds long, one
     starting at each span."""
@@ -356,7 +362,7 @@ def _explanation_pages(
         (f, f"page {n}", t) for (f, n), t in pages.by_page.items() if (f, n) not in cited_pages]
     for f, a, b in cited_times:
         for start, end, t in pages.windows(f, max(b - a, 5.0)):
-            if min(end, b) - max(start, a) <= 0.5 * (end - start):  # mostly outside the cited stretch
+            if _mostly_outside(start, end, a, b):
                 others.append((f, f"{mmss(start)}\u2013{mmss(end)}", t))
     if not others:
         return cited, ("", "", 0.0, "")
