@@ -22,14 +22,11 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from .echo import RubricWording, particulars, setting_of
 from .mapping import DetailEvidence, Status
-from .passages import Passage
+from .passages import OWN_PROSE, Passage
 from .rubric import Rubric
 
 if TYPE_CHECKING:
     from spacy.language import Language
-
-_OWN_PROSE = frozenset({"narrative", "reflection"})
-
 
 def general_only(
     evidence: Sequence[DetailEvidence], passages: Sequence[Passage], rubric: Rubric,
@@ -42,7 +39,7 @@ def general_only(
     if rubric.part("portfolio") is None:
         return list(evidence)
     todo = [i for i, ev in enumerate(evidence)
-            if ev.status == Status.MET and ev.evidence and all(m.passage.part in _OWN_PROSE for m in ev.evidence)]
+            if ev.status == Status.MET and ev.evidence and all(m.passage.part in OWN_PROSE for m in ev.evidence)]
     if not todo:
         return list(evidence)
     texts = {m.passage.id: m.passage.text for i in todo for m in evidence[i].evidence}

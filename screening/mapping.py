@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .embedding import Embedder
-from .passages import Passage, is_heading
+from .passages import OWN_PROSE, Passage, is_heading
 from .rubric import Rubric
 from .settings import MappingSettings
 
@@ -219,10 +219,6 @@ def with_uncompeted_closest(
     return out
 
 
-# The candidate's own prose: there, a line without closing punctuation is a heading they wrote.
-_OWN_PROSE = frozenset({"narrative", "reflection"})
-
-
 def scored_sentences(passages: Sequence[Passage], cfg: MappingSettings) -> list[tuple[int, str]]:
     """(passage index, unit) for every sentence scored on its own (``sentence_scores``) and, with
     ``clause_scores``, every clause or list item of a sentence that has several."""
@@ -231,8 +227,8 @@ def scored_sentences(passages: Sequence[Passage], cfg: MappingSettings) -> list[
     out: list[tuple[int, str]] = []
     for i, p in enumerate(passages):
         for sentence in p.sentences or (p.text,):
-            if cfg.heading_sentences is False and p.part in _OWN_PROSE and is_heading(sentence):
-                continue
+            if not cfg.heading_sentences and p.part in OWN_PROSE and is_heading(sentence):
+                continue  # in the candidate's own prose, a line without closing punctuation is their heading
             if len(p.sentences) > 1 and len(sentence.split()) >= cfg.sentence_min_words:
                 out.append((i, sentence))
             if cfg.clause_scores:

@@ -111,6 +111,10 @@ def _is_furniture(text: str, furniture: frozenset[str]) -> bool:
     return shape in furniture or bool(_PAGE_NUMBER.match(shape))
 
 
+# The parts the candidate writes themselves; artifacts are the school's documents.
+OWN_PROSE = frozenset({"narrative", "reflection"})
+
+
 def is_heading(text: str) -> bool:
     """A short line without closing punctuation: a title, heading or label. It introduces what
     follows rather than saying anything itself, so it is not a passage on its own."""

@@ -19,8 +19,8 @@ from .calibration import apply as apply_calibration, calibration_for, mapping_fe
 from .checks import DEFAULT_CHECKS, RaisedFlag, ScreeningContext
 from .documents import Document, FileKind
 from .echo import find_echoes
-from .general_evidence import general_only
 from .embedding import get_embedder, owned_by
+from .general_evidence import general_only
 from .ingest import ingest_file
 from .ingest.sniff import sniff
 from .mapping import DetailEvidence, Status, evidence_from_scores, score_matrices, usable_passages, with_uncompeted_closest

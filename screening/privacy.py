@@ -960,12 +960,10 @@ def _spoken_first_names(doc: "Doc", sentence: list[int], taken: set[int]) -> tup
     as a place or an organisation) in a sentence that, with the one after it, talks about one
     student's record, family or progress (``_ONE_STUDENT_TALK``), not an adult's: not titled,
     introduced, listed with adults or the one who will act."""
-    talk: dict[int, bool] = {}
     texts: dict[int, list[str]] = {}
     for tok in doc:
         texts.setdefault(sentence[tok.i], []).append(tok.text_with_ws)
-    for k, words in texts.items():
-        talk[k] = bool(_ONE_STUDENT_TALK.search("".join(words)))
+    talk = {k for k, words in texts.items() if _ONE_STUDENT_TALK.search("".join(words))}
     found: list[_Add] = []
     for ent in doc.ents:
         name = ent.text[:-2] if ent.text.endswith(("'s", "’s")) else ent.text
@@ -974,7 +972,7 @@ def _spoken_first_names(doc: "Doc", sentence: list[int], taken: set[int]) -> tup
                 or any(w.lower() in _ORG_WORDS for w in name.split())):
             continue
         k = sentence[ent.start]
-        if not (talk.get(k) or talk.get(k + 1)):
+        if not {k, k + 1} & talk:
             continue
         if _staff(doc, ent.start, ent.end) or _spoken_adult(doc, ent.start, ent.end) or _reports(doc, ent.end):
             continue
@@ -1017,7 +1015,8 @@ def _cue_windows(text: str, spoken: bool = False) -> list[tuple[int, int]]:
     of the detector's time, and most lines of a school document carry no such cue. A
     transcript's lines are short segments of speech: two on each side, and its own cues."""
     lines = list(_lines(text))
-    hit = [i for i, (_, line) in enumerate(lines) if _PROSE_CUE.search(line) or (spoken and (_SPOKEN_CUE.search(line) or _ONE_STUDENT_TALK.search(line)))]
+    hit = [i for i, (_, line) in enumerate(lines) if _PROSE_CUE.search(line)
+           or (spoken and (_SPOKEN_CUE.search(line) or _ONE_STUDENT_TALK.search(line)))]
     reach = 2 if spoken else 1
     ranges: list[tuple[int, int]] = []
     for i in hit:

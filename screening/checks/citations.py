@@ -124,7 +124,7 @@ class Citations:
             for loc in c.locations:
                 out.extend(self._range(c, file, doc, loc))
         if len(files) >= 1:
-            out.extend(self._wrong_location(ctx, c, files, pages))
+            out.extend(self._wrong_location(ctx, c, files, pages, artifacts))
         return out
 
     def _range(self, c: Citation, file: str, doc: Document, loc: Location) -> list[RaisedFlag]:
@@ -150,7 +150,8 @@ class Citations:
             "basis": f" The row's explanation {basis}.",
         }, file=file, detail_id=single)
 
-    def _opening(self, ctx: ScreeningContext, c: Citation, files: list[str]) -> list[RaisedFlag]:
+    def _opening(self, ctx: ScreeningContext, c: Citation, files: list[str],
+                 artifacts: dict[str, Document]) -> list[RaisedFlag]:
         """citation_wrong_location for a row that cites the opening of a recording (its preamble:
         who, when, where) while its explanation describes what is said later. Candidates take the
         time stamp from the start of the file by mistake; the explanation says what they meant.
@@ -161,12 +162,11 @@ class Citations:
         if cfg.spoken_opening_margin is None or len(c.locations) != 1 or not c.explanation.strip():
             return []
         loc = c.locations[0]
-        docs = {f.name: d for f, d in ctx.files}
-        recordings = [f for f in files if docs.get(f) is not None and docs[f].segments]
+        recordings = [f for f in files if artifacts[f].segments]
         if loc.kind != "time" or loc.start is None or len(recordings) != 1:
             return []
         file = recordings[0]
-        doc = docs[file]
+        doc = artifacts[file]
         segments, text = doc.segments, doc.pages[0].text
         start, end = float(loc.start), float(loc.end if loc.end is not None else loc.start)
         if start > segments[0].end_s:
@@ -193,7 +193,7 @@ class Citations:
                            {"found_score": f"{found:.2f}", "cited_score": f"{cited_sim:.2f}"})]
 
     def _wrong_location(self, ctx: ScreeningContext, c: Citation, files: list[str],
-                        pages: "_PageTerms") -> list[RaisedFlag]:
+                        pages: "_PageTerms", artifacts: dict[str, Document]) -> list[RaisedFlag]:
         cfg = ctx.settings.citations
         told = _explanation_pages(c, files, pages, cfg.explanation_min_terms)
         if told is not None:
@@ -210,7 +210,7 @@ class Citations:
                                f"gives the figures {shown}, all found there and none at the cited place", {})]
         if told is not None and told[0] >= cfg.explanation_cited_confirms:
             return []  # the cited place holds what the explanation describes: the candidate read it there
-        opening = self._opening(ctx, c, files)
+        opening = self._opening(ctx, c, files, artifacts)
         if opening:
             return opening
         places = [Place(f, loc) for f in files for loc in c.locations if loc.kind in ("page", "slide", "time")]

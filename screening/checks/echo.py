@@ -6,6 +6,7 @@ from pathlib import PurePosixPath
 
 from ..echo import Echo
 from ..locations import mmss
+from ..passages import OWN_PROSE
 from ..registry import checks
 from .base import RaisedFlag, ScreeningContext
 
@@ -60,12 +61,11 @@ class RubricEcho:
                 # the EO whose wording the paragraph restates, so the flag sits with that EO's evidence
                 eo=eo_of.get(detail) if detail else closest.removeprefix("EO ") if closest.startswith("EO") else None,
                 part=first.part, file=file, location=location,
-                **(_ARTIFACT if first.part not in _OWN_PROSE else {}),
+                **(_ARTIFACT if first.part not in OWN_PROSE else {}),
             ))
         return out
 
 
-_OWN_PROSE = frozenset({"narrative", "reflection"})
 # A plan, minutes or a slide deck states the school's goals in the state's language on purpose;
 # that is not the candidate restating the rubric instead of describing what they did (every
 # rubric_echo planted in the independent corpus is in a narrative or reflection, and every one
