@@ -151,6 +151,7 @@ _STUDENT_AFTER_PHRASES = (
     "reading level", "grade level", "below grade", "on grade", "above grade", "words per minute",
     "was absent", "is absent", "was referred", "has an iep", "has a 504", "receives ell", "receives esl",
     "speech services", "behavior plan", "free lunch", "reduced lunch", "reads at", "is reading", "was reading",
+    "were reading", "are reading", "correct per minute",
 )
 # Cues in a roster row that the row is about a student. A grade level is not one: teachers
 # teach grades too ("Ana Flores | Grade 4 | 12 years").
@@ -206,14 +207,14 @@ _LABELLED_NAME = re.compile(
     re.I,
 )
 _ATTACHED_PAREN = re.compile(
-    rf"(?P<name>(?-i:{_NAME}))\s*\(\s*(?:(?:grade|gr\.?)\s*(?:K|\d{{1,2}})\b|(?:K|\d{{1,2}})(?:st|nd|rd|th)\s+grade|"
-    rf"age\s*\d{{1,2}}\b|\d{{1,2}}\s*(?:yrs?|years?)\b|IEP|504|ELL|ESL|EL\b)",
+    rf"(?P<name>(?-i:{_NAME}))\s*\(\s*(?P<has>(?:has|on)\s+(?:an?\s+)?(?=IEP|504|ADHD|ELL|behavior))?(?:(?:grade|gr\.?)\s*(?:K|\d{{1,2}})\b|(?:K|\d{{1,2}})(?:st|nd|rd|th)\s+grade|"
+    rf"age\s*\d{{1,2}}\b|\d{{1,2}}\s*(?:yrs?|years?)\b|IEP|504|ELL|ESL|EL\b|(?<=has a )ADHD|(?<=on a )behavior)",
     re.I,
 )
 # In brackets after a name, what a teacher teaches: a subject (with or without a grade) or a role.
 _TEACHING = re.compile(
     r"\b(?:teach\w*|ELA|math\w*|science|SS|social studies|history|English|Spanish|French|SPED|special ed\w*|"
-    r"art|music|PE|band|choir|coach|chair|dept|department|team lead|interventionist|counsel\w*)\b", re.I)
+    r"art|music|PE|band|choir|coach|chair|dept|department|team lead|interventionist|counsel\w*|caseloads?)\b", re.I)
 # A heading over a list of adults, in the few lines before a name.
 # Words that head or introduce a list of adults.
 _ADULT_GROUPS = r"members?|participants|led by|facilitators?|presenters?|teachers|staff|committee|attendees|hosts?"
@@ -287,7 +288,7 @@ def _prose(line: str) -> bool:
 def _data_token(tok: str) -> bool:
     t = tok.strip(",;()")
     return bool(re.search(r"\d", t)) or t.upper() in {"Y", "N", "YES", "NO", "K", "IEP", "504", "ELL", "ESL", "-", "—", "X"} or (
-        len(t) == 1 and t.isalpha()
+        len(t) == 1 and t.isupper()  # a letter grade or level; "a" is an article ("Interpret a point")
     ) or t.lower() in {"proficient", "basic", "advanced", "below", "approaching", "meets", "exceeds", "level", "tier"}
 
 
@@ -351,6 +352,12 @@ _FAMILY = frozenset("parent parents guardian guardians family families mom dad m
 # An office held by an adult, on the contact's own line: the school community's officers are
 # listed with their contact details so that families can reach them, a parent in that role too.
 _OFFICES = frozenset("president vice-president treasurer pto pta ptsa trustee trustees".split())
+# Who made or answers for a document, on a line over its contact details: "Approved by the
+# Building Leadership Team on July 28, (nfarrell@…, 816-555-0143)", "Questions: Grant Pehrson,
+# gpehrson@…". A document's owner is an adult; a student's or family's contact line says so.
+_PROVENANCE = re.compile(
+    r"\b(?:(?:approved|prepared|developed|designed|created|written|compiled|drafted|submitted|maintained|updated)\s+(?:by|with)"
+    r"|questions?\s*(?:[:?]|to\b|about\b)|direct questions|contact\s*:)", re.I)
 _STUDENT_MARK = re.compile(r"\b(?:grade\s*\d+|\d+(?:st|nd|rd|th)\s+grade|DOB|IEP|504)\b", re.I)
 
 
@@ -392,7 +399,7 @@ def _adult_contact(text: str, start: int) -> bool:
             return True  # "Family partner on the PBIS team: Gina Castellanos, PTO president, (660) 555-0172"
         if words & (_STUDENT_NOUNS - _CLASS_YEARS | _FAMILY) or _STUDENT_MARK.search(lines):
             return False
-        if words & _STAFF_ROLES or mine and _AFFILIATION.search(lines):
+        if words & _STAFF_ROLES or mine and _AFFILIATION.search(lines) or _PROVENANCE.search(lines):
             return True
     return _byline(text, own_start, own)
 
@@ -474,8 +481,34 @@ def _labelled_names(text: str, out: _Collector) -> None:
             continue  # "Ana Trujillo (gr 2 Spanish)", "Whitney Ruiz (ELA 8)": what a teacher teaches; "(el Puente)"
         if _in_staff_list(text, m.start()):
             continue  # under "Members", "Participants", "Led by", after "Team:": a list of adults, "(Gr 3)" their assignment
+        if m.group("has"):
+            # a record the person has: "Landon (has a 504 plan for ADHD, seated by door)"; a
+            # teacher's assignment is never written so
+            out.add("student_name", m.start("name"), m.end("name"), 0.85, "name with a student's record in brackets")
+            continue
         # as unsure as a cue in the clause: teachers' assignments are written the same way ("Meg Oberle (Gr 5)")
         out.add("student_name", m.start("name"), m.end("name"), 0.65, "name with a grade, age or program in brackets")
+
+
+# Scripted observation notes: the teacher is "T:" and the students speak under their own names
+# ("T: 'Caden Voss, what do we multiply by?' Caden: 'Three, because 4 times 3 is 12.'").
+_QUOTE = "['‘“\"]"
+_TEACHER_SPEAKS = re.compile(rf"(?<![\w.])(?:T|Teacher)\s*:\s*{_QUOTE}")
+_SPEAKER = re.compile(rf"(?<![\w.'’])(?P<name>(?-i:{_NAME}))\s*:\s*{_QUOTE}")
+_ADDRESSED = re.compile(rf"(?<![\w.])(?:T|Teacher)\s*:\s*{_QUOTE}(?P<name>(?-i:{_NAME}))\s*,")
+
+
+def _scripted_talk(text: str, out: _Collector) -> None:
+    """Names that speak, or that the teacher addresses, in notes scripted beside a teacher
+    labelled "T:": in such notes the other speakers are the students."""
+    if not _TEACHER_SPEAKS.search(text):
+        return
+    for rx, reason in ((_SPEAKER, "a name speaking beside the teacher (T:) in scripted notes"),
+                       (_ADDRESSED, "a name the teacher (T:) addresses in scripted notes")):
+        for m in rx.finditer(text):
+            name = m.group("name")
+            if name not in ("T", "Teacher") and _is_name(name) and not _titled(text, m.start("name")):
+                out.add("student_name", m.start("name"), m.end("name"), 0.85, reason)
 
 
 def _titled(text: str, start: int) -> bool:
@@ -501,14 +534,21 @@ _STAFF_HEADER = re.compile(r"(?:teachers?|staff|educators?|coach(?:es)?|members?
 _ROLE_HEADER = re.compile(r"\b(?:role|position|title|job|assignment)s?\b", re.I)
 
 
+def _phrase_before(line: str, at: int) -> bool:
+    """Whether the word before ``at`` makes what follows a phrase ("percent of students",
+    "for all students"), not a column's name."""
+    before = line[:at].split()
+    return bool(before) and before[-1].lower().strip("(") in _PHRASE_WORDS
+
+
 def _header(line: str, cells: list[tuple[int, str]] | None) -> _Table | None:
     if re.search(r"\d", line):
         return None
     first = cells[0][1] if cells else (line.split() or [""])[0]
     if _STAFF_HEADER.fullmatch(first) or (cells is not None and any(_ROLE_HEADER.fullmatch(c) for _, c in cells)):
         return _Table(staff=True)
-    if not _HEADER_STUDENT.search(line):
-        return None
+    if not any(not _phrase_before(line, m.start()) for m in _HEADER_STUDENT.finditer(line)):
+        return None  # no student column; "Results by teacher (percent of students Secure)" is a title
     if cells is None and not _HEADER_VOCAB.search(_HEADER_STUDENT.sub(" ", line)):
         return None
     if cells is not None and not any(_HEADER_STUDENT.fullmatch(c) or _HEADER_NAME.fullmatch(c) for _, c in cells):
@@ -572,6 +612,8 @@ def _rosters(text: str, out: _Collector, today: date) -> None:
         if not m or not _is_name(m.group("name")):
             continue
         rest = m.group("rest").split()
+        if _words(m.group("rest")) & (_STUDENT_NOUNS - _ONE_STUDENT):
+            continue  # a count of students is a line about a group: "Whiteboards x2: 19 of 21 students answered"
         # Under a header that names students, a full name followed at once by data (a period, a
         # score) is a row even when a free-text note column ends it ("Tyler Hensley 5 Pemberton
         # 2 / 4 Counterclaim named, no rebuttal"); elsewhere most of the row must be data.
@@ -757,19 +799,43 @@ def _possessed(words: list[str]) -> str | None:
     return None
 
 
+def _counted(tokens: "Sequence[Token]", k: int) -> bool:
+    """Whether a number comes right before ``tokens[k]`` ("the 41 students", which a transcript
+    writes "the 41 student's"): a count of students is a group, not the one the name is."""
+    return k > 0 and (tokens[k - 1].tag_ == "CD" or tokens[k - 1].text == "%")  # "a seventh grader" is one
+
+
+def _counted_group(doc: "Doc", start: int, end: int) -> bool:
+    """Names in brackets after a count of students, fewer names than the count: "34 students
+    (Keller, Villalobos)", "check-in/check-out for 9 students (Jeter)" name the teachers or
+    sections the students come from; "3 students (Maya, Jose, Liam)" names the students."""
+    k = start - 1
+    while k >= 0 and (doc[k].text in {",", "and", "&"} or doc[k].tag_ in ("NNP", "NNPS")):
+        k -= 1  # back over the names listed before this one
+    if k < 1 or doc[k].text != "(" or doc[k - 1].lower_ not in _STUDENT_NOUNS or not _counted(doc, k - 1):
+        return False
+    close = next((t.i for t in doc[k:min(len(doc), k + 20)] if t.text == ")"), None)
+    if close is None:
+        return False
+    names = sum(1 for t in doc[k + 1 : close] if t.text in {",", "and", "&"}) + 1
+    count = doc[k - 2].text.replace(",", "")
+    return count.isdigit() and int(count) > names
+
+
 _SAME_CLAUSE = "student data in the same clause"  # the weak cue: a list of adults can carry such words too
 
 
-def _student_cue(doc: "Doc", start: int, end: int) -> tuple[str, bool] | None:
+def _student_cue(doc: "Doc", start: int, end: int, is_person: bool = True) -> tuple[str, bool] | None:
     """(reason, strong) when a student cue is attached to the name."""
     # Right before the name ("the pupil Jakub", "a student named Elijah", "one student, Maya"),
     # in lower case: "Student Work" is a title, "a student from Ukraine" is not a name.
     raw = _clause_before(doc, start, 3)
     before = [w for w in raw if w not in {"named", "called", ",", "("}]
-    if before[:1] and before[0] in _STUDENT_NOUNS:
+    if before[:1] and before[0] in _STUDENT_NOUNS and not _counted_group(doc, start, end):
         # "one student, Maya" is an appositive; "with seventh graders, Chad Whitley ran ..." is
         # the end of one clause and the start of another
-        if not (raw[:1] == [","] and before[0].endswith("s")):
+        plural = before[0] not in _ONE_STUDENT
+        if not (raw[:1] == [","] and plural) and not (plural and not is_person and end - start == 1):
             return "a student noun before the name", True
     after = _clause_after(doc, end, 8)
     words = [t.lower_ for t in after]
@@ -777,13 +843,20 @@ def _student_cue(doc: "Doc", start: int, end: int) -> tuple[str, bool] | None:
         # a relative clause says who the name is: "Mason Threlkeld in Mr. Ybarra's room, who has
         # an IEP for reading": read it to its end
         k = words.index("who")
-        words = words[:k] + [t.lower_ for t in _clause_after(doc, end + k, 12)]
+        after = after[:k] + _clause_after(doc, end + k, 12)
+        words = [t.lower_ for t in after]
     if words[:1] in (["'s"], ["’s"]) and len(words) > 1 and words[1] in _STUDENT_POSSESSIONS:
         return f"a student record belonging to the name ({words[1]})", True
-    if words[:1] == [","] and any(w in _ONE_STUDENT for w in words[1:4]):
+    if words[:1] == [","] and any(w in _ONE_STUDENT and not _counted(after, k) for k, w in enumerate(words[1:4], 1)):
         return "described as a student", True
     joined = " ".join(words)
     if any(p in joined for p in _STUDENT_AFTER_PHRASES) or any(w in _STUDENT_AFTER for w in words):
+        return _SAME_CLAUSE, False
+    # The names a sentence is about, with a measure of a student's reading further on in it:
+    # "Aubree Lindsey and Colton Beckmann, for example, started in the decoding group ..., and
+    # both were reading over 60 words correct per minute by November"
+    sentence = " ".join(t.lower_ for t in _clause_after(doc, end, 40) if t.text not in {"-", "–"})
+    if any(p in sentence for p in _STUDENT_AFTER_PHRASES):
         return _SAME_CLAUSE, False
     return None
 
@@ -807,7 +880,7 @@ def _prose_names(doc: "Doc") -> tuple[_Add, ...]:
             continue  # a level of a grading scale ("marking each student Mastered, Partial or Not yet")
         if _staff(doc, start, end):
             continue
-        cue = _student_cue(doc, start, end)
+        cue = _student_cue(doc, start, end, is_person)
         if cue is None:
             continue
         reason, strong = cue
@@ -834,7 +907,8 @@ _MODALS = frozenset("will 'll ’ll can could should would shall going".split())
 _ROLL_CALL = frozenset("me i myself".split())
 _SPOKEN = "a full name spoken in a recording next to talk about students"
 _SPOKEN_ONE = "a name spoken in a recording next to talk about one student's record, family or progress"
-# What is said about one student's own situation, not about a class or a group: a record (an IEP,
+# What is said about one student's own situation, not about a class or a group ("we scored the
+# unit test" is the teachers grading): a record (an IEP,
 # which a recogniser writes "IP"; a referral; a reading level), their family, or how they are
 # doing ("out of their seats again", "has been struggling since he moved here", "hasn't turned
 # in a lab"). Said next to a name, the name is a student's: adults in a meeting are named for
@@ -844,7 +918,7 @@ _ONE_STUDENT_TALK = re.compile(
     r"\b(?:(?i:iep|i\.?p\.?|504|referrals?|suspended|suspension|detention|reading level|adhd|diagnos\w*"
     r"|(?:his|her) (?:mom|mother|dad|father|grandma|grandmother|parents|family)|at home|behind|stuck|struggl\w*"
     r"|worr(?:y|ied) about|out of (?:his|her|their) seats?|never start\w*|(?:hasn't|has not|hadn't) turned in"
-    r"|absent|moved (?:here|in|away|out)|got \d|scored)|level [A-Z])\b")
+    r"|absent|moved (?:here|in|away|out)|(?<!\bwe )(?<!\bi )(?<!\bthey )(?:got \d|scored))|level [A-Z])\b")
 
 
 def _sentence_ids(doc: "Doc") -> list[int]:
@@ -918,7 +992,7 @@ def _spoken_names(doc: "Doc") -> tuple[_Add, ...]:
     """Full names (two words or more) in a transcript window, not an adult's, with talk about
     students in their sentence or the one before or after it."""
     sentence = _sentence_ids(doc)
-    cued = {sentence[t.i] for t in doc if t.lower_.strip(".,'’") in _SPOKEN_CUES}
+    cued = {sentence[t.i] for t in doc if t.lower_.strip(".,'’") in _SPOKEN_CUES and not _counted(doc, t.i)}
     people = [(a, b) for a, b in _spoken_people(doc)
               if len(doc[a:b].text.split()) >= 2 and _is_name(doc[a:b].text) and "\n" not in doc[a:b].text]
     # Three or more people named in full in one sentence, with no one titled or introduced:
@@ -1050,6 +1124,7 @@ def _detect(text: str, wanted: frozenset[str], today: date, prose: Iterable[tupl
     _contact(text, out)
     _ids_and_dobs(text, out)
     _labelled_names(text, out)
+    _scripted_talk(text, out)
     _rosters(text, out, today)
     _column_lists(text, out, today)
     if "student_name" in wanted:

@@ -161,6 +161,13 @@ class MappingSettings(BaseModel):
         "screener finds for most of its derived details, only loosely, is evidenced as a whole too. None: met "
         "details only.",
     )
+    derived_guidance_min_described: float | None = Field(
+        0.7, ge=0, le=1,
+        description="…or a self-analysis row for the EO has an explanation whose distinctive terms (at least "
+        "citations.explanation_described_min_terms) are at least this share at the place it cites: the candidate "
+        "says what is there and it is. Independent corpus: 3 EOs of clean held-out submissions (read after their run) "
+        "had error-level missing_evidence this way; no planted missing EO's row qualified. None: not used.",
+    )
     derived_guidance_min_cited: float | None = Field(
         0.53, ge=-1, le=1,
         description="…or the self-analysis cites, for one of its details, a place whose best similarity to that detail "
@@ -200,6 +207,13 @@ class CitationSettings(BaseModel):
         "2026-12: independent candidates' clean self-analyses explain well in 8-11 words; the too-short ones "
         "are 1-5 words, 'See artifact.', 'Data.'.)",
     )
+    explanation_on_page_min: float | None = Field(
+        0.8, ge=0, le=1,
+        description="An explanation in the detail's own wording, or a short general one, is not explanation_too_short "
+        "when at least this share of its content words (at least explanation_min_terms of them) are on the page or slide it cites: it says "
+        "what the assessor will find there (\"Written plan with goals, actions, responsibilities and timelines\" over "
+        "a plan whose columns say so). None: the page is not read.",
+    )
     explanation_min_content_words: int | None = Field(
         6, ge=1, description="An explanation with fewer content words than this, a quarter or more of them the "
         "detail's or EO's wording, a finite verb (a claim, not a description of the document cited) and no "
@@ -223,6 +237,11 @@ class CitationSettings(BaseModel):
         0.45, ge=-1, le=1,
         description="…and another stretch of the same recording scores at least this (and wrong_location_margin "
         "more). Transcripts score lower against the rubric than typed pages (misheard words, no headings).",
+    )
+    explanation_described_min_terms: int = Field(
+        6, ge=1,
+        description="A row's explanation counts as describing the place it cites (mapping.derived_guidance_min_described) "
+        "only with at least this many distinctive terms.",
     )
     explanation_min_terms: int = Field(
         4, ge=1,

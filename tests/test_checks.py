@@ -167,3 +167,54 @@ def test_a_scanned_page_among_read_pages_is_guidance_and_an_all_scan_file_a_warn
     mixed = flag(pdf([(1, "Minutes of the meeting."), (2, ""), (3, "Decisions and next steps.")]))
     assert mixed.severity == "info" and "other 2 pages" in mixed.note
     assert flag(pdf([(1, ""), (2, "")])).severity is None  # the code's own: warning
+
+
+def test_a_row_whose_explanation_is_borne_out_by_the_cited_slide_makes_its_eo_guidance(catalogue, settings):
+    # Independent held-out submissions read after their run (bench/independent test11, test14):
+    # a slide of bullets and book titles scores low against every detail, so a well-evidenced EO
+    # got error-level missing_evidence; the row's explanation names what is on the slide, and it
+    # is there. The same row citing a slide about something else changes nothing.
+    import numpy as np
+
+    from screening.checks.evidence import EvidenceStatus
+    from screening.documents import Document, FileKind, Page
+    from screening.mapping import DetailEvidence, Status
+    from screening.passages import Passage
+    from screening.selfanalysis.model import Citation, Location, SelfAnalysis
+
+    rubric = catalogue.get("mo-il-instructional-practice")
+    first_eo = next(eo for eo, _ in rubric.details())
+    evidence = tuple(DetailEvidence(eo=eo.id, detail_id=d.id, text=d.text, derived=True,
+                                    status=Status.MISSING if eo.id == first_eo.id else Status.MET,
+                                    best_score=0.45, evidence=(), closest=None) for eo, d in rubric.details())
+    name = "artifacts/framework.pdf"
+    doc = Document(path=name, name=name, sha256="1", size_bytes=1, kind=FileKind.PDF, pages=(
+        Page(1, "Writing across Marrow Creek: faculty meeting, August 13."),
+        Page(2, "Three strategies, every classroom. Sentence-level instruction (Hochman and Wexler). Modeled writing "
+                "with think-aloud (Graham, IES practice guide). Quick writes in science. MAP writing claim 29%.")))
+    slide = Passage(id="s", file=name, file_sha256="1", part="portfolio", page=2, char_start=0, char_end=10,
+                    text="Three strategies.", words=2)
+
+    def severities(slide_no: int) -> set[str | None]:
+        row = Citation(row=2, detail_ids=(first_eo.details[0].id,), target_raw=first_eo.details[0].id,
+                       artifact_raw="framework.pdf", locations=(Location("slide", slide_no, None, f"slide {slide_no}"),),
+                       unparsed_locations=(), explanation="Three writing strategies with the research behind each "
+                       "(Hochman and Wexler, the IES practice guide, Graham) and the MAP writing data.")
+        raw = np.full((1, len(list(rubric.details()))), 0.3, dtype=np.float32)
+        ctx = ScreeningContext(
+            rubric=rubric, settings=settings, passages=(slide,), evidence=evidence, words_by_part={}, ignored=(),
+            files=((SubmissionFile(Path(name), "artifact", name), doc),), scored_passages=(slide,), scores=raw,
+            raw_scores=raw,
+            self_analyses=((SubmissionFile(Path("sa.csv"), "self_analysis", "sa.csv"),
+                            SelfAnalysis(citations=(row,), columns={}, problems=())),))
+        found = [f for f in EvidenceStatus().run(ctx) if f.eo == first_eo.id]
+        assert found and all(f.code == "missing_evidence" for f in found)
+        for f in found:
+            assert f.severity is None or "row 2 of the self-analysis cites slide 2 of framework.pdf" in f.note
+        return {f.severity for f in found}
+
+    assert severities(2) == {"info"}
+    assert severities(1) == {None}
+    off = settings.model_copy(update={"mapping": settings.mapping.model_copy(update={"derived_guidance_min_described": None})})
+    settings = off
+    assert severities(2) == {None}

@@ -415,6 +415,54 @@ def test_figures_quoted_from_another_page_are_a_wrong_location(layout, pl_rubric
     assert "page 2 of plan.pdf" in flags[0].message and "“64%”, “86%”" in flags[0].message
 
 
+def _plan_pdf(path: Path, pages: tuple[str, ...]) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF(format="letter")
+    pdf.set_font("Helvetica", size=11)
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 6, text)
+    pdf.output(str(path))
+
+
+def test_an_explanation_in_the_rubrics_words_that_the_cited_page_bears_out_is_not_flagged(layout, pl_rubric, settings):
+    # From independently written clean submissions (bench/independent test7, test15, read after
+    # their run): "Written plan with strategies, owners and timelines." cites a plan whose
+    # columns say so; that tells an assessor what they will find. The same words citing a page
+    # that does not hold them are still flagged.
+    _plan_pdf(layout.folder / "artifacts" / "plan.pdf", (
+        "Professional learning plan 2025-26\nStrategy | Owner | Timeline\nPeer observation cycles | Coach | Sept-Dec\n"
+        "Book study on feedback | Principal | Oct-Jan",
+        "Staff survey on the year: 31 responses, collected in May."))
+    rows = _rows(layout, pl_rubric)
+    row = next(r for r in rows if r["EO detail"] == "4.1")
+    row.update({"Artifact": "plan.pdf", "Location": "p. 1",
+                "Explanation": "Written plan with strategies, owners and timelines."})
+
+    def short() -> list[str]:
+        _write_csv(layout.folder, rows)
+        return [f.detail_id or f.message for f in _citation_flags(layout.folder, pl_rubric, settings)
+                if f.code == "explanation_too_short"]
+
+    assert short() == []
+    row["Location"] = "p. 2"
+    assert len(short()) == 1
+    off = settings.model_copy(update={"citations": settings.citations.model_copy(update={"explanation_on_page_min": None})})
+    row["Location"] = "p. 1"
+    _write_csv(layout.folder, rows)
+    assert [f.code for f in _citation_flags(layout.folder, pl_rubric, off) if f.code == "explanation_too_short"] == [
+        "explanation_too_short"]
+
+
+def test_the_day_of_a_date_is_not_a_figure():
+    # bench/independent test12 (read after its run): the date a plan was presented is on its
+    # title slide, not a figure copied from the page
+    from screening.checks.citations import _figures
+
+    assert _figures("Plan presented to staff Aug 13; walkthroughs on pace rose to 86% (64 of 74).") == {"86%", "64", "74"}
+
+
 def test_a_better_scoring_page_in_another_file_does_not_make_a_citation_wrong(layout, pl_rubric, settings):
     # A detail is evidenced by many files in their own words; similarity can point at a page off
     # within the cited file, not at another file (independent dev data: every such flag was false).

@@ -11,20 +11,23 @@ from __future__ import annotations
 import math
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 import numpy as np
 
 from ..documents import Document
-from ..echo import MONTHS_DAYS, RubricWording, content_stems
+from ..echo import MONTHS_DAYS, content_stems
 from ..locations import mmss
 from ..passages import Passage
 from ..registry import checks
 from ..selfanalysis import Citation, Location
 from ..wordcount import count_words
 from .base import RaisedFlag, ScreeningContext
-from .cited_places import Place, cited_files, cited_label, held, place_label, score_columns
+from .cited_places import (
+    NUMBER, PageTerms, Place, cited_files, cited_label, held, pages_cited, place_label, score_columns, stretch_runs,
+    text_terms,
+)
 
 _UNREADABLE = {"unreadable", "no_table", "no_header", "missing_column"}
 
@@ -59,7 +62,7 @@ class Citations:
         if not ctx.self_analyses:
             return out  # no self-analysis at all is part_missing's to report
         artifacts = {f.name: d for f, d in ctx.files if f.role == "artifact"}
-        pages = _PageTerms.of(ctx, artifacts)
+        pages = PageTerms.of(ctx, artifacts)
         cited: set[str] = set()
         eo_of = {d.id: eo.id for eo, d in ctx.rubric.details()}
         for sub_file, analysis in ctx.self_analyses:
@@ -99,22 +102,23 @@ class Citations:
                 ))
         return out
 
-    def _citation(self, ctx: ScreeningContext, c: Citation, artifacts: dict[str, Document], pages: "_PageTerms",
+    def _citation(self, ctx: ScreeningContext, c: Citation, artifacts: dict[str, Document], pages: "PageTerms",
                   sa_file: str) -> list[RaisedFlag]:
         out: list[RaisedFlag] = []
         target = ", ".join(c.detail_ids) or c.target_raw
         cfg = ctx.settings.citations
         for text in c.unparsed_locations:
             out.append(_row_flag("citation_unparsed", self.name, c, {"text": text}, file=sa_file))
+        files, unmatched = cited_files(c, list(artifacts), cfg.artifact_match_min)
         words = count_words(c.explanation)
         if words < cfg.min_explanation_words:
             problem = "is missing" if words == 0 else f"has {words} words, fewer than {cfg.min_explanation_words}"
             out.append(_row_flag("explanation_too_short", self.name, c, {"target": target, "problem": problem},
                                  file=sa_file, detail_id=c.detail_ids[0] if len(c.detail_ids) == 1 else None))
-        elif (generic := _generic_explanation(c.explanation, ctx, c.detail_ids)) is not None:
+        elif (generic := _generic_explanation(c.explanation, ctx, c.detail_ids)) is not None \
+                and not _describes_cited_place(c, files, pages, cfg.explanation_on_page_min, cfg.explanation_min_terms):
             out.append(_row_flag("explanation_too_short", self.name, c, {"target": target, "problem": generic},
                                  file=sa_file))
-        files, unmatched = cited_files(c, list(artifacts), cfg.artifact_match_min)
         for raw, hint in unmatched:
             out.append(_row_flag("citation_missing_artifact", self.name, c, {
                 "artifact": raw, "suggestion": f" The closest file is {hint}." if hint else "",
@@ -174,7 +178,7 @@ class Citations:
         spans = [(s.start_s, s.end_s) for s in segments]
         said = [text[s.char_start:s.char_end] for s in segments]
         cited = " ".join(x for (a, b), x in zip(spans, said) if b > start and a < end)
-        others = [(spans[i][0], spans[j - 1][1], " ".join(said[i:j])) for i, j in _runs(spans, max(end - start, 5.0))
+        others = [(spans[i][0], spans[j - 1][1], " ".join(said[i:j])) for i, j in stretch_runs(spans, max(end - start, 5.0))
                   if _mostly_outside(spans[i][0], spans[j - 1][1], start, end)]
         if not cited.strip() or not others:
             return []
@@ -193,7 +197,7 @@ class Citations:
                            {"found_score": f"{found:.2f}", "cited_score": f"{cited_sim:.2f}"})]
 
     def _wrong_location(self, ctx: ScreeningContext, c: Citation, files: list[str],
-                        pages: "_PageTerms", artifacts: dict[str, Document]) -> list[RaisedFlag]:
+                        pages: "PageTerms", artifacts: dict[str, Document]) -> list[RaisedFlag]:
         cfg = ctx.settings.citations
         told = _explanation_pages(c, files, pages, cfg.explanation_min_terms)
         if told is not None:
@@ -260,78 +264,14 @@ class Citations:
         }, file=p.file, detail_id=single)]
 
 
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:/]\d+)*%?")
-
-
-def _terms(text: str) -> set[str]:
-    """Content-word stems and numbers as written ("15", "54%", "11/4")."""
-    return set(content_stems(text)) | {n for n in _NUMBER.findall(text) if len(n) >= 2}
-
-
-def _spoken_terms(text: str) -> set[str]:
-    """A transcript's terms, with each pair of adjacent words also joined: a recogniser writes
-    compounds apart ("clip board", "walk through") that a candidate types as one word."""
-    words = re.findall(r"[A-Za-z]+", text)
-    return _terms(text) | set(content_stems(" ".join(a + b for a, b in zip(words, words[1:]))))
-
-
-@dataclass(frozen=True)
-class _PageTerms:
-    """The rubric's wording stems and each artifact place's terms, computed once per screening:
-    every row of the self-analysis is compared with all of them. A place is a page of a paged
-    artifact, or a transcript segment of a recording (rows cite recordings by time)."""
-
-    rubric_stems: frozenset[str]
-    by_page: dict[tuple[str, int], frozenset[str]]
-    by_segment: dict[str, tuple[tuple[float, float, frozenset[str]], ...]]
-
-    @classmethod
-    def of(cls, ctx: ScreeningContext, artifacts: dict[str, Document]) -> "_PageTerms":
-        segments = {}
-        for name, doc in artifacts.items():
-            if doc.segments and doc.pages:
-                text = doc.pages[0].text
-                segments[name] = tuple((s.start_s, s.end_s, frozenset(_spoken_terms(text[s.char_start:s.char_end])))
-                                       for s in doc.segments)
-        return cls(RubricWording.of(ctx.rubric).stems, {
-            (name, page.number): frozenset(_terms(page.text)) for name, doc in artifacts.items()
-            if name not in segments for page in doc.pages if page.number is not None and page.text.strip()},
-            segments)
-
-    def time_terms(self, file: str, start: float, end: float) -> frozenset[str] | None:
-        """Terms of the transcript between two times (segments that overlap it); None when the
-        file has no transcript or nothing was said there."""
-        found = [t for a, b, t in self.by_segment.get(file, ()) if b > start and a < end]
-        return frozenset().union(*found) if found else None
-
-    def windows(self, file: str, length: float) -> list[tuple[float, float, frozenset[str]]]:
-        """Runs of consecutive segments about ``length`` seconds long, one starting at each
-        segment: the places a time citation of that length could have named instead."""
-        segs = self.by_segment.get(file, ())
-        return [(segs[i][0], segs[j - 1][1], frozenset().union(*(s[2] for s in segs[i:j])))
-                for i, j in _runs([(a, b) for a, b, _ in segs], length)]
-
-
 def _mostly_outside(start: float, end: float, cited_start: float, cited_end: float) -> bool:
     """Whether the stretch start-end lies mostly outside the cited stretch: another place the
     row could have meant."""
     return min(end, cited_end) - max(start, cited_start) <= 0.5 * (end - start)
 
 
-def _runs(spans: list[tuple[float, float]], length: float) -> list[tuple[int, int]]:
-    """(first, end) indexes of runs of consecutive timed spans about ``length`` seconds long, one
-    starting at each span."""
-    out = []
-    for i, (start, _) in enumerate(spans):
-        j = i
-        while j < len(spans) and (j == i or spans[j - 1][1] - start < length):
-            j += 1
-        out.append((i, j))
-    return out
-
-
 def _explanation_pages(
-    c: Citation, files: list[str], pages: _PageTerms, min_terms: int,
+    c: Citation, files: list[str], pages: PageTerms, min_terms: int,
 ) -> tuple[float, tuple[str, str, float, str]] | None:
     """Where the row's explanation's own words are: (share of its distinctive terms at the cited
     place, (file, label, share, quoted terms) of the best other place: a page of any paged
@@ -344,10 +284,10 @@ def _explanation_pages(
     transcript's spoken wording scores lower than a typed page's). Distinctive terms leave out the
     rubric's wording, which is on every page of a submission about it. ``None`` when the
     explanation has fewer than ``min_terms`` of them or nothing readable is at the cited place."""
-    terms = {t for t in _terms(c.explanation) if t not in pages.rubric_stems}
+    terms = {t for t in text_terms(c.explanation) if t not in pages.rubric_stems}
     if len(terms) < min_terms:
         return None
-    cited_pages = _cited_pages(c, files)
+    cited_pages = pages_cited(c, files)
     cited_times = [(f, float(loc.start), float(loc.end if loc.end is not None else loc.start))
                    for f in files if f in pages.by_segment for loc in c.locations
                    if loc.kind == "time" and loc.start is not None]
@@ -372,20 +312,19 @@ def _explanation_pages(
     return cited, (file, label, len(terms & found) / len(terms), shown)
 
 
-def _cited_pages(c: Citation, files: list[str]) -> set[tuple[str, int]]:
-    """(file, page) of every page or slide the row cites."""
-    return {(f, int(n)) for f in files for loc in c.locations if loc.kind in ("page", "slide")
-            and loc.start is not None for n in range(int(loc.start), int(loc.end or loc.start) + 1)}
+_DAY_OF_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})\b", re.I)
 
 
 def _figures(text: str) -> set[str]:
-    """The data a text quotes: percentages and numbers of two or more digits, not years (a
-    year is on every page of a dated plan)."""
-    return {n for n in _NUMBER.findall(text)
-            if ("%" in n or len(n) >= 2) and not re.fullmatch(r"(?:19|20)\d\d", n)}
+    """The data a text quotes: percentages and numbers of two or more digits, not years or
+    days of a month (a date is on the title slide and in the header of every page of a dated
+    plan: "presented to staff Aug 13")."""
+    days = {m.group(1) for m in _DAY_OF_MONTH.finditer(text)}
+    return {n for n in NUMBER.findall(text)
+            if ("%" in n or len(n) >= 2) and not re.fullmatch(r"(?:19|20)\d\d", n) and n not in days}
 
 
-def _figures_elsewhere(c: Citation, files: list[str], pages: _PageTerms, least: int | None
+def _figures_elsewhere(c: Citation, files: list[str], pages: PageTerms, least: int | None
                        ) -> tuple[str, str, str] | None:
     """(file, label, quoted figures) when the row's explanation quotes at least ``least``
     figures, none of them is on any cited page, and one other page holds them all and as many of
@@ -395,7 +334,7 @@ def _figures_elsewhere(c: Citation, files: list[str], pages: _PageTerms, least: 
     if least is None:
         return None
     figures = _figures(c.explanation)
-    cited = _cited_pages(c, files)
+    cited = pages_cited(c, files)
     if len(figures) < least or not cited or any(loc.kind == "time" for loc in c.locations):
         return None
     held = [pages.by_page[k] for k in cited if k in pages.by_page]
@@ -405,7 +344,7 @@ def _figures_elsewhere(c: Citation, files: list[str], pages: _PageTerms, least: 
     # the cited one: a row may describe the cited page's own pilot and add a survey result
     # printed on another ("Pilot Lab ... 'Fail Forward Friday' ...; risk-taking item up from 44%
     # to 69%"), which is a summary, not a wrong page.
-    terms = _terms(c.explanation)
+    terms = text_terms(c.explanation)
     at_cited = max(len(terms & t) for t in held)
     # the cited file's own pages first: a page off by one or two is the usual slip
     for (f, n), t in sorted(pages.by_page.items(), key=lambda kv: (kv[0][0] not in files, kv[0])):
@@ -416,7 +355,7 @@ def _figures_elsewhere(c: Citation, files: list[str], pages: _PageTerms, least: 
 
 def _original_words(text: str, found: set[str]) -> set[str]:
     """The explanation's own words behind the matched stems and numbers, for the message."""
-    return {m.group() for m in re.finditer(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,:/]\d+)*%?", text) if _terms(m.group()) & found}
+    return {m.group() for m in re.finditer(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,:/]\d+)*%?", text) if text_terms(m.group()) & found}
 
 
 def _rubric_words(ctx: ScreeningContext, detail_ids: tuple[str, ...]) -> set[str]:
@@ -460,6 +399,22 @@ def _generic_explanation(explanation: str, ctx: ScreeningContext, detail_ids: tu
         return ("is a general statement that names nothing an assessor can find at the cited place (no person, "
                 "number, date or document)")
     return None
+
+
+def _describes_cited_place(c: Citation, files: list[str], pages: PageTerms, least: float | None, min_words: int) -> bool:
+    """Whether the cited page holds the explanation's words: "Written plan with goals, actions,
+    responsibilities and timelines" in the rubric's own words, citing a plan page whose columns
+    are Goal, Action, Responsible and Timeline, tells an assessor what they will find there. A
+    claim of what happened ("Teachers were given what they needed") is rarely on the page in
+    its own words. Page and slide citations only: a transcript is the recogniser's wording."""
+    if least is None:
+        return False
+    # six-letter stems: a plan's "Responsible" column is the rubric's "responsibilities"
+    words = {w[:6] for w in content_stems(c.explanation)}
+    held = [pages.by_page[k] for k in pages_cited(c, files) if k in pages.by_page]
+    if len(words) < min_words or not held:
+        return False
+    return len(words & {t[:6] for t in frozenset().union(*held)}) >= least * len(words)
 
 
 _FINITE = frozenset({"VBD", "VBZ", "VBP", "MD"})  # past, present and modal verbs: a claim

@@ -7,11 +7,14 @@ places the same way.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 import numpy as np
 
+from ..documents import Document
+from ..echo import RubricWording, content_stems
 from ..locations import mmss
 from ..passages import Passage
 from ..selfanalysis import Citation, Location, match_artifact, split_artifact_names
@@ -106,3 +109,108 @@ def cited_support(ctx: ScreeningContext) -> dict[str, tuple[float, str]]:
 def cited_label(c: Citation, files: list[str]) -> str:
     return " and ".join(f"{place_label(loc)} of {PurePosixPath(f).name}" for f in files for loc in c.locations
                         if loc.kind in ("page", "slide", "time")) or "the cited place"
+
+
+NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:/]\d+)*%?")
+
+
+def text_terms(text: str) -> set[str]:
+    """Content-word stems and numbers as written ("15", "54%", "11/4")."""
+    return set(content_stems(text)) | {n for n in NUMBER.findall(text) if len(n) >= 2}
+
+
+def spoken_text_terms(text: str) -> set[str]:
+    """A transcript's terms, with each pair of adjacent words also joined: a recogniser writes
+    compounds apart ("clip board", "walk through") that a candidate types as one word."""
+    words = re.findall(r"[A-Za-z]+", text)
+    return text_terms(text) | set(content_stems(" ".join(a + b for a, b in zip(words, words[1:]))))
+
+
+@dataclass(frozen=True)
+class PageTerms:
+    """The rubric's wording stems and each artifact place's terms, computed once per screening:
+    every row of the self-analysis is compared with all of them. A place is a page of a paged
+    artifact, or a transcript segment of a recording (rows cite recordings by time)."""
+
+    rubric_stems: frozenset[str]
+    by_page: dict[tuple[str, int], frozenset[str]]
+    by_segment: dict[str, tuple[tuple[float, float, frozenset[str]], ...]]
+
+    @classmethod
+    def of(cls, ctx: ScreeningContext, artifacts: dict[str, Document]) -> "PageTerms":
+        segments = {}
+        for name, doc in artifacts.items():
+            if doc.segments and doc.pages:
+                text = doc.pages[0].text
+                segments[name] = tuple((s.start_s, s.end_s, frozenset(spoken_text_terms(text[s.char_start:s.char_end])))
+                                       for s in doc.segments)
+        return cls(RubricWording.of(ctx.rubric).stems, {
+            (name, page.number): frozenset(text_terms(page.text)) for name, doc in artifacts.items()
+            if name not in segments for page in doc.pages if page.number is not None and page.text.strip()},
+            segments)
+
+    def time_terms(self, file: str, start: float, end: float) -> frozenset[str] | None:
+        """Terms of the transcript between two times (segments that overlap it); None when the
+        file has no transcript or nothing was said there."""
+        found = [t for a, b, t in self.by_segment.get(file, ()) if b > start and a < end]
+        return frozenset().union(*found) if found else None
+
+    def windows(self, file: str, length: float) -> list[tuple[float, float, frozenset[str]]]:
+        """Runs of consecutive segments about ``length`` seconds long, one starting at each
+        segment: the places a time citation of that length could have named instead."""
+        segs = self.by_segment.get(file, ())
+        return [(segs[i][0], segs[j - 1][1], frozenset().union(*(s[2] for s in segs[i:j])))
+                for i, j in stretch_runs([(a, b) for a, b, _ in segs], length)]
+
+
+def stretch_runs(spans: list[tuple[float, float]], length: float) -> list[tuple[int, int]]:
+    """(first, end) indexes of runs of consecutive timed spans about ``length`` seconds long, one
+    starting at each span."""
+    out = []
+    for i, (start, _) in enumerate(spans):
+        j = i
+        while j < len(spans) and (j == i or spans[j - 1][1] - start < length):
+            j += 1
+        out.append((i, j))
+    return out
+
+
+def pages_cited(c: Citation, files: list[str]) -> set[tuple[str, int]]:
+    """(file, page) of every page or slide the row cites."""
+    return {(f, int(n)) for f in files for loc in c.locations if loc.kind in ("page", "slide")
+            and loc.start is not None for n in range(int(loc.start), int(loc.end or loc.start) + 1)}
+
+
+def explanation_at_place(c: Citation, files: list[str], pages: PageTerms) -> tuple[frozenset[str], frozenset[str]]:
+    """(the explanation's distinctive terms, those of them at the cited place: a page, a slide
+    or a stretch of a recording). Distinctive terms leave out the rubric's wording, which is on
+    every page of a submission about it."""
+    terms = frozenset(t for t in text_terms(c.explanation) if t not in pages.rubric_stems)
+    held = [pages.by_page[k] for k in pages_cited(c, files) if k in pages.by_page]
+    held += [t for f in files for loc in c.locations if loc.kind == "time" and loc.start is not None
+             and (t := pages.time_terms(f, float(loc.start), float(loc.end if loc.end is not None else loc.start)))]
+    return terms, max((terms & h for h in held), key=len, default=frozenset())
+
+
+def described_places(ctx: ScreeningContext, least_terms: int, least_share: float) -> dict[str, str]:
+    """For each EO a self-analysis row targets, a place the row cites that holds what its
+    explanation names (at least ``least_terms`` distinctive terms, ``least_share`` of them
+    there), as a reason to give: the candidate points at the evidence and says what is there."""
+    artifacts = {f.name: d for f, d in ctx.files if f.role == "artifact"}
+    if not artifacts or not ctx.self_analyses:
+        return {}
+    pages = PageTerms.of(ctx, artifacts)
+    eo_of = {d.id: eo.id for eo, d in ctx.rubric.details()}
+    out: dict[str, str] = {}
+    for _, analysis in ctx.self_analyses:
+        for c in analysis.citations:
+            eos = {eo_of[d] for d in c.detail_ids if d in eo_of} - set(out)
+            if not eos:
+                continue
+            files, _ = cited_files(c, list(artifacts), ctx.settings.citations.artifact_match_min)
+            terms, found = explanation_at_place(c, files, pages)
+            if len(terms) >= least_terms and len(found) >= least_share * len(terms):
+                for eo in eos:
+                    out[eo] = (f"row {c.row} of the self-analysis cites {cited_label(c, files)} for EO {eo}, and "
+                               f"{len(found)} of the {len(terms)} things its explanation names are there")
+    return out

@@ -6,7 +6,7 @@ from ..mapping import Status
 from ..passages import Passage
 from ..registry import checks
 from .base import RaisedFlag, ScreeningContext
-from .cited_places import cited_support
+from .cited_places import cited_support, described_places
 
 
 def _short(text: str, limit: int = 90) -> str:
@@ -83,7 +83,10 @@ def _guidance_eos(ctx: ScreeningContext) -> dict[str, str]:
     weak), or a place the self-analysis cites for one of its details that scores at least
     ``mapping.derived_guidance_min_cited`` for it (the candidate points at the EO's evidence and
     the screener finds it near, only below its thresholds: a transcript, a data table and a
-    candidate's own wording score lower than the rubric's phrasing)."""
+    candidate's own wording score lower than the rubric's phrasing), or a row for the EO whose
+    explanation's particulars are at the place it cites (``mapping.derived_guidance_min_described``:
+    a slide of bullet points and book titles scores low against every detail, while the
+    candidate's description of it can be checked word for word)."""
     cfg = ctx.settings.mapping
     if cfg.derived_guidance_min_met is None:
         return {}
@@ -104,4 +107,8 @@ def _guidance_eos(ctx: ScreeningContext) -> dict[str, str]:
             if ev.eo not in out and score >= cfg.derived_guidance_min_cited:
                 out[ev.eo] = (f"the self-analysis cites {label} for detail {ev.detail_id}, which comes near it "
                               f"(similarity {score:.2f})")
+    if cfg.derived_guidance_min_described is not None and len(out) < len(total):
+        described = described_places(ctx, ctx.settings.citations.explanation_described_min_terms,
+                                     cfg.derived_guidance_min_described)
+        out.update({eo: why for eo, why in described.items() if eo in total and eo not in out})
     return out
