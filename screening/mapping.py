@@ -141,7 +141,7 @@ def score_matrices(
         empty = np.zeros((0, n_details), dtype=np.float32)
         return empty, empty
     q = embedder.encode([t for _, t in detail_queries(rubric)])
-    whole = _unit_scores(rubric, q, [p.text for p in passages], embedder, cfg.detail_text_weight, progress)
+    whole = _unit_scores(rubric, q, [_scored_text(p, cfg) for p in passages], embedder, cfg.detail_text_weight, progress)
     competed, raw = _compete(whole, cfg.competition_margin), whole.copy()
     if cfg.sentence_scores:
         scored = scored_sentences(passages, cfg)
@@ -217,6 +217,14 @@ def with_uncompeted_closest(
             ev = replace(ev, closest=Match(passages[k], round(float(raw[k, i]), 4)))
         out.append(ev)
     return out
+
+
+def _scored_text(p: Passage, cfg: MappingSettings) -> str:
+    """The passage as scored whole: without the heading it opens with, in the candidate's own
+    prose, unless ``heading_in_passage``."""
+    if cfg.heading_in_passage or p.part not in OWN_PROSE or len(p.sentences) < 2 or not is_heading(p.sentences[0]):
+        return p.text
+    return " ".join(p.sentences[1:])
 
 
 def scored_sentences(passages: Sequence[Passage], cfg: MappingSettings) -> list[tuple[int, str]]:

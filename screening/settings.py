@@ -134,6 +134,12 @@ class MappingSettings(BaseModel):
         "(\"Keeping assessments matched to what we teach\") and shows nothing; it still counts as part of its "
         "passage.",
     )
+    heading_in_passage: bool = Field(
+        True,
+        description="Score a passage of the narrative or reflection with the heading it opens with. Off: the "
+        "heading is left out of the passage's own score too, so a short first paragraph under a heading in the "
+        "rubric's words (\"Growing teachers' assessment know-how\") is judged on what it says.",
+    )
     clause_scores: bool = Field(
         False,
         description="With sentence_scores: also score each clause or list item of a sentence that has several, so "
@@ -210,7 +216,7 @@ class CitationSettings(BaseModel):
     explanation_on_page_min: float | None = Field(
         0.8, ge=0, le=1,
         description="An explanation in the detail's own wording, or a short general one, is not explanation_too_short "
-        "when at least this share of its content words (at least explanation_min_terms of them) are on the page or slide it cites: it says "
+        "when at least this share of its content words (at least explanation_on_page_min_words of them) are on the page or slide it cites: it says "
         "what the assessor will find there (\"Written plan with goals, actions, responsibilities and timelines\" over "
         "a plan whose columns say so). None: the page is not read.",
     )
@@ -237,6 +243,9 @@ class CitationSettings(BaseModel):
         0.45, ge=-1, le=1,
         description="…and another stretch of the same recording scores at least this (and wrong_location_margin "
         "more). Transcripts score lower against the rubric than typed pages (misheard words, no headings).",
+    )
+    explanation_on_page_min_words: int = Field(
+        4, ge=1, description="explanation_on_page_min reads an explanation only with at least this many content words.",
     )
     explanation_described_min_terms: int = Field(
         6, ge=1,

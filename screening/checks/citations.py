@@ -116,7 +116,7 @@ class Citations:
             out.append(_row_flag("explanation_too_short", self.name, c, {"target": target, "problem": problem},
                                  file=sa_file, detail_id=c.detail_ids[0] if len(c.detail_ids) == 1 else None))
         elif (generic := _generic_explanation(c.explanation, ctx, c.detail_ids)) is not None \
-                and not _describes_cited_place(c, files, pages, cfg.explanation_on_page_min, cfg.explanation_min_terms):
+                and not _describes_cited_place(c, files, pages, cfg.explanation_on_page_min, cfg.explanation_on_page_min_words):
             out.append(_row_flag("explanation_too_short", self.name, c, {"target": target, "problem": generic},
                                  file=sa_file))
         for raw, hint in unmatched:
