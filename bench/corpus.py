@@ -70,6 +70,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "headings left out of their passage's score": {"mapping.heading_in_passage": False},
     "no explanation-on-page exemption": {"citations.explanation_on_page_min": None},
     "no described-place guidance": {"mapping.derived_guidance_min_described": None},
+    "dated occurrences count as particulars": {"mapping.general_evidence_occurrences": False},
 }
 
 

@@ -13,6 +13,13 @@ programme; the submission's own school is its setting, not a particular) is ``we
 artifact passage, or one passage that says who, when or how many, keeps it met. The rule holds
 for rubrics that ask for an artifact portfolio: a short-answer question has no artifacts and
 answers it in general terms by design.
+
+A date and a title alone do not make a passage particular when all it says is that the event
+took place ("On October 8 we held our early-release PD session titled Checking for
+Understanding"; "We held our mid-year PL check-in on January 13 and completed the PL Monitoring
+Log"): with ``occurrences_are_general``, a passage whose only particulars are dates, times and
+names of events or documents, and whose every verb says that something took place (held,
+attended, completed, received …), names nothing of what happened there.
 """
 
 from __future__ import annotations
@@ -28,9 +35,28 @@ from .rubric import Rubric
 if TYPE_CHECKING:
     from spacy.language import Language
 
+# Verbs that say an event took place, or name it, and nothing of what happened there.
+_OCCURRENCE_VERBS = frozenset("""
+hold holds held holding attend attends attended attending complete completes completed receive receives received
+host hosts hosted schedule schedules scheduled take takes took taken place meet meets met continue continues
+continued begin begins began start starts started launch launches launched title titled call called name named
+offer offers offered go goes went have has had be is are was were been being do does did
+""".split())
+# What a dated notice of an event has for particulars: its date and its (or a document's) name.
+_OCCURRENCE_PARTICULARS = frozenset({"DATE", "TIME", "ORG", "WORK_OF_ART", "EVENT", "name"})
+
+
+def _dated_occurrence(doc: "object", found: tuple[str, ...]) -> bool:
+    """Whether the passage only dates and names an event or document: its particulars are dates,
+    times and names, and every verb in it says that something took place."""
+    verbs = [t.lower_ for t in doc if t.tag_.startswith("VB") or t.tag_ == "MD"]  # type: ignore[attr-defined]
+    return bool(verbs) and set(found) <= _OCCURRENCE_PARTICULARS and "DATE" in found \
+        and all(v in _OCCURRENCE_VERBS for v in verbs)
+
+
 def general_only(
     evidence: Sequence[DetailEvidence], passages: Sequence[Passage], rubric: Rubric,
-    load_nlp: "Callable[[], Language]", setting_min_passages: int | None,
+    load_nlp: "Callable[[], Language]", setting_min_passages: int | None, occurrences_are_general: bool = True,
 ) -> list[DetailEvidence]:
     """``evidence`` with each met detail that only general statements address set to weak
     (``features["general_only"] = 1``). ``passages`` are all the submission's scored passages
@@ -46,8 +72,11 @@ def general_only(
     wording = RubricWording.of(rubric)
     setting = setting_of([p.text for p in passages], setting_min_passages)
     ids = list(texts)
-    concrete = {pid for pid, doc in zip(ids, load_nlp().pipe((texts[k] for k in ids), batch_size=64))
-                if particulars(doc, wording, setting)}
+    concrete = set()
+    for pid, doc in zip(ids, load_nlp().pipe((texts[k] for k in ids), batch_size=64)):
+        found = particulars(doc, wording, setting)
+        if found and not (occurrences_are_general and _dated_occurrence(doc, found)):
+            concrete.add(pid)
     out = list(evidence)
     for i in todo:
         ev = out[i]

@@ -70,3 +70,15 @@ def test_rubrics_without_a_portfolio_and_unmet_details_are_left_alone(pl_rubric)
     weak = DetailEvidence(eo="1", detail_id="1.1", text="", derived=True, status=Status.WEAK, best_score=0.6,
                           evidence=(Match(general, 0.6),), closest=None)
     assert general_only([weak], [general], pl_rubric, no_nlp, 3) == [weak]
+
+
+@pytest.mark.models
+def test_a_dated_event_that_only_took_place_is_general_and_what_happened_there_is_not(pl_rubric, nlp):
+    # independent corpus dev16: weak evidence written as a date and a title
+    held = _passage("h", "We held our mid-year PL check-in on January 13 and completed the PL Monitoring Log.")
+    did = _passage("d", "On January 13 teachers compared the walkthrough data with the plan's targets and moved the "
+                        "coaching cycles to grade 7.")
+    out = general_only([_met("1.1", held), _met("1.2", did)], [held, did], pl_rubric, lambda: nlp, 3)
+    assert [e.status for e in out] == [Status.WEAK, Status.MET]
+    out = general_only([_met("1.1", held)], [held], pl_rubric, lambda: nlp, 3, occurrences_are_general=False)
+    assert out[0].status == Status.MET
