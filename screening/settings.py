@@ -221,8 +221,8 @@ class CitationSettings(BaseModel):
     )
     explanation_on_page_min: float | None = Field(
         0.8, ge=0, le=1,
-        description="An explanation in the detail's own wording, or a short general one, is not explanation_too_short "
-        "when at least this share of its content words (at least explanation_on_page_min_words of them) are on the page or slide it cites: it says "
+        description="An explanation in the detail's own wording, or a short general one, that lists three things or "
+        "more is not explanation_too_short when at least this share of its content words (at least explanation_on_page_min_words of them) are on the page or slide it cites: it says "
         "what the assessor will find there (\"Written plan with goals, actions, responsibilities and timelines\" over "
         "a plan whose columns say so). None: the page is not read.",
     )

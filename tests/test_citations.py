@@ -433,7 +433,7 @@ def test_an_explanation_in_the_rubrics_words_that_the_cited_page_bears_out_is_no
     # that does not hold them are still flagged.
     _plan_pdf(layout.folder / "artifacts" / "plan.pdf", (
         "Professional learning plan 2025-26\nStrategy | Owner | Timeline\nPeer observation cycles | Coach | Sept-Dec\n"
-        "Book study on feedback | Principal | Oct-Jan",
+        "Book study on feedback | Principal | Oct-Jan\nImplementation timelines were discussed with the team.",
         "Staff survey on the year: 31 responses, collected in May."))
     rows = _rows(layout, pl_rubric)
     row = next(r for r in rows if r["EO detail"] == "4.1")
@@ -447,6 +447,9 @@ def test_an_explanation_in_the_rubrics_words_that_the_cited_page_bears_out_is_no
 
     assert short() == []
     row["Location"] = "p. 2"
+    assert len(short()) == 1
+    # a claim that is on the page in its own words is as thin as the page (independent dev3)
+    row.update({"Location": "p. 1", "Explanation": "Implementation timelines were discussed with the team."})
     assert len(short()) == 1
     off = settings.model_copy(update={"citations": settings.citations.model_copy(update={"explanation_on_page_min": None})})
     row["Location"] = "p. 1"

@@ -401,13 +401,19 @@ def _generic_explanation(explanation: str, ctx: ScreeningContext, detail_ids: tu
     return None
 
 
+_LIST_SEPARATOR = re.compile(r",|;|\band\b")
+
+
 def _describes_cited_place(c: Citation, files: list[str], pages: PageTerms, least: float | None, min_words: int) -> bool:
     """Whether the cited page holds the explanation's words: "Written plan with goals, actions,
     responsibilities and timelines" in the rubric's own words, citing a plan page whose columns
     are Goal, Action, Responsible and Timeline, tells an assessor what they will find there. A
     claim of what happened ("Teachers were given what they needed") is rarely on the page in
-    its own words. Page and slide citations only: a transcript is the recogniser's wording."""
-    if least is None:
+    its own words, and when it is ("Pacing for the unit was discussed with the team." over a page
+    that says just that) the page is as thin as the explanation: only an explanation that lists
+    what the page holds (three things or more) is read this way. Page and slide citations only:
+    a transcript is the recogniser's wording."""
+    if least is None or len(_LIST_SEPARATOR.findall(c.explanation)) < 2:
         return False
     # six-letter stems: a plan's "Responsible" column is the rubric's "responsibilities"
     words = {w[:6] for w in content_stems(c.explanation)}
