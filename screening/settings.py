@@ -250,6 +250,12 @@ class CitationSettings(BaseModel):
         description="…and another stretch of the same recording scores at least this (and wrong_location_margin "
         "more). Transcripts score lower against the rubric than typed pages (misheard words, no headings).",
     )
+    explanation_copied_min: float = Field(
+        0.8, ge=0, le=1,
+        description="explanation_on_page_min does not read an explanation this similar, character for character, to "
+        "a cited detail's text: a copy of the detail (0.9-1.0) says nothing of the page; candidates' descriptions "
+        "of a plan in the detail's terms are 0.45-0.6.",
+    )
     explanation_on_page_min_words: int = Field(
         4, ge=1, description="explanation_on_page_min reads an explanation only with at least this many content words.",
     )

@@ -451,11 +451,18 @@ def test_an_explanation_in_the_rubrics_words_that_the_cited_page_bears_out_is_no
     # a claim that is on the page in its own words is as thin as the page (independent dev3)
     row.update({"Location": "p. 1", "Explanation": "Implementation timelines were discussed with the team."})
     assert len(short()) == 1
+    # the detail copied out says nothing of the page, however much of it the page repeats
+    # (bench.citations' restated rows)
+    other = next(r for r in rows if r["EO detail"] == "2.3")
+    text = pl_rubric.detail("2.3").text
+    _plan_pdf(layout.folder / "artifacts" / "time.pdf", (text + " Time, resources and schedule for the program.",))
+    other.update({"Artifact": "time.pdf", "Location": "p. 1", "Explanation": f"This shows that {text[0].lower()}{text[1:]}"})
+    assert "2.3" in short()
     off = settings.model_copy(update={"citations": settings.citations.model_copy(update={"explanation_on_page_min": None})})
     row["Location"] = "p. 1"
     _write_csv(layout.folder, rows)
-    assert [f.code for f in _citation_flags(layout.folder, pl_rubric, off) if f.code == "explanation_too_short"] == [
-        "explanation_too_short"]
+    assert [f.detail_id for f in _citation_flags(layout.folder, pl_rubric, off) if f.code == "explanation_too_short"
+            and f.detail_id == "4.1"] == ["4.1"]
 
 
 def test_the_day_of_a_date_is_not_a_figure():

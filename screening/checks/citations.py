@@ -9,8 +9,8 @@ at the cited place against the best place anywhere in the artifacts.
 from __future__ import annotations
 
 import math
-
 import re
+from difflib import SequenceMatcher
 from dataclasses import replace
 from pathlib import PurePosixPath
 
@@ -116,7 +116,9 @@ class Citations:
             out.append(_row_flag("explanation_too_short", self.name, c, {"target": target, "problem": problem},
                                  file=sa_file, detail_id=c.detail_ids[0] if len(c.detail_ids) == 1 else None))
         elif (generic := _generic_explanation(c.explanation, ctx, c.detail_ids)) is not None \
-                and not _describes_cited_place(c, files, pages, cfg.explanation_on_page_min, cfg.explanation_on_page_min_words):
+                and not _describes_cited_place(c, files, pages, cfg.explanation_on_page_min, cfg.explanation_on_page_min_words,
+                                               [ctx.rubric.detail(d).text for d in c.detail_ids if ctx.rubric.detail(d)],
+                                               cfg.explanation_copied_min):
             out.append(_row_flag("explanation_too_short", self.name, c, {"target": target, "problem": generic},
                                  file=sa_file))
         for raw, hint in unmatched:
@@ -404,7 +406,8 @@ def _generic_explanation(explanation: str, ctx: ScreeningContext, detail_ids: tu
 _LIST_SEPARATOR = re.compile(r",|;|\band\b")
 
 
-def _describes_cited_place(c: Citation, files: list[str], pages: PageTerms, least: float | None, min_words: int) -> bool:
+def _describes_cited_place(c: Citation, files: list[str], pages: PageTerms, least: float | None, min_words: int,
+                           details: list[str], copied: float) -> bool:
     """Whether the cited page holds the explanation's words: "Written plan with goals, actions,
     responsibilities and timelines" in the rubric's own words, citing a plan page whose columns
     are Goal, Action, Responsible and Timeline, tells an assessor what they will find there. A
@@ -412,8 +415,12 @@ def _describes_cited_place(c: Citation, files: list[str], pages: PageTerms, leas
     its own words, and when it is ("Pacing for the unit was discussed with the team." over a page
     that says just that) the page is as thin as the explanation: only an explanation that lists
     what the page holds (three things or more) is read this way. Page and slide citations only:
-    a transcript is the recogniser's wording."""
+    a transcript is the recogniser's wording. The detail copied out ("This shows that the
+    principal provides the materials, technology and planning time …") says nothing of the page
+    however much of it the page repeats."""
     if least is None or len(_LIST_SEPARATOR.findall(c.explanation)) < 2:
+        return False
+    if any(SequenceMatcher(None, c.explanation.lower(), d.lower()).ratio() >= copied for d in details):
         return False
     # six-letter stems: a plan's "Responsible" column is the rubric's "responsibilities"
     words = {w[:6] for w in content_stems(c.explanation)}
