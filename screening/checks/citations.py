@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 import re
-from difflib import SequenceMatcher
 from dataclasses import replace
+from difflib import SequenceMatcher
 from pathlib import PurePosixPath
 
 import numpy as np
@@ -102,7 +102,7 @@ class Citations:
                 ))
         return out
 
-    def _citation(self, ctx: ScreeningContext, c: Citation, artifacts: dict[str, Document], pages: "PageTerms",
+    def _citation(self, ctx: ScreeningContext, c: Citation, artifacts: dict[str, Document], pages: PageTerms,
                   sa_file: str) -> list[RaisedFlag]:
         out: list[RaisedFlag] = []
         target = ", ".join(c.detail_ids) or c.target_raw
@@ -116,9 +116,7 @@ class Citations:
             out.append(_row_flag("explanation_too_short", self.name, c, {"target": target, "problem": problem},
                                  file=sa_file, detail_id=c.detail_ids[0] if len(c.detail_ids) == 1 else None))
         elif (generic := _generic_explanation(c.explanation, ctx, c.detail_ids)) is not None \
-                and not _describes_cited_place(c, files, pages, cfg.explanation_on_page_min, cfg.explanation_on_page_min_words,
-                                               [ctx.rubric.detail(d).text for d in c.detail_ids if ctx.rubric.detail(d)],
-                                               cfg.explanation_copied_min):
+                and not _describes_cited_place(ctx, c, files, pages):
             out.append(_row_flag("explanation_too_short", self.name, c, {"target": target, "problem": generic},
                                  file=sa_file))
         for raw, hint in unmatched:
@@ -199,7 +197,7 @@ class Citations:
                            {"found_score": f"{found:.2f}", "cited_score": f"{cited_sim:.2f}"})]
 
     def _wrong_location(self, ctx: ScreeningContext, c: Citation, files: list[str],
-                        pages: "PageTerms", artifacts: dict[str, Document]) -> list[RaisedFlag]:
+                        pages: PageTerms, artifacts: dict[str, Document]) -> list[RaisedFlag]:
         cfg = ctx.settings.citations
         told = _explanation_pages(c, files, pages, cfg.explanation_min_terms)
         if told is not None:
@@ -293,8 +291,7 @@ def _explanation_pages(
     cited_times = [(f, float(loc.start), float(loc.end if loc.end is not None else loc.start))
                    for f in files if f in pages.by_segment for loc in c.locations
                    if loc.kind == "time" and loc.start is not None]
-    cited_terms = [pages.by_page[k] for k in cited_pages if k in pages.by_page]
-    cited_terms += [t for f, a, b in cited_times if (t := pages.time_terms(f, a, b)) is not None]
+    cited_terms = pages.at(c, files)
     if not cited_terms:
         return None  # nothing readable at the cited place: cannot judge
     cited = max(len(terms & t) / len(terms) for t in cited_terms)
@@ -339,7 +336,7 @@ def _figures_elsewhere(c: Citation, files: list[str], pages: PageTerms, least: i
     cited = pages_cited(c, files)
     if len(figures) < least or not cited or any(loc.kind == "time" for loc in c.locations):
         return None
-    held = [pages.by_page[k] for k in cited if k in pages.by_page]
+    held = pages.at(c, files, times=False)
     if not held or any(figures & t for t in held):
         return None
     # The page the figures came from holds at least as much of the rest of the explanation as
@@ -406,8 +403,7 @@ def _generic_explanation(explanation: str, ctx: ScreeningContext, detail_ids: tu
 _LIST_SEPARATOR = re.compile(r",|;|\band\b")
 
 
-def _describes_cited_place(c: Citation, files: list[str], pages: PageTerms, least: float | None, min_words: int,
-                           details: list[str], copied: float) -> bool:
+def _describes_cited_place(ctx: ScreeningContext, c: Citation, files: list[str], pages: PageTerms) -> bool:
     """Whether the cited page holds the explanation's words: "Written plan with goals, actions,
     responsibilities and timelines" in the rubric's own words, citing a plan page whose columns
     are Goal, Action, Responsible and Timeline, tells an assessor what they will find there. A
@@ -418,16 +414,18 @@ def _describes_cited_place(c: Citation, files: list[str], pages: PageTerms, leas
     a transcript is the recogniser's wording. The detail copied out ("This shows that the
     principal provides the materials, technology and planning time …") says nothing of the page
     however much of it the page repeats."""
-    if least is None or len(_LIST_SEPARATOR.findall(c.explanation)) < 2:
+    cfg = ctx.settings.citations
+    if cfg.explanation_on_page_min is None or len(_LIST_SEPARATOR.findall(c.explanation)) < 2:
         return False
-    if any(SequenceMatcher(None, c.explanation.lower(), d.lower()).ratio() >= copied for d in details):
+    details = [d.text for d in map(ctx.rubric.detail, c.detail_ids) if d is not None]
+    if any(SequenceMatcher(None, c.explanation.lower(), d.lower()).ratio() >= cfg.explanation_copied_min for d in details):
         return False
     # six-letter stems: a plan's "Responsible" column is the rubric's "responsibilities"
     words = {w[:6] for w in content_stems(c.explanation)}
-    held = [pages.by_page[k] for k in pages_cited(c, files) if k in pages.by_page]
-    if len(words) < min_words or not held:
+    held = pages.at(c, files, times=False)
+    if len(words) < cfg.explanation_on_page_min_words or not held:
         return False
-    return len(words & {t[:6] for t in frozenset().union(*held)}) >= least * len(words)
+    return len(words & {t[:6] for t in frozenset().union(*held)}) >= cfg.explanation_on_page_min * len(words)
 
 
 _FINITE = frozenset({"VBD", "VBZ", "VBP", "MD"})  # past, present and modal verbs: a claim

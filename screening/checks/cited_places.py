@@ -149,6 +149,16 @@ class PageTerms:
             if name not in segments for page in doc.pages if page.number is not None and page.text.strip()},
             segments)
 
+    def at(self, c: Citation, files: list[str], times: bool = True) -> list[frozenset[str]]:
+        """The terms at each place the row cites: its pages and slides and, with ``times``, the
+        stretches of recordings it cites."""
+        out = [self.by_page[k] for k in pages_cited(c, files) if k in self.by_page]
+        if times:
+            out += [t for f in files for loc in c.locations if loc.kind == "time" and loc.start is not None
+                    and (t := self.time_terms(f, float(loc.start), float(loc.end if loc.end is not None else loc.start)))
+                    is not None]
+        return out
+
     def time_terms(self, file: str, start: float, end: float) -> frozenset[str] | None:
         """Terms of the transcript between two times (segments that overlap it); None when the
         file has no transcript or nothing was said there."""
@@ -186,10 +196,7 @@ def explanation_at_place(c: Citation, files: list[str], pages: PageTerms) -> tup
     or a stretch of a recording). Distinctive terms leave out the rubric's wording, which is on
     every page of a submission about it."""
     terms = frozenset(t for t in text_terms(c.explanation) if t not in pages.rubric_stems)
-    held = [pages.by_page[k] for k in pages_cited(c, files) if k in pages.by_page]
-    held += [t for f in files for loc in c.locations if loc.kind == "time" and loc.start is not None
-             and (t := pages.time_terms(f, float(loc.start), float(loc.end if loc.end is not None else loc.start)))]
-    return terms, max((terms & h for h in held), key=len, default=frozenset())
+    return terms, max((terms & h for h in pages.at(c, files)), key=len, default=frozenset())
 
 
 def described_places(ctx: ScreeningContext, least_terms: int, least_share: float) -> dict[str, str]:
