@@ -992,7 +992,12 @@ def _spoken_names(doc: "Doc") -> tuple[_Add, ...]:
     """Full names (two words or more) in a transcript window, not an adult's, with talk about
     students in their sentence or the one before or after it."""
     sentence = _sentence_ids(doc)
-    cued = {sentence[t.i] for t in doc if t.lower_.strip(".,'’") in _SPOKEN_CUES and not _counted(doc, t.i)}
+    cues = [t for t in doc if t.lower_.strip(".,'’") in _SPOKEN_CUES]
+    # A count of students ("we gave the CFA to 138 students") is the class's data, not talk about
+    # a name beside it; it still is about the names a teacher lists in the next breath ("24
+    # students used the stems … The ones who didn't talk were Colton Briggs, Shaylee Mootz and …").
+    cued = {sentence[t.i] for t in cues if not _counted(doc, t.i)}
+    counted = {sentence[t.i] for t in cues}
     people = [(a, b) for a, b in _spoken_people(doc)
               if len(doc[a:b].text.split()) >= 2 and _is_name(doc[a:b].text) and "\n" not in doc[a:b].text]
     # Three or more people named in full in one sentence, with no one titled or introduced:
@@ -1003,7 +1008,8 @@ def _spoken_names(doc: "Doc") -> tuple[_Add, ...]:
     found: list[_Add] = []
     for start, end in people:
         span = doc[start:end]
-        if not cued & {sentence[start] - 1, sentence[start], sentence[start] + 1} and listed[sentence[start]] < 3:
+        near = {sentence[start] - 1, sentence[start], sentence[start] + 1}
+        if not (cued & near or listed[sentence[start]] >= 2 and counted & near) and listed[sentence[start]] < 3:
             continue
         if listed[sentence[start]] >= 3 and _roll_call_lead(doc, sentence, start):
             continue

@@ -471,6 +471,7 @@ def test_the_day_of_a_date_is_not_a_figure():
     from screening.checks.citations import _figures
 
     assert _figures("Plan presented to staff Aug 13; walkthroughs on pace rose to 86% (64 of 74).") == {"86%", "64", "74"}
+    assert _figures("The Unit 4 CFA (Oct 29-30) follows weeks 9-11 of the map; 58% met target 2.") == {"11", "58%"}
 
 
 def test_a_better_scoring_page_in_another_file_does_not_make_a_citation_wrong(layout, pl_rubric, settings):

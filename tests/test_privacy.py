@@ -599,6 +599,13 @@ def test_a_count_of_students_is_a_group_and_names_as_many_as_the_count_are_stude
     assert detect_many([spoken], nlp, today=TODAY, spoken=[True])[0] == []
     assert [n for _, n in _found("Hunter Bledsoe, a seventh grader with an IEP for reading, built a model.", nlp)] == [
         "Hunter Bledsoe"]
+    # a teacher lists the students a count was about, in the next breath (independent test13)
+    listing = ("I scripted the partner talk, 19 of 24 students used the sentence stems. "
+               "The ones who didn't talk were Colton Briggs, Shaylee Mootz, and Riber Fence.")
+    assert {listing[f.char_start:f.char_end] for f in detect_many([listing], nlp, today=TODAY, spoken=[True])[0]} >= {
+        "Shaylee Mootz", "Riber Fence"}
+    alone = "This is the grade 7 team, Thursday, on cell and Bobby Systems. We gave the CFA to 138 students."
+    assert detect_many([alone], nlp, today=TODAY, spoken=[True])[0] == []
 
 
 @pytest.mark.models

@@ -311,14 +311,15 @@ def _explanation_pages(
     return cited, (file, label, len(terms & found) / len(terms), shown)
 
 
-_DAY_OF_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})\b", re.I)
+_DAY_OF_MONTH = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:\s*[-–]\s*(\d{1,2})\b)?\b", re.I)
 
 
 def _figures(text: str) -> set[str]:
     """The data a text quotes: percentages and numbers of two or more digits, not years or
     days of a month (a date is on the title slide and in the header of every page of a dated
     plan: "presented to staff Aug 13")."""
-    days = {m.group(1) for m in _DAY_OF_MONTH.finditer(text)}
+    days = {d for m in _DAY_OF_MONTH.finditer(text) for d in m.groups() if d}  # "Oct 29-30": both days
     return {n for n in NUMBER.findall(text)
             if ("%" in n or len(n) >= 2) and not re.fullmatch(r"(?:19|20)\d\d", n) and n not in days}
 
