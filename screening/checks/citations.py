@@ -284,7 +284,7 @@ def _explanation_pages(
     transcript's spoken wording scores lower than a typed page's). Distinctive terms leave out the
     rubric's wording, which is on every page of a submission about it. ``None`` when the
     explanation has fewer than ``min_terms`` of them or nothing readable is at the cited place."""
-    terms = {t for t in text_terms(c.explanation) if t not in pages.rubric_stems} - _date_terms(c.explanation)
+    terms = {t for t in text_terms(c.explanation) if t not in pages.rubric_stems}
     if len(terms) < min_terms:
         return None
     cited_pages = pages_cited(c, files)
@@ -313,15 +313,6 @@ def _explanation_pages(
 
 _DAY_OF_MONTH = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:\s*[-–]\s*(\d{1,2})\b)?\b", re.I)
-
-
-def _date_terms(text: str) -> set[str]:
-    """The terms of the dates in a text ("presented to faculty Aug 8", "Oct 29-30"): months,
-    days of the week and of the month. A deck prints the date it was presented on its title
-    slide, and a dated document in its header, so a date says little about which page a row
-    means."""
-    days = {d for m in _DAY_OF_MONTH.finditer(text) for d in m.groups() if d}
-    return text_terms(" ".join(w for w in re.findall(r"[A-Za-z]+", text) if w.lower() in MONTHS_DAYS)) | days
 
 
 def _figures(text: str) -> set[str]:
