@@ -222,9 +222,10 @@ class CitationSettings(BaseModel):
     explanation_on_page_min: float | None = Field(
         0.8, ge=0, le=1,
         description="An explanation in the detail's own wording, or a short general one, that lists three things or "
-        "more is not explanation_too_short when at least this share of its content words (at least explanation_on_page_min_words of them) are on the page or slide it cites: it says "
-        "what the assessor will find there (\"Written plan with goals, actions, responsibilities and timelines\" over "
-        "a plan whose columns say so). None: the page is not read.",
+        "more is not explanation_too_short when at least this share of its content words (at least "
+        "explanation_on_page_min_words of them) are on the page or slide it cites: it says what the assessor will "
+        "find there (\"Written plan with goals, actions, responsibilities and timelines\" over a plan whose columns "
+        "say so). None: the page is not read.",
     )
     explanation_min_content_words: int | None = Field(
         6, ge=1, description="An explanation with fewer content words than this, a quarter or more of them the "

@@ -284,7 +284,7 @@ def _explanation_pages(
     transcript's spoken wording scores lower than a typed page's). Distinctive terms leave out the
     rubric's wording, which is on every page of a submission about it. ``None`` when the
     explanation has fewer than ``min_terms`` of them or nothing readable is at the cited place."""
-    terms = {t for t in text_terms(c.explanation) if t not in pages.rubric_stems}
+    terms = set(pages.distinctive(c.explanation))
     if len(terms) < min_terms:
         return None
     cited_pages = pages_cited(c, files)

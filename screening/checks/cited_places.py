@@ -149,6 +149,11 @@ class PageTerms:
             if name not in segments for page in doc.pages if page.number is not None and page.text.strip()},
             segments)
 
+    def distinctive(self, text: str) -> frozenset[str]:
+        """The text's terms that are not the rubric's wording, which is on every page of a
+        submission about it."""
+        return frozenset(t for t in text_terms(text) if t not in self.rubric_stems)
+
     def at(self, c: Citation, files: list[str], times: bool = True) -> list[frozenset[str]]:
         """The terms at each place the row cites: its pages and slides and, with ``times``, the
         stretches of recordings it cites."""
@@ -193,9 +198,8 @@ def pages_cited(c: Citation, files: list[str]) -> set[tuple[str, int]]:
 
 def explanation_at_place(c: Citation, files: list[str], pages: PageTerms) -> tuple[frozenset[str], frozenset[str]]:
     """(the explanation's distinctive terms, those of them at the cited place: a page, a slide
-    or a stretch of a recording). Distinctive terms leave out the rubric's wording, which is on
-    every page of a submission about it."""
-    terms = frozenset(t for t in text_terms(c.explanation) if t not in pages.rubric_stems)
+    or a stretch of a recording)."""
+    terms = pages.distinctive(c.explanation)
     return terms, max((terms & h for h in pages.at(c, files)), key=len, default=frozenset())
 
 

@@ -110,5 +110,5 @@ def _guidance_eos(ctx: ScreeningContext) -> dict[str, str]:
     if cfg.derived_guidance_min_described is not None and len(out) < len(total):
         described = described_places(ctx, ctx.settings.citations.explanation_described_min_terms,
                                      cfg.derived_guidance_min_described)
-        out.update({eo: why for eo, why in described.items() if eo in total and eo not in out})
+        out.update({eo: why for eo, why in described.items() if eo not in out})
     return out
