@@ -67,7 +67,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no general-evidence rule": {"mapping.general_evidence_weak": False},
     "no recording-opening rule": {"citations.spoken_opening_margin": None},
     "candidate headings scored as sentences": {"mapping.heading_sentences": True},
-    "headings left out of their passage's score": {"mapping.heading_in_passage": False},
+    "headings scored with their passage (the default until 2026-12-06)": {"mapping.heading_in_passage": True},
     "no explanation-on-page exemption": {"citations.explanation_on_page_min": None},
     "no described-place guidance": {"mapping.derived_guidance_min_described": None},
     "dated occurrences count as particulars": {"mapping.general_evidence_occurrences": False},

@@ -135,10 +135,11 @@ class MappingSettings(BaseModel):
         "passage.",
     )
     heading_in_passage: bool = Field(
-        True,
-        description="Score a passage of the narrative or reflection with the heading it opens with. Off: the "
-        "heading is left out of the passage's own score too, so a short first paragraph under a heading in the "
-        "rubric's words (\"Growing teachers' assessment know-how\") is judged on what it says.",
+        False,
+        description="Score a passage of the narrative or reflection with the heading it opens with. Off (the "
+        "default since 2026-12-06): the heading is left out of the passage's own score too, so a short first "
+        "paragraph under a heading in the rubric's words (\"Growing teachers' assessment know-how\") is judged on "
+        "what it says.",
     )
     clause_scores: bool = Field(
         False,

@@ -87,6 +87,25 @@ def test_a_candidates_heading_is_not_scored_on_its_own_but_an_artifacts_short_li
     assert [s for _, s in scored_sentences(passages, MappingSettings(heading_sentences=True))] == [heading, body, *lines]
 
 
+def test_a_candidates_heading_is_left_out_of_its_passages_score_but_an_artifacts_first_line_is_not():
+    from screening.mapping import _scored_text
+    from screening.passages import Passage
+
+    heading, body = "Growing teachers' assessment know-how", "We met on August 11."
+
+    def passage(part: str) -> Passage:
+        text = f"{heading}\n{body}"
+        return Passage(id=part, file=f"{part}.md", file_sha256="0" * 64, part=part, page=None, char_start=0,
+                       char_end=len(text), text=text, words=len(text.split()), sentences=(heading, body))
+
+    # A heading in the rubric's words shows nothing: the paragraph under it is judged on what it says.
+    assert _scored_text(passage("narrative"), MappingSettings()) == body
+    assert _scored_text(passage("reflection"), MappingSettings()) == body
+    # A slide's or page's title is part of what the artifact shows.
+    assert _scored_text(passage("portfolio"), MappingSettings()) == f"{heading}\n{body}"
+    assert _scored_text(passage("narrative"), MappingSettings(heading_in_passage=True)) == f"{heading}\n{body}"
+
+
 def test_no_passages_means_everything_missing(settings, pl_rubric):
     evidence = map_evidence(pl_rubric, [], Embedder(settings), settings.mapping)
     assert {e.status for e in evidence} == {Status.MISSING}
