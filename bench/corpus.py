@@ -71,6 +71,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no explanation-on-page exemption": {"citations.explanation_on_page_min": None},
     "no described-place guidance": {"mapping.derived_guidance_min_described": None},
     "dated occurrences count as particulars": {"mapping.general_evidence_occurrences": False},
+    "occasion clauses counted by the explanation-to-page rule": {"citations.explanation_occasion_terms": True},
 }
 
 

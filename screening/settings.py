@@ -271,6 +271,13 @@ class CitationSettings(BaseModel):
         description="A row's explanation is compared with the artifacts' pages word for word only when it has at "
         "least this many distinctive terms (content words not in the rubric's wording, numbers).",
     )
+    explanation_occasion_terms: bool = Field(
+        False,
+        description="Count, in the explanation-to-page rule, the words of a clause saying when or by whom the artifact "
+        "was presented or approved (\"presented to faculty Aug 8\", \"approved by the Curriculum Council Aug 11\"). Off: "
+        "they are left out, since a deck's title slide or the minutes of that meeting hold them, not the evidence the "
+        "row describes (independent submissions: clean rows citing a plan slide were sent to the title slide).",
+    )
     explanation_min_figures: int | None = Field(
         2, ge=1,
         description="citation_wrong_location when a row's explanation quotes at least this many figures (percentages, "

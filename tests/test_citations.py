@@ -492,3 +492,26 @@ def test_a_better_scoring_page_in_another_file_does_not_make_a_citation_wrong(la
     _write_csv(layout.folder, rows)
     flags = [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.code == "citation_wrong_location"]
     assert [(f.detail_id, f.file) for f in flags] == [("4.2", "artifacts/evidence.pdf")]
+
+
+def test_the_occasion_a_deck_was_presented_at_does_not_send_its_row_to_the_title_slide():
+    # "presented to faculty Aug 8" is on the deck's title slide (and in the minutes of that
+    # meeting); the rest of the explanation describes the plan slide the row cites.
+    from screening.checks.cited_places import PageTerms, text_terms
+    from screening.checks.citations import _explanation_pages
+    from screening.selfanalysis import Citation, Location
+
+    deck = "artifacts/plan-slides.pdf"
+    slides = {1: "Aligning What We Teach and Test. Oak Plains High School, presented to faculty Aug 8, 2025",
+              2: "The Plan: Steps, Owners, Timeline. Step / Who / When. Map every item to a standard / "
+                 "Department teams / Before each unit. Walkthroughs / Principal / Weekly, 12 rooms"}
+    rubric = frozenset(text_terms("a written plan with timelines"))  # detail 3.1's wording
+    pages = PageTerms(rubric, {(deck, n): frozenset(text_terms(t)) for n, t in slides.items()}, {})
+    row = Citation(row=9, detail_ids=("3.1",), target_raw="3.1", artifact_raw="plan-slides.pdf",
+                   locations=(Location("slide", 2, None, "slide 2"),), unparsed_locations=(),
+                   explanation="Written plan with four steps, owners and timelines, presented to faculty Aug 8.")
+    # Without the occasion, too little is left to compare word for word: the rule does not judge.
+    assert _explanation_pages(row, [deck], pages, 4) is None
+    assert _explanation_pages(row, [deck], pages, 2)[0] == 1.0  # with a lower bar, slide 2 holds it all
+    cited, (file, label, share, _) = _explanation_pages(row, [deck], pages, 4, occasion=True)
+    assert (file, label) == (deck, "page 1") and share > cited  # counted, the occasion wins

@@ -199,7 +199,7 @@ class Citations:
     def _wrong_location(self, ctx: ScreeningContext, c: Citation, files: list[str],
                         pages: PageTerms, artifacts: dict[str, Document]) -> list[RaisedFlag]:
         cfg = ctx.settings.citations
-        told = _explanation_pages(c, files, pages, cfg.explanation_min_terms)
+        told = _explanation_pages(c, files, pages, cfg.explanation_min_terms, cfg.explanation_occasion_terms)
         if told is not None:
             cited_share, (file, label, share, shown) = told
             if share >= cfg.explanation_elsewhere_min and cited_share <= cfg.explanation_cited_max \
@@ -270,8 +270,14 @@ def _mostly_outside(start: float, end: float, cited_start: float, cited_end: flo
     return min(end, cited_end) - max(start, cited_start) <= 0.5 * (end - start)
 
 
+# A clause naming the occasion an artifact was presented or approved at: its words are where that
+# occasion is recorded (a title slide, the meeting's minutes), not where the evidence is.
+_OCCASION = re.compile(
+    r"\b(?:presented|approved|adopted|endorsed|ratified|unveiled)\s+(?:to|by|at|with|in|on|during)\b[^.;]*", re.I)
+
+
 def _explanation_pages(
-    c: Citation, files: list[str], pages: PageTerms, min_terms: int,
+    c: Citation, files: list[str], pages: PageTerms, min_terms: int, occasion: bool = False,
 ) -> tuple[float, tuple[str, str, float, str]] | None:
     """Where the row's explanation's own words are: (share of its distinctive terms at the cited
     place, (file, label, share, quoted terms) of the best other place: a page of any paged
@@ -282,9 +288,10 @@ def _explanation_pages(
     words are found where they are about, which a similarity score to the rubric's wording cannot
     tell apart from its neighbours (a data table or a form scores low against every detail; a
     transcript's spoken wording scores lower than a typed page's). Distinctive terms leave out the
-    rubric's wording, which is on every page of a submission about it. ``None`` when the
+    rubric's wording, which is on every page of a submission about it; unless ``occasion``, so do
+    the words of a clause saying when or by whom the artifact was presented or approved. ``None`` when the
     explanation has fewer than ``min_terms`` of them or nothing readable is at the cited place."""
-    terms = set(pages.distinctive(c.explanation))
+    terms = set(pages.distinctive(c.explanation if occasion else _OCCASION.sub(" ", c.explanation)))
     if len(terms) < min_terms:
         return None
     cited_pages = pages_cited(c, files)
