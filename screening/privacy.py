@@ -365,7 +365,7 @@ def _words(text: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]*", text)}
 
 
-_SCHOOL = r"elementary|middle|junior\s+high|senior\s+high|high\s+school|academy|schools?"
+_SCHOOL = r"elementary|middle|junior\s*[-/]\s*senior\s+high|junior\s+high|senior\s+high|high\s+school|academy|schools?"
 # A school or district on a contact line: a person giving their affiliation, as staff sign
 # ("Tom Greathouse, Bluestem Elementary, Lamine River R-II. tg@…"); a student's contact line
 # names a grade or a family member instead.
@@ -772,8 +772,10 @@ def _staff(doc: "Doc", start: int, end: int) -> bool:
     words = [t.lower_ for t in after]
     if words[:1] == [","] and any(w in _STAFF_ROLES for w in words[1:7]):
         return True  # an appositive: "Mr. Chen, the grade 8 team lead"
-    if words[:1] == [","] and _SCHOOL_AFTER.match(" ".join(words[1:6])):
-        return True  # a person with their school, as staff head a document: "Gabriel Santangelo, Riverbluff Junior High"
+    if words[:1] == [","] and _SCHOOL_AFTER.match(" ".join(words[1:8])):
+        # a person with their school, as staff head a document: "Gabriel Santangelo, Riverbluff
+        # Junior High", "Beth Ann Kerr, Lone Elm Junior-Senior High School"
+        return True
     if words[:1] in (["'s"], ["’s"]) and _possessed(words[1:]) in _TEACHER_POSSESSIONS:
         return True  # "Mr. Hale's class", "Damon Whitfield-Grey's grade 5 math lesson"
     for t in after:

@@ -53,6 +53,7 @@ POSITIVES = [
     ("The ones I still lose are Braden Culpepper and Lea Monroe. Braden is on a plan for ADHD.",
      [("student_name", "Braden")]),
     ("Isabella Diaz, a third grader, moved up two reading levels.", [("student_name", "Isabella Diaz")]),
+    ("Our junior, Maya Lopez, missed nine days in October.", [("student_name", "Maya Lopez")]),
     ("The reading specialist met with Ethan Hall's parents about his 504 plan.", [("student_name", "Ethan Hall")]),
     ("Noah Patel | 84 | 91 | Proficient", [("student_name", "Noah Patel")]),
     ("Student ID: 204518", [("student_id", "204518")]),
@@ -136,6 +137,7 @@ HARD_NEGATIVES = [
     "Each of 18 classrooms is visited weekly by the principal or assistant principal (Carla Jennings), on\n"
     "a rotation by grade level.",
     "Evidence Self-Analysis\n\nGabriel Santangelo, Riverbluff Junior High - gsantangelo@pikeridge.k12.mo.us",
+    "Evidence Self-Analysis\n\nBeth Ann Kerr, Lone Elm Junior-Senior High School. One row for each EO detail.",
     # teachers named after a count of their students, a results table by teacher, a count of
     # students on a line that starts with a capitalised word (independent corpus, test batches
     # read after their one run)
