@@ -915,11 +915,13 @@ _SPOKEN_ONE = "a name spoken in a recording next to talk about one student's rec
 # doing ("out of their seats again", "has been struggling since he moved here", "hasn't turned
 # in a lab"). Said next to a name, the name is a student's: adults in a meeting are named for
 # what they will do, and the recogniser mangles a student's surname as often as not ("Jaden
-# sewers"), so a first name is all there is to go on.
+# sewers"), so a first name is all there is to go on. Health is a record too ("he has a plan for
+# anxiety", "had to go to the nurse"), and so is a reading level against the grade.
 _ONE_STUDENT_TALK = re.compile(
     r"\b(?:(?i:iep|i\.?p\.?|504|referrals?|suspended|suspension|detention|reading level|adhd|diagnos\w*"
     r"|(?:his|her) (?:mom|mother|dad|father|grandma|grandmother|parents|family)|at home|behind|stuck|struggl\w*"
-    r"|worr(?:y|ied) about|out of (?:his|her|their) seats?|never start\w*|(?:hasn't|has not|hadn't) turned in"
+    r"|worr(?:y|ied) about|out of (?:his|her|their) seats?|never (?:really |even )?start\w*|(?:hasn't|has not|hadn't) turned in"
+    r"|anxiety|asthma|seizures?|medication|the nurse|reading (?:above|below|at|on) grade level"
     r"|absent|moved (?:here|in|away|out)|(?<!\bwe )(?<!\bi )(?<!\bthey )(?:got \d|scored))|level [A-Z])\b")
 
 
@@ -1008,6 +1010,7 @@ def _spoken_names(doc: "Doc") -> tuple[_Add, ...]:
     # Olivia Strout, Kaden Riggs and Mia Lopez").
     listed = Counter(sentence[a] for a, _ in people)
     found: list[_Add] = []
+    taken: set[int] = set()
     for start, end in people:
         span = doc[start:end]
         near = {sentence[start] - 1, sentence[start], sentence[start] + 1}
@@ -1018,7 +1021,10 @@ def _spoken_names(doc: "Doc") -> tuple[_Add, ...]:
         if _staff(doc, start, end) or _spoken_adult(doc, start, end):
             continue
         found.append(("student_name", span.start_char, span.end_char, 0.75, _SPOKEN))
-    return tuple(found) + _spoken_first_names(doc, sentence, {a for a, _ in people})
+        taken.add(start)
+    # A full name with no talk about students near it is still a student's when what is said next
+    # to it is one student's record ("Jaden Morel answered twice, and he has a plan for anxiety").
+    return tuple(found) + _spoken_first_names(doc, sentence, taken)
 
 
 # Speaking and asking: in a meeting, the colleague who says the data is behind.

@@ -586,6 +586,13 @@ def test_first_names_spoken_next_to_one_students_record_or_progress_are_found_an
     assert not names & {"Dana", "Marco", "Gloria"}
     # in a document, a first name alone next to such talk is left to the document rules
     assert "Priya" not in {talk[f.char_start:f.char_end] for f in detect(talk, nlp, today=TODAY)}
+    # a full name with only a count of students near it, next to one student's health or a
+    # reading level against the grade; a colleague named with her plan is not one
+    health = ("The growth area is the discussion, only three students talked.\n"
+              "Jaden Morel answered twice, and I know he has a plan for anxiety, so that was a big step.\n"
+              "Carla Benning will share the lab rubric with the team on Monday.\n")
+    names = {health[f.char_start:f.char_end] for f in detect_many([health], nlp, today=TODAY, spoken=[True])[0]}
+    assert names == {"Jaden Morel"}
 
 
 @pytest.mark.models
