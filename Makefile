@@ -29,10 +29,11 @@ demo: setup
 	@cat $(OUT)/report.md
 
 # Two test processes: 11 min instead of 17.5 on a 2-core machine (bench/RESULTS.md, "Test suite time").
-# TEST_PROCESSES=0 runs the suite in this process (pytest -n 0), for debugging.
+# TEST_PROCESSES=0 runs the suite in this process (pytest -n 0), for debugging. The 25 slowest
+# tests are listed at the end, so every CI log says where the time went on its machine.
 TEST_PROCESSES ?= 2
 test: setup
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -n $(TEST_PROCESSES) --dist worksteal
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -n $(TEST_PROCESSES) --dist worksteal --durations=25
 
 # Embedded defaults: a SQLite file and uploads under $$XDG_DATA_HOME/mc-screening, an in-process
 # worker, the bundled rubrics. HOST and PORT override where it listens.
