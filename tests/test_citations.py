@@ -515,3 +515,13 @@ def test_the_occasion_a_deck_was_presented_at_does_not_send_its_row_to_the_title
     assert _explanation_pages(row, [deck], pages, 2)[0] == 1.0  # with a lower bar, slide 2 holds it all
     cited, (file, label, share, _) = _explanation_pages(row, [deck], pages, 4, occasion=True)
     assert (file, label) == (deck, "page 1") and share > cited  # counted, the occasion wins
+
+
+def test_a_segment_that_only_begins_in_the_cited_stretchs_last_second_was_not_cited():
+    from screening.checks.cited_places import heard_in
+
+    assert not heard_in(12.4, 20.9, 0, 13)  # "00:00-00:13" over the meeting's start at 12.4 s
+    assert heard_in(12.4, 20.9, 13, 40)  # the candidate rounds 12.4 s to 00:13
+    assert heard_in(7.2, 12.4, 0, 13)
+    assert heard_in(12.6, 13.2, 0, 13)  # a short segment mostly inside
+    assert not heard_in(13.0, 20.0, 0, 13)  # touching is not overlapping

@@ -25,7 +25,7 @@ from ..selfanalysis import Citation, Location
 from ..wordcount import count_words
 from .base import RaisedFlag, ScreeningContext
 from .cited_places import (
-    NUMBER, PageTerms, Place, cited_files, cited_label, held, pages_cited, place_label, score_columns, stretch_runs,
+    NUMBER, PageTerms, Place, cited_files, cited_label, heard_in, held, pages_cited, place_label, score_columns, stretch_runs,
     text_terms,
 )
 
@@ -177,7 +177,7 @@ class Citations:
             return []  # not the opening
         spans = [(s.start_s, s.end_s) for s in segments]
         said = [text[s.char_start:s.char_end] for s in segments]
-        cited = " ".join(x for (a, b), x in zip(spans, said) if b > start and a < end)
+        cited = " ".join(x for (a, b), x in zip(spans, said) if heard_in(a, b, start, end))
         others = [(spans[i][0], spans[j - 1][1], " ".join(said[i:j])) for i, j in stretch_runs(spans, max(end - start, 5.0))
                   if _mostly_outside(spans[i][0], spans[j - 1][1], start, end)]
         if not cited.strip() or not others:

@@ -126,6 +126,14 @@ def spoken_text_terms(text: str) -> set[str]:
     return text_terms(text) | set(content_stems(" ".join(a + b for a, b in zip(words, words[1:]))))
 
 
+def heard_in(start: float, end: float, cited_start: float, cited_end: float) -> bool:
+    """Whether the transcript segment start-end is part of the cited stretch. Times are cited in
+    whole seconds and a segment runs on past a pause: one that only begins in the cited stretch's
+    last second ("00:00-00:13" over a segment from 12.4 s to 20.9 s) was not what was cited."""
+    overlap = min(end, cited_end) - max(start, cited_start)
+    return overlap > 0 and (overlap >= 1.0 or overlap >= 0.5 * (end - start))
+
+
 @dataclass(frozen=True)
 class PageTerms:
     """The rubric's wording stems and each artifact place's terms, computed once per screening:
@@ -167,7 +175,7 @@ class PageTerms:
     def time_terms(self, file: str, start: float, end: float) -> frozenset[str] | None:
         """Terms of the transcript between two times (segments that overlap it); None when the
         file has no transcript or nothing was said there."""
-        found = [t for a, b, t in self.by_segment.get(file, ()) if b > start and a < end]
+        found = [t for a, b, t in self.by_segment.get(file, ()) if heard_in(a, b, start, end)]
         return frozenset().union(*found) if found else None
 
     def windows(self, file: str, length: float) -> list[tuple[float, float, frozenset[str]]]:
