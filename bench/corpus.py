@@ -72,7 +72,6 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no described-place guidance": {"mapping.derived_guidance_min_described": None},
     "dated occurrences count as particulars": {"mapping.general_evidence_occurrences": False},
     "occasion clauses counted by the explanation-to-page rule": {"citations.explanation_occasion_terms": True},
-    "explanation terms weighted by rarity": {"citations.explanation_terms_by_rarity": True},
 }
 
 

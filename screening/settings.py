@@ -278,12 +278,6 @@ class CitationSettings(BaseModel):
         "they are left out, since a deck's title slide or the minutes of that meeting hold them, not the evidence the "
         "row describes (independent submissions: clean rows citing a plan slide were sent to the title slide).",
     )
-    explanation_terms_by_rarity: bool = Field(
-        False,
-        description="In the explanation-to-page rule, weigh each of the explanation's terms by 1 / the number of "
-        "artifact pages it is on: words on every page of a unit's documents (\"unit\", \"biology\", \"test\") say "
-        "little about which page a row means, a blueprint's \"MLS code\" a lot. Off: every term counts once.",
-    )
     explanation_min_figures: int | None = Field(
         2, ge=1,
         description="citation_wrong_location when a row's explanation quotes at least this many figures (percentages, "

@@ -199,8 +199,7 @@ class Citations:
     def _wrong_location(self, ctx: ScreeningContext, c: Citation, files: list[str],
                         pages: PageTerms, artifacts: dict[str, Document]) -> list[RaisedFlag]:
         cfg = ctx.settings.citations
-        told = _explanation_pages(c, files, pages, cfg.explanation_min_terms, cfg.explanation_occasion_terms,
-                                  cfg.explanation_terms_by_rarity)
+        told = _explanation_pages(c, files, pages, cfg.explanation_min_terms, cfg.explanation_occasion_terms)
         if told is not None:
             cited_share, (file, label, share, shown) = told
             if share >= cfg.explanation_elsewhere_min and cited_share <= cfg.explanation_cited_max \
@@ -278,7 +277,7 @@ _OCCASION = re.compile(
 
 
 def _explanation_pages(
-    c: Citation, files: list[str], pages: PageTerms, min_terms: int, occasion: bool = False, weighted: bool = False,
+    c: Citation, files: list[str], pages: PageTerms, min_terms: int, occasion: bool = False,
 ) -> tuple[float, tuple[str, str, float, str]] | None:
     """Where the row's explanation's own words are: (share of its distinctive terms at the cited
     place, (file, label, share, quoted terms) of the best other place: a page of any paged
@@ -290,8 +289,7 @@ def _explanation_pages(
     tell apart from its neighbours (a data table or a form scores low against every detail; a
     transcript's spoken wording scores lower than a typed page's). Distinctive terms leave out the
     rubric's wording, which is on every page of a submission about it; unless ``occasion``, so do
-    the words of a clause saying when or by whom the artifact was presented or approved. With
-    ``weighted``, each term counts by its rarity among the artifacts' pages. ``None`` when the
+    the words of a clause saying when or by whom the artifact was presented or approved. ``None`` when the
     explanation has fewer than ``min_terms`` of them or nothing readable is at the cited place."""
     terms = set(pages.distinctive(c.explanation if occasion else _OCCASION.sub(" ", c.explanation)))
     if len(terms) < min_terms:
@@ -303,13 +301,7 @@ def _explanation_pages(
     cited_terms = pages.at(c, files)
     if not cited_terms:
         return None  # nothing readable at the cited place: cannot judge
-    weight = pages.rarity if weighted else (lambda t: 1.0)
-    total = sum(weight(t) for t in terms)
-
-    def share(place: frozenset[str]) -> float:
-        return sum(weight(t) for t in terms & place) / total
-
-    cited = max(share(t) for t in cited_terms)
+    cited = max(len(terms & t) / len(terms) for t in cited_terms)
     # A transcript is a lossy copy of what was said: a recording cited by time is compared only
     # with its own other stretches, never with a typed page that says the same more exactly.
     others: list[tuple[str, str, frozenset[str]]] = [] if cited_times and not cited_pages else [
@@ -321,9 +313,9 @@ def _explanation_pages(
     if not others:
         return cited, ("", "", 0.0, "")
     # the best other place, preferring the cited file's own on a tie (a page off by a few)
-    file, label, found = max(others, key=lambda o: (share(o[2]), o[0] in files))
+    file, label, found = max(others, key=lambda o: (len(terms & o[2]), o[0] in files))
     shown = ", ".join(f"\u201c{t}\u201d" for t in sorted(_original_words(c.explanation, terms & found))[:4])
-    return cited, (file, label, share(found), shown)
+    return cited, (file, label, len(terms & found) / len(terms), shown)
 
 
 _DAY_OF_MONTH = re.compile(

@@ -8,9 +8,7 @@ places the same way.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import PurePosixPath
 
 import numpy as np
@@ -158,16 +156,6 @@ class PageTerms:
             (name, page.number): frozenset(text_terms(page.text)) for name, doc in artifacts.items()
             if name not in segments for page in doc.pages if page.number is not None and page.text.strip()},
             segments)
-
-    @cached_property
-    def page_frequency(self) -> Counter[str]:
-        """On how many artifact pages each term is."""
-        return Counter(t for terms in self.by_page.values() for t in terms)
-
-    def rarity(self, term: str) -> float:
-        """1 / the number of pages the term is on: a word on every page of a unit plan ("unit",
-        "biology") says little about which page a row means; one on no page weighs as one on one."""
-        return 1.0 / max(1, self.page_frequency[term])
 
     def distinctive(self, text: str) -> frozenset[str]:
         """The text's terms that are not the rubric's wording, which is on every page of a
