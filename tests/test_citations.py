@@ -515,6 +515,10 @@ def test_the_occasion_a_deck_was_presented_at_does_not_send_its_row_to_the_title
     assert _explanation_pages(row, [deck], pages, 2)[0] == 1.0  # with a lower bar, slide 2 holds it all
     cited, (file, label, share, _) = _explanation_pages(row, [deck], pages, 4, occasion=True)
     assert (file, label) == (deck, "page 1") and share > cited  # counted, the occasion wins
+    # what follows a colon is what the artifact holds, not the occasion
+    from screening.checks.citations import _OCCASION
+    said = "Policy approved by the BLT in August: two CFAs per unit, reassessment after reteaching."
+    assert _OCCASION.sub(" ", said) == "Policy  : two CFAs per unit, reassessment after reteaching."
 
 
 def test_a_segment_that_only_begins_in_the_cited_stretchs_last_second_was_not_cited():

@@ -271,9 +271,11 @@ def _mostly_outside(start: float, end: float, cited_start: float, cited_end: flo
 
 
 # A clause naming the occasion an artifact was presented or approved at: its words are where that
-# occasion is recorded (a title slide, the meeting's minutes), not where the evidence is.
+# occasion is recorded (a title slide, the meeting's minutes), not where the evidence is. It ends
+# at a colon or a dash, which introduce what the artifact holds ("approved by the BLT in August:
+# two CFAs per unit, …").
 _OCCASION = re.compile(
-    r"\b(?:presented|approved|adopted|endorsed|ratified|unveiled)\s+(?:to|by|at|with|in|on|during)\b[^.;]*", re.I)
+    r"\b(?:presented|approved|adopted|endorsed|ratified|unveiled)\s+(?:to|by|at|with|in|on|during)\b[^.;:\u2013\u2014]*", re.I)
 
 
 def _explanation_pages(
