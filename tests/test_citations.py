@@ -316,6 +316,14 @@ def test_a_recording_cited_at_its_opening_is_found_by_similarity(layout, pl_rubr
     assert found and int(found[1]) * 60 + int(found[2]) >= times[1][0] - 1  # a later stretch, not the opening
     off = quiet.model_copy(update={"citations": quiet.citations.model_copy(update={"spoken_opening_margin": None})})
     assert [f.message for f in _citation_flags(layout.folder, pl_rubric, off) if f.code == "citation_wrong_location"] == []
+    # A stretch from the start over most of the recording cites the meeting, not its preamble: a
+    # closing summary is always nearer in meaning to the row than the long stretch is.
+    row["Location"] = f"00:00-{mmss(times[1][1])}"
+    row["Explanation"] = "The book fair moves to the library, and the zoo trip buses leave at eight."
+    _write_csv(layout.folder, rows)
+    by_meaning = quiet.model_copy(update={"citations": quiet.citations.model_copy(update={"explanation_min_terms": 10_000})})
+    assert [f.message for f in _citation_flags(layout.folder, pl_rubric, by_meaning)
+            if f.code == "citation_wrong_location"] == []
 
 
 def test_the_end_of_a_recording_may_be_cited_at_its_rounded_up_second(layout, pl_rubric, settings):

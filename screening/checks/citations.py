@@ -175,6 +175,10 @@ class Citations:
         start, end = float(loc.start), float(loc.end if loc.end is not None else loc.start)
         if start > segments[0].end_s:
             return []  # not the opening
+        if end - start > 0.5 * (segments[-1].end_s - segments[0].start_s):
+            # most of the recording: a row citing the whole meeting, not its preamble, whose
+            # closing summary is naturally closer to the explanation than the long stretch is
+            return []
         spans = [(s.start_s, s.end_s) for s in segments]
         said = [text[s.char_start:s.char_end] for s in segments]
         cited = " ".join(x for (a, b), x in zip(spans, said) if heard_in(a, b, start, end))
