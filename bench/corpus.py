@@ -72,6 +72,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no described-place guidance": {"mapping.derived_guidance_min_described": None},
     "dated occurrences count as particulars": {"mapping.general_evidence_occurrences": False},
     "occasion clauses counted by the explanation-to-page rule": {"citations.explanation_occasion_terms": True},
+    "headings never lift a passage to weak": {"mapping.heading_lifts_to_weak": False},
 }
 
 

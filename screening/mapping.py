@@ -141,7 +141,17 @@ def score_matrices(
         empty = np.zeros((0, n_details), dtype=np.float32)
         return empty, empty
     q = embedder.encode([t for _, t in detail_queries(rubric)])
-    whole = _unit_scores(rubric, q, [_scored_text(p, cfg) for p in passages], embedder, cfg.detail_text_weight, progress)
+    texts = [_scored_text(p, cfg) for p in passages]
+    whole = _unit_scores(rubric, q, texts, embedder, cfg.detail_text_weight, progress)
+    headed = [i for i, (p, t) in enumerate(zip(passages, texts)) if t != p.text]
+    if headed and cfg.heading_lifts_to_weak:
+        # A heading in the rubric's words over a paragraph that does not show the detail is thin
+        # evidence, not none: with its heading the passage may reach weak, never met.
+        with_heading = _unit_scores(rubric, q, [passages[i].text for i in headed], embedder, cfg.detail_text_weight)
+        weak = np.float32(cfg.weak_threshold)
+        if float(weak) < cfg.weak_threshold:  # float32 rounds 0.58 down: the lifted score must still reach weak
+            weak = np.nextafter(weak, np.float32(1))
+        whole[headed] = np.maximum(whole[headed], np.minimum(with_heading, weak))
     competed, raw = _compete(whole, cfg.competition_margin), whole.copy()
     if cfg.sentence_scores:
         scored = scored_sentences(passages, cfg)

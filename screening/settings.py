@@ -141,6 +141,11 @@ class MappingSettings(BaseModel):
         "paragraph under a heading in the rubric's words (\"Growing teachers' assessment know-how\") is judged on "
         "what it says.",
     )
+    heading_lifts_to_weak: bool = Field(
+        True,
+        description="With heading_in_passage off: a passage scored with its heading may still reach weak (never "
+        "met), so a thin paragraph under a heading in the rubric's words is weak evidence, not missing.",
+    )
     clause_scores: bool = Field(
         False,
         description="With sentence_scores: also score each clause or list item of a sentence that has several, so "

@@ -106,6 +106,32 @@ def test_a_candidates_heading_is_left_out_of_its_passages_score_but_an_artifacts
     assert _scored_text(passage("narrative"), MappingSettings(heading_in_passage=True)) == f"{heading}\n{body}"
 
 
+def test_a_heading_lifts_its_thin_paragraph_to_weak_at_most(pl_rubric):
+    from screening.mapping import score_matrices
+    from screening.passages import Passage
+
+    heading, body = "Growing teachers' assessment know-how", "We met on August 11."
+    text = f"{heading}\n{body}"
+    passage = Passage(id="p", file="narrative.md", file_sha256="0" * 64, part="narrative", page=None, char_start=0,
+                      char_end=len(text), text=text, words=5, sentences=(heading, body))
+
+    class Stub:  # every rubric query one direction; the passage 0.70 along it with its heading, 0.30 without
+        def encode(self, texts, progress=None):
+            def vec(t: str) -> list[float]:
+                cos = 0.70 if t == text else 0.30 if t == body else 1.0
+                return [cos, (1 - cos * cos) ** 0.5]
+            return np.array([vec(t) for t in texts], dtype=np.float32)
+
+    def best(**kw) -> float:
+        cfg = MappingSettings(sentence_scores=False, detail_text_weight=0.0, **kw)
+        return float(score_matrices(pl_rubric, [passage], Stub(), cfg)[0].max())
+
+    cfg = MappingSettings()
+    assert status_for(best(), cfg) == Status.WEAK  # a heading alone shows nothing; it is not nothing either
+    assert status_for(best(heading_lifts_to_weak=False), cfg) == Status.MISSING
+    assert status_for(best(heading_in_passage=True), cfg) == Status.MET
+
+
 def test_no_passages_means_everything_missing(settings, pl_rubric):
     evidence = map_evidence(pl_rubric, [], Embedder(settings), settings.mapping)
     assert {e.status for e in evidence} == {Status.MISSING}
