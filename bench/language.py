@@ -17,7 +17,7 @@ it), and each clip's worst margin from the decision boundary over the ISAs (evid
 ``media.language_evidence_min`` for other languages, the reverse for English), beside the rules
 the check replaced, judged on the same transcripts (bench/language_previous.py).
 
-Transcripts are cached per clip in the folder, keyed by the clip's SHA-256, the model and the
+Transcripts are cached per clip in the folder, keyed by the clip's SHA-256, the model, its compute type and the
 ISA: a run transcribes only clips it has not transcribed before (pass a fresh folder to
 transcribe everything again). ``--split dev`` measures the dev clips alone (while tuning, so the
 held-out clips stay unseen).
@@ -91,7 +91,8 @@ def model_label() -> str:
     from screening.media.model import whisper_info
     from screening.settings import MediaSettings
 
-    return whisper_info(MediaSettings()).label
+    settings = MediaSettings()
+    return f"{whisper_info(settings).label} ({settings.compute_type})"
 
 
 def run_isa(isa: str, paths: list[Path], cache: Path) -> tuple[dict[str, Any], int, float]:
