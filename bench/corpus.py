@@ -72,7 +72,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no described-place guidance": {"mapping.derived_guidance_min_described": None},
     "dated occurrences count as particulars": {"mapping.general_evidence_occurrences": False},
     "occasion clauses counted by the explanation-to-page rule": {"citations.explanation_occasion_terms": True},
-    "headings never lift a passage to weak": {"mapping.heading_lifts_to_weak": False},
+    "headings lift a passage to weak": {"mapping.heading_lifts_to_weak": True},
     "int8 transcription (the default until 2026-12-06)": {"media.compute_type": "int8"},
 }
 

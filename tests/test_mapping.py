@@ -127,8 +127,8 @@ def test_a_heading_lifts_its_thin_paragraph_to_weak_at_most(pl_rubric):
         return float(score_matrices(pl_rubric, [passage], Stub(), cfg)[0].max())
 
     cfg = MappingSettings()
-    assert status_for(best(), cfg) == Status.WEAK  # a heading alone shows nothing; it is not nothing either
-    assert status_for(best(heading_lifts_to_weak=False), cfg) == Status.MISSING
+    assert status_for(best(), cfg) == Status.MISSING  # a heading alone shows nothing
+    assert status_for(best(heading_lifts_to_weak=True), cfg) == Status.WEAK
     assert status_for(best(heading_in_passage=True), cfg) == Status.MET
 
 
