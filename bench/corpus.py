@@ -73,6 +73,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "dated occurrences count as particulars": {"mapping.general_evidence_occurrences": False},
     "occasion clauses counted by the explanation-to-page rule": {"citations.explanation_occasion_terms": True},
     "headings lift a passage to weak": {"mapping.heading_lifts_to_weak": True},
+    "general reflection counts as weak evidence": {"mapping.general_reflection_missing": False},
     "int8 transcription (the default until 2026-12-06)": {"media.compute_type": "int8"},
 }
 

@@ -57,15 +57,26 @@ def _dated_occurrence(doc: "object", found: tuple[str, ...]) -> bool:
 def general_only(
     evidence: Sequence[DetailEvidence], passages: Sequence[Passage], rubric: Rubric,
     load_nlp: "Callable[[], Language]", setting_min_passages: int | None, occurrences_are_general: bool = True,
+    reflection_is_missing: bool = False,
 ) -> list[DetailEvidence]:
     """``evidence`` with each met detail that only general statements address set to weak
-    (``features["general_only"] = 1``). ``passages`` are all the submission's scored passages
-    (to tell its setting); ``load_nlp`` is called only when some met detail rests on the
-    candidate's own prose alone."""
+    (``features["general_only"] = 1``), and, with ``reflection_is_missing``, each met or weak
+    detail that only general statements of the reflection address set to missing
+    (``features["reflection_only"] = 1``): the reflection says what the candidate learned, and
+    "I now see assessment as a system" is no evidence of any practice. ``passages`` are all the
+    submission's scored passages (to tell its setting); ``load_nlp`` is called only when some
+    detail rests on the candidate's own prose alone."""
     if rubric.part("portfolio") is None:
         return list(evidence)
+
+    def own_prose_only(ev: DetailEvidence) -> bool:
+        return bool(ev.evidence) and all(m.passage.part in OWN_PROSE for m in ev.evidence)
+
+    def reflection_only(ev: DetailEvidence) -> bool:
+        return reflection_is_missing and bool(ev.evidence) and all(m.passage.part == "reflection" for m in ev.evidence)
+
     todo = [i for i, ev in enumerate(evidence)
-            if ev.status == Status.MET and ev.evidence and all(m.passage.part in OWN_PROSE for m in ev.evidence)]
+            if ev.status == Status.MET and own_prose_only(ev) or ev.status == Status.WEAK and reflection_only(ev)]
     if not todo:
         return list(evidence)
     texts = {m.passage.id: m.passage.text for i in todo for m in evidence[i].evidence}
@@ -80,7 +91,12 @@ def general_only(
     out = list(evidence)
     for i in todo:
         ev = out[i]
-        if not any(m.passage.id in concrete for m in ev.evidence):
+        if any(m.passage.id in concrete for m in ev.evidence):
+            continue
+        if reflection_only(ev):
+            out[i] = replace(ev, status=Status.MISSING, evidence=(), closest=ev.evidence[0],
+                             features={**ev.features, "general_only": 1.0, "reflection_only": 1.0})
+        else:
             out[i] = replace(ev, status=Status.WEAK, features={**ev.features, "general_only": 1.0})
     return out
 

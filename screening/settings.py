@@ -199,6 +199,12 @@ class MappingSettings(BaseModel):
         "documents, and whose every verb says something took place (\"On October 8 we held our PD session titled "
         "Checking for Understanding\"), counts as general.",
     )
+    general_reflection_missing: bool = Field(
+        True,
+        description="With general_evidence_weak: a met or weak detail whose every passage at or above the weak "
+        "threshold is the reflection's, naming no particular, is missing: the reflection says what the candidate "
+        "learned (\"I now see assessment as a system\"), which is no evidence of the practice.",
+    )
     evidence_per_detail: int = Field(3, ge=1, le=20, description="Passages listed as evidence for each detail.")
     evidence_parts: list[str] = Field(
         default_factory=lambda: ["narrative", "portfolio", "reflection"],

@@ -82,3 +82,20 @@ def test_a_dated_event_that_only_took_place_is_general_and_what_happened_there_i
     assert [e.status for e in out] == [Status.WEAK, Status.MET]
     out = general_only([_met("1.1", held)], [held], pl_rubric, lambda: nlp, 3, occurrences_are_general=False)
     assert out[0].status == Status.MET
+
+
+@pytest.mark.models
+def test_a_detail_only_the_reflection_speaks_of_in_general_terms_is_missing(pl_rubric, nlp):
+    # The reflection says what the candidate learned; "I now see assessment as a system" is no
+    # evidence of the practice. A reflection naming a particular, or a narrative passage beside
+    # it, keeps the detail weak or met as before.
+    learned = _passage("r", "I now see that trust is built one conversation at a time.", part="reflection")
+    dated = _passage("d", "In May 41 of 46 teachers asked me for common planning time.", part="reflection")
+    weak = [_met("1.1", learned), _met("1.2", dated), _met("1.3", learned, _passage("g", GENERAL))]
+    weak = [DetailEvidence(**{**e.__dict__, "status": Status.WEAK}) for e in weak]
+    out = general_only([*weak, _met("1.4", learned)], [learned, dated], pl_rubric, lambda: nlp, 3,
+                       reflection_is_missing=True)
+    assert [e.status for e in out] == [Status.MISSING, Status.WEAK, Status.WEAK, Status.MISSING]
+    assert out[0].evidence == () and out[0].closest is not None and out[0].features["reflection_only"] == 1.0
+    off = general_only(weak, [learned, dated], pl_rubric, lambda: nlp, 3)
+    assert [e.status for e in off] == [Status.WEAK, Status.WEAK, Status.WEAK]

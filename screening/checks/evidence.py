@@ -51,6 +51,9 @@ class EvidenceStatus:
             }
             if ev.status == Status.MISSING:
                 params["closest"] = (
+                    " Only the reflection speaks of it, in general terms naming no person, date, number or "
+                    f"document (the closest: {ev.closest.passage.file}, {_where(ev.closest.passage)})."
+                    if ev.features.get("reflection_only") and ev.closest is not None else
                     f" The closest passage ({ev.closest.passage.file}, {_where(ev.closest.passage)}) scored "
                     f"{_score(ev.best_score, cfg.weak_threshold)}, below {cfg.weak_threshold:.2f}."
                     if ev.closest is not None and ev.best_score is not None
