@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ..mapping import Status
+from ..mapping import DetailEvidence, Status
 from ..passages import Passage
 from ..registry import checks
+from ..settings import MappingSettings
 from .base import RaisedFlag, ScreeningContext
 from .cited_places import cited_support, described_places
 
@@ -50,15 +51,7 @@ class EvidenceStatus:
                 "met_threshold": f"{cfg.met_threshold:.2f}",
             }
             if ev.status == Status.MISSING:
-                params["closest"] = (
-                    " Only the reflection speaks of it, in general terms naming no person, date, number or "
-                    f"document (the closest: {ev.closest.passage.file}, {_where(ev.closest.passage)})."
-                    if ev.features.get("reflection_only") and ev.closest is not None else
-                    f" The closest passage ({ev.closest.passage.file}, {_where(ev.closest.passage)}) scored "
-                    f"{_score(ev.best_score, cfg.weak_threshold)}, below {cfg.weak_threshold:.2f}."
-                    if ev.closest is not None and ev.best_score is not None
-                    else " No passage is more about this detail than about the others."
-                )
+                params["closest"] = _closest(ev, cfg)
                 out.append(RaisedFlag("missing_evidence", self.name, params, eo=ev.eo, detail_id=ev.detail_id, **demote))
             elif ev.status == Status.WEAK:
                 best = ev.evidence[0].passage
@@ -78,6 +71,19 @@ class EvidenceStatus:
                     )
                 )
         return out
+
+
+def _closest(ev: DetailEvidence, cfg: MappingSettings) -> str:
+    """What a missing detail's flag says of the passage nearest to it."""
+    if ev.closest is None:
+        return " No passage is more about this detail than about the others."
+    where = f"{ev.closest.passage.file}, {_where(ev.closest.passage)}"
+    if ev.features.get("reflection_only"):
+        return (" Only the reflection speaks of it, in general terms naming no person, date, number or "
+                f"document (the closest: {where}).")
+    if ev.best_score is None:
+        return " No passage is more about this detail than about the others."
+    return f" The closest passage ({where}) scored {_score(ev.best_score, cfg.weak_threshold)}, below {cfg.weak_threshold:.2f}."
 
 
 def _guidance_eos(ctx: ScreeningContext) -> dict[str, str]:
