@@ -75,6 +75,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "headings lift a passage to weak": {"mapping.heading_lifts_to_weak": True},
     "general reflection counts as weak evidence": {"mapping.general_reflection_missing": False},
     "int8 transcription (the default until 2026-12-06)": {"media.compute_type": "int8"},
+    "every echo a warning (the default until 2026-12-06, evening)": {"echo.warn_min_phrase_share": None},
 }
 
 

@@ -161,7 +161,8 @@ _ROW_CUES = re.compile(
     r"DOB|D\.O\.B\.?|date of birth|birth\s*date|wpm|level\s+[A-Z]|tier\s*[123])(?![\w-])",
     re.I,
 )
-_HEADER_STUDENT = re.compile(r"\b(?:student|pupil|child)(?:'?s)?(?:\s+(?:full\s+|first\s+|last\s+)?names?)?\b(?!\s+(?-i:[a-z]))", re.I)
+# "Student-led discussion", "child-centred": a compound names an activity, not a column of students.
+_HEADER_STUDENT = re.compile(r"\b(?:student|pupil|child)(?:'?s)?(?:\s+(?:full\s+|first\s+|last\s+)?names?)?\b(?![-‐]\w)(?!\s+(?-i:[a-z]))", re.I)
 _HEADER_VOCAB = re.compile(
     r"\b(?:grade|gr|dob|birth|id|score|scores|level|reading|math|iep|504|ell|fall|winter|spring|lexile|rit|"
     r"age|teacher|notes?|homeroom|attendance|name|number|lunch|scale|proficiency|tier)\b",
@@ -270,7 +271,14 @@ def _trim_name(candidate: str) -> str | None:
 _NOT_NAME_ENDING = re.compile(r"(?:tion|sion|ment|ments|ness|ity|ship|ships|ance|ence|ism|ology|ous|ive|ful|less|able|ible|ics)$")
 
 
+# "Standards-based", "Follow-up", "Check-in": a hyphen before a lower-case part joins a compound
+# word; names join capitalised parts ("Smith-Jones", "Mary-Kate").
+_COMPOUND_WORD = re.compile(r"[A-Za-z]+[-‐][a-z]")
+
+
 def _is_name(candidate: str) -> bool:
+    if _COMPOUND_WORD.search(candidate):
+        return False
     words = [w.strip(",.").lower() for w in re.split(r"[\s,]+", candidate) if w.strip(",.")]
     if not words or len(words) > 3:
         return False
@@ -625,6 +633,8 @@ def _rosters(text: str, out: _Collector, today: date) -> None:
             continue
         if not (table is not None and table.student) and len(m.group("name").split()) < 2:
             continue  # one capitalised word leading a line is too often not a name
+        if not (table is not None and table.student) and _in_staff_list(text, base + m.start("name")):
+            continue  # "Lab hosts" over "Carmen Ruiz (ELL)": a teacher and what she teaches
         conf = 0.85 if table is not None and table.student else 0.7
         out.add("student_name", base + m.start("name"), base + m.end("name"), conf, "name leading a student roster row")
         _row_values(line, base, table, out, today, 0.75)
@@ -824,6 +834,27 @@ def _counted_group(doc: "Doc", start: int, end: int) -> bool:
     return count.isdigit() and int(count) > names
 
 
+# What a teacher leads or makes, heading the phrase a possessive names: "Rachel Pham's grade 8 ELA
+# analysis", "Matt Siebert's fluency session", "Priya Nair's grade 4 morphology lab" are a
+# colleague's work; "Maya's reading level" is a student's record.
+_TEACHING_WORK = frozenset("""
+session sessions lab labs lesson lessons class classes classroom classrooms analysis analyses workshop workshops
+presentation presentations course courses cycle cycles demonstration demonstrations training trainings
+department unit units room
+""".split())
+
+
+def _teaching_work(tokens: list["Token"]) -> bool:
+    """Whether the noun phrase that starts ``tokens`` (up to a finite verb or a comma) names a
+    teacher's work (``_TEACHING_WORK``)."""
+    for tok in tokens[:7]:
+        if tok.tag_ in ("VBD", "VBZ", "VBP", "MD") or tok.text in {",", ":", "(", "—", "–"}:
+            return False
+        if tok.lower_ in _TEACHING_WORK:
+            return True
+    return False
+
+
 _SAME_CLAUSE = "student data in the same clause"  # the weak cue: a list of adults can carry such words too
 
 
@@ -847,7 +878,8 @@ def _student_cue(doc: "Doc", start: int, end: int, is_person: bool = True) -> tu
         k = words.index("who")
         after = after[:k] + _clause_after(doc, end + k, 12)
         words = [t.lower_ for t in after]
-    if words[:1] in (["'s"], ["’s"]) and len(words) > 1 and words[1] in _STUDENT_POSSESSIONS:
+    if words[:1] in (["'s"], ["’s"]) and len(words) > 1 and words[1] in _STUDENT_POSSESSIONS \
+            and not _teaching_work(after[1:]):
         return f"a student record belonging to the name ({words[1]})", True
     if words[:1] == [","] and any(w in _ONE_STUDENT and not _counted(after, k) for k, w in enumerate(words[1:4], 1)):
         return "described as a student", True
@@ -1151,7 +1183,30 @@ def _detect(text: str, wanted: frozenset[str], today: date, prose: Iterable[tupl
                     # be an item letter), not how it names a student
                     continue
                 out.add(kind, offset + start, offset + end, conf, reason)
-    return out.result()
+    return [f for f in out.result() if not _common_word(text, f)]
+
+
+# Given names that are also everyday words: a text writing "will" or "grace" in lower case
+# says nothing about "Will" or "Grace".
+_WORD_NAMES = frozenset("""
+will grace hope faith joy mark rose jade hunter mason summer autumn river drew grant miles reed chase dawn jack
+ivy lily daisy ruby pearl sky sage wade bill rich max ray guy art pat sue angel destiny harmony trinity justice
+king major paige penny sunny rocky dusty cash colt gene dean carol frank
+""".split())
+
+
+def _common_word(text: str, f: Finding) -> bool:
+    """Whether a one-word student name is a common word capitalised at the start of a line or
+    in a title: the same text writes it in lower case too ("Reteach with a partner task" over
+    "reteach groups"; "Last Year's Plan" and "last year"), or a hyphen joins it to a lower-case
+    word ("Follow-up"). A labelled name ("Student: Reed") stays."""
+    word = text[f.char_start : f.char_end]
+    if f.kind != "student_name" or not re.fullmatch(r"[A-Z][a-z]+", word) or f.reason.startswith("labelled"):
+        return False
+    if re.match(r"[-‐][a-z]", text[f.char_end : f.char_end + 2]):
+        return True
+    low = word.lower()
+    return low not in _WORD_NAMES and re.search(rf"(?<![\w-]){low}(?!\w)", text) is not None
 
 
 def _kinds(kinds: Iterable[str]) -> frozenset[str]:

@@ -110,6 +110,23 @@ def test_genuine_evidence_sharing_rubric_words_counts(tmp_path, pl_rubric, setti
 
 
 @pytest.mark.models
+def test_rubric_vocabulary_without_its_phrasing_is_a_note_not_a_warning(tmp_path, pl_rubric, settings):
+    # Generic, in the field's words (which are the rubric's), but no phrase of the rubric copied:
+    # still set aside as evidence, raised as info; the same paragraph is a warning once the
+    # tier is switched off.
+    generic = "Trust matters in our building, and teachers know they can take risks and share ideas with each other."
+    layout = write_submission(tmp_path / "sub")
+    _with_narrative_paragraphs(layout.folder, [generic])
+    report = screen(from_folder(layout.folder), pl_rubric, settings).report
+    [flag] = [f for f in report.flags if f.code == "rubric_echo"]
+    assert flag.severity == "info" and "few of the rubric's phrases" in flag.message
+    assert all(generic[:40] not in ev.text for d in report.details for ev in d.evidence)
+    strict = settings.model_copy(update={"echo": settings.echo.model_copy(update={"warn_min_phrase_share": None})})
+    [warned] = [f for f in screen(from_folder(layout.folder), pl_rubric, strict).report.flags if f.code == "rubric_echo"]
+    assert warned.severity == "warning"
+
+
+@pytest.mark.models
 def test_echo_check_can_be_turned_off(tmp_path, pl_rubric, settings):
     layout = write_submission(tmp_path / "sub")
     _with_narrative_paragraphs(layout.folder, [ECHOES[0]])

@@ -664,3 +664,26 @@ def test_an_organisation_shaped_like_a_persons_name_is_read_as_a_name():
                  "Maple Hollow Elementary"]:
         assert not _person_shaped(org(text)), text
     assert not _person_shaped(SimpleNamespace(text="Mason Threlkeld", label_="GPE"))
+
+
+@pytest.mark.models
+def test_colleagues_work_titles_and_staff_lists_are_not_students(nlp):
+    # From independently written submissions (read batches test19-test28, dev20): a colleague's
+    # session or analysis, a title's capitalised common word, an activity column, and teachers
+    # listed under "Lab hosts" with their subject.
+    colleague = ("We held nine labs this fall. Priya Nair's grade 4 morphology lab did not work, and she said so. "
+                 "Matt Siebert's fluency session was the highest-rated session of the fall.")
+    assert _found(colleague, nlp) == []
+    student = "Maya Lopez's reading level rose from J to M by winter."
+    assert [n for _, n in _found(student, nlp)] == ["Maya Lopez"]
+    title = "How Last Year's Plan Did, and What We Changed\n\nLast year we set three targets; this year we kept two."
+    assert _found(title, nlp) == []
+    # an activity column is no header of students, and a compound word is no name
+    from screening.privacy import _HEADER_STUDENT, _is_name
+
+    assert not _HEADER_STUDENT.search("Student-led discussion") and _HEADER_STUDENT.search("Student  Grade")
+    assert not _is_name("Standards-based") and not _is_name("Follow-up") and _is_name("Smith-Jones")
+    hosts = "Led by\nPL committee\nRenee Alvarez\nLab hosts\nCarmen Ruiz (ELL)\nOwen Pickett (SPED)\n"
+    assert _found(hosts, nlp) == []
+    roster = "Student  Grade  Notes\nCarmen Ruiz  4  ELL, reading level H\n"
+    assert [n for _, n in _found(roster, nlp)] == ["Carmen Ruiz"]

@@ -8,6 +8,7 @@ from ..echo import Echo
 from ..locations import mmss
 from ..passages import OWN_PROSE
 from ..registry import checks
+from ..settings import EchoSettings
 from .base import RaisedFlag, ScreeningContext
 
 
@@ -52,6 +53,7 @@ class RubricEcho:
                 "fragment": first.fragment if first.page is not None or first.start_s is not None
                 else f"#char={first.char_start},{last.char_end}",
             }
+            phrase = sum(e.assessment.phrase_share * e.assessment.content_words for e in group) / max(words, 1)
             closest = _closest(group)
             detail = closest.removeprefix("detail ") if closest.startswith("detail") else None
             out.append(RaisedFlag(
@@ -61,9 +63,25 @@ class RubricEcho:
                 # the EO whose wording the paragraph restates, so the flag sits with that EO's evidence
                 eo=eo_of.get(detail) if detail else closest.removeprefix("EO ") if closest.startswith("EO") else None,
                 part=first.part, file=file, location=location,
-                **(_ARTIFACT if first.part not in OWN_PROSE else {}),
+                **(_ARTIFACT if first.part not in OWN_PROSE else _vocabulary_only(share, phrase, ctx.settings.echo)),
             ))
         return out
+
+
+def _vocabulary_only(word_share: float, phrase_share: float, cfg: EchoSettings) -> dict[str, object]:
+    """Info severity for a paragraph that uses the rubric's words without copying its phrasing.
+    The field's vocabulary is the rubric's ("assessments", "rigor", "instruction"): a paragraph
+    that says "our assessments are rigorous and match the way we teach" is generic, which the
+    evidence flags say, but calling it a restatement would be wrong. On the independent corpus
+    every echo flag copying a third of its phrases or more was planted; of those copying almost
+    none (with 62-83% of their words from the rubric), three in four were not. A paragraph made
+    almost wholly of the rubric's words restates it however they are ordered."""
+    if (cfg.warn_min_phrase_share is None or phrase_share >= cfg.warn_min_phrase_share
+            or word_share >= cfg.warn_min_word_share):
+        return {}
+    return {"severity": "info", "note": (
+        f"It copies few of the rubric's phrases ({phrase_share * 100:.0f}% of its three-word sequences), only its "
+        "vocabulary, which is also the field's: a note, not a warning.")}
 
 
 # A plan, minutes or a slide deck states the school's goals in the state's language on purpose;
