@@ -57,7 +57,7 @@ def _dated_occurrence(doc: "object", found: tuple[str, ...]) -> bool:
 def general_only(
     evidence: Sequence[DetailEvidence], passages: Sequence[Passage], rubric: Rubric,
     load_nlp: "Callable[[], Language]", setting_min_passages: int | None, occurrences_are_general: bool = True,
-    reflection_is_missing: bool = False,
+    reflection_is_missing: bool = False, met_threshold: float | None = None,
 ) -> list[DetailEvidence]:
     """``evidence`` with each met detail that only general statements address set to weak
     (``features["general_only"] = 1``), and, with ``reflection_is_missing``, each met or weak
@@ -65,12 +65,19 @@ def general_only(
     (``features["reflection_only"] = 1``): the reflection says what the candidate learned, and
     "I now see assessment as a system" is no evidence of any practice. ``passages`` are all the
     submission's scored passages (to tell its setting); ``load_nlp`` is called only when some
-    detail rests on the candidate's own prose alone."""
+    detail rests on the candidate's own prose alone. With ``met_threshold``, a met detail is judged
+    by its passages at that level only: a loose passage (a survey form, a calendar line) does not
+    lend its particulars to the general sentence that makes the detail met."""
     if rubric.part("portfolio") is None:
         return list(evidence)
 
+    def deciding(ev: DetailEvidence) -> tuple:
+        if met_threshold is None or ev.status != Status.MET:
+            return ev.evidence
+        return tuple(m for m in ev.evidence if m.score >= met_threshold) or ev.evidence
+
     def own_prose_only(ev: DetailEvidence) -> bool:
-        return bool(ev.evidence) and all(m.passage.part in OWN_PROSE for m in ev.evidence)
+        return bool(ev.evidence) and all(m.passage.part in OWN_PROSE for m in deciding(ev))
 
     def reflection_only(ev: DetailEvidence) -> bool:
         return reflection_is_missing and bool(ev.evidence) and all(m.passage.part == "reflection" for m in ev.evidence)
@@ -79,7 +86,7 @@ def general_only(
             if ev.status == Status.MET and own_prose_only(ev) or ev.status == Status.WEAK and reflection_only(ev)]
     if not todo:
         return list(evidence)
-    texts = {m.passage.id: m.passage.text for i in todo for m in evidence[i].evidence}
+    texts = {m.passage.id: m.passage.text for i in todo for m in deciding(evidence[i])}
     wording = RubricWording.of(rubric)
     setting = setting_of([p.text for p in passages], setting_min_passages)
     ids = list(texts)
@@ -91,7 +98,7 @@ def general_only(
     out = list(evidence)
     for i in todo:
         ev = out[i]
-        if any(m.passage.id in concrete for m in ev.evidence):
+        if any(m.passage.id in concrete for m in deciding(ev)):
             continue
         if reflection_only(ev):
             out[i] = replace(ev, status=Status.MISSING, evidence=(), closest=ev.evidence[0],

@@ -217,7 +217,8 @@ def _screen_files(
     if settings.mapping.general_evidence_weak:
         evidence = general_only(evidence, usable, rubric, lambda: spacy_entity_pipeline(settings.models),
                                 settings.echo.setting_min_passages, settings.mapping.general_evidence_occurrences,
-                                settings.mapping.general_reflection_missing)
+                                settings.mapping.general_reflection_missing,
+                                settings.mapping.met_threshold if settings.mapping.general_evidence_met_level else None)
     progress(f"mapped {len(passages)} passages", 1, 1)
     self_analyses = tuple(
         (f, read_self_analysis(f.path, rubric)) for f, d in files

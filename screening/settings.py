@@ -205,6 +205,12 @@ class MappingSettings(BaseModel):
         "threshold is the reflection's, naming no particular, is missing: the reflection says what the candidate "
         "learned (\"I now see assessment as a system\"), which is no evidence of the practice.",
     )
+    general_evidence_met_level: bool = Field(
+        False,
+        description="With general_evidence_weak: a met detail is judged by its passages at or above the met threshold "
+        "only, so a loosely related artifact passage (a survey form, an agenda line) does not keep a detail met that "
+        "only general sentences address at the met level.",
+    )
     evidence_per_detail: int = Field(3, ge=1, le=20, description="Passages listed as evidence for each detail.")
     evidence_parts: list[str] = Field(
         default_factory=lambda: ["narrative", "portfolio", "reflection"],
