@@ -206,10 +206,12 @@ class MappingSettings(BaseModel):
         "learned (\"I now see assessment as a system\"), which is no evidence of the practice.",
     )
     general_evidence_met_level: bool = Field(
-        False,
+        True,
         description="With general_evidence_weak: a met detail is judged by its passages at or above the met threshold "
         "only, so a loosely related artifact passage (a survey form, an agenda line) does not keep a detail met that "
-        "only general sentences address at the met level.",
+        "only general sentences address at the met level. Independent corpus, dev and read batches: 4 more planted "
+        "weak or missing details found, no new false flag, the same flags on clean submissions. False: every passage "
+        "at or above the weak threshold counts (the rule until 2026-12-06).",
     )
     evidence_per_detail: int = Field(3, ge=1, le=20, description="Passages listed as evidence for each detail.")
     evidence_parts: list[str] = Field(

@@ -99,3 +99,21 @@ def test_a_detail_only_the_reflection_speaks_of_in_general_terms_is_missing(pl_r
     assert out[0].evidence == () and out[0].closest is not None and out[0].features["reflection_only"] == 1.0
     off = general_only(weak, [learned, dated], pl_rubric, lambda: nlp, 3)
     assert [e.status for e in off] == [Status.WEAK, Status.WEAK, Status.WEAK]
+
+
+@pytest.mark.models
+def test_at_the_met_level_a_loose_artifact_passage_does_not_keep_a_general_detail_met(pl_rubric, nlp):
+    general, concrete = _passage("g", GENERAL), _passage("c", CONCRETE)
+    artifact = _passage("a", "Teachers share their ideas about the plan with the team.", part="portfolio")
+
+    def met(detail_id: str, *scored: tuple[Passage, float]) -> DetailEvidence:
+        return DetailEvidence(eo="1", detail_id=detail_id, text="", derived=True, status=Status.MET, best_score=0.7,
+                              evidence=tuple(Match(p, s) for p, s in scored), closest=None)
+
+    evidence = [met("1.1", (general, 0.70), (artifact, 0.60)),  # the artifact only loosely about it
+                met("1.2", (general, 0.70), (artifact, 0.65)),  # the artifact at the met level
+                met("1.3", (general, 0.70), (concrete, 0.60))]  # a particular, but loosely about it
+    judged = general_only(evidence, [general, concrete, artifact], pl_rubric, lambda: nlp, 3, met_threshold=0.62)
+    assert [e.status for e in judged] == [Status.WEAK, Status.MET, Status.WEAK]
+    everything = general_only(evidence, [general, concrete, artifact], pl_rubric, lambda: nlp, 3)
+    assert [e.status for e in everything] == [Status.MET, Status.MET, Status.MET]
