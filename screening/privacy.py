@@ -868,7 +868,11 @@ def _student_cue(doc: "Doc", start: int, end: int, is_person: bool = True) -> tu
         # "one student, Maya" is an appositive; "with seventh graders, Chad Whitley ran ..." is
         # the end of one clause and the start of another
         plural = before[0] not in _ONE_STUDENT
-        if not (raw[:1] == [","] and plural) and not (plural and not is_person and end - start == 1):
+        # "WIN-time group for 21 students / Reteach with a partner task": a PDF line that ends in a
+        # count of students, joined to the next line's first word, is a group and then a new line
+        noun = next((k for k in range(start - 1, max(-1, start - 5), -1) if doc[k].text not in {"named", "called", ",", "("}), -1)
+        counted = plural and noun >= 0 and _counted(doc, noun)
+        if not (raw[:1] == [","] and plural) and not (plural and (not is_person or counted) and end - start == 1):
             return "a student noun before the name", True
     after = _clause_after(doc, end, 8)
     words = [t.lower_ for t in after]

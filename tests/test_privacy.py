@@ -685,5 +685,8 @@ def test_colleagues_work_titles_and_staff_lists_are_not_students(nlp):
     assert not _is_name("Standards-based") and not _is_name("Follow-up") and _is_name("Smith-Jones")
     hosts = "Led by\nPL committee\nRenee Alvarez\nLab hosts\nCarmen Ruiz (ELL)\nOwen Pickett (SPED)\n"
     assert _found(hosts, nlp) == []
+    joined = "Instructional change\nNone; WIN-time group for 21 students\nReteach with a structured partner task.\n"
+    assert _found(joined, nlp) == []  # a count of students, then the next line's first word
+    assert [n for _, n in _found("We met with the student Maya about her reading level.", nlp)] == ["Maya"]
     roster = "Student  Grade  Notes\nCarmen Ruiz  4  ELL, reading level H\n"
     assert [n for _, n in _found(roster, nlp)] == ["Carmen Ruiz"]
