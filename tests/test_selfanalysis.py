@@ -193,6 +193,17 @@ def test_columns_in_any_order_and_extra_columns():
     assert hmap.index == {"detail": 4, "artifact": 3, "location": 2, "explanation": 1}
 
 
+def test_a_fourth_column_in_the_candidates_own_words_is_the_missing_role():
+    # independent corpus test37: "How this shows the detail" read as no explanation column
+    hmap = map_headers(["EO detail", "Artifact", "Location", "How this shows the detail"])
+    assert hmap is not None and hmap.index["explanation"] == 3
+    hmap = map_headers(["EO detail", "Artifact", "Location", "Connection to the outcome"])
+    assert hmap is not None and hmap.index["explanation"] == 3
+    # a row-number column is not one, and two unknown columns leave the role unfilled
+    assert "explanation" not in map_headers(["#", "EO detail", "Artifact", "Page"]).index
+    assert "explanation" not in map_headers(["EO detail", "Artifact", "Page", "Connection", "Reviewer initials"]).index
+
+
 def test_data_row_is_not_a_header():
     assert map_headers(["1.1", "plan.pdf", "p. 3", "The plan shows the committee's work."]) is None
 

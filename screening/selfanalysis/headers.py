@@ -39,6 +39,7 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "demonstrates proficiency", "proficiency", "rationale", "notes", "note", "comments", "comment",
         "description", "justification", "explanation of proficiency", "why", "reasoning", "reflection",
         "how it demonstrates proficiency", "how this shows proficiency", "self analysis", "analysis",
+        "how it shows", "how this shows", "what it shows", "how it demonstrates", "how this demonstrates",
     ),
 }
 
@@ -99,8 +100,21 @@ def map_headers(cells: list[str]) -> HeaderMap | None:
             index[role] = i
     if len(index) < 2:
         return None
+    # Three roles named and one more column headed in the candidate's own words ("How this shows
+    # the detail", "Connection to the EO"): the table has four columns for four roles, so that
+    # column is the fourth. Without this every row's explanation reads as missing.
+    missing = [r for r in ROLES if r not in index]
+    unclaimed = [i for i, cell in enumerate(cells) if i not in index.values() and _names_a_column(cell)]
+    if len(missing) == 1 and len(unclaimed) == 1:
+        index[missing[0]] = unclaimed[0]
     index = dict(sorted(index.items(), key=lambda kv: ROLES.index(kv[0])))
     return HeaderMap(index, {role: " ".join(cells[i].split()) for role, i in index.items()})
+
+
+def _names_a_column(cell: str) -> bool:
+    """A header in words, not a row number's ("#", "No.", "Row")."""
+    norm = normalise_header(cell)
+    return bool(re.search(r"[a-z]{3}", norm)) and norm not in {"row", "rows", "number", "item", "items", "num"}
 
 
 def find_header(rows: list[list[str]], look: int = 10) -> tuple[int, HeaderMap] | None:
