@@ -409,7 +409,25 @@ def _adult_contact(text: str, start: int) -> bool:
             return False
         if words & _STAFF_ROLES or mine and _AFFILIATION.search(lines) or _PROVENANCE.search(lines):
             return True
+        if mine and _signed(text[max(0, own_start - 40) : line_end if line_end >= 0 else len(text)]):
+            return True
     return _byline(text, own_start, own)
+
+
+_SIGNED = re.compile(r"\b([A-Z][a-z'-]+)\s+([A-Z][a-z'-]+),?\s+([A-Za-z0-9._%+-]+)@")
+
+
+def _signed(lines: str) -> bool:
+    """Whether a full name is followed by an address made from it ("Keisha Abernathy,
+    kabernathy@…", "tom.nguyen@…"): a person signing with their own details, the way staff
+    close a note or a form. A student roster says grade, scores or "student" on the line, which
+    is judged before this."""
+    for m in _SIGNED.finditer(lines):
+        first, last = m.group(1).lower(), m.group(2).lower()
+        local = re.sub(r"[^a-z]", "", m.group(3).lower())
+        if local in {first[0] + last, first + last, last + first[0], last + first, first, last}:
+            return True
+    return False
 
 
 _FULL_NAME = re.compile(r"[A-Z][a-z'.-]+(?:\s+[A-Z][A-Za-z'.-]+){1,2}")  # a titled name is staff already
@@ -817,6 +835,19 @@ def _counted(tokens: "Sequence[Token]", k: int) -> bool:
     return k > 0 and (tokens[k - 1].tag_ == "CD" or tokens[k - 1].text == "%")  # "a seventh grader" is one
 
 
+def _bracketed_leads(doc: "Doc", start: int) -> bool:
+    """Whether the bracketed name at ``start`` follows another bracketed name a few words back: a
+    list of sessions or tasks, each with who leads it ("Discussion protocols (Tom Nguyen) /
+    Language supports for English learners (Rosa Delgado)"), not a student described."""
+    window = doc[max(0, start - 16) : start - 1]
+    for k, tok in enumerate(window[:-2]):
+        if tok.text == "(" and window[k + 1].tag_ == "NNP":
+            close = next((j for j in range(k + 2, min(len(window), k + 5)) if window[j].text == ")"), None)
+            if close is not None and all(t.tag_ == "NNP" for t in window[k + 1 : close]):
+                return True
+    return False
+
+
 def _counted_group(doc: "Doc", start: int, end: int) -> bool:
     """Names in brackets after a count of students, fewer names than the count: "34 students
     (Keller, Villalobos)", "check-in/check-out for 9 students (Jeter)" name the teachers or
@@ -872,7 +903,8 @@ def _student_cue(doc: "Doc", start: int, end: int, is_person: bool = True) -> tu
         # count of students, joined to the next line's first word, is a group and then a new line
         noun = next((k for k in range(start - 1, max(-1, start - 5), -1) if doc[k].text not in {"named", "called", ",", "("}), -1)
         counted = plural and noun >= 0 and _counted(doc, noun)
-        if not (raw[:1] == [","] and plural) and not (plural and (not is_person or counted) and end - start == 1):
+        if not (raw[:1] == [","] and plural) and not (plural and (not is_person or counted) and end - start == 1) \
+                and not (raw[:1] == ["("] and _bracketed_leads(doc, start)):
             return "a student noun before the name", True
     after = _clause_after(doc, end, 8)
     words = [t.lower_ for t in after]

@@ -688,5 +688,15 @@ def test_colleagues_work_titles_and_staff_lists_are_not_students(nlp):
     joined = "Instructional change\nNone; WIN-time group for 21 students\nReteach with a structured partner task.\n"
     assert _found(joined, nlp) == []  # a count of students, then the next line's first word
     assert [n for _, n in _found("We met with the student Maya about her reading level.", nlp)] == ["Maya"]
+    sessions = ("Routines in every content area (Keisha Barlow)\n\nDiscussion protocols (Tom Nguyen)\n"
+                "Language supports for English learners (Rosa Delgado)\nScoring student talk with the rubric\n")
+    assert _found(sessions, nlp) == []  # each session with who leads it
+    assert [n for _, n in _found("One of our English learners (Maya Lopez) scored 40% on the unit test.", nlp)] == [
+        "Maya Lopez"]
+    signed = ("Next step: 'Tomorrow, assign talk roles so students check each other, and listen to that pair first.' - Keisha\n"
+              "Abernathy, kabernathy@northridge7.k12.mo.us, (314) 555-0163\n")
+    assert _found(signed, nlp) == []  # the coach signing her note with her own address and phone
+    student_contact = "Student: Maya Lopez, grade 4, mlopez@student.northridge7.org\n"
+    assert ("email", "mlopez@student.northridge7.org") in _found(student_contact, nlp)
     roster = "Student  Grade  Notes\nCarmen Ruiz  4  ELL, reading level H\n"
     assert [n for _, n in _found(roster, nlp)] == ["Carmen Ruiz"]
