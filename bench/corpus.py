@@ -76,8 +76,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "general reflection counts as weak evidence": {"mapping.general_reflection_missing": False},
     "int8 transcription (the default until 2026-12-06)": {"media.compute_type": "int8"},
     "every echo a warning (the default until 2026-12-06, evening)": {"echo.warn_min_phrase_share": None},
-    "general evidence judged on every passage above weak (the default until 2026-12-06, evening)": {
-        "mapping.general_evidence_met_level": False},
+    "general evidence judged at the met level": {"mapping.general_evidence_met_level": True},
 }
 
 

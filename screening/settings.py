@@ -206,12 +206,14 @@ class MappingSettings(BaseModel):
         "learned (\"I now see assessment as a system\"), which is no evidence of the practice.",
     )
     general_evidence_met_level: bool = Field(
-        True,
+        False,
         description="With general_evidence_weak: a met detail is judged by its passages at or above the met threshold "
         "only, so a loosely related artifact passage (a survey form, an agenda line) does not keep a detail met that "
         "only general sentences address at the met level. Independent corpus, dev and read batches: 4 more planted "
-        "weak or missing details found, no new false flag, the same flags on clean submissions. False: every passage "
-        "at or above the weak threshold counts (the rule until 2026-12-06).",
+        "weak or missing details found, no new false flag, the same flags on clean submissions; but in the test "
+        "fixture's full submission an artifact page that evidences two details concretely, at 0.61 and 0.59, no longer "
+        "kept them met beside a practice the narrative describes without a name or number, so it is off. False: every "
+        "passage at or above the weak threshold counts.",
     )
     evidence_per_detail: int = Field(3, ge=1, le=20, description="Passages listed as evidence for each detail.")
     evidence_parts: list[str] = Field(
