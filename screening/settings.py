@@ -312,9 +312,11 @@ class CitationSettings(BaseModel):
         "citation is taken as right (no citation_wrong_location from similarity scores).",
     )
     explanation_elsewhere_min: float = Field(
-        0.6, ge=0, le=1,
+        0.55, ge=0, le=1,
         description="citation_wrong_location from the explanation: another page holds at least this share of its "
-        "distinctive terms…",
+        "distinctive terms… (0.6, 0.4 and 0.35 for the three bounds until 2026-12-06: independent corpus, dev and "
+        "read batches, 6 more planted wrong places found, and 3 of the 5 missed in the unseen test38-test41, with no "
+        "new false flag)",
     )
     spoken_opening_margin: float | None = Field(
         0.10, ge=0, le=2,
@@ -327,8 +329,8 @@ class CitationSettings(BaseModel):
     spoken_opening_cited_max: float = Field(
         0.45, ge=-1, le=1, description="…and its similarity to the cited stretch is at most this.",
     )
-    explanation_cited_max: float = Field(0.4, ge=0, le=1, description="…the cited page at most this share…")
-    explanation_margin: float = Field(0.35, ge=0, le=1, description="…and the other page this much more.")
+    explanation_cited_max: float = Field(0.45, ge=0, le=1, description="…the cited page at most this share…")
+    explanation_margin: float = Field(0.3, ge=0, le=1, description="…and the other page this much more.")
     wrong_location_margin: float = Field(
         0.15, ge=0, le=1,
         description="citation_wrong_location needs the best place elsewhere to score this much above the cited place.",

@@ -537,3 +537,28 @@ def test_a_segment_that_only_begins_in_the_cited_stretchs_last_second_was_not_ci
     assert heard_in(7.2, 12.4, 0, 13)
     assert heard_in(12.6, 13.2, 0, 13)  # a short segment mostly inside
     assert not heard_in(13.0, 20.0, 0, 13)  # touching is not overlapping
+
+
+def test_a_row_whose_words_are_mostly_on_another_page_of_its_artifact_is_a_wrong_location(layout, pl_rubric, settings):
+    # From independently written submissions (test38, test40, read after their run): a row cites
+    # the schedule page of a "structures and minutes" file while its explanation describes the
+    # minutes on a later page; 7 of its 12 distinctive terms are there, one is on the cited page
+    # (0.58 against 0.08: under the bounds used until 2026-12-06, 0.6 and a 0.35 margin, not flagged).
+    _plan_pdf(layout.folder / "artifacts" / "minutes.pdf", (
+        "Collaboration structures. Grade-level teams meet Tuesdays in the library; Algebra has a common lunch.",
+        "Minutes, Oct 17. Algebra team compared quiz results by standard after the second quiz; small-group "
+        "plans were set for each standard, with a Friday block.",
+    ))
+    rows = _rows(layout, pl_rubric)
+    row = next(r for r in rows if r["EO detail"].startswith("2."))
+    row.update({"Artifact": "minutes.pdf", "Location": "p. 1",
+                "Explanation": "Algebra team met Oct 17 after quiz 2 to compare results by standard and planned "
+                               "small-group and whole-class reteaching; gains on the next quiz."})
+    _write_csv(layout.folder, rows)
+    flags = [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.file == "artifacts/minutes.pdf"]
+    assert [(f.code, f.detail_id) for f in flags] == [("citation_wrong_location", row["EO detail"])]
+    assert "page 2 of minutes.pdf" in flags[0].message
+    old = settings.model_copy(update={"citations": settings.citations.model_copy(update={
+        "explanation_elsewhere_min": 0.6, "explanation_cited_max": 0.4, "explanation_margin": 0.35})})
+    assert not [f for f in _citation_flags(layout.folder, pl_rubric, old) if f.code == "citation_wrong_location"
+                and f.file == "artifacts/minutes.pdf"]
