@@ -385,6 +385,9 @@ def test_a_short_general_claim_is_flagged_but_a_description_of_the_document_is_n
     assert not general("Table of the needs data and the change made to learning for each.")  # what the page is
     assert not general("Teachers got learning as students shifted in 2025.")  # when
     assert not general("Teachers got learning as students shifted in May.")  # when, spelled like a stop word
+    assert not general("Teachers got learning the morning after students shifted.")  # when, said in words (test38)
+    assert not general("Teachers got learning within two days as students shifted.")
+    assert general("Teachers got learning after students shifted.")  # "after" alone says no when
     assert not general("Teachers got learning from the PLC as students shifted.")  # who
     assert not general("Teachers got learning as students shifted, with the survey results from every grade team "
                        "and the new schedule.")  # long enough to say what is there

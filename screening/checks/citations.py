@@ -379,11 +379,22 @@ def _rubric_words(ctx: ScreeningContext, detail_ids: tuple[str, ...]) -> set[str
     return out
 
 
+# When, said without a date: "the morning after the observation", "the next day", "within two
+# days". For timely feedback or follow-up that is the particular an assessor checks.
+_WHEN = re.compile(
+    r"\b(?:same|next|following)\s+(?:day|morning|afternoon|week)\b"
+    r"|\b(?:morning|afternoon|evening|day|week)\s+(?:after|before)\b"
+    r"|\bwithin\s+(?:an?|one|two|three|four|five|\d+)\s+(?:school\s+)?(?:days?|hours?|weeks?)\b",
+    re.I,
+)
+
+
 def _names_a_particular(explanation: str, rubric_words: set[str]) -> bool:
     """A number, a date, an acronym or a name the rubric does not use: something an assessor
     can look for at the cited place. A capitalised word inside a sentence that the rubric does
-    not use is a name ("Ms. Ruiz", "May")."""
-    if re.search(r"\d|\b[A-Z][A-Z0-9&]+\b", explanation):
+    not use is a name ("Ms. Ruiz", "May"); a time said in words ("the morning after the
+    observation") is a date."""
+    if re.search(r"\d|\b[A-Z][A-Z0-9&]+\b", explanation) or _WHEN.search(explanation):
         return True
     # a month or a day is a date, even the one spelled like a stop word ("We will evaluate in May")
     return any(w.lower() in MONTHS_DAYS or not set(content_stems(w)) <= rubric_words
