@@ -87,8 +87,16 @@ def test_postgres_s3_and_celery_workers_finish_without_the_api_server(tmp_path, 
                                     "report": f"/api/jobs/{job_id}/report"}
         assert hmac.compare_digest(headers["x-screening-signature"],
                                    sign(SECRET, headers["x-screening-timestamp"], body))
+
+        def deliveries() -> list[str] | None:
+            # the worker records the delivery after the receiver has answered: the receiver may
+            # hold the webhook a moment before the row says so
+            with engine.connect() as conn:
+                states = list(conn.execute(select(WebhookDelivery.state)).scalars())
+            return states if states and "pending" not in states else None
+
+        assert _until("the delivery record", deliveries, timeout=30) == ["delivered"]
         with engine.connect() as conn:
-            assert conn.execute(select(WebhookDelivery.state)).scalars().all() == ["delivered"]
             keys = {"up/" + k for k in conn.execute(select(StoredFile.storage_key)).scalars()}
         listed = {o["Key"] for o in s3_client.list_objects_v2(Bucket="uploads").get("Contents", [])}
         assert listed == keys and len(keys) == 3
