@@ -202,6 +202,7 @@ def test_a_fourth_column_in_the_candidates_own_words_is_the_missing_role():
     # a row-number column is not one, and two unknown columns leave the role unfilled
     assert "explanation" not in map_headers(["#", "EO detail", "Artifact", "Page"]).index
     assert "explanation" not in map_headers(["EO detail", "Artifact", "Page", "Connection", "Reviewer initials"]).index
+    assert "location" not in map_headers(["EO detail", "Artifact", "Explanation", "Reviewer"]).index
 
 
 def test_data_row_is_not_a_header():

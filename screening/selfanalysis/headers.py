@@ -100,13 +100,13 @@ def map_headers(cells: list[str]) -> HeaderMap | None:
             index[role] = i
     if len(index) < 2:
         return None
-    # Three roles named and one more column headed in the candidate's own words ("How this shows
-    # the detail", "Connection to the EO"): the table has four columns for four roles, so that
-    # column is the fourth. Without this every row's explanation reads as missing.
-    missing = [r for r in ROLES if r not in index]
+    # Detail, artifact and location named and one more column headed in the candidate's own words
+    # ("How this shows the detail", "Connection to the EO"): that is the explanation, the column
+    # candidates head most freely. Without this every row's explanation reads as missing. Only the
+    # explanation is filled so: a "Reviewer" column beside a table without locations is no location.
     unclaimed = [i for i, cell in enumerate(cells) if i not in index.values() and _names_a_column(cell)]
-    if len(missing) == 1 and len(unclaimed) == 1:
-        index[missing[0]] = unclaimed[0]
+    if [r for r in ROLES if r not in index] == ["explanation"] and len(unclaimed) == 1:
+        index["explanation"] = unclaimed[0]
     index = dict(sorted(index.items(), key=lambda kv: ROLES.index(kv[0])))
     return HeaderMap(index, {role: " ".join(cells[i].split()) for role, i in index.items()})
 
