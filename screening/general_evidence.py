@@ -28,7 +28,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from .echo import RubricWording, particulars, setting_of
-from .mapping import DetailEvidence, Status
+from .mapping import DetailEvidence, Match, Status
 from .passages import OWN_PROSE, Passage
 from .rubric import Rubric
 
@@ -71,7 +71,7 @@ def general_only(
     if rubric.part("portfolio") is None:
         return list(evidence)
 
-    def deciding(ev: DetailEvidence) -> tuple:
+    def deciding(ev: DetailEvidence) -> tuple[Match, ...]:
         if met_threshold is None or ev.status != Status.MET:
             return ev.evidence
         return tuple(m for m in ev.evidence if m.score >= met_threshold) or ev.evidence

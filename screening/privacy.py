@@ -889,19 +889,22 @@ def _teaching_work(tokens: list["Token"]) -> bool:
 _SAME_CLAUSE = "student data in the same clause"  # the weak cue: a list of adults can carry such words too
 
 
+_BEFORE_NAME = frozenset({"named", "called", ",", "("})  # between a student noun and the name it introduces
+
+
 def _student_cue(doc: "Doc", start: int, end: int, is_person: bool = True) -> tuple[str, bool] | None:
     """(reason, strong) when a student cue is attached to the name."""
     # Right before the name ("the pupil Jakub", "a student named Elijah", "one student, Maya"),
     # in lower case: "Student Work" is a title, "a student from Ukraine" is not a name.
     raw = _clause_before(doc, start, 3)
-    before = [w for w in raw if w not in {"named", "called", ",", "("}]
+    before = [w for w in raw if w not in _BEFORE_NAME]
     if before[:1] and before[0] in _STUDENT_NOUNS and not _counted_group(doc, start, end):
         # "one student, Maya" is an appositive; "with seventh graders, Chad Whitley ran ..." is
         # the end of one clause and the start of another
         plural = before[0] not in _ONE_STUDENT
         # "WIN-time group for 21 students / Reteach with a partner task": a PDF line that ends in a
         # count of students, joined to the next line's first word, is a group and then a new line
-        noun = next((k for k in range(start - 1, max(-1, start - 5), -1) if doc[k].text not in {"named", "called", ",", "("}), -1)
+        noun = next((k for k in range(start - 1, max(-1, start - 5), -1) if doc[k].text not in _BEFORE_NAME), -1)
         counted = plural and noun >= 0 and _counted(doc, noun)
         if not (raw[:1] == [","] and plural) and not (plural and (not is_person or counted) and end - start == 1) \
                 and not (raw[:1] == ["("] and _bracketed_leads(doc, start)):

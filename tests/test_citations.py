@@ -41,6 +41,16 @@ def _write_csv(folder: Path, rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
+def _cite(layout, pl_rubric, eo_prefix: str, artifact: str, location: str, explanation: str):
+    """The fixture's rows with the first row of the EO (``eo_prefix``, "2.") citing ``artifact`` at
+    ``location`` with ``explanation``, written out; (rows, that row) for later edits."""
+    rows = _rows(layout, pl_rubric)
+    row = next(r for r in rows if r["EO detail"].startswith(eo_prefix))
+    row.update({"Artifact": artifact, "Location": location, "Explanation": explanation})
+    _write_csv(layout.folder, rows)
+    return rows, row
+
+
 def _citation_flags(folder, pl_rubric, settings):
     report = screen(from_folder(folder), pl_rubric, settings).report
     return [f for f in report.flags if f.code in CITATION_CODES]
@@ -400,23 +410,15 @@ def test_figures_quoted_from_another_page_are_a_wrong_location(layout, pl_rubric
     # From an independently written submission (bench/independent dev4): the cited plan page
     # names the walkthroughs in the explanation's own words, but the figures it quotes are only
     # on a later page. A candidate copies figures from the page in front of them.
-    from fpdf import FPDF
-
-    pdf = FPDF(format="letter")
-    pdf.set_font("Helvetica", size=11)
-    for text in ("Alignment plan. Action: weekly walkthroughs check each lesson against the pacing calendar. "
-                 "Owner: principal and assistant principal. Due: weekly from September 2.",
-                 "Walkthrough pacing data. September: 22 walkthroughs, 64% on the pacing calendar. "
-                 "November: 21 walkthroughs, 86% on the pacing calendar."):
-        pdf.add_page()
-        pdf.multi_cell(0, 6, text)
-    pdf.output(str(layout.folder / "artifacts" / "plan.pdf"))
-    rows = _rows(layout, pl_rubric)
-    row = next(r for r in rows if r["EO detail"].startswith("4."))
-    row.update({"Artifact": "plan.pdf", "Location": "p. 2",
-                "Explanation": "Weekly walkthroughs compare each lesson with the pacing calendar; on pace rose "
-                               "from 64% to 86% with follow-up for each gap."})
-    _write_csv(layout.folder, rows)
+    _plan_pdf(layout.folder / "artifacts" / "plan.pdf", (
+        "Alignment plan. Action: weekly walkthroughs check each lesson against the pacing calendar. "
+        "Owner: principal and assistant principal. Due: weekly from September 2.",
+        "Walkthrough pacing data. September: 22 walkthroughs, 64% on the pacing calendar. "
+        "November: 21 walkthroughs, 86% on the pacing calendar.",
+    ))
+    rows, row = _cite(layout, pl_rubric, "4.", "plan.pdf", "p. 2",
+                      "Weekly walkthroughs compare each lesson with the pacing calendar; on pace rose "
+                      "from 64% to 86% with follow-up for each gap.")
     assert not [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.file == "artifacts/plan.pdf"]
     row["Location"] = "p. 1"
     _write_csv(layout.folder, rows)
@@ -552,12 +554,9 @@ def test_a_row_whose_words_are_mostly_on_another_page_of_its_artifact_is_a_wrong
         "Minutes, Oct 17. Algebra team compared quiz results by standard after the second quiz; small-group "
         "plans were set for each standard, with a Friday block.",
     ))
-    rows = _rows(layout, pl_rubric)
-    row = next(r for r in rows if r["EO detail"].startswith("2."))
-    row.update({"Artifact": "minutes.pdf", "Location": "p. 1",
-                "Explanation": "Algebra team met Oct 17 after quiz 2 to compare results by standard and planned "
-                               "small-group and whole-class reteaching; gains on the next quiz."})
-    _write_csv(layout.folder, rows)
+    _, row = _cite(layout, pl_rubric, "2.", "minutes.pdf", "p. 1",
+                   "Algebra team met Oct 17 after quiz 2 to compare results by standard and planned "
+                   "small-group and whole-class reteaching; gains on the next quiz.")
     flags = [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.file == "artifacts/minutes.pdf"]
     assert [(f.code, f.detail_id) for f in flags] == [("citation_wrong_location", row["EO detail"])]
     assert "page 2 of minutes.pdf" in flags[0].message

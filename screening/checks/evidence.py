@@ -75,14 +75,13 @@ class EvidenceStatus:
 
 def _closest(ev: DetailEvidence, cfg: MappingSettings) -> str:
     """What a missing detail's flag says of the passage nearest to it."""
-    if ev.closest is None:
+    reflection_only = ev.features.get("reflection_only")
+    if ev.closest is None or ev.best_score is None and not reflection_only:
         return " No passage is more about this detail than about the others."
     where = f"{ev.closest.passage.file}, {_where(ev.closest.passage)}"
-    if ev.features.get("reflection_only"):
+    if reflection_only:
         return (" Only the reflection speaks of it, in general terms naming no person, date, number or "
                 f"document (the closest: {where}).")
-    if ev.best_score is None:
-        return " No passage is more about this detail than about the others."
     return f" The closest passage ({where}) scored {_score(ev.best_score, cfg.weak_threshold)}, below {cfg.weak_threshold:.2f}."
 
 
