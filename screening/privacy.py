@@ -890,6 +890,7 @@ _SAME_CLAUSE = "student data in the same clause"  # the weak cue: a list of adul
 
 
 _BEFORE_NAME = frozenset({"named", "called", ",", "("})  # between a student noun and the name it introduces
+_EVERY = frozenset({"every", "each", "any", "no", "all"})  # quantifiers: "every student" names nobody
 
 
 def _student_cue(doc: "Doc", start: int, end: int, is_person: bool = True) -> tuple[str, bool] | None:
@@ -906,7 +907,10 @@ def _student_cue(doc: "Doc", start: int, end: int, is_person: bool = True) -> tu
         # count of students, joined to the next line's first word, is a group and then a new line
         noun = next((k for k in range(start - 1, max(-1, start - 5), -1) if doc[k].text not in _BEFORE_NAME), -1)
         counted = plural and noun >= 0 and _counted(doc, noun)
-        if not (raw[:1] == [","] and plural) and not (plural and (not is_person or counted) and end - start == 1) \
+        # "for checking every student, Hattie's synthesis on ...": a quantified noun ends a list
+        # item; it cannot stand in apposition with one named student
+        every = raw[:1] == [","] and noun >= 1 and doc[noun - 1].lower_ in _EVERY
+        if not (raw[:1] == [","] and (plural or every)) and not (plural and (not is_person or counted) and end - start == 1) \
                 and not (raw[:1] == ["("] and _bracketed_leads(doc, start)):
             return "a student noun before the name", True
     after = _clause_after(doc, end, 8)
@@ -1038,15 +1042,22 @@ def _spoken_adult(doc: "Doc", start: int, end: int) -> bool:
 _LEAD_INS = frozenset("present here attending joined joining welcome introduce meet with".split())
 
 
+_MEETINGS = frozenset("meeting committee team plc conference debrief session council department".split())
+
+
 def _roll_call_lead(doc: "Doc", sentence: list[int], start: int) -> bool:
     """Whether the sentence opens a roll call before the name ("Present are ...", "Here with
-    me are ...", "Welcome to ...")."""
+    me are ...", "Welcome to ..."), or comes right after the recording says which meeting it is
+    ("This is the professional learning committee, December 10th."): whoever is listed next is
+    there, however the recogniser heard the lead-in ("Present at the table" as "President of
+    the Times in")."""
     k = start - 1
     while k >= 0 and sentence[k] == sentence[start]:
         if doc[k].lower_ in _LEAD_INS:
             return True
         k -= 1
-    return False
+    before = [t.lower_ for t in doc[: k + 1] if sentence[t.i] == sentence[start] - 1]
+    return "this" in before[:3] and "is" in before[:4] and bool(_MEETINGS & set(before))
 
 
 def _spoken_people(doc: "Doc") -> list[tuple[int, int]]:
@@ -1180,6 +1191,8 @@ def _cue_windows(text: str, spoken: bool = False) -> list[tuple[int, int]]:
     ranges: list[tuple[int, int]] = []
     for i in hit:
         a, b = max(0, i - reach), min(len(lines) - 1, i + reach)
+        if spoken and a <= reach:
+            a = 0  # the opening says which meeting this is, and so who is named right after it
         start, end = lines[a][0], lines[b][0] + len(lines[b][1])
         if ranges and start <= ranges[-1][1] + 1:
             ranges[-1] = (ranges[-1][0], max(end, ranges[-1][1]))

@@ -336,6 +336,34 @@ def test_a_recording_cited_at_its_opening_is_found_by_similarity(layout, pl_rubr
             if f.code == "citation_wrong_location"] == []
 
 
+SPOKEN_AGENDA = [  # the opening announces what the meeting covers, in the rubric's words; the work comes later
+    "This is the professional learning committee, and today teachers identify their professional learning "
+    "needs from the survey and the student reading data.",
+    "Every teacher filled out the survey in October. Mr. Hale showed the fluency scores by grade, and we "
+    "picked partner reading for the spring sessions.",
+    "Last, the book fair moves to the library. The buses for the zoo trip leave at eight.",
+]
+
+
+def test_a_recordings_opening_is_never_offered_as_where_the_evidence_is(layout, pl_rubric, settings):
+    # The opening names the meeting and what it will cover, so it scores on every detail it only
+    # announces. A row citing the discussion itself is right, however high the announcement scores.
+    from screening.locations import mmss
+
+    times = _recording(layout.folder / "artifacts" / "meeting.wav", SPOKEN_AGENDA)
+    rows = _rows(layout, pl_rubric)
+    row = next(r for r in rows if r["EO detail"] == "2.1")
+    row.update({"Artifact": "meeting.wav", "Location": f"{mmss(times[1][0])}-{mmss(times[1][1] + 1)}",
+                "Explanation": "The October survey and the fluency scores by grade led us to partner reading."})
+    _write_csv(layout.folder, rows)
+    # the similarity rule alone: the explanation's words and the opening rule are left out
+    loose = settings.model_copy(update={"citations": settings.citations.model_copy(update={
+        "explanation_min_terms": 10_000, "spoken_opening_margin": None,
+        "wrong_location_spoken_max_cited": 1.0, "wrong_location_spoken_min_found": -1.0, "wrong_location_margin": 0.0})})
+    flags = [f for f in _citation_flags(layout.folder, pl_rubric, loose) if f.code == "citation_wrong_location"]
+    assert all("at 00:00" not in f.message for f in flags), [f.message for f in flags]
+
+
 def test_the_end_of_a_recording_may_be_cited_at_its_rounded_up_second(layout, pl_rubric, settings):
     # Players show a 64.96 s file as 01:05, and candidates cite its end that way.
     import math

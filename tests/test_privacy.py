@@ -112,6 +112,9 @@ HARD_NEGATIVES = [
     "Peer visits\nLed by\nDr. Sofia Reyna (coach)\nParticipants\n\nAna Trujillo (gr 2 Spanish), Josh\nKemper (gr 2 English)",
     "Member\nWhitney Ruiz (ELA 8)\nCody Barnhart (Science 7)\nLani Kabua (EL teacher)",
     "Lena Ortiz showed how she co-creates success criteria with seventh graders, Chad Whitley ran a hinge question.",
+    # a quantified noun ends a list item: "every student" stands in apposition with nobody (dev21)
+    "Our sources: Wiliam's work on formative assessment for checking every student, Hattie's synthesis on "
+    "classroom discussion for partner talk.",
     "Teachers scored by learning target, marking each student Mastered, Partial or Not yet.",
     "The third priority is the Bridge (el Puente), in which students compare vocabulary across languages.",
     # a list of adults whose assignments are student-data words (dev2 of bench/independent)
@@ -565,6 +568,17 @@ def test_full_names_spoken_near_talk_about_students_are_found_and_the_adults_are
     names = {listing[f.char_start:f.char_end] for f in detect_many([listing], nlp, today=TODAY, spoken=[True])[0]}
     assert {"Jacob Miller", "Emma Johnson", "Noah Williams"} <= names
     assert not names & {"Laura Bennett", "Mark Davis", "Susan Clark"}
+    # right after the recording says which meeting it is, a list is the roll call, however the
+    # recogniser heard its lead-in ("Present at the table" as "President of the Times in")
+    opening = ("This is the professional learning committee, December 10th.\n"
+               "President of the Times in George, Ruth and Amy, Jake Sorenson, Maria Meles and Paige Holloway.\n"
+               "First item is the new schedule.\n"
+               "Since October we have enrolled 14 new English learners.\n")
+    assert detect_many([opening], nlp, today=TODAY, spoken=[True])[0] == []
+    later = opening.replace("This is the professional learning committee, December 10th.",
+                            "We looked at the reading data again.")
+    assert {later[f.char_start:f.char_end] for f in detect_many([later], nlp, today=TODAY, spoken=[True])[0]} >= {
+        "Jake Sorenson", "Maria Meles", "Paige Holloway"}
 
 
 @pytest.mark.models

@@ -246,13 +246,16 @@ class Citations:
         # once is not called wrong for being about the others too.
         cited_best = float(ctx.raw_scores[np.ix_(in_place, cols)].max())
         best_elsewhere = ctx.scores[:, cols].max(axis=1)
-        elsewhere = np.where(in_artifacts & ~in_place, best_elsewhere, -1.0)
+        spoken = all(pl.location.kind == "time" for pl in places)
+        candidates = in_artifacts & ~in_place
+        if spoken:
+            candidates &= ~_in_opening(ctx.scored_passages, artifacts)
+        elsewhere = np.where(candidates, best_elsewhere, -1.0)
         k = int(elsewhere.argmax())
         found = float(elsewhere[k])
         # A recording cited by time is compared with its own other stretches, on the scale
         # transcripts score on: spoken, misheard wording scores lower against the rubric than a
         # typed page, so the thresholds for typed pages would never let a stretch "elsewhere" win.
-        spoken = all(pl.location.kind == "time" for pl in places)
         typed_rule = cited_best < cfg.wrong_location_max_cited and found >= mcfg.met_threshold
         spoken_rule = spoken and cited_best < cfg.wrong_location_spoken_max_cited \
             and found >= cfg.wrong_location_spoken_min_found
@@ -266,6 +269,17 @@ class Citations:
             "found_score": f"{found:.2f}", "cited_score": f"{max(cited_best, 0):.2f}",
             "basis": f" (Similarity to the detail: {found:.2f} there, {max(cited_best, 0):.2f} at the cited place.)",
         }, file=p.file, detail_id=single)]
+
+
+def _in_opening(passages: tuple[Passage, ...], artifacts: dict[str, Document]) -> np.ndarray:
+    """Which passages overlap the first transcript segment of their recording. The opening names
+    the meeting and what it will cover ("this is the fourth grade PLC data meeting", "start with
+    the coaching cycles"), so it scores on the details it only announces: it is never offered as
+    the place where a detail's evidence is (independent corpus: both similarity flags that did so
+    were on clean rows citing the discussion itself)."""
+    first = {name: doc.segments[0].end_s for name, doc in artifacts.items() if doc.segments}
+    return np.array([p.start_s is not None and p.file in first and p.start_s < first[p.file]
+                     for p in passages], dtype=bool)
 
 
 def _mostly_outside(start: float, end: float, cited_start: float, cited_end: float) -> bool:
