@@ -16,6 +16,7 @@ import numpy as np
 
 from . import __version__, flags as flagdefs
 from .calibration import apply as apply_calibration, calibration_for, mapping_features
+from .claimed_evidence import claimed_details, claimed_weak
 from .checks import DEFAULT_CHECKS, RaisedFlag, ScreeningContext
 from .documents import Document, FileKind
 from .echo import find_echoes
@@ -224,6 +225,7 @@ def _screen_files(
         (f, read_self_analysis(f.path, rubric)) for f, d in files
         if f.role == "self_analysis" and (d.readable or d.kind == FileKind.SPREADSHEET)
     )
+    evidence = claimed_weak(evidence, claimed_details((a for _, a in self_analyses), rubric), settings.mapping.claimed_weak_min)
 
     ctx = ScreeningContext(
         rubric=rubric,

@@ -162,6 +162,13 @@ class MappingSettings(BaseModel):
         "independent corpus None has the same recall and fewer false flags: a passage's one sentence on a "
         "detail its passage is not mainly about is often the candidate's best evidence for it.)",
     )
+    claimed_weak_min: float | None = Field(
+        0.40, ge=-1, le=1,
+        description="A detail a self-analysis row names (not only a row for its whole EO), with no passage at the weak "
+        "threshold but one more about it than about any other detail scoring at least this, is weak evidence, not "
+        "missing (screening/claimed_evidence.py): a candidate with nothing for a detail leaves its row out. None: "
+        "similarity alone decides.",
+    )
     derived_guidance_min_met: int | None = Field(
         1, ge=1,
         description="Details marked derived: true (not published by the program, which judges whole EOs): when an "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..claimed_evidence import CLAIMED_ONLY
 from ..mapping import DetailEvidence, Status
 from ..passages import Passage
 from ..registry import checks
@@ -55,11 +56,17 @@ class EvidenceStatus:
                 out.append(RaisedFlag("missing_evidence", self.name, params, eo=ev.eo, detail_id=ev.detail_id, **demote))
             elif ev.status == Status.WEAK:
                 best = ev.evidence[0].passage
-                params["why"] = (
-                    "every passage about it is a general statement in the candidate's own words, naming no "
-                    f"person, date, number or document (the closest: {best.file}, {_where(best)})."
-                    if ev.features.get("general_only") else
-                    f"the best passage scored {params['best_score']}, below {params['met_threshold']}.")
+                if ev.features.get(CLAIMED_ONLY):
+                    params["best_score"] = _score(ev.best_score or 0.0, cfg.weak_threshold)
+                    params["why"] = (
+                        "the self-analysis claims it, and the passage most about it "
+                        f"({best.file}, {_where(best)}) scored {params['best_score']}, below {params['weak_threshold']}.")
+                elif ev.features.get("general_only"):
+                    params["why"] = (
+                        "every passage about it is a general statement in the candidate's own words, naming no "
+                        f"person, date, number or document (the closest: {best.file}, {_where(best)}).")
+                else:
+                    params["why"] = f"the best passage scored {params['best_score']}, below {params['met_threshold']}."
                 location = {
                     "page": best.page, "start_s": best.start_s, "end_s": best.end_s,
                     "char_start": best.char_start, "char_end": best.char_end, "fragment": best.fragment,
@@ -104,7 +111,8 @@ def _guidance_eos(ctx: ScreeningContext) -> dict[str, str]:
     for ev in ctx.evidence:
         total[ev.eo] = total.get(ev.eo, 0) + 1
         met[ev.eo] = met.get(ev.eo, 0) + (ev.status == Status.MET)
-        addressed[ev.eo] = addressed.get(ev.eo, 0) + (ev.status != Status.MISSING)
+        # a detail weak only by its row's claim is not addressed by what the screener found
+        addressed[ev.eo] = addressed.get(ev.eo, 0) + (ev.status != Status.MISSING and not ev.features.get(CLAIMED_ONLY))
     least_addressed = cfg.derived_guidance_min_addressed
     out = {eo: f"EO {eo} has passages that address {addressed[eo]} of its {total[eo]} details" for eo in total
            if met[eo] >= cfg.derived_guidance_min_met or (least_addressed is not None and addressed[eo] >= least_addressed)}
