@@ -284,6 +284,22 @@ def test_a_recording_cited_at_the_wrong_time_is_found_by_what_the_explanation_sa
 
 
 
+def _recorded_row(layout, pl_rubric, name: str, spoken: list[str], **fields: str):
+    """A recording of ``spoken`` and correct rows, with detail 2.1's row citing the recording:
+    (each stretch's times, all rows, that row)."""
+    times = _recording(layout.folder / "artifacts" / name, spoken)
+    rows = _rows(layout, pl_rubric)
+    row = next(r for r in rows if r["EO detail"] == "2.1")
+    row.update({"Artifact": name, **fields})
+    return times, rows, row
+
+
+def _without_similarity(settings, **more: object):
+    """Settings with the similarity rules for wrong places off (the explanation's rules stay)."""
+    return settings.model_copy(update={"citations": settings.citations.model_copy(
+        update={"wrong_location_spoken_max_cited": -1.0, "wrong_location_max_cited": -1.0, **more})})
+
+
 SPOKEN_MEETING = [  # a meeting's opening, the stretch about detail 2.1, then other business: two sentences each
     "This is the recording for my portfolio, on Tuesday, November fourth. We are in room twelve after school.",
     "Every teacher filled out the needs survey. Our team reviewed the reading data to decide what we need "
@@ -298,10 +314,8 @@ def test_a_recording_cited_at_its_opening_is_found_by_similarity(layout, pl_rubr
     # similarity of each stretch to the row's detail can tell where it is.
     from screening.locations import mmss
 
-    times = _recording(layout.folder / "artifacts" / "meeting.wav", SPOKEN_MEETING)
-    rows = _rows(layout, pl_rubric)
-    row = next(r for r in rows if r["EO detail"] == "2.1")
-    row.update({"Artifact": "meeting.wav", "Explanation": "Teachers identified the professional learning needs here."})
+    times, rows, row = _recorded_row(layout, pl_rubric, "meeting.wav", SPOKEN_MEETING,
+                                     Explanation="Teachers identified the professional learning needs here.")
 
     def wrong(start: float, end: float) -> list[tuple[str | None, str | None]]:
         row["Location"] = f"{mmss(start)}-{mmss(end)}"
@@ -316,8 +330,7 @@ def test_a_recording_cited_at_its_opening_is_found_by_similarity(layout, pl_rubr
     # would not spell the same: its meaning is compared with each stretch. With the similarity
     # rules off, the opening is still found wrong by the explanation alone.
     row["Explanation"] = "Staff completed a questionnaire and the group looked at literacy results to choose training."
-    quiet = settings.model_copy(update={"citations": settings.citations.model_copy(
-        update={"wrong_location_spoken_max_cited": -1.0, "wrong_location_max_cited": -1.0})})
+    quiet = _without_similarity(settings)
     row["Location"] = f"00:00-{mmss(times[0][1])}"
     _write_csv(layout.folder, rows)
     [flag] = [f for f in _citation_flags(layout.folder, pl_rubric, quiet) if f.code == "citation_wrong_location"]
@@ -336,6 +349,33 @@ def test_a_recording_cited_at_its_opening_is_found_by_similarity(layout, pl_rubr
             if f.code == "citation_wrong_location"] == []
 
 
+SPOKEN_DEBRIEF = [  # the opening says when the debrief takes place; the feedback comes later
+    "This is my feedback conference with Ms. Reyes, the morning after the walkthrough.",
+    "Your strength was the whiteboard check. My one next step for you is to ask how do you know before you "
+    "confirm an answer, and to wait for two partners to explain.",
+    "Last, the book fair moves to the library. The buses for the zoo trip leave at eight.",
+]
+
+
+def test_a_row_saying_when_a_debrief_took_place_cites_the_opening_that_says_so(layout, pl_rubric, settings):
+    # A recording says when it took place at its start: a row about timeliness cites that, and its
+    # explanation, which also names what was said later, is not taken for a slip to the opening.
+    from screening.locations import mmss
+
+    times, rows, row = _recorded_row(layout, pl_rubric, "debrief.wav", SPOKEN_DEBRIEF)
+    row["Location"] = f"00:00-{mmss(times[0][1])}"
+    quiet = _without_similarity(settings, explanation_min_terms=10_000)
+
+    def wrong(explanation: str) -> list[str]:
+        row["Explanation"] = explanation
+        _write_csv(layout.folder, rows)
+        return [f.message for f in _citation_flags(layout.folder, pl_rubric, quiet) if f.code == "citation_wrong_location"]
+
+    assert wrong("I name her strength, the whiteboard check, and one next step: asking how do you know.")
+    assert wrong("Held the morning after the walkthrough: her strength was the whiteboard check and my next step "
+                 "is to ask how do you know and wait for partners.") == []
+
+
 SPOKEN_AGENDA = [  # the opening announces what the meeting covers, in the rubric's words; the work comes later
     "This is the professional learning committee, and today teachers identify their professional learning "
     "needs from the survey and the student reading data.",
@@ -350,11 +390,10 @@ def test_a_recordings_opening_is_never_offered_as_where_the_evidence_is(layout, 
     # announces. A row citing the discussion itself is right, however high the announcement scores.
     from screening.locations import mmss
 
-    times = _recording(layout.folder / "artifacts" / "meeting.wav", SPOKEN_AGENDA)
-    rows = _rows(layout, pl_rubric)
-    row = next(r for r in rows if r["EO detail"] == "2.1")
-    row.update({"Artifact": "meeting.wav", "Location": f"{mmss(times[1][0])}-{mmss(times[1][1] + 1)}",
-                "Explanation": "The October survey and the fluency scores by grade led us to partner reading."})
+    times, rows, row = _recorded_row(
+        layout, pl_rubric, "meeting.wav", SPOKEN_AGENDA,
+        Explanation="The October survey and the fluency scores by grade led us to partner reading.")
+    row["Location"] = f"{mmss(times[1][0])}-{mmss(times[1][1] + 1)}"
     _write_csv(layout.folder, rows)
     # the similarity rule alone: the explanation's words and the opening rule are left out
     loose = settings.model_copy(update={"citations": settings.citations.model_copy(update={

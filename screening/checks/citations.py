@@ -186,6 +186,10 @@ class Citations:
                   if _mostly_outside(spans[i][0], spans[j - 1][1], start, end)]
         if not cited.strip() or not others:
             return []
+        if any(m.group().lower() in cited.lower() for m in _WHEN.finditer(c.explanation)):
+            # "The debrief takes place the morning after the walkthrough", and the opening says "the
+            # morning after": a recording says when it took place at its start, and the row cites that
+            return []
         from ..embedding import get_embedder
 
         vectors = get_embedder(ctx.settings).encode([c.explanation, cited, *(o[2] for o in others)])
