@@ -77,6 +77,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "int8 transcription (the default until 2026-12-06)": {"media.compute_type": "int8"},
     "every echo a warning (the default until 2026-12-06, evening)": {"echo.warn_min_phrase_share": None},
     "general evidence judged at the met level": {"mapping.general_evidence_met_level": True},
+    "no claimed-detail rule (missing whatever the self-analysis claims)": {"mapping.claimed_weak_min": None},
     "explanation-to-page bounds 0.6/0.4/0.35 (the default until 2026-12-06, evening)": {
         "citations.explanation_elsewhere_min": 0.6, "citations.explanation_cited_max": 0.4,
         "citations.explanation_margin": 0.35},
