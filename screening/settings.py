@@ -271,6 +271,15 @@ class CitationSettings(BaseModel):
         0.43, ge=-1, le=1,
         description="citation_wrong_location only when the cited place's best similarity to the detail is below this.",
     )
+    wrong_location_near_found: float = Field(
+        0.55, ge=-1, le=1,
+        description="…and another page of the cited file scores at least mapping.met_threshold, or at least this with "
+        "wrong_location_near_margin more than the cited place (added 2026-12-06, eighth session: on the dev and read "
+        "batches, 2 more planted wrong pages found, the nearest row of a clean submission fell 0.015 short of the margin).",
+    )
+    wrong_location_near_margin: float = Field(
+        0.2, ge=0, le=2, description="…the margin a page below the met threshold needs over the cited place.",
+    )
     wrong_location_spoken_max_cited: float = Field(
         0.3, ge=-1, le=1,
         description="For a recording cited by time: citation_wrong_location when the cited stretch's best similarity to "

@@ -101,6 +101,26 @@ def test_each_planted_problem_raises_exactly_its_flag(layout, pl_rubric, setting
     assert f"not slide {layout.page_of_eo['1']} of" in messages["citation_wrong_location"]
 
 
+def test_a_page_only_near_the_detail_makes_a_citation_wrong_by_a_wider_margin(layout, pl_rubric, settings):
+    # With the met threshold out of reach, only the near rule can send a row elsewhere: the right
+    # page scores below met but far above the cited one.
+    rows = _rows(layout, pl_rubric)
+    row = next(r for r in rows if r["EO detail"] == "4.2")
+    row["Location"] = f"p. {layout.page_of_eo['1']}"
+    _write_csv(layout.folder, rows)
+    out_of_reach = settings.model_copy(update={"mapping": settings.mapping.model_copy(
+        update={"met_threshold": 0.99, "weak_threshold": 0.98})})
+
+    def wrong(cfg) -> list[tuple[str, str | None]]:
+        return [(f.code, f.detail_id) for f in _citation_flags(layout.folder, pl_rubric, cfg)
+                if f.code == "citation_wrong_location"]
+
+    assert wrong(out_of_reach) == [("citation_wrong_location", "4.2")]
+    no_near = out_of_reach.model_copy(update={"citations": out_of_reach.citations.model_copy(
+        update={"wrong_location_near_found": 1.0})})
+    assert wrong(no_near) == []
+
+
 def _planted_rows(layout, pl_rubric) -> list[dict[str, str]]:
     rows = _rows(layout, pl_rubric)
     by_id = {r["EO detail"]: r for r in rows}

@@ -260,7 +260,10 @@ class Citations:
         # A recording cited by time is compared with its own other stretches, on the scale
         # transcripts score on: spoken, misheard wording scores lower against the rubric than a
         # typed page, so the thresholds for typed pages would never let a stretch "elsewhere" win.
-        typed_rule = cited_best < cfg.wrong_location_max_cited and found >= mcfg.met_threshold
+        # A page clearly about the targets may win by the usual margin; one only near them, by more.
+        typed_rule = cited_best < cfg.wrong_location_max_cited and (
+            found >= mcfg.met_threshold
+            or found >= cfg.wrong_location_near_found and found - cited_best >= cfg.wrong_location_near_margin)
         spoken_rule = spoken and cited_best < cfg.wrong_location_spoken_max_cited \
             and found >= cfg.wrong_location_spoken_min_found
         if not ((typed_rule or spoken_rule) and found - cited_best >= cfg.wrong_location_margin):
