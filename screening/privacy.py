@@ -34,7 +34,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
@@ -260,7 +260,7 @@ def _trim_name(candidate: str) -> str | None:
     Brooks"), or None when what is left is not a name."""
     words = candidate.split()
     while words and not _is_name(" ".join(words)):
-        if words[-1].strip(",.").lower() not in _NOT_NAMES | _STAFF_ROLES:
+        if words[-1].strip(",.").lower() not in _NOT_NAMES | _STAFF_ROLES and not re.search(r"\d", words[-1]):
             return None
         words.pop()
     return candidate[: candidate.index(words[-1]) + len(words[-1])] if words else None
@@ -277,8 +277,8 @@ _COMPOUND_WORD = re.compile(r"[A-Za-z]+[-‐][a-z]")
 
 
 def _is_name(candidate: str) -> bool:
-    if _COMPOUND_WORD.search(candidate):
-        return False
+    if _COMPOUND_WORD.search(candidate) or re.search(r"\d", candidate):
+        return False  # "Standards-based"; "K-5", "Grade 4": a name has neither
     words = [w.strip(",.").lower() for w in re.split(r"[\s,]+", candidate) if w.strip(",.")]
     if not words or len(words) > 3:
         return False
@@ -414,14 +414,17 @@ def _adult_contact(text: str, start: int) -> bool:
     return _byline(text, own_start, own)
 
 
-_SIGNED = re.compile(r"\b([A-Z][a-z'-]+)\s+([A-Z][a-z'-]+),?\s+([A-Za-z0-9._%+-]+)@")
+# A full name, then on the same line (a school between, at most) an e-mail address; a lookahead,
+# so that every pair of capitalised words is tried ("Glenn Haverkamp, Shoal Creek K-8, ghaverkamp@").
+_SIGNED = re.compile(r"(?=\b([A-Z][a-z'-]+)\s+([A-Z][a-z'-]+)\b[^@\n]{0,60}?(?<![\w.%+-])([A-Za-z0-9._%+-]+)@)")
 
 
 def _signed(lines: str) -> bool:
     """Whether a full name is followed by an address made from it ("Keisha Abernathy,
-    kabernathy@…", "tom.nguyen@…"): a person signing with their own details, the way staff
-    close a note or a form. A student roster says grade, scores or "student" on the line, which
-    is judged before this."""
+    kabernathy@…", "tom.nguyen@…", "Glenn Haverkamp, Shoal Creek K-8, ghaverkamp@…"): a person
+    signing with their own details, the way staff close a note or a form or a candidate heads
+    a document. A student roster says grade, scores or "student" on the line, which is judged
+    before this."""
     for m in _SIGNED.finditer(lines):
         first, last = m.group(1).lower(), m.group(2).lower()
         local = re.sub(r"[^a-z]", "", m.group(3).lower())
@@ -848,6 +851,13 @@ def _bracketed_leads(doc: "Doc", start: int) -> bool:
     return False
 
 
+def _not_one_student(tokens: "Sequence[Token]", k: int) -> bool:
+    """Whether the student noun at ``k`` describes no one student: quantified ("…, every student
+    wrote on a whiteboard") or the first part of a compound ("…, a student-friendly learning
+    target")."""
+    return (k >= 1 and tokens[k - 1].lower_ in _EVERY) or (k + 1 < len(tokens) and tokens[k + 1].text in {"-", "‐"})
+
+
 def _counted_group(doc: "Doc", start: int, end: int) -> bool:
     """Names in brackets after a count of students, fewer names than the count: "34 students
     (Keller, Villalobos)", "check-in/check-out for 9 students (Jeter)" name the teachers or
@@ -924,7 +934,8 @@ def _student_cue(doc: "Doc", start: int, end: int, is_person: bool = True) -> tu
     if words[:1] in (["'s"], ["’s"]) and len(words) > 1 and words[1] in _STUDENT_POSSESSIONS \
             and not _teaching_work(after[1:]):
         return f"a student record belonging to the name ({words[1]})", True
-    if words[:1] == [","] and any(w in _ONE_STUDENT and not _counted(after, k) for k, w in enumerate(words[1:4], 1)):
+    if words[:1] == [","] and any(w in _ONE_STUDENT and not _counted(after, k) and not _not_one_student(after, k)
+                                  for k, w in enumerate(words[1:4], 1)):
         return "described as a student", True
     joined = " ".join(words)
     if any(p in joined for p in _STUDENT_AFTER_PHRASES) or any(w in _STUDENT_AFTER for w in words):
@@ -1033,6 +1044,9 @@ def _spoken_adult(doc: "Doc", start: int, end: int) -> bool:
     if "with" in [w.lower() for w in _clause_before(doc, start, 2)]:
         return True  # introduced: "my feedback conversation with Lacy Penrose, third grade"
     listed = _listed_with(doc, start, end)
+    first = min([t.i for t in listed if t.i < start] + [start])
+    if first >= 2 and doc[first - 2].lower_ == "i" and doc[first - 1].lower_ in {"'m", "’m", "am"}:
+        return True  # the speakers introduce themselves: "I'm Monica T and Rosa Elgago is leading"
     if any(t.lower_.rstrip(".") in _TITLES | _STAFF_ROLES | _ROLL_CALL for t in listed):
         return True  # a roll call: "Coach Dillard, Mrs. Abernathy, ... and me, Jee Lo"
     k = end + sum(1 for t in listed if t.i >= end)
@@ -1247,18 +1261,30 @@ king major paige penny sunny rocky dusty cash colt gene dean carol frank
 """.split())
 
 
+def _one_word_name(text: str, f: Finding) -> str | None:
+    """The finding's word when it is a one-word student name found by a cue (not a labelled field)."""
+    word = text[f.char_start : f.char_end]
+    if f.kind != "student_name" or not re.fullmatch(r"[A-Z][a-z]+", word) or f.reason.startswith("labelled"):
+        return None
+    return word
+
+
+def _written_lower(word: str, text: str) -> bool:
+    low = word.lower()
+    return low not in _WORD_NAMES and re.search(rf"(?<![\w-]){low}(?!\w)", text) is not None
+
+
 def _common_word(text: str, f: Finding) -> bool:
     """Whether a one-word student name is a common word capitalised at the start of a line or
     in a title: the same text writes it in lower case too ("Reteach with a partner task" over
     "reteach groups"; "Last Year's Plan" and "last year"), or a hyphen joins it to a lower-case
     word ("Follow-up"). A labelled name ("Student: Reed") stays."""
-    word = text[f.char_start : f.char_end]
-    if f.kind != "student_name" or not re.fullmatch(r"[A-Z][a-z]+", word) or f.reason.startswith("labelled"):
+    word = _one_word_name(text, f)
+    if word is None:
         return False
     if re.match(r"[-‐][a-z]", text[f.char_end : f.char_end + 2]):
         return True
-    low = word.lower()
-    return low not in _WORD_NAMES and re.search(rf"(?<![\w-]){low}(?!\w)", text) is not None
+    return _written_lower(word, text)
 
 
 def _kinds(kinds: Iterable[str]) -> frozenset[str]:
@@ -1408,6 +1434,21 @@ def scan_documents(
         kept = tuple(f for f in found if f.confidence >= min_confidence)
         if kept:
             out.append(PageFindings(doc.name, part, number, kept, media=bool(doc.segments)))
+    return tuple(out)
+
+
+def common_words_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, int | None], str]) -> tuple[PageFindings, ...]:
+    """``found`` without one-word student names that another file of the submission writes in
+    lower case: "Scaffolds and extensions …" opening a self-analysis cell, where the narrative
+    says "scaffolds" (pages are scanned one by one, so ``_common_word`` sees only its own page).
+    ``texts`` maps (file, page) to the page's text."""
+    every = "\n".join(texts.values())
+    out = []
+    for pf in found:
+        text = texts.get((pf.file, pf.page), "")
+        kept = tuple(f for f in pf.findings if not ((word := _one_word_name(text, f)) and _written_lower(word, every)))
+        if kept:
+            out.append(replace(pf, findings=kept))
     return tuple(out)
 
 
