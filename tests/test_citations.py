@@ -121,6 +121,18 @@ def test_a_page_only_near_the_detail_makes_a_citation_wrong_by_a_wider_margin(la
     assert wrong(no_near) == []
 
 
+def test_a_row_naming_a_detail_the_rubric_lacks_names_its_eo_when_the_eo_exists(layout, pl_rubric, settings):
+    # "2.9" in an EO 2 of a few details is a row about EO 2 (a slip or an extra detail); "9.1"
+    # names no EO of the rubric. Either way the flag points at the row.
+    rows = _rows(layout, pl_rubric)
+    rows.append({**rows[0], "EO detail": "2.9"})
+    rows.append({**rows[0], "EO detail": "9.1"})
+    _write_csv(layout.folder, rows)
+    flags = [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.code == "citation_unknown_target"]
+    # rows are numbered as the candidate sees them, the header being row 1
+    assert sorted((f.location.row, f.eo) for f in flags) == [(len(rows), "2"), (len(rows) + 1, None)]
+
+
 def _planted_rows(layout, pl_rubric) -> list[dict[str, str]]:
     rows = _rows(layout, pl_rubric)
     by_id = {r["EO detail"]: r for r in rows}
@@ -513,6 +525,11 @@ def test_figures_quoted_from_another_page_are_a_wrong_location(layout, pl_rubric
     assert [(f.code, f.detail_id, f.file) for f in flags] == [
         ("citation_wrong_location", row["EO detail"], "artifacts/plan.pdf")]
     assert "page 2 of plan.pdf" in flags[0].message and "“64%”, “86%”" in flags[0].message
+    # The explanation may point at that page itself (test48 plearn-135: "calendar on p. 2;
+    # decision also on p. 1"): the candidate cites it too, and the row is not sent there.
+    row["Explanation"] += " (action on p. 1, data also on p. 2)"
+    _write_csv(layout.folder, rows)
+    assert not [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.code == "citation_wrong_location"]
 
 
 def _plan_pdf(path: Path, pages: tuple[str, ...]) -> None:

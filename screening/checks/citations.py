@@ -66,7 +66,7 @@ class Citations:
         cited: set[str] = set()
         eo_of = {d.id: eo.id for eo, d in ctx.rubric.details()}
         for sub_file, analysis in ctx.self_analyses:
-            out.extend(self._problems(sub_file.name, analysis.problems))
+            out.extend(self._problems(sub_file.name, analysis.problems, {eo.id for eo in ctx.rubric.essential_outcomes}))
             for c in analysis.citations:
                 cited.update(c.detail_ids)
                 targets = _targets(eo_of, c)
@@ -82,7 +82,7 @@ class Citations:
                                           part="portfolio", file=readable[0]))
         return out
 
-    def _problems(self, file: str, problems) -> list[RaisedFlag]:  # type: ignore[no-untyped-def]
+    def _problems(self, file: str, problems, eos: set[str]) -> list[RaisedFlag]:  # type: ignore[no-untyped-def]
         out = []
         for p in problems:
             if p.code in _UNREADABLE:
@@ -98,7 +98,7 @@ class Citations:
                     "citation_unknown_target", self.name,
                     {"row": p.row, "target": p.params.get("target", ""),
                      "closest": f" The closest detail is {closest}." if closest else ""},
-                    part="portfolio", file=file, location={"row": p.row},
+                    part="portfolio", file=file, location={"row": p.row}, eo=_eo_of_unknown(p.params.get("target", ""), eos),
                 ))
         return out
 
@@ -128,7 +128,8 @@ class Citations:
             for loc in c.locations:
                 out.extend(self._range(c, file, doc, loc))
         if len(files) >= 1:
-            out.extend(self._wrong_location(ctx, c, files, pages, artifacts))
+            out.extend(f for f in self._wrong_location(ctx, c, files, pages, artifacts)
+                       if _found_page(f) not in _pages_named(c.explanation))
         return out
 
     def _range(self, c: Citation, file: str, doc: Document, loc: Location) -> list[RaisedFlag]:
@@ -276,6 +277,33 @@ class Citations:
             "found_score": f"{found:.2f}", "cited_score": f"{max(cited_best, 0):.2f}",
             "basis": f" (Similarity to the detail: {found:.2f} there, {max(cited_best, 0):.2f} at the cited place.)",
         }, file=p.file, detail_id=single)]
+
+
+def _eo_of_unknown(target: object, eos: set[str]) -> str | None:
+    """The EO of a detail id the rubric does not have, when its EO exists ("2.4" in an EO 2 of
+    three details): the row is about that EO, and the assessor is told which."""
+    m = re.match(r"\s*(?:(?:eo|detail)\s*)?(\d{1,2})\.\d{1,2}\s*$", str(target), re.I)
+    return m.group(1) if m and m.group(1) in eos else None
+
+
+_PAGE_REF = re.compile(r"\b(?:pp?\.|pages?|slides?)\s*(\d+)(?:\s*[-–]\s*(\d+))?", re.I)
+
+
+def _pages_named(explanation: str) -> set[int]:
+    """Pages or slides the row's explanation itself points to ("calendar on p. 2; decision also
+    on p. 1"): the candidate cites them too, so evidence found there is not elsewhere."""
+    out: set[int] = set()
+    for m in _PAGE_REF.finditer(explanation):
+        a = int(m.group(1))
+        b = int(m.group(2)) if m.group(2) else a
+        out.update(range(a, min(b, a + 50) + 1))
+    return out
+
+
+def _found_page(flag: RaisedFlag) -> int | None:
+    """The page or slide a citation_wrong_location flag sends the row to (None for a time)."""
+    m = re.search(r"\b(?:page|slide) (\d+)", str(flag.params.get("found", "")))
+    return int(m.group(1)) if m else None
 
 
 def _in_opening(passages: tuple[Passage, ...], artifacts: dict[str, Document]) -> np.ndarray:
