@@ -518,6 +518,21 @@ def test_xlsx_row_numbers_times_and_sheets(pl_rubric, tmp_path):
     assert sa.citations[2].unparsed_locations == ("4",)  # a bare 4 under "Location" is not guessed
 
 
+def test_a_data_row_that_maps_like_a_header_is_read_and_a_repeated_header_is_not(pl_rubric, tmp_path):
+    # From the held-out test57 (plearn-158): its first row cites a whole EO from a file whose name
+    # says "Evidence", so each cell maps to a role as a header's would; it was dropped as a header
+    # repeated on a new page, and EO 1 got four citation_missing_row errors.
+    rows = [
+        ["EO 1", "Staff_Culture_Evidence.pdf", "pages 1-3", "p. 1: norms rewritten by all 33 teachers; p. 2: book study."],
+        ["2.1", "PL_Design.pdf", "p. 1", "May needs survey (31 of 33) and the department vote on two foci."],
+        HEADER,  # the header again, as on a table broken over pages
+        ["2.2", "PL_Design.pdf", "p. 2", "PL committee of five teachers designed the calendar."],
+    ]
+    sa = read_self_analysis(_write_xlsx(tmp_path / "sa.xlsx", rows), pl_rubric)
+    assert [c.target_raw for c in sa.citations] == ["EO 1", "2.1", "2.2"]
+    assert not [p for p in sa.problems if p.code == "detail_not_cited" and p.params["detail_id"].startswith("1.")]
+
+
 def test_xlsx_saved_as_csv_is_read_by_content(pl_rubric, tmp_path):
     xlsx = _write_xlsx(tmp_path / "a.xlsx", [["1.1", "plan.pdf", "p. 3", "x"]])
     wrong = tmp_path / "self-analysis.csv"

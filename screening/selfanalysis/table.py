@@ -8,6 +8,8 @@ page, a wrapped cell): its text is appended to that row.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 from .grids import MAX_ROWS, Grid
@@ -33,6 +35,18 @@ def _cells(raw: list[str], header: HeaderMap) -> dict[str, str]:
 
 def _same_header(a: HeaderMap, b: HeaderMap | None) -> bool:
     return b is not None and a.index == b.index
+
+
+def _repeated_header(header: HeaderMap, raw: list[str]) -> bool:
+    """Whether a row repeats the header (a table broken over pages): its cells map to the same
+    roles and read as the header does, or hold no figure. A data row can map too ("EO 1" |
+    "Staff_Culture_Evidence.pdf" | "pages 1-3" | its explanation: test57 plearn-158's first row,
+    dropped until 2026-12-06), but a detail id, a file name or a page number holds a digit."""
+    if not _same_header(header, map_headers(raw)):
+        return False
+    same_words = all(" ".join(raw[i].split()).lower() == header.headers[role].lower()
+                     for role, i in header.index.items() if i < len(raw))
+    return same_words or not any(re.search(r"\d", cell) for cell in raw)
 
 
 def _continues(grid: Grid, header: HeaderMap, width: int) -> bool:
@@ -73,7 +87,7 @@ def _build(header: HeaderMap, pending: list[tuple[int | None, list[str]]], heade
         cells = _cells(raw, header)
         if not any(cells.values()):
             continue  # blank row (still counted when the sheet numbers its rows)
-        if _same_header(header, map_headers(raw)):
+        if _repeated_header(header, raw):
             continue  # a header repeated on a new page
         if rows and anchor_roles and not any(cells[r] for r in anchor_roles):
             prev = rows[-1]
