@@ -15,7 +15,9 @@ For each split and settings variant it reports, per flag kind:
 - flags raised (error and warning, and info-level ones that match a planted entry), those
   matching no planted entry (false), precision and recall;
 
-and the error- and warning-level flags on every clean submission, which should be none.
+and the error- and warning-level flags on every clean submission, which should be none; and, for
+`weak_evidence` and `missing_evidence` entries that name a detail, how many a flag of the kind
+names at that detail itself (the loose matching above takes a neighbouring detail's flag too).
 
 Variants (``--ablations``): the defaults, then each precision mechanism switched off one at a
 time (echo filter, competition between details, sentence top-k, citation_wrong_location, privacy
@@ -46,6 +48,7 @@ from .results import append_section
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "bench" / "independent"
 ACTIONABLE = ("error", "warning")
+DETAIL_KINDS = ("weak_evidence", "missing_evidence")
 
 # Each ablation is a settings override (dotted path -> value) that switches one mechanism off.
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -106,6 +109,11 @@ class Outcome:
     misses: list[str] = field(default_factory=list)
     false_list: list[str] = field(default_factory=list)
     inexact: list[str] = field(default_factory=list)
+    # weak_evidence and missing_evidence entries naming a detail, and those a flag of the same
+    # code names at that very detail: the loose matching takes any flag of the code in the file
+    # or EO, so a neighbouring detail's flag "finds" an entry
+    with_detail: Counter[str] = field(default_factory=Counter)
+    at_detail: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
 
@@ -221,6 +229,10 @@ def evaluate(split: str, overrides: dict[str, Any], cache: Path) -> Outcome:
                            str(p.get("note", ""))) for p in truth.get("planted") or []]
         for entry in planted:
             out.planted[entry.kind] += 1
+            if entry.kind in DETAIL_KINDS and entry.detail:
+                out.with_detail[entry.kind] += 1
+                out.at_detail[entry.kind] += any(f["code"] == entry.kind and f.get("detail_id") == str(entry.detail)
+                                                 for f in flags)
             loose = [f for f in flags if flag_matches(entry, f, exact=False)]
             if loose:
                 out.found[entry.kind] += 1
@@ -265,6 +277,9 @@ def table(name: str, o: Outcome) -> list[str]:
     clean = ", ".join(f"{sid}: {len(c)}" + (f" ({', '.join(f'{k}×{n}' for k, n in Counter(c).items())})" if c else "")
                       for sid, c in o.clean_flags.items())
     lines += ["", f"Error/warning flags on clean submissions: {clean}."]
+    if o.with_detail:
+        lines += ["", "Found at the planted detail itself: " + ", ".join(
+            f"`{k}` {o.at_detail[k]} of {o.with_detail[k]}" for k in sorted(o.with_detail)) + "."]
     return lines
 
 
