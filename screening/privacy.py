@@ -919,7 +919,7 @@ def _student_cue(doc: "Doc", start: int, end: int, is_person: bool = True) -> tu
         counted = plural and noun >= 0 and _counted(doc, noun)
         # "for checking every student, Hattie's synthesis on ...": a quantified noun ends a list
         # item; it cannot stand in apposition with one named student
-        every = raw[:1] == [","] and noun >= 1 and doc[noun - 1].lower_ in _EVERY
+        every = raw[:1] == [","] and noun >= 0 and _not_one_student(doc, noun)
         if not (raw[:1] == [","] and (plural or every)) and not (plural and (not is_person or counted) and end - start == 1) \
                 and not (raw[:1] == ["("] and _bracketed_leads(doc, start)):
             return "a student noun before the name", True

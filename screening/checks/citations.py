@@ -66,7 +66,7 @@ class Citations:
         cited: set[str] = set()
         eo_of = {d.id: eo.id for eo, d in ctx.rubric.details()}
         for sub_file, analysis in ctx.self_analyses:
-            out.extend(self._problems(sub_file.name, analysis.problems, {eo.id for eo in ctx.rubric.essential_outcomes}))
+            out.extend(self._problems(sub_file.name, analysis.problems, set(eo_of.values())))
             for c in analysis.citations:
                 cited.update(c.detail_ids)
                 targets = _targets(eo_of, c)
