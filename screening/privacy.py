@@ -858,6 +858,13 @@ def _not_one_student(tokens: "Sequence[Token]", k: int) -> bool:
     return (k >= 1 and tokens[k - 1].lower_ in _EVERY) or (k + 1 < len(tokens) and tokens[k + 1].text in {"-", "‐"})
 
 
+def _one_of(doc: "Doc", noun: int) -> bool:
+    """Whether the plural student noun at ``noun`` is the group one is picked from: "one of our
+    fourth graders", "another of my students"."""
+    words = [t.lower_ for t in doc[max(0, noun - 5) : noun]]
+    return any(a in {"one", "another"} and b == "of" for a, b in zip(words, words[1:]))
+
+
 def _counted_group(doc: "Doc", start: int, end: int) -> bool:
     """Names in brackets after a count of students, fewer names than the count: "34 students
     (Keller, Villalobos)", "check-in/check-out for 9 students (Jeter)" name the teachers or
@@ -912,10 +919,11 @@ def _student_cue(doc: "Doc", start: int, end: int, is_person: bool = True) -> tu
     if before[:1] and before[0] in _STUDENT_NOUNS and not _counted_group(doc, start, end):
         # "one student, Maya" is an appositive; "with seventh graders, Chad Whitley ran ..." is
         # the end of one clause and the start of another
-        plural = before[0] not in _ONE_STUDENT
+        noun = next((k for k in range(start - 1, max(-1, start - 5), -1) if doc[k].text not in _BEFORE_NAME), -1)
+        # "one of our fourth graders, Mason ..." picks one student out of the plural
+        plural = before[0] not in _ONE_STUDENT and not (noun >= 0 and _one_of(doc, noun))
         # "WIN-time group for 21 students / Reteach with a partner task": a PDF line that ends in a
         # count of students, joined to the next line's first word, is a group and then a new line
-        noun = next((k for k in range(start - 1, max(-1, start - 5), -1) if doc[k].text not in _BEFORE_NAME), -1)
         counted = plural and noun >= 0 and _counted(doc, noun)
         # "for checking every student, Hattie's synthesis on ...": a quantified noun ends a list
         # item; it cannot stand in apposition with one named student
@@ -991,6 +999,8 @@ def _prose_names(doc: "Doc") -> tuple[_Add, ...]:
 # ("Dana Ruiz and I will ...", "Dana will pull the data").
 _SPOKEN_CUES = _STUDENT_NOUNS | _STUDENT_AFTER | frozenset("ip referral referrals mom dad grandma grandmother".split())
 _SPOKEN_CUE = re.compile(r"(?i:\b(?:%s)\b)" % "|".join(map(re.escape, sorted(_SPOKEN_CUES, key=len, reverse=True))))
+# The recogniser spells a plan's number out digit by digit: "five oh four" comes back "5-0-4".
+_SPOKEN_CODES = re.compile(r"(?<![\w-])5-0-4(?![\w-])")
 _MODALS = frozenset("will 'll ’ll can could should would shall going".split())
 _ROLL_CALL = frozenset("me i myself".split())
 _SPOKEN = "a full name spoken in a recording next to talk about students"
@@ -1004,7 +1014,7 @@ _SPOKEN_ONE = "a name spoken in a recording next to talk about one student's rec
 # sewers"), so a first name is all there is to go on. Health is a record too ("he has a plan for
 # anxiety", "had to go to the nurse"), and so is a reading level against the grade.
 _ONE_STUDENT_TALK = re.compile(
-    r"\b(?:(?i:iep|i\.?p\.?|504|referrals?|suspended|suspension|detention|reading level|adhd|diagnos\w*"
+    r"\b(?:(?i:iep|i\.?p\.?|504|5-0-4|referrals?|suspended|suspension|detention|reading level|adhd|diagnos\w*"
     r"|(?:his|her) (?:mom|mother|dad|father|grandma|grandmother|parents|family)|at home|behind|stuck|struggl\w*"
     r"|worr(?:y|ied) about|out of (?:his|her|their) seats?|never (?:really |even )?start\w*|(?:hasn't|has not|hadn't) turned in"
     r"|anxiety|asthma|seizures?|medication|the nurse|reading (?:above|below|at|on) grade level"
@@ -1098,6 +1108,8 @@ def _spoken_names(doc: "Doc") -> tuple[_Add, ...]:
     # students used the stems … The ones who didn't talk were Colton Briggs, Shaylee Mootz and …").
     cued = {sentence[t.i] for t in cues if not _counted(doc, t.i)}
     counted = {sentence[t.i] for t in cues}
+    for m in _SPOKEN_CODES.finditer(doc.text):
+        cued.add(sentence[doc.char_span(m.start(), m.end(), alignment_mode="expand").start])
     people = [(a, b) for a, b in _spoken_people(doc)
               if len(doc[a:b].text.split()) >= 2 and _is_name(doc[a:b].text) and "\n" not in doc[a:b].text]
     # Three or more people named in full in one sentence, with no one titled or introduced:

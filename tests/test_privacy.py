@@ -650,6 +650,22 @@ def test_a_record_in_brackets_and_a_reading_measure_later_in_the_sentence_are_st
     assert [n for _, n in _found(groups, nlp)] == ["Aubree Lindsey", "Colton Beckmann"]
 
 
+@pytest.mark.models
+def test_one_picked_out_of_a_plural_and_a_plan_number_spelled_digit_by_digit_are_student_cues(nlp):
+    # independent corpus test55 and test57: "one of our fourth graders, <name>" is one student,
+    # as "with seventh graders, <name> ran ..." is not; a recogniser writes "five oh four" as "5-0-4"
+    one = "One of our fourth graders, Mason Kettering, accounted for 9 of the September referrals."
+    assert [n for _, n in _found(one, nlp)] == ["Mason Kettering"]
+    assert _found("With seventh graders, Chad Whitley ran the lab on Tuesday.", nlp) == []
+    talk = ("So the ones I'm worried about are late and co-author.\nHe read for the one words a minute.\n"
+            "He's on a high P for reading, and Kinsley Marsh at 56, and the E-kill towns and at 52.\n"
+            "sleep as the 5-0-4 for attention, so she tests in the small room.\n")
+    names = {talk[f.char_start:f.char_end] for f in detect_many([talk], nlp, today=TODAY, spoken=[True])[0]}
+    assert names == {"Kinsley Marsh"}
+    plain = talk.replace("5-0-4", "new chair")
+    assert detect_many([plain], nlp, today=TODAY, spoken=[True])[0] == []
+
+
 def test_in_scripted_notes_the_names_beside_the_teacher_are_students():
     # independent corpus dev16: a walkthrough form's scripted notes label the teacher "T:"
     notes = ("9:03 T: 'Caden Voss, what do we multiply by?' Caden: 'Three, because 4 times 3 is 12.' "
