@@ -81,6 +81,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "every echo a warning (the default until 2026-12-06, evening)": {"echo.warn_min_phrase_share": None},
     "general evidence judged at the met level": {"mapping.general_evidence_met_level": True},
     "no claimed-detail rule (missing whatever the self-analysis claims)": {"mapping.claimed_weak_min": None},
+    "claimed details only by a passage more about them (the default until 2026-12-06, night)": {
+        "mapping.claimed_weak_near_min": None},
+    "no uncited-detail rule (met or weak on a passage about another detail)": {"mapping.unclaimed_missing_margin": None},
     "explanation-to-page bounds 0.6/0.4/0.35 (the default until 2026-12-06, evening)": {
         "citations.explanation_elsewhere_min": 0.6, "citations.explanation_cited_max": 0.4,
         "citations.explanation_margin": 0.35},

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import __version__, flags as flagdefs
 from .calibration import apply as apply_calibration, calibration_for, mapping_features
-from .claimed_evidence import claimed_details, claimed_weak
+from .claimed_evidence import cited_details, claimed_details, claimed_weak, unclaimed_missing
 from .checks import DEFAULT_CHECKS, RaisedFlag, ScreeningContext
 from .documents import Document, FileKind
 from .echo import find_echoes
@@ -226,7 +226,11 @@ def _screen_files(
         (f, read_self_analysis(f.path, rubric)) for f, d in files
         if f.role == "self_analysis" and (d.readable or d.kind == FileKind.SPREADSHEET)
     )
-    evidence = claimed_weak(evidence, claimed_details((a for _, a in self_analyses), rubric), settings.mapping.claimed_weak_min)
+    evidence = claimed_weak(evidence, claimed_details((a for _, a in self_analyses), rubric), settings.mapping.claimed_weak_min,
+                            usable, raw_scores, settings.mapping.claimed_weak_near_min)
+    readable_analyses = [a for _, a in self_analyses if a.citations]
+    evidence = unclaimed_missing(evidence, cited_details(readable_analyses), usable, raw_scores,
+                                 settings.mapping.unclaimed_missing_margin)
 
     ctx = ScreeningContext(
         rubric=rubric,

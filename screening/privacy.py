@@ -842,7 +842,7 @@ def _bracketed_leads(doc: "Doc", start: int) -> bool:
     """Whether the bracketed name at ``start`` follows another bracketed name a few words back: a
     list of sessions or tasks, each with who leads it ("Discussion protocols (Tom Nguyen) /
     Language supports for English learners (Rosa Delgado)"), not a student described."""
-    window = doc[max(0, start - 16) : start - 1]
+    window = doc[max(0, start - 24) : start - 1]
     for k, tok in enumerate(window[:-2]):
         if tok.text == "(" and window[k + 1].tag_ == "NNP":
             close = next((j for j in range(k + 2, min(len(window), k + 5)) if window[j].text == ")"), None)
@@ -1012,9 +1012,11 @@ _SPOKEN_ONE = "a name spoken in a recording next to talk about one student's rec
 # in a lab"). Said next to a name, the name is a student's: adults in a meeting are named for
 # what they will do, and the recogniser mangles a student's surname as often as not ("Jaden
 # sewers"), so a first name is all there is to go on. Health is a record too ("he has a plan for
-# anxiety", "had to go to the nurse"), and so is a reading level against the grade.
+# anxiety", "had to go to the nurse"), and so is a reading level against the grade, and so is being
+# off task or having a head down in a lesson. The recogniser hears "IEP" as "high P" too, and "five
+# oh four" as "5-0-4" or "5 row 4".
 _ONE_STUDENT_TALK = re.compile(
-    r"\b(?:(?i:iep|i\.?p\.?|504|5-0-4|referrals?|suspended|suspension|detention|reading level|adhd|diagnos\w*"
+    r"\b(?:(?i:iep|i\.?p\.?|high[- ]p|504|5[- ](?:0|oh|row)[- ]4|referrals?|off[-\s]+task|head (?:down|out)|suspended|suspension|detention|reading level|adhd|diagnos\w*"
     r"|(?:his|her) (?:mom|mother|dad|father|grandma|grandmother|parents|family)|at home|behind|stuck|struggl\w*"
     r"|worr(?:y|ied) about|out of (?:his|her|their) seats?|never (?:really |even )?start\w*|(?:hasn't|has not|hadn't) turned in"
     r"|anxiety|asthma|seizures?|medication|the nurse|reading (?:above|below|at|on) grade level"
@@ -1205,6 +1207,9 @@ _PROSE_CUE = re.compile(
 )
 
 
+_BRACKETED_NAME = re.compile(r"\(\s*[A-Z][a-z]+ [A-Z][a-z]+")
+
+
 def _cue_windows(text: str, spoken: bool = False) -> list[tuple[int, int]]:
     """Character ranges worth reading with spaCy: each line with a student cue word, with the
     line before and after (a PDF line break can split a clause). The tagger and NER cost most
@@ -1217,6 +1222,8 @@ def _cue_windows(text: str, spoken: bool = False) -> list[tuple[int, int]]:
     ranges: list[tuple[int, int]] = []
     for i in hit:
         a, b = max(0, i - reach), min(len(lines) - 1, i + reach)
+        if not spoken and _BRACKETED_NAME.search(lines[i][1]):
+            a = max(0, i - 3)  # far enough back to see the list of who-said-or-leads-what it stands in
         if spoken and a <= reach:
             a = 0  # the opening says which meeting this is, and so who is named right after it
         start, end = lines[a][0], lines[b][0] + len(lines[b][1])

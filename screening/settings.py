@@ -169,6 +169,18 @@ class MappingSettings(BaseModel):
         "missing (screening/claimed_evidence.py): a candidate with nothing for a detail leaves its row out. None: "
         "similarity alone decides.",
     )
+    claimed_weak_near_min: float | None = Field(
+        0.50, ge=-1, le=1,
+        description="…failing that, the passage nearest to the claimed detail, even one more about another detail, "
+        "when it scores at least this for it. None: only passages more about the detail than any other count.",
+    )
+    unclaimed_missing_margin: float | None = Field(
+        0.03, ge=-1, le=1,
+        description="A detail no self-analysis row cites (not even a row for its whole EO), whose every counted passage "
+        "scores less than this much higher for it than for some other detail, is missing evidence, not met or weak "
+        "(screening/claimed_evidence.py): those passages are the candidate's evidence for the other detail. None: "
+        "similarity alone decides.",
+    )
     derived_guidance_min_met: int | None = Field(
         1, ge=1,
         description="Details marked derived: true (not published by the program, which judges whole EOs): when an "

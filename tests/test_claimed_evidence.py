@@ -1,8 +1,12 @@
-"""A detail the self-analysis claims, with a passage about it under the weak threshold, is weak."""
+"""A detail the self-analysis claims, with a passage about it under the weak threshold, is weak; a
+detail no row cites, found only in passages as much about another detail, is missing."""
 
 from __future__ import annotations
 
-from screening.claimed_evidence import CLAIMED_ONLY, claimed_details, claimed_weak
+import numpy as np
+
+from screening.claimed_evidence import (CLAIMED_ONLY, UNCLAIMED_SHARED, cited_details, claimed_details, claimed_weak,
+                                       unclaimed_missing)
 from screening.mapping import DetailEvidence, Match, Status
 from screening.passages import Passage
 from screening.selfanalysis import Citation, SelfAnalysis
@@ -60,3 +64,61 @@ def test_the_weak_flag_says_the_detail_is_claimed_and_the_eo_is_not_counted_as_a
     # whole, so its derived details' flags stay warnings, not guidance
     assert {f.severity for f in flags} == {None}
     assert all("the self-analysis claims it" in f.params["why"] for f in flags)
+
+
+def test_an_uncited_detail_found_only_in_passages_about_another_detail_is_missing(pl_rubric, settings):
+    from screening.checks.base import ScreeningContext
+    from screening.checks.evidence import EvidenceStatus
+
+    ids = [d.id for _, d in pl_rubric.details()]
+    a, b, c = ids.index("1.1"), ids.index("1.2"), ids.index("1.3")
+    shared, own, listed = _passage("shared"), _passage("own"), _passage("listed")
+    passages = [shared, own, listed]
+    raw = np.full((len(passages), len(ids)), 0.2)
+    raw[0, a], raw[0, b] = 0.60, 0.72  # "shared" is clearly more about 1.2 than about any other detail
+    raw[1, c], raw[1, b] = 0.70, 0.50  # "own" is about 1.3
+    raw[2, a] = 0.65  # "listed" is about 1.1
+
+    def met(detail: str, passage: Passage) -> DetailEvidence:
+        return DetailEvidence(eo=detail.split(".")[0], detail_id=detail, text="…", derived=True, status=Status.MET,
+                              best_score=0.66, evidence=(Match(passage, 0.66),), closest=Match(passage, 0.66))
+    evidence = [met("1.1", listed), met("1.2", shared), met("1.3", own)]  # rubric order
+    cited = cited_details([SelfAnalysis(citations=(_row("1.1"), _row("2.1")), columns={}, problems=())])
+    assert cited == {"1.1", "2.1"}
+    assert [ev.status for ev in unclaimed_missing(evidence, cited, passages, raw, 0.03)] == [Status.MET] * 3
+    # "shared" turns out as much about 1.1 (within the margin): with no row to claim 1.2, its
+    # only passage is the candidate's evidence for 1.1
+    raw[0, a] = 0.70
+    out = {ev.detail_id: ev for ev in unclaimed_missing(evidence, cited, passages, raw, 0.03)}
+    assert out["1.2"].status == Status.MISSING and out["1.2"].features[UNCLAIMED_SHARED] == 1.0
+    assert out["1.2"].closest.passage.text == "shared" and out["1.2"].evidence == ()
+    assert out["1.3"].status == Status.MET
+    # a row cites 1.2: the screener's reading stands
+    assert unclaimed_missing(evidence, cited | {"1.2"}, passages, raw, 0.03) == evidence
+    # no self-analysis read, or the rule off: unchanged
+    assert unclaimed_missing(evidence, set(), passages, raw, 0.03) == evidence
+    assert unclaimed_missing(evidence, cited, passages, raw, None) == evidence
+    ctx = ScreeningContext(rubric=pl_rubric, settings=settings, files=(), ignored=(), passages=(),
+                           evidence=(out["1.2"],), words_by_part={})
+    flag = next(f for f in EvidenceStatus().run(ctx) if f.detail_id == "1.2")
+    assert flag.code == "missing_evidence" and "No row of the self-analysis cites it" in flag.params["closest"]
+
+
+def test_a_claimed_detail_near_a_passage_about_another_detail_is_weak(pl_rubric, settings):
+    from screening.checks.base import ScreeningContext
+    from screening.checks.evidence import EvidenceStatus
+
+    ids = [d.id for _, d in pl_rubric.details()]
+    teams, far = _passage("our PLCs let each team pick its own focus"), _passage("the bus schedule")
+    raw = np.full((2, len(ids)), 0.2)
+    raw[0, ids.index("1.1")], raw[0, ids.index("1.2")] = 0.70, 0.55  # more about 1.1, near 1.2
+    evidence = [_evidence(d, None) for d in ids]  # nothing more about any detail than about the others
+    out = {ev.detail_id: ev for ev in claimed_weak(evidence, {"1.2", "1.3"}, 0.40, [teams, far], raw, 0.50)}
+    assert out["1.2"].status == Status.WEAK and out["1.2"].evidence[0].passage is teams
+    assert out["1.3"].status == Status.MISSING  # claimed, but nothing comes near it
+    assert out["1.1"].status == Status.MISSING  # not claimed: similarity alone decides
+    assert claimed_weak(evidence, {"1.2"}, 0.40, [teams, far], raw, None)[ids.index("1.2")].status == Status.MISSING
+    ctx = ScreeningContext(rubric=pl_rubric, settings=settings, files=(), ignored=(), passages=(),
+                           evidence=(out["1.2"],), words_by_part={})
+    flag = next(f for f in EvidenceStatus().run(ctx) if f.detail_id == "1.2")
+    assert flag.code == "weak_evidence" and "the self-analysis claims it" in flag.params["why"]

@@ -652,7 +652,7 @@ def test_a_record_in_brackets_and_a_reading_measure_later_in_the_sentence_are_st
 
 @pytest.mark.models
 def test_one_picked_out_of_a_plural_and_a_plan_number_spelled_digit_by_digit_are_student_cues(nlp):
-    # independent corpus test55 and test57: "one of our fourth graders, <name>" is one student,
+    # independent corpus test55, test57, test16 and test26: "one of our fourth graders, <name>" is one student,
     # as "with seventh graders, <name> ran ..." is not; a recogniser writes "five oh four" as "5-0-4"
     one = "One of our fourth graders, Mason Kettering, accounted for 9 of the September referrals."
     assert [n for _, n in _found(one, nlp)] == ["Mason Kettering"]
@@ -662,8 +662,25 @@ def test_one_picked_out_of_a_plural_and_a_plan_number_spelled_digit_by_digit_are
             "sleep as the 5-0-4 for attention, so she tests in the small room.\n")
     names = {talk[f.char_start:f.char_end] for f in detect_many([talk], nlp, today=TODAY, spoken=[True])[0]}
     assert names == {"Kinsley Marsh"}
-    plain = talk.replace("5-0-4", "new chair")
+    plain = talk.replace("5-0-4", "new chair").replace("a high P", "a high shelf")
     assert detect_many([plain], nlp, today=TODAY, spoken=[True])[0] == []
+    # off task in a lesson is one student's conduct; "high P" is how the recogniser hears "IEP"
+    debrief = ("Yeah, the back table, Jaden Whitlock and Emeka Rascal were off task the whole time, and\n"
+               "all Abeerman didn't have his notebook again, I moved Jaden up front after the lab.\n"
+               "In my sixth hour, Tyler rent Dr. Forer out of 20 and he can high-p for reading, so I need\n"
+               "to check his accommodations.\n"
+               "Rosa said the groups were off task after lunch, and Rosa will bring the timer.\n")
+    names = {debrief[f.char_start:f.char_end] for f in detect_many([debrief], nlp, today=TODAY, spoken=[True])[0]}
+    assert {"Jaden Whitlock", "Tyler"} <= names and "Rosa" not in names
+
+
+def test_a_bracketed_name_in_a_log_of_who_said_what_is_not_a_student(nlp):
+    # independent corpus test43 (read): a feedback log whose "(from)" column reached the screener
+    # three lines after the previous entry's bracketed name
+    log = ("Date Feedback (from)\nGeometry unit 2 proofs too long for 90-minute\nAug 27\nblock (Leah Brandt)\n"
+           "ELA 10 research unit needs a database login\nSept 10\nfor students (Jesse Ruiz)\nDecision\n")
+    assert _found(log, nlp) == []
+    assert [n for _, n in _found("Reading group\nfor students (Jesse Ruiz)\nDecision\n", nlp)] == ["Jesse Ruiz"]
 
 
 def test_in_scripted_notes_the_names_beside_the_teacher_are_students():

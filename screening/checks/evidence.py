@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..claimed_evidence import CLAIMED_ONLY
+from ..claimed_evidence import CLAIMED_ONLY, UNCLAIMED_SHARED
 from ..mapping import DetailEvidence, Status
 from ..passages import Passage
 from ..registry import checks
@@ -59,8 +59,10 @@ class EvidenceStatus:
                 if ev.features.get(CLAIMED_ONLY):
                     params["best_score"] = _score(ev.best_score or 0.0, cfg.weak_threshold)
                     params["why"] = (
-                        "the self-analysis claims it, and the passage most about it "
-                        f"({best.file}, {_where(best)}) scored {params['best_score']}, below {params['weak_threshold']}.")
+                        "the self-analysis claims it, and the passage nearest to it "
+                        f"({best.file}, {_where(best)}) scored {params['best_score']}, " + (
+                            f"below {params['weak_threshold']}." if (ev.best_score or 0.0) < cfg.weak_threshold
+                            else "but is more about other details."))
                 elif ev.features.get("general_only"):
                     params["why"] = (
                         "every passage about it is a general statement in the candidate's own words, naming no "
@@ -86,6 +88,9 @@ def _closest(ev: DetailEvidence, cfg: MappingSettings) -> str:
     if ev.closest is None or ev.best_score is None and not reflection_only:
         return " No passage is more about this detail than about the others."
     where = f"{ev.closest.passage.file}, {_where(ev.closest.passage)}"
+    if ev.features.get(UNCLAIMED_SHARED):
+        return (" No row of the self-analysis cites it, and the passages nearest to it are as much about other "
+                f"details (the closest: {where}).")
     if reflection_only:
         return (" Only the reflection speaks of it, in general terms naming no person, date, number or "
                 f"document (the closest: {where}).")
