@@ -368,20 +368,26 @@ def planted(tmp_path_factory, pl_rubric):
 
 
 def _privacy_flags(report):
-    return {(f.file, f.location.page if f.location else None): f for f in report.flags if f.code == "student_privacy"}
+    return {(f.file, f.location.label if f.location else None): f for f in report.flags if f.code == "student_privacy"}
 
 
 @pytest.mark.models
 def test_flags_fire_on_each_planted_file_and_page_and_nowhere_else(planted):
     flags = _privacy_flags(planted.report)
-    assert set(flags) == {("narrative.md", None), ("roster.docx", None), ("records.pdf", 2)}
-    narrative = flags[("narrative.md", None)]
+    # a file without pages is flagged paragraph by paragraph, so the candidate knows what to redact
+    assert set(flags) == {("narrative.md", "¶ 3"), ("narrative.md", "¶ 4"), ("roster.docx", "¶ 2"), ("records.pdf", "p. 2")}
+    narrative = flags[("narrative.md", "¶ 3")]
     assert narrative.severity == "warning" and narrative.check == "screening.student_privacy.v1"
-    assert narrative.message == ("narrative.md appears to contain students' personal data: "
-                                 "2 student names, 1 email address, 1 phone number.")
-    assert flags[("roster.docx", None)].message == ("roster.docx appears to contain students' personal data: "
-                                                    "2 student names, 2 student ID numbers, 2 dates of birth.")
-    pdf = flags[("records.pdf", 2)]
+    assert narrative.message == ("narrative.md in paragraph 3 appears to contain students' personal data: "
+                                 "1 student name, 1 email address, 1 phone number.")
+    assert narrative.location.fragment.startswith("#char=") and narrative.eo is not None
+    # a paragraph whose only finding is unsure ("Jayden Brooks (grade 4)") is a note to check, as a page is
+    unsure = flags[("narrative.md", "¶ 4")]
+    assert unsure.severity == "info" and unsure.message.startswith(
+        "narrative.md in paragraph 4 appears to contain students' personal data: 1 student name.")
+    assert flags[("roster.docx", "¶ 2")].message == ("roster.docx in paragraph 2 appears to contain students' "
+                                                     "personal data: 2 student names, 2 student ID numbers, 2 dates of birth.")
+    pdf = flags[("records.pdf", "p. 2")]
     assert pdf.message == "records.pdf page 2 appears to contain students' personal data: 1 student name, 1 student ID number."
     assert pdf.location.label == "p. 2" and pdf.location.fragment == "#page=2"
     assert "redact" in pdf.hint.lower()

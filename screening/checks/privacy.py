@@ -1,10 +1,16 @@
-"""Likely student personal data: one student_privacy flag per page (or stretch of a recording),
-naming the kinds and counts found and where, never the data itself."""
+"""Likely student personal data: one student_privacy flag per page (or stretch of a recording, or
+paragraph of a file without pages), naming the kinds and counts found and where, never the data
+itself."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
+
 from ..documents import Document, TimedSpan
 from ..locations import mmss
+from ..passages import Passage
 from ..privacy import Finding, PageFindings, describe
 from ..registry import checks
 from .base import RaisedFlag, ScreeningContext
@@ -36,10 +42,48 @@ def _windows(doc: Document, findings: tuple[Finding, ...], window_s: float) -> l
     return out
 
 
+_Para = tuple[int, int, int, str | None]  # paragraph number, its characters, the EO it is evidence for
+
+
+def _paragraphs(ctx: ScreeningContext, file: str, findings: tuple[Finding, ...]
+                ) -> list[tuple[_Para | None, list[Finding]]]:
+    """Findings of a file without pages (a narrative, a reflection) grouped by the paragraph they
+    are in, so a candidate is pointed at the paragraph to redact, not at a 2,000-word file; each
+    with the EO its passages are most about (what an assessor reading EO by EO meets it under).
+    Findings outside every passage (a heading, a signature line) stay one group without place."""
+    passages = [p for p in ctx.passages if p.file == file and p.page is None]
+    groups: dict[int | None, list[Finding]] = {}
+    for f in findings:
+        p = next((p for p in passages if p.char_start <= f.char_start < p.char_end), None)
+        groups.setdefault(None if p is None else p.paragraph, []).append(f)
+    out: list[tuple[_Para | None, list[Finding]]] = []
+    for number, group in groups.items():
+        if number is None:
+            out.append((None, group))
+            continue
+        mine = [p for p in passages if p.paragraph == number]
+        out.append(((number, min(p.char_start for p in mine), max(p.char_end for p in mine), _eo_of(ctx, mine)), group))
+    return out
+
+
+def _eo_of(ctx: ScreeningContext, passages: list[Passage]) -> str | None:
+    """The EO of the detail these passages score highest for, without competition; None when
+    none of them was scored (an echo, a fragment)."""
+    ids = {p.id for p in passages}
+    rows = [k for k, p in enumerate(ctx.scored_passages) if p.id in ids]
+    if not rows or ctx.raw_scores.size == 0:
+        return None
+    block = ctx.raw_scores[rows]
+    if block.max() <= -1:
+        return None
+    details = list(ctx.rubric.details())
+    return details[int(np.unravel_index(int(np.argmax(block)), block.shape)[1])][0].id
+
+
 @checks.register("screening.student_privacy.v1")
 class StudentPrivacy:
     name = "screening.student_privacy.v1"
-    requires = ("privacy", "files")
+    requires = ("privacy", "files", "passages", "scored_passages", "raw_scores", "rubric")
 
     def run(self, ctx: ScreeningContext) -> list[RaisedFlag]:
         if not ctx.settings.privacy.enabled:
@@ -61,7 +105,15 @@ class StudentPrivacy:
                     "page": pf.page, "fragment": f"#page={pf.page}", "label": f"p. {pf.page}",
                 }, text, sure))
             else:
-                out.append(self._flag(pf, list(pf.findings), "", None, text, sure))
+                for para, group in _paragraphs(ctx, pf.file, pf.findings):
+                    if para is None:
+                        out.append(self._flag(pf, group, "", None, text, sure))
+                        continue
+                    number, a, b, eo = para
+                    flag = self._flag(pf, group, f" in paragraph {number}", {
+                        "char_start": a, "char_end": b, "fragment": f"#char={a},{b}", "label": f"¶ {number}",
+                    }, text, sure)
+                    out.append(flag if eo is None else replace(flag, eo=eo))
         return out
 
     def _flag(self, pf: PageFindings, findings: list[Finding], where: str, location: dict[str, object] | None,
