@@ -411,7 +411,21 @@ def _adult_contact(text: str, start: int) -> bool:
             return True
         if mine and _signed(text[max(0, own_start - 40) : line_end if line_end >= 0 else len(text)]):
             return True
-    return _byline(text, own_start, own)
+    return _named_address(text, own_start, own) or _byline(text, own_start, own)
+
+
+def _named_address(text: str, line_start: int, line: str) -> bool:
+    """Whether an address on the line is made from a first name and a surname both written
+    within three lines of it, on either side: a slide or letterhead laid out in columns breaks
+    "Gina Castellano, Principal | gcastellano@…" into "- Gina", "gcastellano@… | (636) 555-0119",
+    "Castellano,", "Principal". The lines were already read for students and families."""
+    locals_ = {re.sub(r"[^a-z]", "", m.group().split("@")[0].lower()) for m in _EMAIL.finditer(line)}
+    if not locals_:
+        return False
+    before = text[:line_start].split("\n")[-3:]
+    after = text[line_start:].split("\n")[1:4]
+    names = {w.lower() for w in re.findall(r"\b[A-Z][a-z'-]+\b", "\n".join(before + after))}
+    return any(local in {a[0] + b, a + b, b + a[0], b + a} for local in locals_ for a in names for b in names if a != b)
 
 
 # A full name, then on the same line (a school between, at most) an e-mail address; a lookahead,

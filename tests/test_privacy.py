@@ -689,6 +689,18 @@ def test_a_bracketed_name_in_a_log_of_who_said_what_is_not_a_student(nlp):
     assert [n for _, n in _found("Reading group\nfor students (Jesse Ruiz)\nDecision\n", nlp)] == ["Jesse Ruiz"]
 
 
+def test_an_address_made_from_a_name_broken_over_a_slides_columns_is_the_adults_own(nlp):
+    # independent corpus dev16: a title slide laid out in columns reads "- Gina", the address
+    # line, then "Castellano," and "Principal"
+    slide = ("Lone Elm High School Professional Learning 2025-26\n\nDesigned\nby the PL\nCommittee\n- Gina\n"
+             "gcastellano@meramecheights6.org | (636) 555-0119\n\nMeramec Heights R-VI School District\n"
+             "Castellano,\nPrincipal |\n")
+    assert _found(slide, nlp) == []
+    # the same layout on a student's line is still a student's
+    roster = "Student roster\n- Maya\nmlopez@gmail.com | (573) 555-0142\nLopez, grade 4\n"
+    assert {kind for kind, _ in _found(roster, nlp)} == {"email", "phone"}
+
+
 def test_in_scripted_notes_the_names_beside_the_teacher_are_students():
     # independent corpus dev16: a walkthrough form's scripted notes label the teacher "T:"
     notes = ("9:03 T: 'Caden Voss, what do we multiply by?' Caden: 'Three, because 4 times 3 is 12.' "
