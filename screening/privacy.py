@@ -276,11 +276,17 @@ _NOT_NAME_ENDING = re.compile(r"(?:tion|sion|ment|ments|ness|ity|ship|ships|ance
 _COMPOUND_WORD = re.compile(r"[A-Za-z]+[-‐][a-z]")
 
 
+# Cooperative-learning structures named like people (Kagan's "Rally Robin"), which scripted
+# lesson notes write where a speaker's name would go ("9:18 Rally Robin: 'Name a word with sh.'").
+_STRUCTURES = frozenset({"rally robin", "round robin", "rally coach", "quiz quiz trade", "numbered heads",
+                         "timed pair share", "mix pair share", "rally table", "round table", "jot thoughts"})
+
+
 def _is_name(candidate: str) -> bool:
     if _COMPOUND_WORD.search(candidate) or re.search(r"\d", candidate):
         return False  # "Standards-based"; "K-5", "Grade 4": a name has neither
     words = [w.strip(",.").lower() for w in re.split(r"[\s,]+", candidate) if w.strip(",.")]
-    if not words or len(words) > 3:
+    if not words or len(words) > 3 or " ".join(words) in _STRUCTURES:
         return False
     if any(len(w) >= 8 and _NOT_NAME_ENDING.search(w) for w in words):
         return False
@@ -942,8 +948,11 @@ def _student_cue(doc: "Doc", start: int, end: int, is_person: bool = True) -> tu
         # "for checking every student, Hattie's synthesis on ...": a quantified noun ends a list
         # item; it cannot stand in apposition with one named student
         every = raw[:1] == [","] and noun >= 0 and _not_one_student(doc, noun)
+        # "… familiar to all students / Dorsey added a ratio table": a quantified plural is a group
+        # that ends its clause (a PDF line joined to the next), never the name's apposition
+        group = plural and noun >= 0 and _not_one_student(doc, noun)
         if not (raw[:1] == [","] and (plural or every)) and not (plural and (not is_person or counted) and end - start == 1) \
-                and not (raw[:1] == ["("] and _bracketed_leads(doc, start)):
+                and not (raw[:1] == ["("] and _bracketed_leads(doc, start)) and not group:
             return "a student noun before the name", True
     after = _clause_after(doc, end, 8)
     words = [t.lower_ for t in after]
@@ -1034,7 +1043,7 @@ _ONE_STUDENT_TALK = re.compile(
     r"|(?:his|her) (?:mom|mother|dad|father|grandma|grandmother|parents|family)|at home|behind|stuck|struggl\w*"
     r"|worr(?:y|ied) about|out of (?:his|her|their) seats?|never (?:really |even )?start\w*|(?:hasn't|has not|hadn't) turned in"
     r"|anxiety|asthma|seizures?|medication|the nurse|reading (?:above|below|at|on) grade level"
-    r"|absent|moved (?:here|in|away|out)|(?<!\bwe )(?<!\bi )(?<!\bthey )(?:got \d|scored))|level [A-Z])\b")
+    r"|absent|moved (?:here|in|away|out)|(?<!\bwe )(?<!\bi )(?<!\bthey )(?<!students who )(?<!kids who )(?:got \d|scored))|level [A-Z])\b")
 
 
 def _sentence_ids(doc: "Doc") -> list[int]:
@@ -1482,6 +1491,55 @@ def common_words_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str,
         kept = tuple(f for f in pf.findings if not ((word := _one_word_name(text, f)) and _written_lower(word, every)))
         if kept:
             out.append(replace(pf, findings=kept))
+    return tuple(out)
+
+
+# Where a submission says a person leads or teaches: "Joel Burris will lead a January session",
+# "facilitated by Rosa Delgado", "Mrs. Ebert". Such a person is staff wherever else they are named.
+_NAME_RUN = r"[A-Z][a-z'-]+(?: [A-Z][a-z'-]+)?"
+_STAFF_MENTIONS = re.compile(
+    rf"\b(?:(?:[Ll]ed|[Ff]acilitated|[Pp]resented|[Tt]aught|[Mm]odeled|[Mm]odelled|[Cc]oached|[Hh]osted|[Cc]o-taught|"
+    rf"[Rr]un) by (?P<by>{_NAME_RUN})"
+    rf"|(?P<will>{_NAME_RUN}) (?:will|is going to) (?:lead|facilitate|present|coach|co-teach|model|host|run|teach)\b"
+    rf"|\b(?:Mr|Mrs|Ms|Dr|Coach)\.? (?P<title>[A-Z][a-z'-]+))")
+# Reasons that read a name as a student's from the prose around it, which a colleague's name can
+# share ("Joel's report was the most useful"); a labelled field or a roster row is not undone.
+_PROSE_REASONS = ("a student record belonging to the name", _SAME_CLAUSE, _SPOKEN, _SPOKEN_ONE,
+                  "a student noun before the name", "described as a student")
+
+
+def staff_named_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, int | None], str]
+                          ) -> tuple[PageFindings, ...]:
+    """``found`` without student names read from the prose around them when any file of the
+    submission names that person as leading, presenting or teaching, or with a title ("Joel
+    Burris will lead a January session" in the narrative, "Joel's report" in the reflection).
+    A one-word name matches a first name or surname of such a person; a full name, the person."""
+    staff_full: set[str] = set()
+    staff_words: set[str] = set()
+    for text in texts.values():
+        for m in _STAFF_MENTIONS.finditer(text):
+            name = m.group("by") or m.group("will") or m.group("title")
+            if not _is_name(name):
+                continue
+            staff_full.add(name)
+            staff_words.update(name.split())
+    if not staff_words:
+        return tuple(found)
+    out = []
+    for pf in found:
+        text = texts.get((pf.file, pf.page), "")
+        kept = []
+        for f in pf.findings:
+            name = " ".join(text[f.char_start : f.char_end].split())
+            if name.endswith(("'s", "’s")):
+                name = name[:-2]
+            staff = f.kind == "student_name" and f.reason.startswith(_PROSE_REASONS) and (
+                name in staff_full or (" " not in name and name in staff_words)
+                or (" " in name and name.split()[0] in staff_words and name.split()[-1] in staff_words))
+            if not staff:
+                kept.append(f)
+        if kept:
+            out.append(replace(pf, findings=tuple(kept)))
     return tuple(out)
 
 

@@ -701,6 +701,36 @@ def test_an_address_made_from_a_name_broken_over_a_slides_columns_is_the_adults_
     assert {kind for kind, _ in _found(roster, nlp)} == {"email", "phone"}
 
 
+def test_held_out_test58_to_test65_read_after_their_run(nlp):
+    # a quantified plural ends its clause: a PDF line joined to the next line's teacher
+    assert _found("Lutz brought 6 items, Amari 5; team kept 7, rewrote 2 so the context is familiar to all students "
+                  "Dorsey added a ratio table frame to item 6", nlp) == []
+    # a cooperative-learning structure in scripted lesson notes is no speaker
+    notes = "9:13 You do: students read decodable text. T listens to 4 students.\n9:18 Rally Robin: 'Name a word with sh.'\n"
+    assert _found(notes, nlp) == []
+    # "11 students who scored below half" is a group's result, not one student's
+    talk = ("We will use Thracson's trips, and a short number talk every morning next week.\n"
+            "11 students who scored below half get a small group during win time for four days.\n")
+    assert detect_many([talk], nlp, today=TODAY, spoken=[True])[0] == []
+
+
+def test_a_name_another_file_gives_as_leading_or_teaching_is_staff():
+    from screening.privacy import Finding, PageFindings, staff_named_elsewhere
+
+    narrative = "Joel Burris dropped student-led conferences for now. Joel's report was the most useful."
+    plan = "In December, Joel Burris will lead a January session on disciplinary reading."
+    at = narrative.index("Joel's")
+    found = (PageFindings(file="narrative.md", page=None, part="narrative", media=False, findings=(
+        Finding("student_name", at, at + 4, 0.9, "a student record belonging to the name (report)"),)),)
+    texts = {("narrative.md", None): narrative, ("plan.md", None): plan}
+    assert staff_named_elsewhere(found, texts) == ()
+    # without the plan, nothing says Joel is staff; a labelled field is never undone
+    assert staff_named_elsewhere(found, {("narrative.md", None): narrative}) == found
+    labelled = (PageFindings(file="narrative.md", page=None, part="narrative", media=False, findings=(
+        Finding("student_name", at, at + 4, 0.95, "labelled field"),)),)
+    assert staff_named_elsewhere(labelled, texts) == labelled
+
+
 def test_in_scripted_notes_the_names_beside_the_teacher_are_students():
     # independent corpus dev16: a walkthrough form's scripted notes label the teacher "T:"
     notes = ("9:03 T: 'Caden Voss, what do we multiply by?' Caden: 'Three, because 4 times 3 is 12.' "
