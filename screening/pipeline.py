@@ -27,7 +27,7 @@ from .ingest.sniff import sniff
 from .mapping import DetailEvidence, Status, evidence_from_scores, score_matrices, usable_passages, with_uncompeted_closest
 from .models import spacy_entity_pipeline, spacy_pipeline
 from .passages import Passage, build_passages
-from .privacy import PageFindings, common_words_elsewhere, scan_documents, staff_named_elsewhere
+from .privacy import PageFindings, common_words_elsewhere, contacts_known_elsewhere, scan_documents, staff_named_elsewhere
 from .registry import checks as check_table
 from .report.build import build_report
 from .report.model import Report
@@ -195,8 +195,9 @@ def _screen_files(
     if settings.privacy.enabled:
         progress("looking for student personal data", 0, 1)
     page_texts = {(d.name, pg.number): pg.text for _, d in files if d.readable for pg in d.pages}
-    privacy = staff_named_elsewhere(
-        common_words_elsewhere(tuple(found for job in privacy_jobs for found in job.result()), page_texts), page_texts)
+    privacy = tuple(found for job in privacy_jobs for found in job.result())
+    for elsewhere in (common_words_elsewhere, staff_named_elsewhere, contacts_known_elsewhere):
+        privacy = elsewhere(privacy, page_texts)  # what the rest of the submission says of a name or address
     if settings.privacy.enabled:
         progress("looking for student personal data", 1, 1)
     # Echo passages restate the rubric: they score high for the detail they copy, which is exactly

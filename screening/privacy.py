@@ -962,8 +962,9 @@ def _student_cue(doc: "Doc", start: int, end: int, is_person: bool = True) -> tu
         k = words.index("who")
         after = after[:k] + _clause_after(doc, end + k, 12)
         words = [t.lower_ for t in after]
+    # "Jake Rennick's report on interleaved practice": a record on a topic is a colleague's work
     if words[:1] in (["'s"], ["’s"]) and len(words) > 1 and words[1] in _STUDENT_POSSESSIONS \
-            and not _teaching_work(after[1:]):
+            and not _teaching_work(after[1:]) and words[2:3] not in (["on"], ["about"]):
         return f"a student record belonging to the name ({words[1]})", True
     if words[:1] == [","] and any(w in _ONE_STUDENT and not _counted(after, k) and not _not_one_student(after, k)
                                   for k, w in enumerate(words[1:4], 1)):
@@ -1085,7 +1086,12 @@ def _spoken_adult(doc: "Doc", start: int, end: int) -> bool:
     if any(t.lower_.rstrip(".") in _TITLES | _STAFF_ROLES | _ROLL_CALL for t in listed):
         return True  # a roll call: "Coach Dillard, Mrs. Abernathy, ... and me, Jee Lo"
     k = end + sum(1 for t in listed if t.i >= end)
+    if k + 1 < len(doc) and doc[k].lower_ in {"is", "are", "'s", "'re"} and doc[k + 1].lower_ in _LEADING:
+        return True  # the ones running the meeting: "Mary Salek, Costa and Kelly Merajana are leading"
     return k < len(doc) and doc[k].lower_ in _MODALS  # the one who will act: "Kayla Moss will pull the data"
+
+
+_LEADING = frozenset("leading presenting facilitating teaching running hosting modeling modelling coaching".split())
 
 
 _LEAD_INS = frozenset("present here attending joined joining welcome introduce meet with".split())
@@ -1501,6 +1507,7 @@ _STAFF_MENTIONS = re.compile(
     rf"\b(?:(?:[Ll]ed|[Ff]acilitated|[Pp]resented|[Tt]aught|[Mm]odeled|[Mm]odelled|[Cc]oached|[Hh]osted|[Cc]o-taught|"
     rf"[Rr]un) by (?P<by>{_NAME_RUN})"
     rf"|(?P<will>{_NAME_RUN}) (?:will|is going to) (?:lead|facilitate|present|coach|co-teach|model|host|run|teach)\b"
+    rf"|(?P<is>{_NAME_RUN}) (?:is|are) (?:leading|presenting|facilitating|teaching|running|hosting)\b"
     rf"|\b(?:Mr|Mrs|Ms|Dr|Coach)\.? (?P<title>[A-Z][a-z'-]+))")
 # Reasons that read a name as a student's from the prose around it, which a colleague's name can
 # share ("Joel's report was the most useful"); a labelled field or a roster row is not undone.
@@ -1518,7 +1525,7 @@ def staff_named_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, 
     staff_words: set[str] = set()
     for text in texts.values():
         for m in _STAFF_MENTIONS.finditer(text):
-            name = m.group("by") or m.group("will") or m.group("title")
+            name = m.group("by") or m.group("will") or m.group("is") or m.group("title")
             if not _is_name(name):
                 continue
             staff_full.add(name)
@@ -1540,6 +1547,33 @@ def staff_named_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, 
                 kept.append(f)
         if kept:
             out.append(replace(pf, findings=tuple(kept)))
+    return tuple(out)
+
+
+def _contact_key(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    return value.strip().lower() if "@" in value else digits[-10:]
+
+
+def contacts_known_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, int | None], str]
+                             ) -> tuple[PageFindings, ...]:
+    """``found`` without e-mail addresses and phone numbers that another place of the submission
+    writes as an adult's own (found there and not flagged: a signature, a letterhead): the
+    principal's address alone in the footer of a deck's last slide is still hers."""
+    flagged = {(pf.file, pf.page): [(f.char_start, f.char_end) for f in pf.findings if f.kind in ("email", "phone")]
+               for pf in found}
+    adults: set[str] = set()
+    for key, text in texts.items():
+        for m in (*_EMAIL.finditer(text), *_PHONE.finditer(text)):
+            if not any(a <= m.start() < b for a, b in flagged.get(key, [])):
+                adults.add(_contact_key(m.group()))
+    out = []
+    for pf in found:
+        text = texts.get((pf.file, pf.page), "")
+        kept = tuple(f for f in pf.findings if not (
+            f.kind in ("email", "phone") and _contact_key(text[f.char_start : f.char_end]) in adults))
+        if kept:
+            out.append(replace(pf, findings=kept))
     return tuple(out)
 
 

@@ -714,6 +714,31 @@ def test_held_out_test58_to_test65_read_after_their_run(nlp):
     assert detect_many([talk], nlp, today=TODAY, spoken=[True])[0] == []
 
 
+def test_held_out_test66_to_test71_read_after_their_run(nlp):
+    # a record on a topic is a colleague's work; the ones "leading" a recorded session are adults
+    assert _found("Try-It Tuesdays grew out of that. Jake Rennick's report on interleaved practice, which did not "
+                  "work the first time, was one of the most useful.", nlp) == []
+    talk = ("This is our October 22nd early release session on strategies for English learners.\n"
+            "We have 57 English learners this year, 19 more than last year, so the PLT managed this\n"
+            "trend in September.\nMary Salek, Costa and Kelly Merajana are leading.\nThanks, Jennifer.\n")
+    assert detect_many([talk], nlp, today=TODAY, spoken=[True])[0] == []
+
+
+def test_an_address_written_elsewhere_as_an_adults_own_is_hers_everywhere():
+    from screening.privacy import Finding, PageFindings, contacts_known_elsewhere
+
+    footer = "- Spring: student-facing target trackers in grades 6-8\n\ndwhitlock@camdenlakes.k12.mo.us | (573) 555-0146\n"
+    signature = "Dana Whitlock, Principal\ndwhitlock@camdenlakes.k12.mo.us  |  (573) 555-0146\n"
+    at, ph = footer.index("dwhitlock"), footer.index("(573)")
+    found = (PageFindings(file="slides.pdf", page=6, part="portfolio", findings=(
+        Finding("email", at, footer.index(" |"), 0.95, "email address"),
+        Finding("phone", ph, ph + 14, 0.9, "phone number pattern"))),)
+    texts = {("slides.pdf", 6): footer, ("minutes.pdf", 2): signature}
+    assert contacts_known_elsewhere(found, texts) == ()
+    # written nowhere else, or flagged wherever it is written: a student's
+    assert contacts_known_elsewhere(found, {("slides.pdf", 6): footer}) == found
+
+
 def test_a_name_another_file_gives_as_leading_or_teaching_is_staff():
     from screening.privacy import Finding, PageFindings, staff_named_elsewhere
 

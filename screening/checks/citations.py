@@ -509,7 +509,17 @@ def _is_a_claim(explanation: str, ctx: ScreeningContext) -> bool:
     """A sentence with a finite verb claims something happened ("Pacing for the unit was
     discussed with the team."); a phrase without one describes the document cited ("Written
     form with strength, area for growth and dated next steps."), which is what an assessor
-    needs to find it."""
+    needs to find it. A verb after a relative or question word belongs to a clause inside such a
+    phrase ("Three monitoring checkpoints with what was looked at and the adjustment made at
+    each"), so only a finite verb before the first of those words makes a claim."""
     from ..models import spacy_entity_pipeline
 
-    return any(t.tag_ in _FINITE for t in spacy_entity_pipeline(ctx.settings.models)(explanation))
+    for t in spacy_entity_pipeline(ctx.settings.models)(explanation):
+        if t.lower_ in _CLAUSE_WORDS:
+            return False
+        if t.tag_ in _FINITE:
+            return True
+    return False
+
+
+_CLAUSE_WORDS = frozenset("what which that who whom whose where when how why".split())
