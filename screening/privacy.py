@@ -969,6 +969,9 @@ def _student_cue(doc: "Doc", start: int, end: int, is_person: bool = True) -> tu
     if words[:1] == [","] and any(w in _ONE_STUDENT and not _counted(after, k) and not _not_one_student(after, k)
                                   for k, w in enumerate(words[1:4], 1)):
         return "described as a student", True
+    # "Amira Haddad, one of our new sixth graders, arrived …": one picked out of the plural
+    if words[:3] == [",", "one", "of"] and any(w in _STUDENT_NOUNS for w in words[3:8]):
+        return "described as a student", True
     joined = " ".join(words)
     if any(p in joined for p in _STUDENT_AFTER_PHRASES) or any(w in _STUDENT_AFTER for w in words):
         return _SAME_CLAUSE, False
