@@ -81,8 +81,8 @@ def unclaimed_missing(evidence: Sequence[DetailEvidence], cited: set[str], passa
     self-analysis was read) made missing when every passage counted for it scores less than
     ``max_margin`` higher for it than for some other detail in ``raw`` (the uncompeted matrix,
     rubric order). ``max_margin`` None: unchanged."""
-    if max_margin is None or not cited or not len(passages):
-        return list(evidence)
+    if max_margin is None or not cited or not len(passages) or raw.shape[1] < 2:
+        return list(evidence)  # a rubric of one detail has no other detail to be about
     row = {p.id: k for k, p in enumerate(passages)}
     out = []
     for i, ev in enumerate(evidence):
@@ -90,7 +90,7 @@ def unclaimed_missing(evidence: Sequence[DetailEvidence], cited: set[str], passa
             others = np.delete(raw, i, axis=1)
             margins = [raw[row[m.passage.id], i] - others[row[m.passage.id]].max()
                        for m in ev.evidence if m.passage.id in row]
-            if others.size and margins and max(margins) < max_margin:
+            if margins and max(margins) < max_margin:
                 ev = replace(ev, status=Status.MISSING, evidence=(), closest=ev.evidence[0],
                              features={**ev.features, UNCLAIMED_SHARED: 1.0})
         out.append(ev)

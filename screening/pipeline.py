@@ -230,8 +230,7 @@ def _screen_files(
     )
     evidence = claimed_weak(evidence, claimed_details((a for _, a in self_analyses), rubric), settings.mapping.claimed_weak_min,
                             usable, raw_scores, settings.mapping.claimed_weak_near_min)
-    readable_analyses = [a for _, a in self_analyses if a.citations]
-    evidence = unclaimed_missing(evidence, cited_details(readable_analyses), usable, raw_scores,
+    evidence = unclaimed_missing(evidence, cited_details(a for _, a in self_analyses), usable, raw_scores,
                                  settings.mapping.unclaimed_missing_margin)
 
     ctx = ScreeningContext(

@@ -98,6 +98,8 @@ def test_an_uncited_detail_found_only_in_passages_about_another_detail_is_missin
     # no self-analysis read, or the rule off: unchanged
     assert unclaimed_missing(evidence, set(), passages, raw, 0.03) == evidence
     assert unclaimed_missing(evidence, cited, passages, raw, None) == evidence
+    # a rubric of one detail: no other detail for a passage to be about
+    assert unclaimed_missing([evidence[1]], {"2.1"}, passages, raw[:, [b]], 0.03) == [evidence[1]]
     ctx = ScreeningContext(rubric=pl_rubric, settings=settings, files=(), ignored=(), passages=(),
                            evidence=(out["1.2"],), words_by_part={})
     flag = next(f for f in EvidenceStatus().run(ctx) if f.detail_id == "1.2")
