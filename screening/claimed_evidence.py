@@ -22,7 +22,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .mapping import DetailEvidence, Match, Status
+from .mapping import DetailEvidence, Status, uncompeted_best
 from .passages import Passage
 from .rubric import Rubric
 from .selfanalysis import SelfAnalysis
@@ -60,9 +60,8 @@ def claimed_weak(evidence: Sequence[DetailEvidence], claimed: set[str], min_scor
         if ev.status == Status.MISSING and ev.detail_id in claimed and not ev.features.get("reflection_only"):
             if ev.closest is not None and ev.closest.score >= min_score:
                 ev = replace(ev, status=Status.WEAK, evidence=(ev.closest,), features={**ev.features, CLAIMED_ONLY: 1.0})
-            elif near_min is not None and raw is not None and len(passages) and raw[:, i].max() >= near_min:
-                k = int(np.argmax(raw[:, i]))
-                near = Match(passages[k], round(float(raw[k, i]), 4))
+            elif near_min is not None and raw is not None and (near := uncompeted_best(passages, raw, i)) is not None \
+                    and near.score >= near_min:
                 ev = replace(ev, status=Status.WEAK, best_score=near.score, evidence=(near,), closest=near,
                              features={**ev.features, CLAIMED_ONLY: 1.0})
         out.append(ev)

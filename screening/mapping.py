@@ -222,11 +222,19 @@ def with_uncompeted_closest(
     passage in the ``raw`` (uncompeted) matrix."""
     out = []
     for i, ev in enumerate(evidence):
-        if ev.closest is None and len(passages) and raw[:, i].max() > -1:
-            k = int(np.argmax(raw[:, i]))
-            ev = replace(ev, closest=Match(passages[k], round(float(raw[k, i]), 4)))
+        if ev.closest is None and (best := uncompeted_best(passages, raw, i)) is not None:
+            ev = replace(ev, closest=best)
         out.append(ev)
     return out
+
+
+def uncompeted_best(passages: Sequence[Passage], raw: np.ndarray, i: int) -> Match | None:
+    """The passage scoring highest for the ``i``-th detail in the ``raw`` (uncompeted) matrix,
+    whatever else it is about; None when no passage is scored (all echoes, or none at all)."""
+    if not len(passages) or raw[:, i].max() <= -1:
+        return None
+    k = int(np.argmax(raw[:, i]))
+    return Match(passages[k], round(float(raw[k, i]), 4))
 
 
 def _scored_text(p: Passage, cfg: MappingSettings) -> str:

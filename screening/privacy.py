@@ -431,7 +431,7 @@ def _named_address(text: str, line_start: int, line: str) -> bool:
     before = text[:line_start].split("\n")[-3:]
     after = text[line_start:].split("\n")[1:4]
     names = {w.lower() for w in re.findall(r"\b[A-Z][a-z'-]+\b", "\n".join(before + after))}
-    return any(local in {a[0] + b, a + b, b + a[0], b + a} for local in locals_ for a in names for b in names if a != b)
+    return any(local in _made_from(a, b) for local in locals_ for a in names for b in names if a != b)
 
 
 # A full name, then on the same line (a school between, at most) an e-mail address; a lookahead,
@@ -448,9 +448,15 @@ def _signed(lines: str) -> bool:
     for m in _SIGNED.finditer(lines):
         first, last = m.group(1).lower(), m.group(2).lower()
         local = re.sub(r"[^a-z]", "", m.group(3).lower())
-        if local in {first[0] + last, first + last, last + first[0], last + first, first, last}:
+        if local in _made_from(first, last) | {first, last}:
             return True
     return False
+
+
+def _made_from(first: str, last: str) -> set[str]:
+    """The local parts of an address made from a first name and a surname (lower case, letters
+    only): "kabernathy", "keishaabernathy", "abernathyk", "abernathykeisha"."""
+    return {first[0] + last, first + last, last + first[0], last + first}
 
 
 _FULL_NAME = re.compile(r"[A-Z][a-z'.-]+(?:\s+[A-Z][A-Za-z'.-]+){1,2}")  # a titled name is staff already
