@@ -308,6 +308,15 @@ class CitationSettings(BaseModel):
         "a cited detail's text: a copy of the detail (0.9-1.0) says nothing of the page; candidates' descriptions "
         "of a plan in the detail's terms are 0.45-0.6.",
     )
+    generic_explanation_guidance: bool = Field(
+        True,
+        description="A row whose explanation is general or restates the detail (explanation_too_short, not the too-few-"
+        "words kind) is guidance (info) when every detail it cites is one whose weak or missing evidence is guidance "
+        "only (a derived detail of an EO evidenced as a whole): the general row is that detail's thin evidence seen "
+        "from the self-analysis, and the program judges the EO. Independent dev and read rows: 47 of 64 such flags "
+        "were on details their authors planted as weak evidence, not as explanation_too_short. False: a warning, as "
+        "until 2026-12-07.",
+    )
     explanation_on_page_min_words: int = Field(
         4, ge=1, description="explanation_on_page_min reads an explanation only with at least this many content words.",
     )

@@ -670,3 +670,58 @@ def test_a_row_whose_words_are_mostly_on_another_page_of_its_artifact_is_a_wrong
         "explanation_elsewhere_min": 0.6, "explanation_cited_max": 0.4, "explanation_margin": 0.35})})
     assert not [f for f in _citation_flags(layout.folder, pl_rubric, old) if f.code == "citation_wrong_location"
                 and f.file == "artifacts/minutes.pdf"]
+
+
+@pytest.mark.models
+def test_a_general_row_for_a_detail_whose_thin_evidence_is_guidance_is_guidance_too(pl_rubric, settings):
+    # A general explanation on the row of a derived detail whose evidence is weak is that thin
+    # evidence seen from the self-analysis: where the detail's EO is evidenced as a whole (its flag
+    # is guidance), so is the row's; where the EO is not, the row keeps its warning. Independent
+    # authors planted such rows as weak evidence far more often than as explanation_too_short.
+    import hashlib
+
+    import numpy as np
+
+    from screening.checks.base import ScreeningContext
+    from screening.checks.citations import Citations
+    from screening.documents import Document, FileKind, Page
+    from screening.mapping import DetailEvidence, Match, Status
+    from screening.passages import Passage
+    from screening.selfanalysis.model import Citation, Location, SelfAnalysis
+    from screening.submission import SubmissionFile
+
+    text = "Learning plan for the spring term."
+    page = Passage(id="q", file="artifacts/plan.pdf", file_sha256="1", part="portfolio", page=2,
+                   char_start=0, char_end=len(text), text=text, words=6)
+    doc = Document(path="artifacts/plan.pdf", name="artifacts/plan.pdf", sha256=hashlib.sha256(b"1").hexdigest(),
+                   size_bytes=1, kind=FileKind.PDF, pages=(Page(1, "Cover."), Page(2, text)))
+    row = Citation(row=7, detail_ids=("3.1",), target_raw="3.1", artifact_raw="plan.pdf",
+                   locations=(Location("page", 2, None, "p. 2"),), unparsed_locations=(),
+                   explanation="Teachers got learning as students shifted.")
+    details = list(pl_rubric.details())
+    assert all(d.derived for _, d in details)
+
+    def severity(others_in_eo: Status, cfg=settings) -> str | None:
+        evidence = []
+        for eo, d in details:
+            status = Status.WEAK if d.id == "3.1" else others_in_eo if eo.id == "3" else Status.MET
+            match = Match(page, 0.7 if status == Status.MET else 0.6)
+            evidence.append(DetailEvidence(eo=eo.id, detail_id=d.id, text=d.text, derived=True, status=status,
+                                           best_score=None if status == Status.MISSING else match.score,
+                                           evidence=() if status == Status.MISSING else (match,), closest=match))
+        scores = np.full((1, len(details)), 0.2, dtype=np.float32)
+        ctx = ScreeningContext(
+            rubric=pl_rubric, settings=cfg, passages=(page,), evidence=tuple(evidence), words_by_part={},
+            files=((SubmissionFile(Path("artifacts/plan.pdf"), "artifact", "artifacts/plan.pdf"), doc),), ignored=(),
+            scored_passages=(page,), scores=scores, raw_scores=scores,
+            self_analyses=((SubmissionFile(Path("sa.csv"), "self_analysis", "sa.csv"), SelfAnalysis(
+                citations=(row,), columns={}, problems=())),))
+        [flag] = [f for f in Citations().run(ctx) if f.code == "explanation_too_short"]
+        assert flag.location == {"row": 7} and flag.detail_id == "3.1"
+        return flag.severity
+
+    assert severity(Status.MET) == "info"  # EO 3's other details met: its details are guidance
+    assert severity(Status.MISSING) is None  # nothing else of EO 3 found: the row keeps its warning
+    off = settings.model_copy(update={"citations": settings.citations.model_copy(
+        update={"generic_explanation_guidance": False})})
+    assert severity(Status.MET, off) is None

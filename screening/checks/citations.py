@@ -19,11 +19,13 @@ import numpy as np
 from ..documents import Document
 from ..echo import MONTHS_DAYS, content_stems
 from ..locations import mmss
+from ..mapping import Status
 from ..passages import Passage
 from ..registry import checks
 from ..selfanalysis import Citation, Location
 from ..wordcount import count_words
 from .base import RaisedFlag, ScreeningContext
+from .evidence import guidance_details
 from .cited_places import (
     NUMBER, PageTerms, Place, cited_files, cited_label, heard_in, held, pages_cited, place_label, score_columns, stretch_runs,
     text_terms,
@@ -118,7 +120,7 @@ class Citations:
         elif (generic := _generic_explanation(c.explanation, ctx, c.detail_ids)) is not None \
                 and not _describes_cited_place(ctx, c, files, pages):
             out.append(_row_flag("explanation_too_short", self.name, c, {"target": target, "problem": generic},
-                                 file=sa_file))
+                                 file=sa_file, **_as_guidance(ctx, c)))
         for raw, hint in unmatched:
             out.append(_row_flag("citation_missing_artifact", self.name, c, {
                 "artifact": raw, "suggestion": f" The closest file is {hint}." if hint else "",
@@ -448,6 +450,26 @@ def _names_a_particular(explanation: str, rubric_words: set[str]) -> bool:
     # a month or a day is a date, even the one spelled like a stop word ("We will evaluate in May")
     return any(w.lower() in MONTHS_DAYS or not set(content_stems(w)) <= rubric_words
                for w in re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+", explanation.strip()))
+
+
+def _as_guidance(ctx: ScreeningContext, c: Citation) -> dict[str, object]:
+    """A general explanation is reported at the level of the evidence it describes: where every
+    detail the row cites has weak or missing evidence that is guidance only (a derived detail of
+    an EO evidenced as a whole), the general row is that thin evidence seen from the self-analysis,
+    and the evidence flag beside it says what to add. Independent authors plant such a row as
+    weak evidence for its detail far more often than as a problem of the row."""
+    if not ctx.settings.citations.generic_explanation_guidance or not c.detail_ids:
+        return {}
+    thin = {ev.detail_id for ev in ctx.evidence if ev.status != Status.MET}
+    if not set(c.detail_ids) <= thin:
+        return {}
+    guidance = guidance_details(ctx)
+    if not set(c.detail_ids) <= set(guidance):
+        return {}
+    ids = ", ".join(c.detail_ids)
+    return {"severity": "info", "note": (
+        f"The evidence for {ids} is thin and guidance only ({guidance[c.detail_ids[0]]}; see the evidence "
+        "note for it), so this is guidance only too.")}
 
 
 def _generic_explanation(explanation: str, ctx: ScreeningContext, detail_ids: tuple[str, ...]) -> str | None:

@@ -35,14 +35,13 @@ class EvidenceStatus:
     def run(self, ctx: ScreeningContext) -> list[RaisedFlag]:
         cfg = ctx.settings.mapping
         out: list[RaisedFlag] = []
-        guidance = _guidance_eos(ctx)
-        derived = {d.id for _, d in ctx.rubric.details() if d.derived}
+        guidance = guidance_details(ctx)
         for ev in ctx.evidence:
             demote: dict[str, object] = {}
-            if ev.detail_id in derived and ev.eo in guidance:
+            if ev.detail_id in guidance:
                 demote = {"severity": "info", "note": (
                     "This detail was derived by the screener, not published by the program, which judges the EO "
-                    f"as a whole; {guidance[ev.eo]}, so this is guidance only.")}
+                    f"as a whole; {guidance[ev.detail_id]}, so this is guidance only.")}
             params = {
                 "detail_id": ev.detail_id,
                 "detail_text": _short(ev.text),
@@ -95,6 +94,14 @@ def _closest(ev: DetailEvidence, cfg: MappingSettings) -> str:
         return (" Only the reflection speaks of it, in general terms naming no person, date, number or "
                 f"document (the closest: {where}).")
     return f" The closest passage ({where}) scored {_score(ev.best_score, cfg.weak_threshold)}, below {cfg.weak_threshold:.2f}."
+
+
+def guidance_details(ctx: ScreeningContext) -> dict[str, str]:
+    """The details whose weak or missing evidence is guidance only, each with the reason: derived
+    details (the program publishes none) of an EO evidenced as a whole. Other checks report what
+    follows from such a detail's thin evidence at the same level."""
+    eos = _guidance_eos(ctx)
+    return {d.id: eos[eo.id] for eo, d in ctx.rubric.details() if d.derived and eo.id in eos}
 
 
 def _guidance_eos(ctx: ScreeningContext) -> dict[str, str]:
