@@ -86,6 +86,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no uncited-detail rule (met or weak on a passage about another detail)": {"mapping.unclaimed_missing_margin": None},
     "general rows of guidance-only details as warnings (the default until 2026-12-07)": {
         "citations.generic_explanation_guidance": False},
+    "recordings sent elsewhere by similarity alone (the default until 2026-12-07)": {
+        "citations.spoken_words_confirm": False},
     "explanation-to-page bounds 0.6/0.4/0.35 (the default until 2026-12-06, evening)": {
         "citations.explanation_elsewhere_min": 0.6, "citations.explanation_cited_max": 0.4,
         "citations.explanation_margin": 0.35},

@@ -317,6 +317,14 @@ class CitationSettings(BaseModel):
         "were on details their authors planted as weak evidence, not as explanation_too_short. False: a warning, as "
         "until 2026-12-07.",
     )
+    spoken_words_confirm: bool = Field(
+        True,
+        description="A recording cited by time is not sent to another stretch by similarity to the detail when the "
+        "row's explanation shares more of its distinctive words with the cited stretch than with that one: the "
+        "candidate's words are heard where they cite (independent corpus, test74: a clean row citing a committee's "
+        "spring decisions was sent to the stretch before, which mentions co-teachers, 0.55 against 0.29). False: the "
+        "similarity rule alone, as until 2026-12-07.",
+    )
     explanation_on_page_min_words: int = Field(
         4, ge=1, description="explanation_on_page_min reads an explanation only with at least this many content words.",
     )

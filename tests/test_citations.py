@@ -725,3 +725,32 @@ def test_a_general_row_for_a_detail_whose_thin_evidence_is_guidance_is_guidance_
     off = settings.model_copy(update={"citations": settings.citations.model_copy(
         update={"generic_explanation_guidance": False})})
     assert severity(Status.MET, off) is None
+
+
+def test_a_rows_own_words_heard_where_it_cites_keep_a_recording_citation(pl_rubric):
+    # test74 (read): a clean row citing a committee's spring decisions was sent by similarity to
+    # the stretch before it, which mentions co-teachers. The explanation's words are heard at the
+    # cited stretch and not at that one, so the citation stands; a row whose words are heard only
+    # at the other stretch is not kept by this rule.
+    from screening.checks.cited_places import PageTerms, spoken_text_terms
+    from screening.checks.citations import _explanation_pages, _words_stay
+    from screening.echo import RubricWording
+    from screening.passages import Passage
+    from screening.selfanalysis.model import Citation, Location
+
+    said = [(38.8, 50.8, "The students failing a core class went from 41 to 23. November helped the co-teachers."),
+            (50.8, 72.5, "So what do we change for the spring? I will lead the discussion session for seventh "
+                         "grade in February.")]
+    pages = PageTerms(RubricWording.of(pl_rubric).stems, {},
+                      {"rec.ogg": tuple((a, b, frozenset(spoken_text_terms(t))) for a, b, t in said)})
+    found = Passage(id="f", file="rec.ogg", file_sha256="0", part="portfolio", page=None, char_start=0, char_end=10,
+                    text=said[0][2], words=15, start_s=38.8, end_s=50.8)
+
+    def stays(explanation: str) -> bool:
+        row = Citation(row=8, detail_ids=("2.2",), target_raw="2.2", artifact_raw="rec.ogg",
+                       locations=(Location("time", 51, 73, "00:51-01:13"),), unparsed_locations=(),
+                       explanation=explanation)
+        return _words_stay(row, pages, _explanation_pages(row, ["rec.ogg"], pages, 2), found)
+
+    assert stays("Committee members decide the spring changes and a teacher leads the discussion session.")
+    assert not stays("Failing core classes fell from 41 to 23 after the November co-teaching session.")

@@ -272,6 +272,9 @@ class Citations:
         if not ((typed_rule or spoken_rule) and found - cited_best >= cfg.wrong_location_margin):
             return []
         p = ctx.scored_passages[k]
+        if spoken and cfg.spoken_words_confirm \
+                and _words_stay(c, pages, told, p, cfg.explanation_occasion_terms):
+            return []
         cited = " and ".join(f"{place_label(pl.location)} of {PurePosixPath(pl.file).name}" for pl in places)
         single = c.detail_ids[0] if len(c.detail_ids) == 1 else None
         return [_row_flag("citation_wrong_location", self.name, c, {
@@ -279,6 +282,22 @@ class Citations:
             "found_score": f"{found:.2f}", "cited_score": f"{max(cited_best, 0):.2f}",
             "basis": f" (Similarity to the detail: {found:.2f} there, {max(cited_best, 0):.2f} at the cited place.)",
         }, file=p.file, detail_id=single)]
+
+
+def _words_stay(c: Citation, pages: PageTerms, told: tuple[float, tuple[str, str, float, str]] | None,
+                found: Passage, occasion: bool = False) -> bool:
+    """Whether the row's explanation shares more of its distinctive words with the stretch it
+    cites than with the stretch a similarity score sends it to. A recording's stretches score low
+    and close together against the rubric (misheard words, no headings), so the score alone can
+    pick a neighbouring stretch that only mentions a related thing; the candidate's own words
+    ("decide the spring changes", "leading the discussion session") heard where they cite says
+    they described what they cited."""
+    if told is None or found.start_s is None or told[0] <= 0:
+        return False
+    terms = pages.distinctive(c.explanation if occasion else _OCCASION.sub(" ", c.explanation))
+    there = pages.time_terms(found.file, float(found.start_s), float(found.end_s if found.end_s is not None
+                                                                      else found.start_s))
+    return bool(terms) and told[0] > len(terms & (there or frozenset())) / len(terms)
 
 
 def _eo_of_unknown(target: object, eos: set[str]) -> str | None:
