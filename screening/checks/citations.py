@@ -290,14 +290,27 @@ def _words_stay(c: Citation, pages: PageTerms, told: tuple[float, tuple[str, str
     cites than with the stretch a similarity score sends it to. A recording's stretches score low
     and close together against the rubric (misheard words, no headings), so the score alone can
     pick a neighbouring stretch that only mentions a related thing; the candidate's own words
-    ("decide the spring changes", "leading the discussion session") heard where they cite says
-    they described what they cited."""
-    if told is None or found.start_s is None or told[0] <= 0:
+    ("decide the spring changes", "leading the discussion session") heard where they cite, two
+    words more than at that stretch, says they described what they cited. The opening's words
+    (who meets, when) are left out: they name the occasion, and a row citing the opening itself is
+    judged by the opening rule."""
+    if told is None or found.start_s is None or told[0] <= 0 or not pages.by_segment.get(found.file):
         return False
-    terms = pages.distinctive(c.explanation if occasion else _OCCASION.sub(" ", c.explanation))
-    there = pages.time_terms(found.file, float(found.start_s), float(found.end_s if found.end_s is not None
-                                                                      else found.start_s))
-    return bool(terms) and told[0] > len(terms & (there or frozenset())) / len(terms)
+    # The words of the recording's opening (who meets, when, about what) are said once and name
+    # the occasion, not the evidence: a row citing the opening by mistake shares them with it.
+    opening = pages.by_segment[found.file][0][2]
+    terms = pages.distinctive(c.explanation if occasion else _OCCASION.sub(" ", c.explanation)) - opening
+    if not terms:
+        return False
+    end = float(found.end_s if found.end_s is not None else found.start_s)
+    there = pages.time_terms(found.file, float(found.start_s), end) or frozenset()
+    first_end = pages.by_segment[found.file][0][1]
+    # a row citing the opening itself is the opening rule's to judge (_opening)
+    cited = [t for loc in c.locations if loc.kind == "time" and loc.start is not None and float(loc.start) > first_end
+             and (t := pages.time_terms(found.file, float(loc.start), float(loc.end if loc.end is not None else loc.start)))]
+    heard = max((len(terms & t) for t in cited), default=0)
+    # two words more: one shared word ("look", "number") is chance in a minute of talk
+    return heard >= len(terms & there) + 2
 
 
 def _eo_of_unknown(target: object, eos: set[str]) -> str | None:
