@@ -79,3 +79,14 @@ def test_wording_is_advisory():
     for verdict in ("pass", "passes", "fail", "fails", "ready to submit", "not ready", "award", "denied", "proficient"):
         assert not re.search(rf"\b{verdict}\b", words), verdict
     assert "1 file not in the submission" in words and "1 paragraph that restates" in words
+
+
+def test_guidance_is_not_a_fix():
+    # Notes on derived details of an EO evidenced as a whole (their weak or missing evidence, and a
+    # general row for such a detail) are guidance, not fixes to make.
+    flags = [_flag("weak_evidence", "info", detail_id="1.2"), _flag("missing_evidence", "info", detail_id="1.3"),
+             _flag("explanation_too_short", "info", detail_id="1.2", location=Location(row=3)),
+             _flag("explanation_too_short", detail_id="2.1", location=Location(row=5))]
+    r = readiness([], PARTS, flags, max_fixes=20)
+    assert [fx.codes for fx in r.fixes] == [["explanation_too_short"]]
+    assert r.fixes[0].flags == 1 and "row 5" in r.fixes[0].text and "row 3" not in r.fixes[0].text

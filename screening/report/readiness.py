@@ -149,10 +149,11 @@ _RULES: tuple[_Rule, ...] = (
 def readiness(details: Sequence[DetailResult], parts: Sequence[PartSummary], flags: Sequence[Flag],
               max_fixes: int = 5) -> Readiness:
     fixes: list[Fix] = []
-    # Guidance on derived details (missing or weak evidence demoted to info) is not a fix to make,
-    # nor is an artifact's paragraph in the rubric's words (set aside as evidence, nothing to rewrite).
-    flags = [f for f in flags
-             if not (f.severity == "info" and f.code in {"missing_evidence", "weak_evidence", "rubric_echo"})]
+    # Guidance on derived details (missing or weak evidence demoted to info, and a general row for
+    # such a detail) is not a fix to make, nor is an artifact's paragraph in the rubric's words (set
+    # aside as evidence, nothing to rewrite).
+    flags = [f for f in flags if not (f.severity == "info" and f.code in {
+        "missing_evidence", "weak_evidence", "rubric_echo", "explanation_too_short"})]
     for rule in _RULES:
         matched = [f for f in flags if f.code in rule.codes]
         if matched:
