@@ -945,7 +945,8 @@ def _student_cue(doc: "Doc", start: int, end: int, is_person: bool = True) -> tu
     if before[:1] and before[0] in _STUDENT_NOUNS and not _counted_group(doc, start, end):
         # "one student, Maya" is an appositive; "with seventh graders, Chad Whitley ran ..." is
         # the end of one clause and the start of another
-        noun = next((k for k in range(start - 1, max(-1, start - 5), -1) if doc[k].text not in _BEFORE_NAME), -1)
+        noun = next((k for k in range(start - 1, max(-1, start - 5), -1)
+                     if doc[k].text not in _BEFORE_NAME and not doc[k].is_space), -1)
         # "one of our fourth graders, Mason ..." picks one student out of the plural
         plural = before[0] not in _ONE_STUDENT and not (noun >= 0 and _one_of(doc, noun))
         # "WIN-time group for 21 students / Reteach with a partner task": a PDF line that ends in a
@@ -957,7 +958,11 @@ def _student_cue(doc: "Doc", start: int, end: int, is_person: bool = True) -> tu
         # "… familiar to all students / Dorsey added a ratio table": a quantified plural is a group
         # that ends its clause (a PDF line joined to the next), never the name's apposition
         group = plural and noun >= 0 and _not_one_student(doc, noun)
-        if not (raw[:1] == [","] and (plural or every)) and not (plural and (not is_person or counted) and end - start == 1) \
+        # "a 12-student Bluestem Crew": a count joined to the noun by a hyphen gives a group's
+        # size, and what it describes is the group
+        sized = noun >= 2 and doc[noun - 1].text == "-" and doc[noun - 2].like_num
+        if not (raw[:1] == [","] and (plural or every)) and not sized \
+                and not (plural and (not is_person or counted) and end - start == 1) \
                 and not (raw[:1] == ["("] and _bracketed_leads(doc, start)) and not group:
             return "a student noun before the name", True
     after = _clause_after(doc, end, 8)
@@ -1003,8 +1008,8 @@ def _prose_names(doc: "Doc") -> tuple[_Add, ...]:
     found: list[_Add] = []
     for start, end, is_person in _name_runs(doc):
         span = doc[start:end]
-        if not _is_name(span.text) or "\n" in span.text:
-            continue
+        if not _is_name(span.text) or "\n" in span.text or not span.text[:1].isupper():
+            continue  # a name is written with a capital: "our parent liaison's report" names nobody
         if end - start == 1 and span.text.lower() in _SCALE_LABELS:
             continue  # a level of a grading scale ("marking each student Mastered, Partial or Not yet")
         if _staff(doc, start, end):
@@ -1097,6 +1102,8 @@ def _spoken_adult(doc: "Doc", start: int, end: int) -> bool:
     k = end + sum(1 for t in listed if t.i >= end)
     if k + 1 < len(doc) and doc[k].lower_ in {"is", "are", "'s", "'re"} and doc[k + 1].lower_ in _LEADING:
         return True  # the ones running the meeting: "Mary Salek, Costa and Kelly Merajana are leading"
+    if k < len(doc) and doc[k].lower_ in _LEADING:
+        return True  # said as a roll call: "Holley Brent facilitating with Lewis ..."
     return k < len(doc) and doc[k].lower_ in _MODALS  # the one who will act: "Kayla Moss will pull the data"
 
 
@@ -1150,8 +1157,11 @@ def _spoken_names(doc: "Doc") -> tuple[_Add, ...]:
     counted = {sentence[t.i] for t in cues}
     for m in _SPOKEN_CODES.finditer(doc.text):
         cued.add(sentence[doc.char_span(m.start(), m.end(), alignment_mode="expand").start])
+    # a name is written with a capital even when the recogniser garbles it ("Jaden sewers"); the
+    # tagger's PERSON over "masjada meeting" is a misheard word, not a name
     people = [(a, b) for a, b in _spoken_people(doc)
-              if len(doc[a:b].text.split()) >= 2 and _is_name(doc[a:b].text) and "\n" not in doc[a:b].text]
+              if len(doc[a:b].text.split()) >= 2 and _is_name(doc[a:b].text) and "\n" not in doc[a:b].text
+              and doc[a].text[:1].isupper()]
     # Three or more people named in full in one sentence, with no one titled or introduced:
     # in a debrief or meeting adults are called by first name, title or role, while a teacher
     # lists the students a problem is about ("The four who didn't answer were Jaden Mercer,
@@ -1204,6 +1214,7 @@ def _spoken_first_names(doc: "Doc", sentence: list[int], taken: set[int]) -> tup
     for ent in doc.ents:
         name = ent.text[:-2] if ent.text.endswith(("'s", "’s")) else ent.text
         if (ent.label_ not in ("PERSON", "ORG", "GPE", "NORP") or ent.start in taken or "\n" in ent.text
+                or not ent.text[:1].isupper()
                 or not re.fullmatch(rf"{_NAME_WORD}(?:[ -]{_NAME_WORD})?", name) or not _is_name(name)
                 or any(w.lower() in _ORG_WORDS for w in name.split())):
             continue
