@@ -314,8 +314,8 @@ class CitationSettings(BaseModel):
         "words kind) is guidance (info) when every detail it cites is one whose weak or missing evidence is guidance "
         "only (a derived detail of an EO evidenced as a whole): the general row is that detail's thin evidence seen "
         "from the self-analysis, and the program judges the EO. Independent dev and read batches: of 64 such rows, "
-        "34 matched no planted problem (their authors planted weak evidence for the detail instead); the other 30 "
-        "are still reported, as notes. False: a warning, as until 2026-12-07.",
+        "34 matched no planted problem (their authors planted weak evidence for the detail instead); 12 of the 248 "
+        "planted explanation_too_short are now found only by such a note. False: a warning, as until 2026-12-07.",
     )
     spoken_words_confirm: bool = Field(
         True,
