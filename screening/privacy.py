@@ -1157,11 +1157,12 @@ def _spoken_names(doc: "Doc") -> tuple[_Add, ...]:
     counted = {sentence[t.i] for t in cues}
     for m in _SPOKEN_CODES.finditer(doc.text):
         cued.add(sentence[doc.char_span(m.start(), m.end(), alignment_mode="expand").start])
-    # a name is written with a capital even when the recogniser garbles it ("Jaden sewers"); the
-    # tagger's PERSON over "masjada meeting" is a misheard word, not a name
+    # the recogniser writes a student's garbled name in lower case as often as not ("bison elkat"
+    # for Bryson Alcott), but a run ending in "meeting" or "team" names the meeting ("the great
+    # Sanran masjada meeting" for the grade 7 math data meeting)
     people = [(a, b) for a, b in _spoken_people(doc)
               if len(doc[a:b].text.split()) >= 2 and _is_name(doc[a:b].text) and "\n" not in doc[a:b].text
-              and doc[a].text[:1].isupper()]
+              and not {w.lower() for w in doc[a:b].text.split()} & (_MEETINGS | _ORG_WORDS)]
     # Three or more people named in full in one sentence, with no one titled or introduced:
     # in a debrief or meeting adults are called by first name, title or role, while a teacher
     # lists the students a problem is about ("The four who didn't answer were Jaden Mercer,
@@ -1214,7 +1215,6 @@ def _spoken_first_names(doc: "Doc", sentence: list[int], taken: set[int]) -> tup
     for ent in doc.ents:
         name = ent.text[:-2] if ent.text.endswith(("'s", "’s")) else ent.text
         if (ent.label_ not in ("PERSON", "ORG", "GPE", "NORP") or ent.start in taken or "\n" in ent.text
-                or not ent.text[:1].isupper()
                 or not re.fullmatch(rf"{_NAME_WORD}(?:[ -]{_NAME_WORD})?", name) or not _is_name(name)
                 or any(w.lower() in _ORG_WORDS for w in name.split())):
             continue
