@@ -1158,11 +1158,12 @@ def _spoken_names(doc: "Doc") -> tuple[_Add, ...]:
     for m in _SPOKEN_CODES.finditer(doc.text):
         cued.add(sentence[doc.char_span(m.start(), m.end(), alignment_mode="expand").start])
     # the recogniser writes a student's garbled name in lower case as often as not ("bison elkat"
-    # for Bryson Alcott), but a run ending in "meeting" or "team" names the meeting ("the great
-    # Sanran masjada meeting" for the grade 7 math data meeting)
+    # for Bryson Alcott), but a run with "meeting" or "team" in it names the meeting ("the great
+    # Sanran masjada meeting" for the grade 7 math data meeting). Not the place words of school
+    # names: Park, Hill and Rivers are surnames too.
     people = [(a, b) for a, b in _spoken_people(doc)
               if len(doc[a:b].text.split()) >= 2 and _is_name(doc[a:b].text) and "\n" not in doc[a:b].text
-              and not {w.lower() for w in doc[a:b].text.split()} & (_MEETINGS | _ORG_WORDS)]
+              and not {w.lower() for w in doc[a:b].text.split()} & _MEETINGS]
     # Three or more people named in full in one sentence, with no one titled or introduced:
     # in a debrief or meeting adults are called by first name, title or role, while a teacher
     # lists the students a problem is about ("The four who didn't answer were Jaden Mercer,

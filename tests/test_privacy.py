@@ -878,3 +878,7 @@ def test_a_groups_size_a_lower_case_word_and_a_facilitator_are_not_students(nlp)
             "So, unit 4 results, proportional from a table, 81% mastered.\n"
             "The equation target is where my third hour struggled with their IEP goals.\n")
     assert detect_many([talk], nlp, today=TODAY, spoken=[True])[0] == []
+    # a surname that is also a place word of school names is still a name
+    said = "And honestly it's a few kids.\nJimin Park and Mason Hill in my sixth hour have five referrals each.\n"
+    assert {said[f.char_start:f.char_end] for f in detect_many([said], nlp, today=TODAY, spoken=[True])[0]} >= {
+        "Jimin Park", "Mason Hill"}
