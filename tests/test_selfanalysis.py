@@ -107,6 +107,8 @@ def _simple(locs: list[Location]) -> list[tuple]:
         ("all", [("whole", None, None)]),
         ("whole video", [("whole", None, None)]),
         ("see p. 4", [("page", 4, None)]),
+        ("rows 2-8", [("row", 2, 8)]),  # a spreadsheet's rows (a coaching tracker, test79)
+        ("p. 2, row 3", [("page", 2, None), ("row", 3, None)]),
     ],
 )
 def test_location_grammar(text, expected):
@@ -133,6 +135,8 @@ def test_location_keeps_raw_phrase_and_types():
         ("TBD", ["TBD"]),
         ("2025-10-01", ["2025-10-01"]),
         ("all staff meeting", ["all staff meeting"]),
+        ("rows", ["rows"]),  # rows with no number
+        ("arrows 3", ["arrows", "3"]),
     ],
 )
 def test_garbage_is_left_unparsed_verbatim(text, unparsed):

@@ -64,6 +64,8 @@ def place_label(loc: Location) -> str:
         return mmss(loc.start) if loc.end is None else f"{mmss(loc.start)}–{mmss(loc.end)}"
     if loc.kind == "slide":
         return f"slide {loc.start:g}"
+    if loc.kind == "row" and loc.start is not None:
+        return f"row {loc.start:g}" if loc.end in (None, loc.start) else f"rows {loc.start:g}–{loc.end:g}"
     return loc.raw
 
 

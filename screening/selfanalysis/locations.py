@@ -41,6 +41,7 @@ _GRAMMAR = re.compile(
     )(?![a-z]))
   | (?P<page>{_NO_LETTER}(?:pages?|pgs?|pp|p)\.?\s*(?:(?:no|nos|numbers?)\.?\s*|\#\s*)?(?P<page_list>{_LIST}))
   | (?P<slide>{_NO_LETTER}(?:slides?|sl)\.?\s*(?:(?:no|nos|numbers?)\.?\s*|\#\s*)?(?P<slide_list>{_LIST}))
+  | (?P<row>{_NO_LETTER}rows?\.?\s*(?:(?:no|nos|numbers?)\.?\s*|\#\s*)?(?P<row_list>{_LIST}))
   | (?P<time>(?:{_NO_LETTER}(?:at|@|time\s*stamps?|timestamps?|ts|time)\.?\s*)?
         (?P<t1>{_TIME})(?:{_RNG}(?P<t2>{_TIME}))?)
   | (?P<minword>{_NO_LETTER}(?:minutes?|mins?)\.?\s*(?P<mw1>\d{{1,3}})(?:{_RNG}(?P<mw2>\d{{1,3}}))?(?![\d:]))
@@ -102,6 +103,10 @@ def _location(m: re.Match[str], default_kind: str | None, unparsed: list[str]) -
         return _numbered("page", raw, m.group("page_list"), unparsed)
     if m.group("slide"):
         return _numbered("slide", raw, m.group("slide_list"), unparsed)
+    if m.group("row"):
+        # a spreadsheet's or a table's rows ("rows 2-8" of a coaching tracker): a place an
+        # assessor can open, which the screener does not check
+        return _numbered("row", raw, m.group("row_list"), unparsed)
     if m.group("time"):
         start = _seconds(m.group("t1"))
         end = _seconds(m.group("t2")) if m.group("t2") else None

@@ -14,8 +14,8 @@ from enum import StrEnum
 class Location:
     """One place inside an artifact.
 
-    ``kind`` is ``page``, ``slide``, ``time`` or ``whole``. Pages and slides are 1-based
-    integers; times are seconds. ``end`` is None for a single page, slide or instant; ``whole``
+    ``kind`` is ``page``, ``slide``, ``row`` (of a spreadsheet or table), ``time`` or ``whole``.
+    Pages, slides and rows are 1-based integers; times are seconds. ``end`` is None for a single page, slide or instant; ``whole``
     has neither start nor end. ``raw`` is the phrase it was parsed from, as written (a list such as
     "pp. 4, 7" gives two locations sharing that raw text).
     """
