@@ -1100,14 +1100,17 @@ def _spoken_adult(doc: "Doc", start: int, end: int) -> bool:
     if any(t.lower_.rstrip(".") in _TITLES | _STAFF_ROLES | _ROLL_CALL for t in listed):
         return True  # a roll call: "Coach Dillard, Mrs. Abernathy, ... and me, Jee Lo"
     k = end + sum(1 for t in listed if t.i >= end)
-    if k + 1 < len(doc) and doc[k].lower_ in {"is", "are", "'s", "'re"} and doc[k + 1].lower_ in _LEADING:
-        return True  # the ones running the meeting: "Mary Salek, Costa and Kelly Merajana are leading"
-    if k < len(doc) and doc[k].lower_ in _LEADING:
-        return True  # said as a roll call: "Holley Brent facilitating with Lewis ..."
+    # the ones running the meeting: "Mary Salek, Costa and Kelly Merajana are leading", or in a
+    # roll call "Holley Brent facilitating with Lewis ..."
+    j = k + (k < len(doc) and doc[k].lower_ in {"is", "are", "'s", "'re"})
+    if j < len(doc) and doc[j].lower_ in _LEADING:
+        return True
     return k < len(doc) and doc[k].lower_ in _MODALS  # the one who will act: "Kayla Moss will pull the data"
 
 
-_LEADING = frozenset("leading presenting facilitating teaching running hosting modeling modelling coaching".split())
+# Running a session, said of its leaders; the written staff rule (_STAFF_MENTIONS) reads the first six.
+_LEADING_WORDS = "leading presenting facilitating teaching running hosting"
+_LEADING = frozenset(f"{_LEADING_WORDS} modeling modelling coaching".split())
 
 
 _LEAD_INS = frozenset("present here attending joined joining welcome introduce meet with".split())
@@ -1528,7 +1531,7 @@ _STAFF_MENTIONS = re.compile(
     rf"\b(?:(?:[Ll]ed|[Ff]acilitated|[Pp]resented|[Tt]aught|[Mm]odeled|[Mm]odelled|[Cc]oached|[Hh]osted|[Cc]o-taught|"
     rf"[Rr]un) by (?P<by>{_NAME_RUN})"
     rf"|(?P<will>{_NAME_RUN}) (?:will|is going to) (?:lead|facilitate|present|coach|co-teach|model|host|run|teach)\b"
-    rf"|(?P<is>{_NAME_RUN}) (?:is|are) (?:leading|presenting|facilitating|teaching|running|hosting)\b"
+    rf"|(?P<is>{_NAME_RUN}) (?:is|are) (?:{'|'.join(_LEADING_WORDS.split())})\b"
     rf"|\b(?:Mr|Mrs|Ms|Dr|Coach)\.? (?P<title>[A-Z][a-z'-]+))")
 # Reasons that read a name as a student's from the prose around it, which a colleague's name can
 # share ("Joel's report was the most useful"); a labelled field or a roster row is not undone.

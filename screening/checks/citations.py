@@ -296,8 +296,6 @@ def _words_stay(c: Citation, pages: PageTerms, told: tuple[float, tuple[str, str
     judged by the opening rule."""
     if told is None or found.start_s is None or told[0] <= 0 or not pages.by_segment.get(found.file):
         return False
-    # The words of the recording's opening (who meets, when, about what) are said once and name
-    # the occasion, not the evidence: a row citing the opening by mistake shares them with it.
     opening = pages.by_segment[found.file][0][2]
     terms = pages.distinctive(c.explanation if occasion else _OCCASION.sub(" ", c.explanation)) - opening
     if not terms:
@@ -305,7 +303,6 @@ def _words_stay(c: Citation, pages: PageTerms, told: tuple[float, tuple[str, str
     end = float(found.end_s if found.end_s is not None else found.start_s)
     there = pages.time_terms(found.file, float(found.start_s), end) or frozenset()
     first_end = pages.by_segment[found.file][0][1]
-    # a row citing the opening itself is the opening rule's to judge (_opening)
     cited = [t for loc in c.locations if loc.kind == "time" and loc.start is not None and float(loc.start) > first_end
              and (t := pages.time_terms(found.file, float(loc.start), float(loc.end if loc.end is not None else loc.start)))]
     heard = max((len(terms & t) for t in cited), default=0)

@@ -30,6 +30,8 @@ _NOUNS = (
 )
 _END = r"(?=\s*(?:$|[,;.)(\]]))"
 _NO_LETTER = r"(?<![a-z])"
+# between "page", "slide" or "row" and its numbers: "p. 4", "page no. 4", "slide #3"
+_NUMBERED = r"\.?\s*(?:(?:no|nos|numbers?)\.?\s*|\#\s*)?"
 
 _GRAMMAR = re.compile(
     rf"""
@@ -39,9 +41,9 @@ _GRAMMAR = re.compile(
       | throughout(?:\s+(?:the\s+)?(?:{_NOUNS}))?
       | (?:all|entire|whole|everything){_END}
     )(?![a-z]))
-  | (?P<page>{_NO_LETTER}(?:pages?|pgs?|pp|p)\.?\s*(?:(?:no|nos|numbers?)\.?\s*|\#\s*)?(?P<page_list>{_LIST}))
-  | (?P<slide>{_NO_LETTER}(?:slides?|sl)\.?\s*(?:(?:no|nos|numbers?)\.?\s*|\#\s*)?(?P<slide_list>{_LIST}))
-  | (?P<row>{_NO_LETTER}rows?\.?\s*(?:(?:no|nos|numbers?)\.?\s*|\#\s*)?(?P<row_list>{_LIST}))
+  | (?P<page>{_NO_LETTER}(?:pages?|pgs?|pp|p){_NUMBERED}(?P<page_list>{_LIST}))
+  | (?P<slide>{_NO_LETTER}(?:slides?|sl){_NUMBERED}(?P<slide_list>{_LIST}))
+  | (?P<row>{_NO_LETTER}rows?{_NUMBERED}(?P<row_list>{_LIST}))
   | (?P<time>(?:{_NO_LETTER}(?:at|@|time\s*stamps?|timestamps?|ts|time)\.?\s*)?
         (?P<t1>{_TIME})(?:{_RNG}(?P<t2>{_TIME}))?)
   | (?P<minword>{_NO_LETTER}(?:minutes?|mins?)\.?\s*(?P<mw1>\d{{1,3}})(?:{_RNG}(?P<mw2>\d{{1,3}}))?(?![\d:]))
