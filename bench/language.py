@@ -91,8 +91,11 @@ def model_label() -> str:
     from screening.media.model import whisper_info
     from screening.settings import MediaSettings
 
+    from screening.media.recognise import probe_for
+
     settings = MediaSettings()
-    return f"{whisper_info(settings).label} ({settings.compute_type})"
+    probe = probe_for(settings)
+    return f"{whisper_info(settings).label} ({settings.compute_type}; acoustic probe {probe.name if probe else 'none'})"
 
 
 def run_isa(isa: str, paths: list[Path], cache: Path) -> tuple[dict[str, Any], int, float]:
@@ -137,16 +140,34 @@ def judge(raw: dict[str, Any]) -> tuple[list[str], float | None, str]:
 
 
 def previous(raw: dict[str, Any]) -> tuple[bool, float | None, bool]:
-    """(flagged by the previous evidence rule, its score, flagged by the first rule)."""
+    """(flagged by the transcript's signs alone, the acoustic probe off; their score; flagged by the
+    first rule)."""
+    from screening.media import checks, english
     from screening.media.transcript import RawTranscript
     from screening.settings import MediaSettings
 
     if "problem" in raw:
         return False, None, False
-    settings = MediaSettings()
+    settings = MediaSettings(acoustic_probe=False)
     rt = RawTranscript.from_json(raw)
-    flagged, score = language_previous.evidence_rule(rt, settings)
-    return flagged, score, language_previous.first_rule(rt, settings)
+    flagged = any(p.code == "language" for p in checks.judge(rt, settings)[1])
+    found = english.evidence(rt.segments, rt.speech_s, rt.duration_s)
+    return flagged, (english.file_score(found) if found else None), language_previous.first_rule(rt, settings)
+
+
+def probe_margin(raw: dict[str, Any], english_clip: bool) -> float | None:
+    """How far the acoustic probe is from deciding this clip the wrong way by itself: for English,
+    acoustic_other_min minus the loudest window (how near one window is to flagging it); for other
+    speech, the loudest window minus acoustic_english_max (how near the probe is to overruling the
+    signs as English). None without windows."""
+    from screening.settings import MediaSettings
+
+    windows = raw.get("acoustic") or []
+    if not windows:
+        return None
+    top = max(p for _, _, p in windows)
+    settings = MediaSettings()
+    return (settings.acoustic_other_min - top) if english_clip else (top - settings.acoustic_english_max)
 
 
 SPLIT_NAMES = {"dev": "dev", "held-out-1": "held-out-1 (now dev)", "held-out-2": "held-out-2"}
@@ -192,9 +213,11 @@ def main() -> None:
     per_isa: dict[str, dict[str, tuple[list[str], float | None, str]]] = {}
     before: dict[str, dict[str, tuple[bool, float | None, bool]]] = {}
     transcribed: dict[str, tuple[int, float]] = {}
+    raw_by_isa: dict[str, dict[str, Any]] = {}
     for isa in isas:
         raw, count, secs = run_isa(isa, paths, args.folder)
         per_isa[isa] = {name: judge(r) for name, r in raw.items()}
+        raw_by_isa[isa] = raw
         before[isa] = {name: previous(r) for name, r in raw.items()}
         transcribed[isa] = (count, secs)
         print(f"{isa}: {len(raw)} clips, {count} transcribed now in {secs:.0f} s", flush=True)
@@ -219,7 +242,8 @@ def main() -> None:
             s["p_false"] += english_clip and p_flagged
             s["f_misses"] += (not english_clip) and not f_flagged
             s["f_false"] += english_clip and f_flagged
-            m = margin(english_clip, flagged, score, threshold)
+            pm_raw = probe_margin(raw_by_isa[isa][name], english_clip)
+            m = pm_raw if pm_raw is not None else margin(english_clip, flagged, score, threshold)
             if m < s["worst"]:
                 s["worst"], s["worst_clip"] = m, f"{name}, {isa}"
             pm = margin(english_clip, p_flagged, p_score, threshold)
@@ -227,9 +251,11 @@ def main() -> None:
                 s["p_worst"], s["p_worst_clip"] = pm, f"{name}, {isa}"
         scores = [per_isa[i][name][1] for i in isas]
         codes_by_isa = ["+".join(per_isa[i][name][0]) or "—" for i in isas]
-        prev = ["—" if before[i][name][1] is None else f"{before[i][name][1]:.2f}" for i in isas]
+        tops = [max((w[2] for w in raw_by_isa[i][name].get("acoustic") or []), default=None) for i in isas]
+        prev = ["language" if before[i][name][0] else "—" for i in isas]
         rows.append(f"| {name} | {lang} | {split} | " + " | ".join(
-            f"{'—' if sc is None else f'{sc:.2f}'} {c}" for sc, c in zip(scores, codes_by_isa)) + " | " + " / ".join(prev) + " |")
+            f"{'—' if sc is None else f'{sc:.2f}'} {c} (probe {'—' if t is None else f'{t:.2f}'})"
+            for sc, c, t in zip(scores, codes_by_isa, tops)) + " | " + " / ".join(prev) + " |")
 
     def fmt(x: float) -> str:
         return "no score (no words)" if x == float("inf") else f"{x:+.2f}"
@@ -247,11 +273,14 @@ def main() -> None:
         + ("; the other transcripts came from the folder's cache, made by the same model and ISA from the same audio bytes."
            if total_new < len(truth) * len(isas) else "."),
         "",
-        "Counts are clip × ISA decisions. Margin: evidence score minus the threshold for other languages, "
-        "threshold minus score for English; the worst over every ISA (negative: decided wrongly).",
+        "Counts are clip × ISA decisions. The check: the transcript's signs and the acoustic probe "
+        "(docs/media.md). Its margin: the probe's (English: media.acoustic_other_min minus the loudest window; other "
+        "speech: the loudest window minus media.acoustic_english_max); the worst over every ISA (negative: the probe "
+        "alone would decide it wrongly). Signs only: the same check with the probe off (the previous default), "
+        "margin = evidence score minus the threshold for other languages, threshold minus score for English.",
         "",
         "| Split | Clips | Kind | Decisions | Misses | False `language` | Worst margin (clip, ISA) | "
-        "Previous rule: misses | Previous rule: false | Previous rule: worst margin (clip, ISA) | First rule: misses | First rule: false |",
+        "Signs only: misses | Signs only: false | Signs only: worst margin (clip, ISA) | First rule: misses | First rule: false |",
         "|---|---:|---|---:|---:|---:|---|---:|---:|---|---:|---:|",
     ]
     for (split, kind), s in sorted(summary.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1])):
@@ -276,12 +305,12 @@ def main() -> None:
         lines.append(f"| {SPLIT_NAMES.get(split, split)} | {len(flagged_wer) + len(other_wer)} | {len(flagged_wer)} | "
                      + (f"{min(flagged_wer):.2f}" if flagged_wer else "—") + " | "
                      + (f"{other_wer[len(other_wer) // 2]:.2f} | {other_wer[-1]:.2f}" if other_wer else "— | —") + " |")
-    lines += ["", "Previous rule: the evidence score as it was before the `repeated phrases` sign and the word-count "
-              "weight of `unknown words` (bench/language_previous.py), flagged from the same threshold. First rule: "
-              "the check before that (stock phrase below −1.0, or under half English words, over 60 % of the time). "
-              "Both judged the same transcripts in the same run: the same-run baselines."]
-    lines += ["", "<details><summary>Every clip: evidence score and flags per ISA, and the previous rule's score</summary>", "",
-              "| Clip | Language | Split | " + " | ".join(isas) + " | Previous rule (" + " / ".join(isas) + ") |",
+    lines += ["", "Signs only: the check with `media.acoustic_probe` off, the default until 2026-12-07. First rule: "
+              "the check before the evidence score (stock phrase below −1.0, or under half English words, over 60 % of "
+              "the time; bench/language_previous.py). Both judged the same transcripts in the same run: the same-run "
+              "baselines."]
+    lines += ["", "<details><summary>Every clip: evidence score, flags and the probe's loudest window per ISA, and the score with the probe off</summary>", "",
+              "| Clip | Language | Split | " + " | ".join(isas) + " | Signs only (" + " / ".join(isas) + ") |",
               "|---|---|---|" + "---|" * len(isas) + "---|", *rows, "", "</details>"]
     print("\n".join(lines))
     if not args.no_write:

@@ -599,6 +599,23 @@ class MediaSettings(BaseModel):
         3.0, ge=0, description="With an English-only model: at least this much detected speech in which no English "
         "word was recognised is flagged as language rather than no_speech.",
     )
+    acoustic_probe: bool = Field(
+        True, description="With an English-only model that has a fitted probe (the bundled tiny.en): also ask its "
+        "encoder whether the speech sounds English (docs/media.md). Off: the transcript's signs decide alone.",
+    )
+    acoustic_other_min: float = Field(
+        0.9, ge=0, le=1, description="A 5-second window of speech whose probe probability of not being English reaches "
+        "this counts as another language.",
+    )
+    acoustic_other_s: float = Field(
+        4.0, ge=0, description="Windows at acoustic_other_min covering a stretch this long flag the recording (language), "
+        "whatever the transcript's signs say.",
+    )
+    acoustic_english_max: float = Field(
+        0.25, ge=0, le=1, description="When the transcript's signs reach language_evidence_min but no window of the "
+        "stretches they point at (acoustic_other_s of speech or more) reaches this probe probability, the speech sounds "
+        "English: no language flag (a poor transcript is then low_confidence_transcript's to report).",
+    )
 
 
 class ExportSettings(BaseModel):

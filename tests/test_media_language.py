@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from screening.media import checks, english
-from screening.media.transcript import RawTranscript, Segment
+from screening.media.transcript import AcousticWindow, RawTranscript, Segment
 from screening.settings import MediaSettings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -149,6 +149,61 @@ def test_the_threshold_is_a_setting():
 
 
 # ---------------------------------------------------------------------------------------------
+# The acoustic probe's windows beside the transcript's signs (screening/media/acoustic.py)
+
+def _with_windows(segments: list[Segment], speech_s: float, windows: list[tuple[float, float, float]]) -> RawTranscript:
+    return RawTranscript(tuple(segments), speech_s, speech_s, "en", None, "tiny.en@x", multilingual=False,
+                         acoustic=tuple(AcousticWindow(a, b, p) for a, b, p in windows))
+
+
+def _codes(raw: RawTranscript, settings: MediaSettings | None = None) -> list[str]:
+    return [p.code for p in checks.judge(raw, settings or MediaSettings())[1]]
+
+
+def _fluent() -> list[Segment]:
+    # Spanish written down as confident, fluent English: nothing in the text says otherwise
+    return [seg(0, 5, "During our team meeting the teachers reviewed the reading data.", -0.3),
+            seg(5, 14, "I'm not sure if I'm going to be able to do this on Tuesday.", -0.4),
+            seg(14, 20, "We decided to add intervention time on Thursdays.", -0.3)]
+
+
+def test_a_stretch_the_encoder_hears_as_another_language_is_flagged_when_the_text_reads_as_english():
+    windows = [(0, 5, 0.02), (1, 6, 0.1), (5, 10, 0.97), (6, 11, 0.99), (8, 13, 0.95), (14, 19, 0.01)]
+    raw = _with_windows(_fluent(), 20.0, windows)
+    assert _codes(_with_windows(_fluent(), 20.0, [])) == []
+    problems = checks.judge(raw, MediaSettings())[1]
+    assert [p.code for p in problems] == ["language"]
+    assert problems[0].params["time_ranges"] == "00:05–00:13"
+
+
+def test_the_shortest_stretch_and_the_probability_are_settings():
+    raw = _with_windows(_fluent(), 20.0, [(0, 5, 0.02), (5, 10, 0.93), (14, 19, 0.01)])
+    assert _codes(raw) == ["language"]  # one 5 s window at 0.93: the default minimum stretch is 4 s
+    assert _codes(raw, MediaSettings(acoustic_other_s=6.0)) == []
+    assert _codes(raw, MediaSettings(acoustic_other_min=0.95)) == []
+    assert _codes(raw, MediaSettings(acoustic_probe=False)) == []
+
+
+def test_english_the_model_could_not_follow_is_no_language_flag_when_it_sounds_english():
+    garbled = [seg(0, 9.0, "A tingun slop taffet on a winter break, the bollen sed trom.", -1.3),
+               seg(9.0, 18.0, "Forlang de tosh and meerly had the rooben.", -1.25)]
+    assert _codes(_with_windows(garbled, 18.0, [])) == ["language"]  # the signs alone
+    sounds_english = _with_windows(garbled, 18.0, [(0, 5, 0.03), (4, 9, 0.1), (9, 14, 0.05), (13, 18, 0.08)])
+    assert _codes(sounds_english) == ["low_confidence_transcript"]
+    unsure = _with_windows(garbled, 18.0, [(0, 5, 0.03), (4, 9, 0.4), (9, 14, 0.05)])
+    assert _codes(unsure) == ["language"]  # the probe is not sure it is English: the signs stand
+    assert _codes(sounds_english, MediaSettings(acoustic_probe=False)) == ["language"]
+
+
+def test_the_probes_windows_survive_the_transcript_cache():
+    raw = _with_windows(_fluent(), 20.0, [(5, 10, 0.97)])
+    assert RawTranscript.from_json(json.loads(json.dumps(raw.to_json()))) == raw
+    old = raw.to_json()
+    del old["acoustic"]  # written before the probe existed
+    assert RawTranscript.from_json(old).acoustic is None
+
+
+# ---------------------------------------------------------------------------------------------
 # Real and synthesised speech, under the CPU's own instruction set and the one below it
 
 
@@ -219,3 +274,50 @@ def test_a_recordings_flag_points_at_its_first_stretch():
     assert (loc["start_s"], loc["end_s"], loc["fragment"]) == (30, 60, "#t=30,60")
     assert loc["label"] == "00:30–01:00, 02:10–02:40"
     assert time_location("1:02:10–1:03:00")["fragment"] == "#t=3730,3780"
+
+
+def _speak(folder: Path, parts: list[tuple[str, str]]) -> Path:
+    """One 16 kHz mono WAV of the parts (voice, text) read one after another."""
+    pieces = []
+    for i, (voice, text) in enumerate(parts):
+        raw = folder / f"part{i}.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(raw), text], check=True, capture_output=True)
+        pieces.append(str(raw))
+    out = folder / "mixed.wav"
+    subprocess.run(["sox", "-R", *pieces, "-r", "16000", "-c", "1", "-b", "16", str(out)], check=True, capture_output=True)
+    return out
+
+
+@pytest.mark.models
+def test_a_spanish_stretch_in_an_english_meeting_is_flagged_at_that_stretch(tmp_path):
+    from bench import language_set
+    from screening.media import transcribe
+
+    missing = language_set.tools_missing()
+    if missing:
+        if os.environ.get("SCREENING_TEST_REQUIRE_ESPEAK"):
+            pytest.fail(f"{missing} not installed (SCREENING_TEST_REQUIRE_ESPEAK is set)")
+        pytest.skip(f"{missing} not installed")
+    english_part = ("en-us", "Thanks for coming to the data meeting. We looked at the fourth grade reading scores "
+                    "and agreed to add a second small group on Tuesdays and Thursdays.")
+    spanish_part = ("es", "Buenas tardes a todas las familias. Les queremos contar que la noche de lectura será el "
+                    "jueves a las seis, y habrá cena para todos los niños y sus hermanos.")
+    closing = ("en-us", "Next week each teacher brings two writing samples, and we will score them together with "
+                        "the rubric before we plan the mini lessons.")
+    path = _speak(tmp_path, [english_part, spanish_part, closing])
+    transcript = transcribe(path, MediaSettings(), None)
+    assert [p.code for p in transcript.problems] == ["language"]
+    first = transcript.problems[0].params["time_ranges"].split(",")[0]
+    start, end = (int(t.split(":")[0]) * 60 + int(t.split(":")[1]) for t in first.split("–"))
+    english_s = next(s.end_s for s in transcript.segments if "Tuesday" in s.text or "small group" in s.text)
+    assert start >= english_s - 3  # the flagged stretch starts after the English opening, not at 00:00
+    only_english = _speak(tmp_path, [english_part, closing])
+    assert "language" not in [p.code for p in transcribe(only_english, MediaSettings(), None).problems]
+
+
+def test_the_bundled_model_has_its_acoustic_probe():
+    from screening.media.acoustic import load_probe
+    from screening.media.model import whisper_info
+
+    probe = load_probe(whisper_info(MediaSettings()).fingerprint)
+    assert probe is not None and probe.coef.shape == probe.mean.shape == probe.scale.shape

@@ -89,6 +89,15 @@ def language(raw: RawTranscript, settings: MediaSettings) -> IngestProblem | Non
             "method": "speech detected in which the English-only model recognised no English word",
             "time_ranges": f"{mmss(0)}–{mmss(whole)}",
         })
+    heard = _heard_other(raw, settings)
+    if heard:
+        top = max(w.p_other for w in raw.acoustic or () if w.p_other >= settings.acoustic_other_min)
+        return IngestProblem("language", {
+            **common, "probability": f"a probability of {_percent(top)}",
+            "method": f"the English model's own encoder (an acoustic probe, flagged at {_percent(settings.acoustic_other_min)} "
+            f"over {settings.acoustic_other_s:g} s or more)",
+            "time_ranges": time_ranges([Segment(a, b, "", 0.0, 0.0) for a, b in heard]),
+        })
     found = english.evidence(raw.segments, raw.speech_s, raw.duration_s)
     score = english.file_score(found)
     threshold = settings.language_evidence_min
@@ -97,6 +106,8 @@ def language(raw: RawTranscript, settings: MediaSettings) -> IngestProblem | Non
     flagged = [e for e in found if e.score >= threshold] or found
     if sum(e.speech_s for e in flagged) < settings.min_speech_s:
         return None
+    if _sounds_english(raw, settings, [(e.start_s, e.end_s) for e in flagged]):
+        return None  # English the model could not follow: a poor transcript, not another language
     ranges = time_ranges([Segment(e.start_s, min(e.end_s, raw.duration_s or e.end_s), "", 0.0, 0.0) for e in flagged])
     return IngestProblem("language", {
         **common, "probability": f"evidence {score:.1f} (flagged from {threshold:g})",
@@ -104,6 +115,36 @@ def language(raw: RawTranscript, settings: MediaSettings) -> IngestProblem | Non
         + ", ".join(english.signs(found, threshold)),
         "time_ranges": ranges,
     })
+
+
+def _heard_other(raw: RawTranscript, settings: MediaSettings) -> list[tuple[float, float]]:
+    """Stretches the acoustic probe hears as another language, each at least acoustic_other_s long."""
+    if not raw.acoustic or not settings.acoustic_probe:
+        return []
+    merged: list[list[float]] = []
+    for w in sorted(raw.acoustic, key=lambda w: w.start_s):
+        if w.p_other < settings.acoustic_other_min:
+            continue
+        if merged and w.start_s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], w.end_s)
+        else:
+            merged.append([w.start_s, w.end_s])
+    return [(a, b) for a, b in merged if b - a >= settings.acoustic_other_s]
+
+
+def _sounds_english(raw: RawTranscript, settings: MediaSettings, stretches: Sequence[tuple[float, float]]) -> bool:
+    """True when the probe heard the stretches the transcript's signs point at, and no window of
+    them comes near another language. Without a probe (another model, or switched off) it never
+    overrules the signs."""
+    if not raw.acoustic or not settings.acoustic_probe:
+        return False
+    near = [w for w in raw.acoustic if any(w.start_s < b and w.end_s > a for a, b in stretches)]
+    if not near or max(w.p_other for w in near) >= settings.acoustic_english_max:
+        return False
+    # The encoder's opinion counts from as much speech as a flag of its own needs: one window of
+    # a 2.5 s clip (real French heard as 21 %) is too little to overrule the signs.
+    heard = max(w.end_s for w in near) - min(w.start_s for w in near)
+    return heard >= settings.acoustic_other_s
 
 
 def low_confidence(raw: RawTranscript, settings: MediaSettings) -> tuple[float, IngestProblem | None]:

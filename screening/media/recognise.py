@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..settings import MediaSettings
+from . import acoustic
 from .decode import SAMPLE_RATE
 from .model import whisper_info, whisper_model
 from .transcript import RawTranscript, Segment
@@ -30,10 +31,19 @@ _runs_done = 0
 _runs_lock = threading.Lock()
 
 
+def probe_for(settings: MediaSettings) -> acoustic.Probe | None:
+    """The acoustic language probe fitted for this model, when it is asked for."""
+    if not settings.acoustic_probe:
+        return None
+    return acoustic.load_probe(whisper_info(settings).fingerprint)
+
+
 def options(settings: MediaSettings) -> dict[str, Any]:
     """Everything that changes the model's output for a file: the cache key's ingredients."""
     info = whisper_info(settings)
+    probe = probe_for(settings)
     return {
+        "acoustic_probe": probe.name if probe is not None else None,
         "model": info.label,
         "model_path": info.path,
         "compute_type": settings.compute_type,
@@ -72,6 +82,10 @@ def recognise(
             segments.append(Segment(round(s.start, 2), round(s.end, 2), s.text.strip(), s.avg_logprob, s.no_speech_prob))
             if progress is not None:
                 progress(min(s.end, total), total)
+        windows = None
+        probe = None if multilingual else probe_for(settings)
+        if probe is not None:
+            windows = acoustic.windows(model, audio, probe)
     if progress is not None:
         progress(total, total)
     speech_s = info.duration_after_vad if settings.vad_filter else sum(max(0.0, s.end_s - s.start_s) for s in segments)
@@ -83,6 +97,7 @@ def recognise(
         language_probability=float(info.language_probability) if multilingual else None,
         model=whisper_info(settings).label,
         multilingual=multilingual,
+        acoustic=windows,
     )
 
 

@@ -20,6 +20,15 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class AcousticWindow:
+    """Five seconds of detected speech and the acoustic probe's probability that it is not English."""
+
+    start_s: float
+    end_s: float
+    p_other: float
+
+
+@dataclass(frozen=True)
 class Transcript:
     segments: tuple[Segment, ...]
     duration_s: float | None  # from the container/stream (None when it declares none)
@@ -48,6 +57,8 @@ class RawTranscript:
     language_probability: float | None
     model: str
     multilingual: bool  # the model can detect language itself (else the English-only heuristic runs)
+    # The acoustic probe's windows (media/acoustic.py); None: no probe for this model, or it was off
+    acoustic: tuple[AcousticWindow, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +69,7 @@ class RawTranscript:
             "language_probability": self.language_probability,
             "model": self.model,
             "multilingual": self.multilingual,
+            "acoustic": None if self.acoustic is None else [[w.start_s, w.end_s, w.p_other] for w in self.acoustic],
         }
 
     @classmethod
@@ -70,4 +82,6 @@ class RawTranscript:
             language_probability=data["language_probability"],
             model=str(data["model"]),
             multilingual=bool(data["multilingual"]),
+            acoustic=None if data.get("acoustic") is None
+            else tuple(AcousticWindow(float(a), float(b), float(p)) for a, b, p in data["acoustic"]),
         )
