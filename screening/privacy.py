@@ -709,9 +709,12 @@ def _column_lists(text: str, out: _Collector, today: date) -> None:
             continue
         run = []
         following = lines[k + 1 : k + 200]
-        # the rest of a header row that wrapped ("Student Period Teacher" / "Rubric score")
-        while following and _names_columns(following[0][1]) and not fits(following[0][1]):
-            following = following[1:]
+        # the rest of a header row that wrapped ("Student Period Teacher" / "Rubric score"), or
+        # the next columns' headers read one per line ("Student DOB" / "Grade / teacher" /
+        # "Acadience ORF (fall)"), at most three
+        skipped = 0
+        while following and skipped < 3 and _header_fragment(following[0][1]) and not fits(following[0][1]):
+            following, skipped = following[1:], skipped + 1
         for _, value, start in following:
             if not fits(value):
                 break
@@ -731,11 +734,18 @@ def _names_columns(line: str) -> bool:
     return bool(words) and all(w.lower() in _COLUMN_WORDS or _HEADER_VOCAB.fullmatch(w) for w in words)
 
 
+def _header_fragment(line: str) -> bool:
+    """A short line without figures that names a column: part of a table's header."""
+    return len(line) <= 30 and not re.search(r"\d", line) and (_names_columns(line) or bool(_HEADER_VOCAB.search(line)))
+
+
 def _student_header_row(line: str) -> bool:
     """A table's header row read as one line, its first column naming students ("Student Period
-    Teacher"): at least two more words, each naming a column ("Student ID" is one column)."""
+    Teacher", "Student DOB"): one more word or more, each naming a column ("Student ID" is one
+    column)."""
     first, _, rest = line.partition(" ")
-    return len(line.split()) >= 3 and bool(re.fullmatch(r"(?:student|pupil)s?", first, re.I)) and _names_columns(rest)
+    return bool(rest) and bool(re.fullmatch(r"(?:student|pupil)s?", first, re.I)) and _names_columns(rest) \
+        and not _HEADER_ID.fullmatch(rest.strip())
 
 
 def _role_in(line: str) -> bool:
@@ -1321,7 +1331,29 @@ def _detect(text: str, wanted: frozenset[str], today: date, prose: Iterable[tupl
                     # be an item letter), not how it names a student
                     continue
                 out.add(kind, offset + start, offset + end, conf, reason)
-    return [f for f in out.result() if not _common_word(text, f)]
+    return [f for f in out.result() if not (_common_word(text, f) or _not_a_name(text, f))]
+
+
+_PRONOUNS = frozenset("i me my you your he him his she her it its we us our they them their".split())
+_NOUN_ENDS_LINE = re.compile(rf"\b(?:{'|'.join(sorted(_STUDENT_NOUNS))})[ \t]*\n[ \t]*$")
+
+
+def _not_a_name(text: str, f: Finding) -> bool:
+    """A student name found by a cue that is no name: words that include a pronoun ("24 of 27
+    students called Tell Me", a recogniser's garble), or ordinary words opening the line after a
+    line that ends in a student noun ("… 410 students / Funding Amount", "by student / Model"): a
+    table's next cell or a slide's next line, joined to the cue when lines are read as prose."""
+    if f.kind != "student_name" or f.reason.startswith("labelled"):
+        return False
+    words = text[f.char_start : f.char_end].split()
+    if any(w.lower() in _PRONOUNS for w in words):
+        return True
+    if not _NOUN_ENDS_LINE.search(text[max(0, f.char_start - 40) : f.char_start]):
+        return False
+    from .media.english import english_words
+
+    vocabulary = english_words()
+    return all(w.lower() in vocabulary and w.lower() not in _WORD_NAMES for w in words)
 
 
 # Given names that are also everyday words: a text writing "will" or "grace" in lower case
