@@ -703,8 +703,12 @@ def _column_lists(text: str, out: _Collector, today: date) -> None:
             kind, fits = "student_name", lambda v: bool(_NAME_CELL.fullmatch(v)) and _is_name(v)
         elif _HEADER_DOB.search(header):
             kind, fits = "date_of_birth", lambda v: bool(_DATE_RE.fullmatch(v))
-        elif _HEADER_ID.search(header) and re.search(r"student|pupil|\bid\b|sis|ssid|mosis", header, re.I):
+        elif _HEADER_ID.search(header) and re.search(r"student|pupil|\bid\b|sis|ssid|mosis", header, re.I) \
+                and _header_columns(header) is None:
             kind, fits = "student_id", lambda v: bool(_COLUMN_ID.fullmatch(v))
+        elif (column := _student_column(header)) is not None:
+            _rows_under(header, column, lines[k + 1 : k + 200], out)
+            continue
         else:
             continue
         run = []
@@ -725,7 +729,69 @@ def _column_lists(text: str, out: _Collector, today: date) -> None:
             out.add(kind, start, start + len(value), 0.85, f"value in a column headed “{header}”")
 
 
-_COLUMN_WORDS = frozenset("period class section rubric comment comments date note notes".split())
+_COLUMN_WORDS = frozenset("period class section rubric comment comments date note notes group focus".split())
+
+
+def _header_columns(line: str) -> list[str] | None:
+    """A header row of two to six columns read as one line ("Group Student", "Student ID
+    Teacher"), every column a column word; "Student ID" and "Student name" are one column each."""
+    words = line.split()
+    cols: list[str] = []
+    for w in words:
+        if cols and re.fullmatch(r"(?:student|pupil)s?", cols[-1], re.I) and re.fullmatch(r"id|#|no\.?|number|names?", w, re.I):
+            cols[-1] += " " + w
+        elif re.fullmatch(r"(?:student|pupil)s?", w, re.I) or w.lower() in _COLUMN_WORDS or _HEADER_VOCAB.fullmatch(w):
+            cols.append(w)
+        else:
+            return None
+    return cols if 2 <= len(cols) <= 6 else None
+
+
+def _student_column(header: str) -> tuple[int, str, int] | None:
+    """(index, 'name' or 'id', column count) of the column that names or numbers students in a
+    one-line header of several columns; the header's other columns must not name adults only."""
+    cols = _header_columns(header)
+    if cols is None:
+        return None
+    for i, c in enumerate(cols):
+        if re.fullmatch(r"(?:student|pupil)s?(?: names?)?", c, re.I):
+            return i, "name", len(cols)
+        if re.fullmatch(r"(?:student|pupil)s? (?:id|#|no\.?|number)", c, re.I):
+            return i, "id", len(cols)
+    return None
+
+
+def _rows_under(header: str, column: tuple[int, str, int], following: list[tuple[int, str, int]], out: "_Collector") -> None:
+    """Rows of a several-column table read line by line under its one-line header ("Group
+    Student" / "A Kaden Morrow"; "Student ID Teacher" / "2031457 Auld"): the student column's
+    value sits after one word per column before it. Two rows or more in a run, as for a column."""
+    index, what, _ = column
+    run: list[tuple[int, str]] = []
+    for _, value, start in following:
+        tokens = list(re.finditer(r"\S+", value))
+        if len(tokens) <= index:
+            break
+        first = tokens[index]
+        if what == "id":
+            if not _COLUMN_ID.fullmatch(first.group()):
+                break
+            run.append((start + first.start(), first.group()))
+            continue
+        found = None
+        for width in (3, 2):
+            if index + width <= len(tokens):
+                cand = value[first.start() : tokens[index + width - 1].end()]
+                if _NAME_CELL.fullmatch(cand) and _is_name(cand):
+                    found = (start + first.start(), cand)
+                    break
+        if found is None:
+            break
+        run.append(found)
+    if len(run) < 2:
+        return
+    kind = "student_id" if what == "id" else "student_name"
+    for start, value in run:
+        out.add(kind, start, start + len(value), 0.85, f"value in a column headed “{header}”")
 
 
 def _names_columns(line: str) -> bool:
@@ -745,7 +811,7 @@ def _student_header_row(line: str) -> bool:
     column)."""
     first, _, rest = line.partition(" ")
     return bool(rest) and bool(re.fullmatch(r"(?:student|pupil)s?", first, re.I)) and _names_columns(rest) \
-        and not _HEADER_ID.fullmatch(rest.strip())
+        and not _HEADER_ID.match(rest.strip())  # "Student ID Teacher": its first column numbers students
 
 
 def _role_in(line: str) -> bool:

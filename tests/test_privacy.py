@@ -910,3 +910,15 @@ def test_a_roster_read_column_by_column_under_a_wrapped_header_is_found(nlp):
         "Brayden Kohler", "Maya Lindgren", "Jaxon Reyes-Pratt"]
     staff = "Student Support Team\nGrade / teacher\nLena Ortiz\nMarcus Hale\n"
     assert _found(staff, nlp) == []
+
+
+def test_a_several_column_roster_read_line_by_line_under_a_one_line_header_is_found(nlp):
+    # test97 assess-238 after its one run: "Group Student" and "Student ID Teacher" tables, a
+    # group letter before each name and a teacher after each ID
+    page = ("WIN Time Groups: Grade 3 Math (from Oct 1 CFA)\n\nGroup Student\nA Kaden Morrow\nA Lily Ochoa\n"
+            "B Emma Grisham\nStudent ID Teacher\n2031457 Auld\n2031622 Auld\n2031709 Mize\nFocus\nRounding\n")
+    found = _found(page, nlp)
+    assert [n for k, n in found if k == "student_name"] == ["Kaden Morrow", "Lily Ochoa", "Emma Grisham"]
+    assert [n for k, n in found if k == "student_id"] == ["2031457", "2031622", "2031709"]
+    adults = "Group Teacher\nA Lena Ortiz\nB Marcus Hale\n"
+    assert _found(adults, nlp) == []
