@@ -747,25 +747,25 @@ def _header_columns(line: str) -> list[str] | None:
     return cols if 2 <= len(cols) <= 6 else None
 
 
-def _student_column(header: str) -> tuple[int, str, int] | None:
-    """(index, 'name' or 'id', column count) of the column that names or numbers students in a
-    one-line header of several columns; the header's other columns must not name adults only."""
+def _student_column(header: str) -> tuple[int, str] | None:
+    """(index, 'name' or 'id') of the column that names or numbers students in a one-line header
+    of several columns."""
     cols = _header_columns(header)
     if cols is None:
         return None
     for i, c in enumerate(cols):
         if re.fullmatch(r"(?:student|pupil)s?(?: names?)?", c, re.I):
-            return i, "name", len(cols)
+            return i, "name"
         if re.fullmatch(r"(?:student|pupil)s? (?:id|#|no\.?|number)", c, re.I):
-            return i, "id", len(cols)
+            return i, "id"
     return None
 
 
-def _rows_under(header: str, column: tuple[int, str, int], following: list[tuple[int, str, int]], out: "_Collector") -> None:
+def _rows_under(header: str, column: tuple[int, str], following: list[tuple[int, str, int]], out: "_Collector") -> None:
     """Rows of a several-column table read line by line under its one-line header ("Group
     Student" / "A Kaden Morrow"; "Student ID Teacher" / "2031457 Auld"): the student column's
     value sits after one word per column before it. Two rows or more in a run, as for a column."""
-    index, what, _ = column
+    index, what = column
     run: list[tuple[int, str]] = []
     for _, value, start in following:
         tokens = list(re.finditer(r"\S+", value))
@@ -1400,7 +1400,8 @@ def _detect(text: str, wanted: frozenset[str], today: date, prose: Iterable[tupl
     return [f for f in out.result() if not (_common_word(text, f) or _not_a_name(text, f))]
 
 
-_PRONOUNS = frozenset("i me my you your he him his she her it its we us our they them their".split())
+# "Her" is left out: it is a Hmong surname ("Mai Her").
+_PRONOUNS = frozenset("i me my you your he him his she it its we us our they them their".split())
 _NOUN_ENDS_LINE = re.compile(rf"\b(?:{'|'.join(sorted(_STUDENT_NOUNS))})[ \t]*\n[ \t]*$")
 
 

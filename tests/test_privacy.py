@@ -922,3 +922,15 @@ def test_a_several_column_roster_read_line_by_line_under_a_one_line_header_is_fo
     assert [n for k, n in found if k == "student_id"] == ["2031457", "2031622", "2031709"]
     adults = "Group Teacher\nA Lena Ortiz\nB Marcus Hale\n"
     assert _found(adults, nlp) == []
+
+
+def test_a_surname_that_is_also_a_pronoun_stays_a_name():
+    from screening.privacy import Finding, _not_a_name
+
+    text = "We met with the student Mai Her about her reading plan."
+    start = text.index("Mai Her")
+    cue = "a student noun before the name"
+    assert not _not_a_name(text, Finding("student_name", start, start + len("Mai Her"), 0.85, cue))  # Hmong
+    said = "24 of 27 students called Tell Me, which criteria met."
+    start = said.index("Tell Me")
+    assert _not_a_name(said, Finding("student_name", start, start + len("Tell Me"), 0.85, cue))

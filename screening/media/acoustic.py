@@ -47,7 +47,7 @@ _PROBE_DIRS = (
 
 @dataclass(frozen=True)
 class Probe:
-    name: str  # file name: part of the transcript cache key, so a new probe re-measures
+    name: str  # file name and content hash: part of the transcript cache key, so a new probe re-measures
     mean: np.ndarray
     scale: np.ndarray
     coef: np.ndarray
@@ -100,7 +100,6 @@ def encoder_states(model: "WhisperModel", audio: np.ndarray, mask: np.ndarray) -
     detected speech are left at zero and never encoded."""
     chunk = CHUNK_S * SAMPLE_RATE
     per_frame = int(SAMPLE_RATE * FRAME_S)
-    states = np.zeros((len(mask), 0), dtype=np.float32)
     parts: list[np.ndarray] = []
     for start in range(0, max(audio.size, 1), chunk):
         piece = audio[start : start + chunk]
@@ -116,7 +115,7 @@ def encoder_states(model: "WhisperModel", audio: np.ndarray, mask: np.ndarray) -
         parts.append(out[:frames].astype(np.float32))
     width = max((p.shape[1] for p in parts), default=0)
     if width == 0:
-        return states
+        return np.zeros((len(mask), 0), dtype=np.float32)
     rows = [p if p.shape[1] == width else np.zeros((p.shape[0], width), dtype=np.float32) for p in parts]
     return np.concatenate(rows)[: len(mask)]
 
