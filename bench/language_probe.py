@@ -79,6 +79,7 @@ def corpus_recordings() -> list[tuple[Path, str, str, list[tuple[float, float]]]
 
 
 def features(paths: list[Path], cache: Path) -> dict[str, list[tuple[float, float, list[float]]]]:
+    from screening.hashing import file_sha256
     from screening.media import acoustic
     from screening.media.decode import check_limits, decode
     from screening.media.model import whisper_info, whisper_model
@@ -90,7 +91,7 @@ def features(paths: list[Path], cache: Path) -> dict[str, list[tuple[float, floa
     out: dict[str, list[tuple[float, float, list[float]]]] = {}
     with whisper_model(settings, settings.cpu_threads) as model:
         for path in paths:
-            key = hashlib.sha256(path.read_bytes() + label.encode()).hexdigest()[:24]
+            key = hashlib.sha256(f"{file_sha256(path)}:{label}".encode()).hexdigest()[:24]
             f = cache / f"{key}.json"
             if f.is_file():
                 out[str(path)] = json.loads(f.read_text())
@@ -99,11 +100,7 @@ def features(paths: list[Path], cache: Path) -> dict[str, list[tuple[float, floa
             rows: list[tuple[float, float, list[float]]] = []
             if problem is None and meta is not None:
                 audio = decode(path, settings, meta.audio_s or meta.duration_s)
-                frames = max(1, int(round(audio.size / (16000 * acoustic.FRAME_S))))
-                mask = acoustic.speech_mask(audio, frames)
-                if mask.any():
-                    states = acoustic.encoder_states(model, audio, mask)
-                    rows = [(a, b, [round(float(v), 5) for v in x]) for a, b, x in acoustic.pooled_windows(states, mask)]
+                rows = [(a, b, [round(float(v), 5) for v in x]) for a, b, x in acoustic.pooled_features(model, audio)]
             f.write_text(json.dumps(rows))
             out[str(path)] = rows
     return out

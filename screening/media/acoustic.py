@@ -100,24 +100,33 @@ def encoder_states(model: "WhisperModel", audio: np.ndarray, mask: np.ndarray) -
     detected speech are left at zero and never encoded."""
     chunk = CHUNK_S * SAMPLE_RATE
     per_frame = int(SAMPLE_RATE * FRAME_S)
-    parts: list[np.ndarray] = []
-    for start in range(0, max(audio.size, 1), chunk):
-        piece = audio[start : start + chunk]
-        frames = max(1, int(round(piece.size / per_frame)))
+    starts = range(0, max(audio.size, 1), chunk)
+    lengths = [max(1, int(round(min(chunk, audio.size - start) / per_frame))) for start in starts]
+    states: np.ndarray | None = None
+    for start, frames in zip(starts, lengths):
         first = start // per_frame
         if not mask[first : first + frames].any():
-            parts.append(np.zeros((frames, 0), dtype=np.float32))
             continue
-        mel = model.feature_extractor(piece)
+        mel = model.feature_extractor(audio[start : start + chunk])
         full = CHUNK_S * 100  # mel frames per window (10 ms each)
         mel = mel[:, :full] if mel.shape[-1] >= full else np.pad(mel, ((0, 0), (0, full - mel.shape[-1])))
         out = np.asarray(model.encode(mel))[0]
-        parts.append(out[:frames].astype(np.float32))
-    width = max((p.shape[1] for p in parts), default=0)
-    if width == 0:
+        if states is None:
+            states = np.zeros((sum(lengths), out.shape[1]), dtype=np.float32)
+        states[first : first + frames] = out[:frames]
+    if states is None:
         return np.zeros((len(mask), 0), dtype=np.float32)
-    rows = [p if p.shape[1] == width else np.zeros((p.shape[0], width), dtype=np.float32) for p in parts]
-    return np.concatenate(rows)[: len(mask)]
+    return states[: len(mask)]
+
+
+def pooled_features(model: "WhisperModel", audio: np.ndarray) -> list[tuple[float, float, np.ndarray]]:
+    """Every window of the recording with enough speech, pooled: what the probe reads (and what
+    bench/language_probe.py fits it on)."""
+    frames = max(1, int(round(audio.size / (SAMPLE_RATE * FRAME_S))))
+    mask = speech_mask(audio, frames)
+    if not mask.any():
+        return []
+    return pooled_windows(encoder_states(model, audio, mask), mask)
 
 
 def pooled_windows(states: np.ndarray, mask: np.ndarray) -> list[tuple[float, float, np.ndarray]]:
@@ -136,12 +145,7 @@ def pooled_windows(states: np.ndarray, mask: np.ndarray) -> list[tuple[float, fl
 
 
 def windows(model: "WhisperModel", audio: np.ndarray, probe: Probe) -> tuple[Window, ...]:
-    frames = max(1, int(round(audio.size / (SAMPLE_RATE * FRAME_S))))
-    mask = speech_mask(audio, frames)
-    if not mask.any():
-        return ()
-    states = encoder_states(model, audio, mask)
-    pooled = pooled_windows(states, mask)
+    pooled = pooled_features(model, audio)
     if not pooled:
         return ()
     p = probe.p_other(np.stack([x for _, _, x in pooled]).astype(np.float64))
