@@ -88,6 +88,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "citations.generic_explanation_guidance": False},
     "recordings sent elsewhere by similarity alone (the default until 2026-12-07)": {
         "citations.spoken_words_confirm": False},
+    "file flags without the EO of the rows citing them (the default until 2026-12-07, twelfth session)": {
+        "citations.file_flags_take_cited_eo": False},
+    "a particular keeps a detail met only in a passage about it (margin 0.05)": {
+        "mapping.general_evidence_about_margin": 0.05},
     "explanation-to-page bounds 0.6/0.4/0.35 (the default until 2026-12-06, evening)": {
         "citations.explanation_elsewhere_min": 0.6, "citations.explanation_cited_max": 0.4,
         "citations.explanation_margin": 0.35},

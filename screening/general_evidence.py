@@ -33,6 +33,7 @@ from .passages import OWN_PROSE, Passage
 from .rubric import Rubric
 
 if TYPE_CHECKING:
+    import numpy as np
     from spacy.language import Language
 
 # Verbs that say an event took place, or name it, and nothing of what happened there.
@@ -58,6 +59,7 @@ def general_only(
     evidence: Sequence[DetailEvidence], passages: Sequence[Passage], rubric: Rubric,
     load_nlp: "Callable[[], Language]", setting_min_passages: int | None, occurrences_are_general: bool = True,
     reflection_is_missing: bool = False, met_threshold: float | None = None,
+    raw_scores: "np.ndarray | None" = None, about_margin: float | None = None,
 ) -> list[DetailEvidence]:
     """``evidence`` with each met detail that only general statements address set to weak
     (``features["general_only"] = 1``), and, with ``reflection_is_missing``, each met or weak
@@ -67,7 +69,11 @@ def general_only(
     submission's scored passages (to tell its setting); ``load_nlp`` is called only when some
     detail rests on the candidate's own prose alone. With ``met_threshold``, a met detail is judged
     by its passages at that level only: a loose passage (a survey form, a calendar line) does not
-    lend its particulars to the general sentence that makes the detail met."""
+    lend its particulars to the general sentence that makes the detail met. With ``about_margin``
+    and ``raw_scores`` (``passages`` × details in rubric order, without competition), a passage with
+    a particular keeps a detail met only if its score for the detail is within the margin of its
+    best score for any detail: a concrete sentence about a neighbouring detail says nothing
+    particular of this one."""
     if rubric.part("portfolio") is None:
         return list(evidence)
 
@@ -95,10 +101,21 @@ def general_only(
         found = particulars(doc, wording, setting)
         if found and not (occurrences_are_general and _dated_occurrence(doc, found)):
             concrete.add(pid)
+    row_of = {p.id: k for k, p in enumerate(passages)}
+    column = {d.id: j for j, (_, d) in enumerate(rubric.details())}
+
+    def about(m: Match, detail_id: str) -> bool:
+        if about_margin is None or raw_scores is None or raw_scores.size == 0:
+            return True
+        k, j = row_of.get(m.passage.id), column.get(detail_id)
+        if k is None or j is None:
+            return True
+        return float(raw_scores[k, j]) >= float(raw_scores[k].max()) - about_margin
+
     out = list(evidence)
     for i in todo:
         ev = out[i]
-        if any(m.passage.id in concrete for m in deciding(ev)):
+        if any(m.passage.id in concrete and about(m, ev.detail_id) for m in deciding(ev)):
             continue
         if reflection_only(ev):
             out[i] = replace(ev, status=Status.MISSING, evidence=(), closest=ev.evidence[0],

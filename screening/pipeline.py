@@ -18,6 +18,7 @@ from . import __version__, flags as flagdefs
 from .calibration import apply as apply_calibration, calibration_for, mapping_features
 from .claimed_evidence import cited_details, claimed_details, claimed_weak, unclaimed_missing
 from .checks import DEFAULT_CHECKS, RaisedFlag, ScreeningContext
+from .checks.cited_for import with_cited_eos
 from .documents import Document, FileKind
 from .echo import find_echoes
 from .embedding import get_embedder, owned_by
@@ -222,7 +223,8 @@ def _screen_files(
         evidence = general_only(evidence, usable, rubric, lambda: spacy_entity_pipeline(settings.models),
                                 settings.echo.setting_min_passages, settings.mapping.general_evidence_occurrences,
                                 settings.mapping.general_reflection_missing,
-                                settings.mapping.met_threshold if settings.mapping.general_evidence_met_level else None)
+                                settings.mapping.met_threshold if settings.mapping.general_evidence_met_level else None,
+                                raw_scores, settings.mapping.general_evidence_about_margin)
     progress(f"mapped {len(passages)} passages", 1, 1)
     self_analyses = tuple(
         (f, read_self_analysis(f.path, rubric)) for f, d in files
@@ -249,6 +251,8 @@ def _screen_files(
         privacy=privacy,
     )
     raised = run_checks(ctx, check_names)
+    if settings.citations.file_flags_take_cited_eo:
+        raised = with_cited_eos(raised, ctx)
     report = build_report(ctx, raised, list(check_names), embedder.info, version=__version__,
                           calibration=calibration_info)
     return ScreeningResult(report=report, context=ctx)

@@ -1128,12 +1128,14 @@ _SPOKEN_ONE = "a name spoken in a recording next to talk about one student's rec
 # sewers"), so a first name is all there is to go on. Health is a record too ("he has a plan for
 # anxiety", "had to go to the nurse"), and so is a reading level against the grade, and so is being
 # off task or having a head down in a lesson. The recogniser hears "IEP" as "high P" too, and "five
-# oh four" as "5-0-4" or "5 row 4".
+# oh four" as "5-0-4", "5 row 4" or "5-0 for". A student's answers are their record too: "missed
+# all three inferencing items", "didn't write anything on number seven".
 _ONE_STUDENT_TALK = re.compile(
-    r"\b(?:(?i:iep|i\.?p\.?|high[- ]p|504|5[- ](?:0|oh|row)[- ]4|referrals?|off[-\s]+task|head (?:down|out)|suspended|suspension|detention|reading level|adhd|diagnos\w*"
+    r"\b(?:(?i:iep|i\.?p\.?|high[- ]p|504|5[- ](?:0|oh|row)[- ](?:4|for|four)|referrals?|off[-\s]+task|head (?:down|out)|suspended|suspension|detention|reading level|adhd|diagnos\w*"
     r"|(?:his|her) (?:mom|mother|dad|father|grandma|grandmother|parents|family)|at home|behind|stuck|struggl\w*"
     r"|worr(?:y|ied) about|out of (?:his|her|their) seats?|never (?:really |even )?start\w*|(?:hasn't|has not|hadn't) turned in"
-    r"|anxiety|asthma|seizures?|medication|the nurse|reading (?:above|below|at|on) grade level"
+    r"|anxiety|asthma|seizures?|medication|the nurse|missed (?:all|every|both|each) (?:\w+ ){0,2}(?:items?|questions?|problems?)"
+    r"|(?:didn't|did not|didn’t) (?:write|answer|put) anything|reading (?:above|below|at|on) grade level"
     r"|absent|moved (?:here|in|away|out)|(?<!\bwe )(?<!\bi )(?<!\bthey )(?<!students who )(?<!kids who )(?:got \d|scored))|level [A-Z])\b")
 
 

@@ -234,6 +234,16 @@ class MappingSettings(BaseModel):
         "kept them met beside a practice the narrative describes without a name or number, so it is off. False: every "
         "passage at or above the weak threshold counts.",
     )
+    general_evidence_about_margin: float | None = Field(
+        None, ge=0, le=1,
+        description="With general_evidence_weak: a passage of the candidate's prose that names a particular keeps a "
+        "detail met only if it is about that detail: its similarity to the detail (without competition) is within this "
+        "of its best similarity to any detail. \"In September the grade 3 team wrote a common formative assessment on "
+        "RL.3.1\" is about common assessments, and lends no particular to the general sentence on checking for "
+        "understanding during lessons. Measured 2026-12-07 at 0.05 on the dev and read batches (256 submissions): 1 more "
+        "planted weak detail found, no new warning, and 2 new info-level notes on clean submissions, so it is off. None: "
+        "any such passage at or above the weak threshold counts.",
+    )
     evidence_per_detail: int = Field(3, ge=1, le=20, description="Passages listed as evidence for each detail.")
     evidence_parts: list[str] = Field(
         default_factory=lambda: ["narrative", "portfolio", "reflection"],
@@ -278,6 +288,14 @@ class CitationSettings(BaseModel):
     )
     artifact_match_min: float = Field(
         0.8, ge=0, le=1, description="A cited name must match an artifact's file name at least this well (0–1)."
+    )
+    file_flags_take_cited_eo: bool = Field(
+        True, description="A flag about an artifact (a language stretch, student data on a page, a scanned page, an "
+        "unreadable file) takes the EO of the self-analysis rows citing the flagged place, or the file when no row cites "
+        "that place, when they name one EO (and the detail, when the rows citing that place name one), with a note "
+        "naming the rows (added 2026-12-07, twelfth session: the assessor reads EO by EO; on the read batches "
+        "test90-test99, 7 more planted language and privacy problems were found with the EO their author gave, and "
+        "none lost it). False: such flags name no EO.",
     )
     wrong_location_max_cited: float = Field(
         0.43, ge=-1, le=1,
