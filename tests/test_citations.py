@@ -101,6 +101,26 @@ def test_each_planted_problem_raises_exactly_its_flag(layout, pl_rubric, setting
     assert f"not slide {layout.page_of_eo['1']} of" in messages["citation_wrong_location"]
 
 
+def test_a_decks_title_slide_is_never_offered_as_the_right_place(layout, pl_rubric, settings):
+    # A title slide names the session and scores on every detail it announces (independent test103):
+    # a row citing a deck by slide is not sent to its first page by similarity. The fixture's first
+    # page really is EO 1's evidence, so the same row citing it as a page is sent there.
+    rows = _rows(layout, pl_rubric)
+    row = next(r for r in rows if r["EO detail"] == "1.1")
+    assert layout.page_of_eo["1"] == 1
+
+    def wrong(location: str, on: bool = True) -> list[str]:
+        row["Location"] = location
+        _write_csv(layout.folder, rows)
+        cfg = settings.model_copy(update={"citations": settings.citations.model_copy(
+            update={"title_slide_never_found": on})})
+        return [f.message for f in _citation_flags(layout.folder, pl_rubric, cfg) if f.code == "citation_wrong_location"]
+
+    assert not any("page 1 of" in m for m in wrong("slide 4"))
+    assert any("on page 1 of evidence.pdf" in m for m in wrong("slide 4", on=False))
+    assert any("on page 1 of evidence.pdf" in m for m in wrong("p. 4"))
+
+
 def test_a_page_only_near_the_detail_makes_a_citation_wrong_by_a_wider_margin(layout, pl_rubric, settings):
     # With the met threshold out of reach, only the near rule can send a row elsewhere: the right
     # page scores below met but far above the cited one.

@@ -257,6 +257,8 @@ class Citations:
         candidates = in_artifacts & ~in_place
         if spoken:
             candidates &= ~_in_opening(ctx.scored_passages, artifacts)
+        elif cfg.title_slide_never_found and any(pl.location.kind == "slide" for pl in places):
+            candidates &= ~_title_slide(ctx.scored_passages, files)
         elsewhere = np.where(candidates, best_elsewhere, -1.0)
         k = int(elsewhere.argmax())
         found = float(elsewhere[k])
@@ -346,6 +348,15 @@ def _in_opening(passages: tuple[Passage, ...], artifacts: dict[str, Document]) -
     first = {name: doc.segments[0].end_s for name, doc in artifacts.items() if doc.segments}
     return np.array([p.start_s is not None and p.file in first and p.start_s < first[p.file]
                      for p in passages], dtype=bool)
+
+
+def _title_slide(passages: tuple[Passage, ...], decks: list[str]) -> np.ndarray:
+    """Which passages are on the first page of a deck the row cites by slide. A title slide names
+    the session and what it covers ("Assessment literacy: what our assessments are for"), so it
+    scores on every detail it only announces, as a recording's opening does: it is never offered
+    as the place where a detail's evidence is (independent test103: the one clean row sent there,
+    by similarity, cited the slide that teaches it)."""
+    return np.array([p.page == 1 and p.file in decks for p in passages], dtype=bool)
 
 
 def _mostly_outside(start: float, end: float, cited_start: float, cited_end: float) -> bool:
