@@ -117,3 +117,19 @@ def test_at_the_met_level_a_loose_artifact_passage_does_not_keep_a_general_detai
     assert [e.status for e in judged] == [Status.WEAK, Status.MET, Status.WEAK]
     everything = general_only(evidence, [general, concrete, artifact], pl_rubric, lambda: nlp, 3)
     assert [e.status for e in everything] == [Status.MET, Status.MET, Status.MET]
+
+
+@pytest.mark.models
+def test_with_the_about_margin_a_particular_about_another_detail_does_not_keep_a_general_detail_met(pl_rubric, nlp):
+    import numpy as np
+
+    general, concrete = _passage("g", GENERAL), _passage("c", CONCRETE)
+    evidence = [_met("1.1", general, concrete), _met("1.2", general, concrete)]
+    # raw scores, passages × details in rubric order: the concrete passage is most about 1.2
+    raw = np.full((2, len(pl_rubric.details())), 0.3)
+    raw[0, 0] = raw[0, 1] = 0.7
+    raw[1, 0], raw[1, 1] = 0.60, 0.72
+    judged = general_only(evidence, [general, concrete], pl_rubric, lambda: nlp, 3, raw_scores=raw, about_margin=0.05)
+    assert [e.status for e in judged] == [Status.WEAK, Status.MET]
+    assert [e.status for e in general_only(evidence, [general, concrete], pl_rubric, lambda: nlp, 3,
+                                           raw_scores=raw)] == [Status.MET, Status.MET]
