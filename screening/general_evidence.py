@@ -101,16 +101,17 @@ def general_only(
         found = particulars(doc, wording, setting)
         if found and not (occurrences_are_general and _dated_occurrence(doc, found)):
             concrete.add(pid)
-    row_of = {p.id: k for k, p in enumerate(passages)}
-    column = {d.id: j for j, (_, d) in enumerate(rubric.details())}
+    judge_about = about_margin is not None and raw_scores is not None and raw_scores.size > 0
+    row_of = {p.id: k for k, p in enumerate(passages)} if judge_about else {}
+    column = {d.id: j for j, (_, d) in enumerate(rubric.details())} if judge_about else {}
 
     def about(m: Match, detail_id: str) -> bool:
-        if about_margin is None or raw_scores is None or raw_scores.size == 0:
+        if not judge_about:
             return True
         k, j = row_of.get(m.passage.id), column.get(detail_id)
         if k is None or j is None:
             return True
-        return float(raw_scores[k, j]) >= float(raw_scores[k].max()) - about_margin
+        return float(raw_scores[k, j]) >= float(raw_scores[k].max()) - about_margin  # type: ignore[index,operator]
 
     out = list(evidence)
     for i in todo:

@@ -17,9 +17,7 @@ from pathlib import PurePosixPath
 
 from ..selfanalysis import Citation, Location
 from .base import RaisedFlag, ScreeningContext
-from .cited_places import cited_files
-
-_OPEN_TIME_S = 60.0  # "at 12:30" cites the minute after it, as the citation checks read it
+from .cited_places import OPEN_TIME_S, cited_files
 
 
 def _span(loc: Location) -> tuple[float, float] | None:
@@ -27,7 +25,7 @@ def _span(loc: Location) -> tuple[float, float] | None:
         return None
     if loc.end is not None:
         return float(loc.start), float(loc.end)
-    return float(loc.start), float(loc.start) + (_OPEN_TIME_S if loc.kind == "time" else 0.0)
+    return float(loc.start), float(loc.start) + (OPEN_TIME_S if loc.kind == "time" else 0.0)
 
 
 def _touches(loc: Location, flagged: dict[str, object]) -> bool:
@@ -62,16 +60,16 @@ def _citing(ctx: ScreeningContext) -> dict[str, list[Citation]]:
     return out
 
 
-def _eos(ctx: ScreeningContext, citations: Iterable[Citation]) -> set[str]:
-    eo_of = {d.id: eo.id for eo, d in ctx.rubric.details()}
+def _eos(eo_of: dict[str, str], citations: Iterable[Citation]) -> set[str]:
     return {eo_of[d] for c in citations for d in c.detail_ids if d in eo_of}
 
 
 def with_cited_eos(flags: list[RaisedFlag], ctx: ScreeningContext) -> list[RaisedFlag]:
     """``flags`` with each artifact flag that names no EO given the EO its citing rows name."""
-    citing = _citing(ctx) if ctx.self_analyses else {}
+    citing = _citing(ctx)
     if not citing:
         return flags
+    eo_of = {d.id: eo.id for eo, d in ctx.rubric.details()}
     out = []
     for flag in flags:
         rows = citing.get(flag.file or "")
@@ -80,7 +78,7 @@ def with_cited_eos(flags: list[RaisedFlag], ctx: ScreeningContext) -> list[Raise
             out.append(flag)
             continue
         at_place = [c for c in rows if any(_touches(loc, where) for loc in c.locations)] if where else rows
-        eos = _eos(ctx, at_place or rows)
+        eos = _eos(eo_of, at_place or rows)
         if len(eos) != 1:
             out.append(flag)
             continue

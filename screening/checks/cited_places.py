@@ -21,6 +21,9 @@ from ..selfanalysis import Citation, Location, match_artifact, split_artifact_na
 from .base import ScreeningContext
 
 
+OPEN_TIME_S = 60  # "at 12:30" with no end cites the minute after it
+
+
 @dataclass(frozen=True)
 class Place:
     file: str
@@ -38,7 +41,7 @@ class Place:
         if loc.kind in ("page", "slide") and p.page is not None and loc.start is not None:
             return loc.start <= p.page <= end  # type: ignore[operator]
         if loc.kind == "time" and p.start_s is not None and loc.start is not None:
-            stop = end if loc.end is not None else loc.start + 60  # "at 12:30": the minute after it
+            stop = end if loc.end is not None else loc.start + OPEN_TIME_S
             # More than a second in common: a passage of several segments that starts just
             # before the cited stretch ends ("00:00-00:17" and a passage from 16.5 s) is not
             # what was cited; times are written in whole seconds, so a second is the slack.
