@@ -94,6 +94,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "citations.title_slide_never_found": False},
     "a particular keeps a detail met only in a passage about it (margin 0.05)": {
         "mapping.general_evidence_about_margin": 0.05},
+    "dates without a day or year count as particulars (the default until 2026-12-07, thirteenth session)": {
+        "mapping.general_evidence_when_is_general": False},
+    "the rubric's abbreviations count as names (the default until 2026-12-07, thirteenth session)": {
+        "mapping.general_evidence_rubric_acronyms": False},
+    "the rubric's abbreviations name nothing in explanations": {"citations.explanation_rubric_acronyms": True},
     "explanation-to-page bounds 0.6/0.4/0.35 (the default until 2026-12-06, evening)": {
         "citations.explanation_elsewhere_min": 0.6, "citations.explanation_cited_max": 0.4,
         "citations.explanation_margin": 0.35},

@@ -107,6 +107,29 @@ def _trigrams(stems: Sequence[str]) -> set[tuple[str, str, str]]:
     return {tuple(stems[i : i + 3]) for i in range(len(stems) - 2)}  # type: ignore[misc]
 
 
+def _initials(text: str) -> set[str]:
+    """The initials of every run of two to four content words without punctuation between them
+    ("professional learning communities" gives PL, LC and PLC)."""
+    global _STOP
+    if _STOP is None:
+        _STOP = _stopwords()
+    out: set[str] = set()
+    for run in re.split(r"[^A-Za-z\s'’-]+", text):
+        words = _WORD.findall(run)
+        for n in (2, 3, 4):
+            for i in range(len(words) - n + 1):
+                gram = words[i : i + n]
+                if not any(w.lower() in _STOP for w in gram):
+                    out.add("".join(w[0] for w in gram).upper())
+    return out
+
+
+def _abbreviates_rubric(word: str, wording: "RubricWording") -> bool:
+    """Whether ``word`` is an all-capitals abbreviation ("PD", "PLCs") of one of the rubric's phrases."""
+    core = word[:-1] if word.endswith("s") and len(word) > 2 else word
+    return 2 <= len(core) <= 4 and core.isalpha() and core.isupper() and core in wording.acronyms
+
+
 @dataclass(frozen=True)
 class RubricWording:
     """The rubric text a candidate has in front of them, as stems, whole and per element: the
@@ -116,6 +139,9 @@ class RubricWording:
     stems: frozenset[str]
     trigrams: frozenset[tuple[str, str, str]]
     elements: tuple[tuple[str, frozenset[str]], ...]  # ("EO 2" or "2.1", stems of its wording)
+    # The initials of its phrases ("PL" for professional learning, "CFA" for common formative
+    # assessment): the candidate's abbreviation of the rubric's own term
+    acronyms: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, rubric: Rubric) -> "RubricWording":
@@ -129,13 +155,15 @@ class RubricWording:
         stems: set[str] = set()
         trigrams: set[tuple[str, str, str]] = set()
         elements = []
+        acronyms: set[str] = set()
         for name, text in texts:
             s = content_stems(text)
             stems.update(s)
             trigrams.update(_trigrams(s))
+            acronyms.update(_initials(text))
             if name != "overview":
                 elements.append((name, frozenset(s)))
-        return cls(frozenset(stems), frozenset(trigrams), tuple(elements))
+        return cls(frozenset(stems), frozenset(trigrams), tuple(elements), frozenset(acronyms))
 
     def shares(self, text: str) -> tuple[float, float, int, str | None]:
         """(word share, phrase share, content words, closest element) of ``text``."""
@@ -171,32 +199,47 @@ january february march april may june july august september october november dec
 apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday spring
 summer fall autumn winter
 """.split())
-def _concrete(ent: "object", wording: RubricWording) -> bool:
+def _concrete(ent: "object", wording: RubricWording, acronyms: bool = False) -> bool:
     """Whether an entity pins something down. "Next year", "the end of the year" and the "one" of
-    "one of the most important" are not particulars; "March 3", "fall 2025" and "Tuesday" are.
+    "one of the most important" are not particulars; "March 3", "fall 2025", "Tuesday" and
+    "fifty-minute" are.
     A lower-case "name" is the tagger's mistake ("fidelity" as an organisation), not a name, and a
     name made only of the rubric's words ("Rigor" at the start of a sentence) is the rubric's."""
     text = ent.text  # type: ignore[attr-defined]
     label = ent.label_  # type: ignore[attr-defined]
     if label in ("DATE", "TIME"):
-        return any(ch.isdigit() for ch in text) or any(w.lower().strip(".,") in MONTHS_DAYS for w in text.split())
+        # a length said in words ("a fifty-minute block", "two flex weeks") is as particular as in digits
+        return any(ch.isdigit() for ch in text) or any(w.lower().strip(".,") in MONTHS_DAYS for w in text.split()) \
+            or any(t.like_num and t.lower_ not in ("one", "once") for t in ent)  # type: ignore[attr-defined]
     if label in ("CARDINAL", "ORDINAL"):
         return any(ch.isdigit() for ch in text) or text.lower() not in ("one", "first", "once")
     if label in _NAMED_ENTITIES:
         # The rubric's own names ("Missouri Learning Standards") are not the candidate's particulars.
-        own = [w for w in _WORD.findall(text) if _stem(w) not in wording.stems]
+        own = [w for w in _WORD.findall(text) if _stem(w) not in wording.stems
+               and not (acronyms and _abbreviates_rubric(w, wording))]
         return any(w[:1].isupper() for w in own)
     return label in _CONCRETE_ENTITIES
 
 
 _SETTING_ENTITIES = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP"})
+# The kind particulars() gives a date without a day or a year ("in September", "every Thursday",
+# "this fall"): it says roughly when, where "October 8" or "2025-26" points at a record.
+_WHEN = "WHEN"
 
 
-def particulars(doc: "object", wording: RubricWording, setting: "Callable[[str], bool] | None" = None) -> tuple[str, ...]:
+def _vague_date(ent: "object") -> bool:
+    """A date with no number in it: not "October 8", "2025-26" or "two flex weeks per semester"."""
+    return ent.label_ == "DATE" and not any(t.like_num or any(ch.isdigit() for ch in t.text) for t in ent)  # type: ignore[attr-defined]
+
+
+def particulars(doc: "object", wording: RubricWording, setting: "Callable[[str], bool] | None" = None,
+                acronyms: bool = False) -> tuple[str, ...]:
     """The concrete particulars in a parsed spaCy ``Doc``, by kind (one entry per occurrence).
     ``setting(name)`` says whether an organisation or place is the submission's own setting
     (its school, district or state, named all through it): "Professional learning at Spring
-    Branch changes as students' needs change" pins nothing down that "our school" would not."""
+    Branch changes as students' needs change" pins nothing down that "our school" would not.
+    With ``acronyms``, the abbreviation of one of the rubric's phrases ("our PD calendar", "the
+    PLC") is the rubric's term, not a name."""
     found: list[str] = []
     covered: set[int] = set()
     for ent in doc.ents:  # type: ignore[attr-defined]
@@ -204,16 +247,18 @@ def particulars(doc: "object", wording: RubricWording, setting: "Callable[[str],
             covered.update(range(ent.start, ent.end))
             if setting is not None and ent.label_ in _SETTING_ENTITIES and setting(ent.text):
                 continue
-            if _concrete(ent, wording):
-                found.append(ent.label_)
+            if _concrete(ent, wording, acronyms):
+                found.append(_WHEN if _vague_date(ent) else ent.label_)
     for tok in doc:  # type: ignore[attr-defined]
         if tok.i in covered:
             continue
         if any(ch.isdigit() for ch in tok.text) or (tok.like_num and tok.lower_ not in ("one", "once")):
             found.append("number")
         elif tok.tag_ in ("NNP", "NNPS") and tok.i > 0 and tok.text.isalpha() and tok.text != "I" \
-                and _stem(tok.text) not in wording.stems and not (setting is not None and setting(tok.text)):
-            found.append("name")
+                and _stem(tok.text) not in wording.stems and not (setting is not None and setting(tok.text)) \
+                and not (acronyms and _abbreviates_rubric(tok.text, wording)):
+            # a month or weekday the entity recogniser left out ("at the August PD") is a date
+            found.append(_WHEN if tok.lower_ in MONTHS_DAYS else "name")
     return tuple(found)
 
 

@@ -44,14 +44,18 @@ continued begin begins began start starts started launch launches launched title
 offer offers offered go goes went have has had be is are was were been being do does did
 """.split())
 # What a dated notice of an event has for particulars: its date and its (or a document's) name.
-_OCCURRENCE_PARTICULARS = frozenset({"DATE", "TIME", "ORG", "WORK_OF_ART", "EVENT", "name"})
+_OCCURRENCE_PARTICULARS = frozenset({"DATE", "WHEN", "TIME", "ORG", "WORK_OF_ART", "EVENT", "name"})
+# What says roughly when, and nothing of who, what or how many: "In September we followed up with
+# a second session on formative assessment" is as general as the sentence without its month
+# (particulars() calls a date without a day or a year WHEN; "October 8" stays a DATE).
+_WHEN = frozenset({"WHEN", "ORDINAL"})
 
 
 def _dated_occurrence(doc: "object", found: tuple[str, ...]) -> bool:
     """Whether the passage only dates and names an event or document: its particulars are dates,
     times and names, and every verb in it says that something took place."""
     verbs = [t.lower_ for t in doc if t.tag_.startswith("VB") or t.tag_ == "MD"]  # type: ignore[attr-defined]
-    return bool(verbs) and set(found) <= _OCCURRENCE_PARTICULARS and "DATE" in found \
+    return bool(verbs) and set(found) <= _OCCURRENCE_PARTICULARS and bool({"DATE", "WHEN"} & set(found)) \
         and all(v in _OCCURRENCE_VERBS for v in verbs)
 
 
@@ -60,6 +64,7 @@ def general_only(
     load_nlp: "Callable[[], Language]", setting_min_passages: int | None, occurrences_are_general: bool = True,
     reflection_is_missing: bool = False, met_threshold: float | None = None,
     raw_scores: "np.ndarray | None" = None, about_margin: float | None = None,
+    when_is_general: bool = False, rubric_acronyms: bool = False,
 ) -> list[DetailEvidence]:
     """``evidence`` with each met detail that only general statements address set to weak
     (``features["general_only"] = 1``), and, with ``reflection_is_missing``, each met or weak
@@ -73,7 +78,9 @@ def general_only(
     and ``raw_scores`` (``passages`` × details in rubric order, without competition), a passage with
     a particular keeps a detail met only if its score for the detail is within the margin of its
     best score for any detail: a concrete sentence about a neighbouring detail says nothing
-    particular of this one."""
+    particular of this one. With ``when_is_general``, a passage whose only particulars are dates
+    without a day or a year and ordinals is general; with ``rubric_acronyms``, the abbreviation of
+    a rubric phrase ("PD", "PL") is no name."""
     if rubric.part("portfolio") is None:
         return list(evidence)
 
@@ -98,8 +105,9 @@ def general_only(
     ids = list(texts)
     concrete = set()
     for pid, doc in zip(ids, load_nlp().pipe((texts[k] for k in ids), batch_size=64)):
-        found = particulars(doc, wording, setting)
-        if found and not (occurrences_are_general and _dated_occurrence(doc, found)):
+        found = particulars(doc, wording, setting, acronyms=rubric_acronyms)
+        if found and not (occurrences_are_general and _dated_occurrence(doc, found)) \
+                and not (when_is_general and set(found) <= _WHEN):
             concrete.add(pid)
     judge_about = about_margin is not None and raw_scores is not None and raw_scores.size > 0
     row_of = {p.id: k for k, p in enumerate(passages)} if judge_about else {}

@@ -224,7 +224,9 @@ def _screen_files(
                                 settings.echo.setting_min_passages, settings.mapping.general_evidence_occurrences,
                                 settings.mapping.general_reflection_missing,
                                 settings.mapping.met_threshold if settings.mapping.general_evidence_met_level else None,
-                                raw_scores, settings.mapping.general_evidence_about_margin)
+                                raw_scores, settings.mapping.general_evidence_about_margin,
+                                settings.mapping.general_evidence_when_is_general,
+                                settings.mapping.general_evidence_rubric_acronyms)
     progress(f"mapped {len(passages)} passages", 1, 1)
     self_analyses = tuple(
         (f, read_self_analysis(f.path, rubric)) for f, d in files

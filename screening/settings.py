@@ -244,6 +244,19 @@ class MappingSettings(BaseModel):
         "planted weak detail found, no new warning, and 2 new info-level notes on clean submissions, so it is off. None: "
         "any such passage at or above the weak threshold counts.",
     )
+    general_evidence_when_is_general: bool = Field(
+        True,
+        description="With general_evidence_weak: a passage whose only particulars are dates without a day or a year "
+        "(a month, season or weekday) and ordinals (\"In September we followed up with a second session on formative "
+        "assessment\") names no particular: it says roughly when, not who, what or how many. \"October 8\" and "
+        "\"2025-26\" still count.",
+    )
+    general_evidence_rubric_acronyms: bool = Field(
+        True,
+        description="With general_evidence_weak: an all-capitals abbreviation of one of the rubric's phrases (\"PD\", "
+        "\"PL\", \"PLC\") is the rubric's term, not a name, so \"formative assessment was one of the topics on our "
+        "PD calendar\" names no particular.",
+    )
     evidence_per_detail: int = Field(3, ge=1, le=20, description="Passages listed as evidence for each detail.")
     evidence_parts: list[str] = Field(
         default_factory=lambda: ["narrative", "portfolio", "reflection"],
@@ -278,6 +291,12 @@ class CitationSettings(BaseModel):
         "explanation_on_page_min_words of them) are on the page or slide it cites: it says what the assessor will "
         "find there (\"Written plan with goals, actions, responsibilities and timelines\" over a plan whose columns "
         "say so). None: the page is not read.",
+    )
+    explanation_rubric_acronyms: bool = Field(
+        False,
+        description="An all-capitals abbreviation of one of the rubric's phrases (\"PD\", \"PL\") in a row's explanation "
+        "is the rubric's term, not a particular an assessor can look for: \"Formative assessment was part of our PD and "
+        "teachers use it in their lessons\" names nothing. False: every capitalised abbreviation is a particular.",
     )
     explanation_min_content_words: int | None = Field(
         6, ge=1, description="An explanation with fewer content words than this, a quarter or more of them the "

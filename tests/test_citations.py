@@ -774,3 +774,12 @@ def test_a_rows_own_words_heard_where_it_cites_keep_a_recording_citation(pl_rubr
 
     assert stays("Committee members decide the spring changes and a teacher leads the discussion session.")
     assert not stays("Failing core classes fell from 41 to 23 after the November co-teaching session.")
+
+
+def test_an_abbreviation_of_the_rubrics_phrase_names_nothing_in_an_explanation_only_when_asked():
+    from screening.checks.citations import _names_a_particular
+
+    text = "Formative assessment was part of our PD and teachers use it in their lessons."
+    assert _names_a_particular(text, set())  # PD as a particular, the default
+    assert not _names_a_particular(text, set(), frozenset({"PD", "PL"}))
+    assert _names_a_particular("Part of our PD with the RPDC coach.", set(), frozenset({"PD"}))

@@ -133,3 +133,41 @@ def test_with_the_about_margin_a_particular_about_another_detail_does_not_keep_a
     assert [e.status for e in judged] == [Status.WEAK, Status.MET]
     assert [e.status for e in general_only(evidence, [general, concrete], pl_rubric, lambda: nlp, 3,
                                            raw_scores=raw)] == [Status.MET, Status.MET]
+
+
+@pytest.mark.models
+def test_a_date_alone_says_when_not_what_and_a_count_or_a_name_says_more(pl_rubric, nlp):
+    # independent corpus dev19: "In September we followed up with a second session …"
+    when = _passage("w", "In September we followed up with a second session on feedback, and teachers have been "
+                         "sharing their ideas about the plan since then.")
+    count = _passage("n", "In September 14 of our 22 teachers asked for a second session on feedback, and we added it.")
+    named = _passage("p", "In September Ms. Okafor asked for a second session on feedback, and we added it.")
+    evidence = [_met("1.1", when), _met("1.2", count), _met("1.3", named)]
+    passages = [when, count, named]
+    assert [e.status for e in general_only(evidence, passages, pl_rubric, lambda: nlp, 3)] == [Status.MET] * 3
+    out = general_only(evidence, passages, pl_rubric, lambda: nlp, 3, when_is_general=True)
+    assert [e.status for e in out] == [Status.WEAK, Status.MET, Status.MET]
+
+
+@pytest.mark.models
+def test_an_abbreviation_of_the_rubrics_own_phrase_is_no_name(pl_rubric, nlp):
+    # independent corpus dev17: "… one of the topics on our PD calendar" (an assessment MC)
+    from screening.echo import RubricWording
+
+    assert {"PL", "PLC"} <= RubricWording.of(pl_rubric).acronyms
+    abbreviated = _passage("a", "Feedback was one of the topics of our PL team, and teachers know their ideas matter.")
+    named = _passage("b", "Feedback was one of the topics of the Cardinal team, and teachers know their ideas matter.")
+    evidence = [_met("1.1", abbreviated), _met("1.2", named)]
+    assert [e.status for e in general_only(evidence, [abbreviated, named], pl_rubric, lambda: nlp, 3)] \
+        == [Status.MET, Status.MET]
+    out = general_only(evidence, [abbreviated, named], pl_rubric, lambda: nlp, 3, rubric_acronyms=True)
+    assert [e.status for e in out] == [Status.WEAK, Status.MET]
+
+
+@pytest.mark.models
+def test_a_length_said_in_words_is_as_particular_as_in_digits(pl_rubric, nlp):
+    # the test fixture's full submission: a weekday beside a length in words stays a particular
+    block = _passage("b", "Each grade-level team now has a protected fifty-minute collaboration block every Wednesday, "
+                          "with a shared agenda protocol.")
+    out = general_only([_met("1.1", block)], [block], pl_rubric, lambda: nlp, 3, when_is_general=True)
+    assert out[0].status == Status.MET

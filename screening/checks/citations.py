@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 import numpy as np
 
 from ..documents import Document
-from ..echo import MONTHS_DAYS, content_stems
+from ..echo import MONTHS_DAYS, RubricWording, content_stems
 from ..locations import mmss
 from ..mapping import Status
 from ..passages import Passage
@@ -480,12 +480,13 @@ _WHEN = re.compile(
 )
 
 
-def _names_a_particular(explanation: str, rubric_words: set[str]) -> bool:
+def _names_a_particular(explanation: str, rubric_words: set[str], rubric_acronyms: frozenset[str] = frozenset()) -> bool:
     """A number, a date, an acronym or a name the rubric does not use: something an assessor
     can look for at the cited place. A capitalised word inside a sentence that the rubric does
     not use is a name ("Ms. Ruiz", "May"); a time said in words ("the morning after the
-    observation") is a date."""
-    if re.search(r"\d|\b[A-Z][A-Z0-9&]+\b", explanation) or _WHEN.search(explanation):
+    observation") is a date. An abbreviation in ``rubric_acronyms`` is the rubric's term."""
+    if re.search(r"\d", explanation) or _WHEN.search(explanation) \
+            or any(m.group() not in rubric_acronyms for m in re.finditer(r"\b[A-Z][A-Z0-9&]+\b", explanation)):
         return True
     # a month or a day is a date, even the one spelled like a stop word ("We will evaluate in May")
     return any(w.lower() in MONTHS_DAYS or not set(content_stems(w)) <= rubric_words
@@ -524,7 +525,8 @@ def _generic_explanation(explanation: str, ctx: ScreeningContext, detail_ids: tu
     if not words:
         return None
     rubric_words = _rubric_words(ctx, detail_ids)
-    if _names_a_particular(explanation, rubric_words):
+    acronyms = RubricWording.of(ctx.rubric).acronyms if ctx.settings.citations.explanation_rubric_acronyms else frozenset()
+    if _names_a_particular(explanation, rubric_words, acronyms):
         return None
     share = sum(w in rubric_words for w in words) / len(words)
     if share >= 0.8:
