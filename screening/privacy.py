@@ -503,6 +503,21 @@ def _ids_and_dobs(text: str, out: _Collector) -> None:
         out.add("date_of_birth", m.start("date"), m.end("date"), 0.95, "date labelled as a birth date")
 
 
+# A person's name with a long number in brackets after it, "Kaylee Dorsey (#2031457)": how a
+# school's student information system writes a student, and how reteach-group and intervention
+# lists copied from it keep them. A room or an item is not five digits long.
+_NUMBERED_NAME = re.compile(
+    r"\b(?P<name>[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?\s+[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?)\s*"
+    r"\(\s*(?:ID\s*)?#?\s*(?P<num>\d{5,10})\s*\)")
+
+
+def _numbered_names(text: str, out: _Collector) -> None:
+    for m in _NUMBERED_NAME.finditer(text):
+        if _is_name(m.group("name")):
+            out.add("student_name", m.start("name"), m.end("name"), 0.9, "name with a student number")
+            out.add("student_id", m.start("num"), m.end("num"), 0.9, "number in brackets after a name")
+
+
 # Words that make what precedes "students:" a phrase about students rather than a field's
 # qualifier ("Focus student:", "Case study student:").
 _PHRASE_WORDS = frozenset("all for of the our every each with to and by in on from about".split())
@@ -1136,6 +1151,8 @@ _ONE_STUDENT_TALK = re.compile(
     r"|worr(?:y|ied) about|out of (?:his|her|their) seats?|never (?:really |even )?start\w*|(?:hasn't|has not|hadn't) turned in"
     r"|anxiety|asthma|seizures?|medication|the nurse|missed (?:all|every|both|each) (?:\w+ ){0,2}(?:items?|questions?|problems?)"
     r"|(?:didn't|did not|didn’t) (?:write|answer|put) anything|reading (?:above|below|at|on) grade level"
+    r"|read (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)(?: of (?:\d+|\w+))? (?:\w+ )?words?|words correct\w*"
+    r"|below (?:benchmark|\d+)"
     r"|absent|moved (?:here|in|away|out)|(?<!\bwe )(?<!\bi )(?<!\bthey )(?<!students who )(?<!kids who )(?:got \d|scored))|level [A-Z])\b")
 
 
@@ -1385,6 +1402,7 @@ def _detect(text: str, wanted: frozenset[str], today: date, prose: Iterable[tupl
     out = _Collector(wanted)
     _contact(text, out)
     _ids_and_dobs(text, out)
+    _numbered_names(text, out)
     _labelled_names(text, out)
     _scripted_talk(text, out)
     _rosters(text, out, today)
@@ -1633,7 +1651,11 @@ _STAFF_MENTIONS = re.compile(
     rf"[Rr]un) by (?P<by>{_NAME_RUN})"
     rf"|(?P<will>{_NAME_RUN}) (?:will|is going to) (?:lead|facilitate|present|coach|co-teach|model|host|run|teach)\b"
     rf"|(?P<is>{_NAME_RUN}) (?:is|are) (?:{'|'.join(_LEADING_WORDS.split())})\b"
-    rf"|\b(?:Mr|Mrs|Ms|Dr|Coach)\.? (?P<title>[A-Z][a-z'-]+))")
+    rf"|\b(?:Mr|Mrs|Ms|Dr|Coach)\.? (?P<title>[A-Z][a-z'-]+)"
+    # "Ellis Mwangi and Rita Sandoval led the November session": who led a learning event
+    rf"|(?P<did>{_NAME_RUN})(?:,? and (?P<did2>{_NAME_RUN}))? (?:led|co-led|facilitated|co-facilitated|presented|"
+    rf"modeled|modelled|hosted) (?:[\w'’-]+ ){{0,4}}?(?:sessions?|workshops?|trainings?|PD|PL|meetings?|PLCs?|"
+    rf"book study|cohorts?|labs?|walks?|cycles?|protocols?|professional learning)\b)")
 # Reasons that read a name as a student's from the prose around it, which a colleague's name can
 # share ("Joel's report was the most useful"); a labelled field or a roster row is not undone.
 _PROSE_REASONS = ("a student record belonging to the name", _SAME_CLAUSE, _SPOKEN, _SPOKEN_ONE,
@@ -1650,11 +1672,11 @@ def staff_named_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, 
     staff_words: set[str] = set()
     for text in texts.values():
         for m in _STAFF_MENTIONS.finditer(text):
-            name = m.group("by") or m.group("will") or m.group("is") or m.group("title")
-            if not _is_name(name):
-                continue
-            staff_full.add(name)
-            staff_words.update(name.split())
+            for name in (m.group("by") or m.group("will") or m.group("is") or m.group("title") or m.group("did"),
+                         m.group("did2")):
+                if name and _is_name(name):
+                    staff_full.add(name)
+                    staff_words.update(name.split())
     if not staff_words:
         return tuple(found)
     out = []

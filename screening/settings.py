@@ -292,6 +292,12 @@ class CitationSettings(BaseModel):
         "find there (\"Written plan with goals, actions, responsibilities and timelines\" over a plan whose columns "
         "say so). None: the page is not read.",
     )
+    spoken_opening_when_stays: bool = Field(
+        True,
+        description="A row citing a recording's opening whose explanation says when the meeting took place (\"the day "
+        "after the walkthrough\", \"the next morning\") is never sent elsewhere in the recording by similarity: the "
+        "opening says when, however the recogniser heard it. False: such rows are judged like any other.",
+    )
     explanation_rubric_acronyms: bool = Field(
         False,
         description="An all-capitals abbreviation of one of the rubric's phrases (\"PD\", \"PL\") in a row's explanation "

@@ -783,3 +783,22 @@ def test_an_abbreviation_of_the_rubrics_phrase_names_nothing_in_an_explanation_o
     assert _names_a_particular(text, set())  # PD as a particular, the default
     assert not _names_a_particular(text, set(), frozenset({"PD", "PL"}))
     assert _names_a_particular("Part of our PD with the RPDC coach.", set(), frozenset({"PD"}))
+
+
+def test_a_row_citing_a_recordings_opening_for_when_it_took_place_stays(layout, pl_rubric, settings):
+    # independent corpus test106 (read after its run): "The debrief takes place the day after the
+    # walkthrough, after dismissal", citing the opening, which the recogniser heard garbled
+    from screening.locations import mmss
+
+    times, rows, row = _recorded_row(
+        layout, pl_rubric, "meeting.wav", SPOKEN_MEETING,
+        Explanation="Teachers identified the professional learning needs here, the day after the survey closed.")
+    row["Location"] = f"00:00-{mmss(times[0][1])}"
+    _write_csv(layout.folder, rows)
+
+    def wrong(s) -> list[str | None]:
+        return [f.detail_id for f in _citation_flags(layout.folder, pl_rubric, s) if f.code == "citation_wrong_location"]
+
+    assert wrong(settings) == []
+    off = settings.model_copy(update={"citations": settings.citations.model_copy(update={"spoken_opening_when_stays": False})})
+    assert wrong(off) == ["2.1"]

@@ -951,3 +951,44 @@ def test_a_surname_that_is_also_a_pronoun_stays_a_name():
     said = "24 of 27 students called Tell Me, which criteria met."
     start = said.index("Tell Me")
     assert _not_a_name(said, Finding("student_name", start, start + len("Tell Me"), 0.85, cue))
+
+
+def test_a_name_with_a_student_number_in_brackets_is_a_student_record():
+    # independent corpus test110 (read after its run): a reteach-group table copied from the SIS
+    minutes = ("Reteach group Students Teacher Dates\n"
+               "Kaylee Dorsey (#2031457), Mason Whitt (#2031502) Tonya Reese Oct 16-22\n")
+    found = _found(minutes)
+    assert {n for k, n in found if k == "student_name"} == {"Kaylee Dorsey", "Mason Whitt"}
+    assert {n for k, n in found if k == "student_id"} == {"2031457", "2031502"}
+    # a room or an item number after a name is not a student's
+    assert _found("Ms. Reese (#204) will host the session; see Tonya Reese (item 12).") == []
+
+
+def test_a_pair_who_led_a_session_elsewhere_are_staff():
+    # independent corpus test108 (read): the deck names two teachers after a session's topic
+    from screening.privacy import Finding, PageFindings, staff_named_elsewhere
+
+    slide = "Oct 20 committee decision: add a Nov 20 session on thinking tasks for English learners\n(Mwangi, Sandoval)"
+    at = slide.index("Mwangi")
+    found = (PageFindings(file="slides.pdf", page=2, part="portfolio", media=False, findings=(
+        Finding("student_name", at, at + 6, 0.9, "a student noun before the name"),)),)
+    narrative = "Ellis Mwangi and Rita Sandoval led the November session for English learners."
+    assert staff_named_elsewhere(found, {("slides.pdf", 2): slide, ("narrative.md", None): narrative}) == ()
+    # a student who "led" a class discussion is not made staff by it
+    notes = "Our student of the month, Kaylee Dorsey, is reading below grade level."
+    kid = (PageFindings(file="notes.pdf", page=1, part="portfolio", media=False, findings=(
+        Finding("student_name", notes.index("Kaylee"), notes.index("Kaylee") + 13, 0.9, "described as a student"),)),)
+    led = "Kaylee Dorsey led the class discussion on Friday."
+    assert staff_named_elsewhere(kid, {("notes.pdf", 1): notes, ("narrative.md", None): led}) == kid
+
+
+@pytest.mark.models
+def test_a_students_reading_score_said_aloud_is_a_student_cue(nlp):
+    # independent corpus test108 and test109 (read after their run)
+    data = ("Sure, in my room, Braden Tucker read 21 words correct, and Lily Ronald read 26.\n"
+            "Jaden read one of eight words correctly on the closed syllable check.\n")
+    names = {data[f.char_start:f.char_end] for f in detect_many([data], nlp, today=TODAY, spoken=[True])[0]}
+    assert {"Braden Tucker", "Lily Ronald", "Jaden"} <= names
+    # a class, not a student, below a mark
+    adults = "Word problems are at 49 percent in Curtis's section, and the third hour is below benchmark.\n"
+    assert detect_many([adults], nlp, today=TODAY, spoken=[True])[0] == []

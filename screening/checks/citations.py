@@ -225,10 +225,15 @@ class Citations:
                                f"gives the figures {shown}, all found there and none at the cited place", {})]
         if told is not None and told[0] >= cfg.explanation_cited_confirms:
             return []  # the cited place holds what the explanation describes: the candidate read it there
+        places = [Place(f, loc) for f in files for loc in c.locations if loc.kind in ("page", "slide", "time")]
+        if cfg.spoken_opening_when_stays and places and all(pl.location.kind == "time" for pl in places) \
+                and _WHEN.search(c.explanation) and _cites_opening(places, artifacts):
+            # "The debrief takes place the day after the walkthrough": when the meeting took place
+            # is said in its opening, however the recogniser heard it, and the row cites that
+            return []
         opening = self._opening(ctx, c, files, artifacts)
         if opening:
             return opening
-        places = [Place(f, loc) for f in files for loc in c.locations if loc.kind in ("page", "slide", "time")]
         if not places or ctx.scores.size == 0:
             return []
         columns = score_columns(ctx)
@@ -284,6 +289,16 @@ class Citations:
             "found_score": f"{found:.2f}", "cited_score": f"{max(cited_best, 0):.2f}",
             "basis": f" (Similarity to the detail: {found:.2f} there, {max(cited_best, 0):.2f} at the cited place.)",
         }, file=p.file, detail_id=single)]
+
+
+def _cites_opening(places: list[Place], artifacts: dict[str, Document]) -> bool:
+    """Whether a cited time starts within the first transcript segment of its recording."""
+    for pl in places:
+        doc = artifacts.get(pl.file)
+        if doc is not None and doc.segments and pl.location.start is not None \
+                and float(pl.location.start) <= doc.segments[0].end_s:
+            return True
+    return False
 
 
 def _words_stay(c: Citation, pages: PageTerms, told: tuple[float, tuple[str, str, float, str]] | None,
