@@ -224,7 +224,7 @@ def _concrete(ent: "object", wording: RubricWording, acronyms: bool = False) -> 
 _SETTING_ENTITIES = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP"})
 # The kind particulars() gives a date without a day or a year ("in September", "every Thursday",
 # "this fall"): it says roughly when, where "October 8" or "2025-26" points at a record.
-_WHEN = "WHEN"
+_ROUGH_DATE = "WHEN"
 
 
 def _vague_date(ent: "object") -> bool:
@@ -248,7 +248,7 @@ def particulars(doc: "object", wording: RubricWording, setting: "Callable[[str],
             if setting is not None and ent.label_ in _SETTING_ENTITIES and setting(ent.text):
                 continue
             if _concrete(ent, wording, acronyms):
-                found.append(_WHEN if _vague_date(ent) else ent.label_)
+                found.append(_ROUGH_DATE if _vague_date(ent) else ent.label_)
     for tok in doc:  # type: ignore[attr-defined]
         if tok.i in covered:
             continue
@@ -258,7 +258,7 @@ def particulars(doc: "object", wording: RubricWording, setting: "Callable[[str],
                 and _stem(tok.text) not in wording.stems and not (setting is not None and setting(tok.text)) \
                 and not (acronyms and _abbreviates_rubric(tok.text, wording)):
             # a month or weekday the entity recogniser left out ("at the August PD") is a date
-            found.append(_WHEN if tok.lower_ in MONTHS_DAYS else "name")
+            found.append(_ROUGH_DATE if tok.lower_ in MONTHS_DAYS else "name")
     return tuple(found)
 
 

@@ -48,7 +48,7 @@ _OCCURRENCE_PARTICULARS = frozenset({"DATE", "WHEN", "TIME", "ORG", "WORK_OF_ART
 # What says roughly when, and nothing of who, what or how many: "In September we followed up with
 # a second session on formative assessment" is as general as the sentence without its month
 # (particulars() calls a date without a day or a year WHEN; "October 8" stays a DATE).
-_WHEN = frozenset({"WHEN", "ORDINAL"})
+_WHEN_ONLY = frozenset({"WHEN", "ORDINAL"})
 
 
 def _dated_occurrence(doc: "object", found: tuple[str, ...]) -> bool:
@@ -107,7 +107,7 @@ def general_only(
     for pid, doc in zip(ids, load_nlp().pipe((texts[k] for k in ids), batch_size=64)):
         found = particulars(doc, wording, setting, acronyms=rubric_acronyms)
         if found and not (occurrences_are_general and _dated_occurrence(doc, found)) \
-                and not (when_is_general and set(found) <= _WHEN):
+                and not (when_is_general and set(found) <= _WHEN_ONLY):
             concrete.add(pid)
     judge_about = about_margin is not None and raw_scores is not None and raw_scores.size > 0
     row_of = {p.id: k for k, p in enumerate(passages)} if judge_about else {}

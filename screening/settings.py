@@ -295,14 +295,16 @@ class CitationSettings(BaseModel):
     spoken_opening_when_stays: bool = Field(
         True,
         description="A row citing a recording's opening whose explanation says when the meeting took place (\"the day "
-        "after the walkthrough\", \"the next morning\") is never sent elsewhere in the recording by similarity: the "
-        "opening says when, however the recogniser heard it. False: such rows are judged like any other.",
+        "after the walkthrough\", \"the next morning\") is never sent elsewhere in the recording, by similarity or by the "
+        "opening rule: the opening says when, however the recogniser heard it. False: such rows are judged like any other.",
     )
     explanation_rubric_acronyms: bool = Field(
         False,
         description="An all-capitals abbreviation of one of the rubric's phrases (\"PD\", \"PL\") in a row's explanation "
         "is the rubric's term, not a particular an assessor can look for: \"Formative assessment was part of our PD and "
-        "teachers use it in their lessons\" names nothing. False: every capitalised abbreviation is a particular.",
+        "teachers use it in their lessons\" names nothing. Measured 2026-12-07 on the dev and read batches: 2 more planted "
+        "generic rows found, 1 new warning on a row listing what its page holds (\"PL team of teachers with the sessions "
+        "each one leads\"), so it is off. False: every capitalised abbreviation is a particular.",
     )
     explanation_min_content_words: int | None = Field(
         6, ge=1, description="An explanation with fewer content words than this, a quarter or more of them the "
