@@ -80,24 +80,20 @@ def _stem(word: str) -> str:
     return w
 
 
+@lru_cache(maxsize=1)  # loaded on first use, so that importing screening stays light
 def _stopwords() -> frozenset[str]:
     from spacy.lang.en.stop_words import STOP_WORDS  # a plain word list: no model loads
 
     return frozenset(STOP_WORDS)
 
 
-_STOP: frozenset[str] | None = None
-
-
 def content_stems(text: str) -> list[str]:
     """Stems of the words that carry content (no stop words, no filler), in order."""
-    global _STOP
-    if _STOP is None:
-        _STOP = _stopwords()
+    stop = _stopwords()
     out = []
     for m in _WORD.finditer(text):
         word = m.group().lower().strip("'’-")
-        if len(word) < 3 or word in _STOP or word in _FILLER:
+        if len(word) < 3 or word in stop or word in _FILLER:
             continue
         out.append(_stem(word))
     return out
@@ -110,16 +106,14 @@ def _trigrams(stems: Sequence[str]) -> set[tuple[str, str, str]]:
 def _initials(text: str) -> set[str]:
     """The initials of every run of two to four content words without punctuation between them
     ("professional learning communities" gives PL, LC and PLC)."""
-    global _STOP
-    if _STOP is None:
-        _STOP = _stopwords()
+    stop = _stopwords()
     out: set[str] = set()
     for run in re.split(r"[^A-Za-z\s'’-]+", text):
         words = _WORD.findall(run)
         for n in (2, 3, 4):
             for i in range(len(words) - n + 1):
                 gram = words[i : i + n]
-                if not any(w.lower() in _STOP for w in gram):
+                if not any(w.lower() in stop for w in gram):
                     out.add("".join(w[0] for w in gram).upper())
     return out
 

@@ -176,8 +176,8 @@ class Citations:
         doc = artifacts[file]
         segments, text = doc.segments, doc.pages[0].text
         start, end = float(loc.start), float(loc.end if loc.end is not None else loc.start)
-        if start > segments[0].end_s:
-            return []  # not the opening
+        if not _starts_in_opening(doc, loc):
+            return []
         if end - start > 0.5 * (segments[-1].end_s - segments[0].start_s):
             # most of the recording: a row citing the whole meeting, not its preamble, whose
             # closing summary is naturally closer to the explanation than the long stretch is
@@ -291,14 +291,14 @@ class Citations:
         }, file=p.file, detail_id=single)]
 
 
+def _starts_in_opening(doc: Document, loc: Location) -> bool:
+    """Whether a cited time starts within the first transcript segment of the recording: it
+    cites the opening (who met, when, what they will cover)."""
+    return bool(doc.segments) and loc.start is not None and float(loc.start) <= doc.segments[0].end_s
+
+
 def _cites_opening(places: list[Place], artifacts: dict[str, Document]) -> bool:
-    """Whether a cited time starts within the first transcript segment of its recording."""
-    for pl in places:
-        doc = artifacts.get(pl.file)
-        if doc is not None and doc.segments and pl.location.start is not None \
-                and float(pl.location.start) <= doc.segments[0].end_s:
-            return True
-    return False
+    return any(pl.file in artifacts and _starts_in_opening(artifacts[pl.file], pl.location) for pl in places)
 
 
 def _words_stay(c: Citation, pages: PageTerms, told: tuple[float, tuple[str, str, float, str]] | None,
