@@ -98,6 +98,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "mapping.general_evidence_when_is_general": False},
     "the rubric's abbreviations count as names (the default until 2026-12-07, thirteenth session)": {
         "mapping.general_evidence_rubric_acronyms": False},
+    "no general-claim rule (the default until 2026-12-07, fourteenth session)": {"mapping.general_claim_min": None},
+    "claimed details shown at the nearest passage (the default until 2026-12-07, fourteenth session)": {
+        "mapping.claimed_location_min": None},
     "the rubric's abbreviations name nothing in explanations": {"citations.explanation_rubric_acronyms": True},
     "explanation-to-page bounds 0.6/0.4/0.35 (the default until 2026-12-06, evening)": {
         "citations.explanation_elsewhere_min": 0.6, "citations.explanation_cited_max": 0.4,

@@ -19,28 +19,127 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from .mapping import DetailEvidence, Status, uncompeted_best
-from .passages import Passage
+from .mapping import DetailEvidence, Match, Status, uncompeted_best
+from .passages import OWN_PROSE, Passage
 from .rubric import Rubric
 from .selfanalysis import SelfAnalysis
 
+if TYPE_CHECKING:
+    from .embedding import Embedder
+
 CLAIMED_ONLY = "claimed_only"  # the feature marking a detail made weak by its row
+GENERAL_CLAIM = "general_claim"  # the feature marking a met detail made weak by its row's general claim
+CLAIM_MATCH = "claim_match"  # the similarity of the passage saying what the row claims to the row's explanation
 UNCLAIMED_SHARED = "unclaimed_shared"  # the feature marking a detail made missing by the lack of one
+
+
+def _eo_rows(rubric: Rubric) -> list[set[str]]:
+    """The detail sets of the rubric's EOs of several details: a row naming one of them cites the EO."""
+    whole: dict[str, set[str]] = {}
+    for eo, d in rubric.details():
+        whole.setdefault(eo.id, set()).add(d.id)
+    return [ids for ids in whole.values() if len(ids) > 1]
 
 
 def claimed_details(analyses: Iterable[SelfAnalysis], rubric: Rubric) -> set[str]:
     """Every detail some row of a self-analysis names. A row for a whole EO ("EO 3", or all its
     details) claims the EO, not each detail: a candidate who has nothing for one of them still
     writes that row (independent corpus: 6 planted missing details sat in EOs cited by one row)."""
-    whole: dict[str, set[str]] = {}
-    for eo, d in rubric.details():
-        whole.setdefault(eo.id, set()).add(d.id)
-    eo_rows = [ids for ids in whole.values() if len(ids) > 1]
+    eo_rows = _eo_rows(rubric)
     return {d for analysis in analyses for c in analysis.citations if set(c.detail_ids) not in eo_rows
             for d in c.detail_ids}
+
+
+def _claims(analyses: Sequence[SelfAnalysis], rubric: Rubric, detail_ids: Iterable[str]) -> dict[str, list[str]]:
+    """The explanations of the rows naming each detail on its own (not a row for its whole EO)."""
+    eo_rows = _eo_rows(rubric)
+    return {d: [c.explanation.strip() for a in analyses for c in a.citations
+                if d in c.detail_ids and set(c.detail_ids) not in eo_rows and c.explanation.strip()] for d in detail_ids}
+
+
+def _own_units(passages: Sequence[Passage]) -> list[tuple[int, str]]:
+    """(passage index, text) for every passage of the candidate's own prose and each of its sentences."""
+    return [(k, text) for k, p in enumerate(passages) if p.part in OWN_PROSE
+            for text in ((p.text, *p.sentences) if len(p.sentences) > 1 else (p.text,))]
+
+
+def generally_claimed(evidence: Sequence[DetailEvidence], analyses: Sequence[SelfAnalysis], rubric: Rubric,
+                      passages: Sequence[Passage], embedder: "Embedder", concrete: Callable[[list[str]], list[bool]],
+                      min_similarity: float | None, met_threshold: float) -> list[DetailEvidence]:
+    """``evidence`` with each met detail made weak whose own row's explanation names no particular
+    and says what its best passage says (similarity at least ``min_similarity``), that passage
+    being the candidate's prose and naming none either, and no artifact passage reaching
+    ``met_threshold`` for it: the candidate offers a general statement as the evidence.
+    ``concrete`` says of each text whether it names a particular. ``min_similarity`` None:
+    unchanged.
+
+    The candidate's row says what they consider their evidence. "The August PD included formative
+    assessment in the classroom" for the narrative's "We also talked about formative assessment in
+    the classroom" offers the general sentence itself, while the concrete passages that keep the
+    detail met by similarity (a card sort on the purposes of assessment) are about its neighbour."""
+    if min_similarity is None or not len(passages):
+        return list(evidence)
+    todo = [i for i, ev in enumerate(evidence) if ev.status == Status.MET and ev.evidence
+            and ev.evidence[0].passage.part in OWN_PROSE
+            and not any(m.passage.part not in OWN_PROSE and m.score >= met_threshold for m in ev.evidence)]
+    claims = _claims(analyses, rubric, (evidence[i].detail_id for i in todo))
+    todo = [i for i in todo if claims[evidence[i].detail_id]]
+    if not todo:
+        return list(evidence)
+    out = list(evidence)
+    for i in todo:
+        ev = out[i]
+        best = ev.evidence[0].passage
+        units = [best.text, *best.sentences] if len(best.sentences) > 1 else [best.text]
+        said = claims[ev.detail_id]
+        sims = embedder.encode(units) @ embedder.encode(said).T
+        if float(sims.max()) < min_similarity:
+            continue
+        row = int(np.argmax(sims.max(axis=0)))
+        if any(concrete([said[row], best.text])):
+            continue
+        out[i] = replace(ev, status=Status.WEAK, features={**ev.features, GENERAL_CLAIM: round(float(sims.max()), 4)})
+    return out
+
+
+def located_by_claim(evidence: Sequence[DetailEvidence], analyses: Sequence[SelfAnalysis], rubric: Rubric,
+                     passages: Sequence[Passage], raw: np.ndarray, embedder: "Embedder",
+                     min_similarity: float | None) -> list[DetailEvidence]:
+    """``evidence`` with each detail made weak by its row's claim pointed at the passage of the
+    candidate's own prose that says what the row says, where one does (similarity to the row's
+    explanation at least ``min_similarity``, on the passage or one of its sentences).
+
+    The passage nearest to a thinly addressed detail is often not the candidate's sentence about
+    it: "Teachers could choose the learning that fit their needs" scores 0.45 for "differentiated
+    to each teacher's growth goals", below a reflection sentence on planning. The candidate's own
+    row ("Teachers chose learning that fit their needs") names the sentence they meant, and that
+    is where an assessor should look. ``min_similarity`` None: unchanged."""
+    if min_similarity is None or not len(passages):
+        return list(evidence)
+    todo = [i for i, ev in enumerate(evidence) if ev.features.get(CLAIMED_ONLY)]
+    claims = _claims(analyses, rubric, (evidence[i].detail_id for i in todo))
+    units = _own_units(passages)
+    if not units or not any(claims.values()):
+        return list(evidence)
+    vectors = embedder.encode([t for _, t in units])
+    out = list(evidence)
+    for i in todo:
+        ev = out[i]
+        if not claims[ev.detail_id]:
+            continue
+        sims = (vectors @ embedder.encode(claims[ev.detail_id]).T).max(axis=1)
+        j = int(np.argmax(sims))
+        if float(sims[j]) < min_similarity:
+            continue
+        k = units[j][0]
+        match = Match(passages[k], round(float(raw[k, i]), 4))
+        out[i] = replace(ev, best_score=match.score, evidence=(match,), closest=match,
+                         features={**ev.features, CLAIM_MATCH: round(float(sims[j]), 4)})
+    return out
 
 
 def claimed_weak(evidence: Sequence[DetailEvidence], claimed: set[str], min_score: float | None,
@@ -96,4 +195,5 @@ def unclaimed_missing(evidence: Sequence[DetailEvidence], cited: set[str], passa
     return out
 
 
-__all__ = ["CLAIMED_ONLY", "UNCLAIMED_SHARED", "cited_details", "claimed_details", "claimed_weak", "unclaimed_missing"]
+__all__ = ["CLAIMED_ONLY", "CLAIM_MATCH", "GENERAL_CLAIM", "generally_claimed", "UNCLAIMED_SHARED", "cited_details", "claimed_details", "claimed_weak",
+           "located_by_claim", "unclaimed_missing"]

@@ -59,6 +59,26 @@ def _dated_occurrence(doc: "object", found: tuple[str, ...]) -> bool:
         and all(v in _OCCURRENCE_VERBS for v in verbs)
 
 
+def concrete_texts(
+    texts: Sequence[str], rubric: Rubric, submission_texts: Sequence[str], load_nlp: "Callable[[], Language]",
+    setting_min_passages: int | None, occurrences_are_general: bool = True, when_is_general: bool = False,
+    rubric_acronyms: bool = False,
+) -> list[bool]:
+    """Whether each text names a particular (person, date, number, document or programme; not the
+    submission's own setting, read from ``submission_texts``), under the rules of
+    :func:`general_only`."""
+    if not texts:
+        return []
+    wording = RubricWording.of(rubric)
+    setting = setting_of(list(submission_texts), setting_min_passages)
+    out = []
+    for doc in load_nlp().pipe(texts, batch_size=64):
+        found = particulars(doc, wording, setting, acronyms=rubric_acronyms)
+        out.append(bool(found) and not (occurrences_are_general and _dated_occurrence(doc, found))
+                   and not (when_is_general and set(found) <= _WHEN_ONLY))
+    return out
+
+
 def general_only(
     evidence: Sequence[DetailEvidence], passages: Sequence[Passage], rubric: Rubric,
     load_nlp: "Callable[[], Language]", setting_min_passages: int | None, occurrences_are_general: bool = True,
@@ -100,15 +120,10 @@ def general_only(
     if not todo:
         return list(evidence)
     texts = {m.passage.id: m.passage.text for i in todo for m in deciding(evidence[i])}
-    wording = RubricWording.of(rubric)
-    setting = setting_of([p.text for p in passages], setting_min_passages)
     ids = list(texts)
-    concrete = set()
-    for pid, doc in zip(ids, load_nlp().pipe((texts[k] for k in ids), batch_size=64)):
-        found = particulars(doc, wording, setting, acronyms=rubric_acronyms)
-        if found and not (occurrences_are_general and _dated_occurrence(doc, found)) \
-                and not (when_is_general and set(found) <= _WHEN_ONLY):
-            concrete.add(pid)
+    flags = concrete_texts([texts[k] for k in ids], rubric, [p.text for p in passages], load_nlp, setting_min_passages,
+                           occurrences_are_general, when_is_general, rubric_acronyms)
+    concrete = {pid for pid, yes in zip(ids, flags) if yes}
     judge_about = about_margin is not None and raw_scores is not None and raw_scores.size > 0
     row_of = {p.id: k for k, p in enumerate(passages)} if judge_about else {}
     column = {d.id: j for j, (_, d) in enumerate(rubric.details())} if judge_about else {}
@@ -134,4 +149,4 @@ def general_only(
     return out
 
 
-__all__ = ["general_only"]
+__all__ = ["concrete_texts", "general_only"]

@@ -16,13 +16,14 @@ import numpy as np
 
 from . import __version__, flags as flagdefs
 from .calibration import apply as apply_calibration, calibration_for, mapping_features
-from .claimed_evidence import cited_details, claimed_details, claimed_weak, unclaimed_missing
+from .claimed_evidence import (cited_details, claimed_details, claimed_weak, generally_claimed, located_by_claim,
+                               unclaimed_missing)
 from .checks import DEFAULT_CHECKS, RaisedFlag, ScreeningContext
 from .checks.cited_for import with_cited_eos
 from .documents import Document, FileKind
 from .echo import find_echoes
 from .embedding import get_embedder, owned_by
-from .general_evidence import general_only
+from .general_evidence import concrete_texts, general_only
 from .ingest import ingest_file
 from .ingest.sniff import sniff
 from .mapping import DetailEvidence, Status, evidence_from_scores, score_matrices, usable_passages, with_uncompeted_closest
@@ -234,6 +235,15 @@ def _screen_files(
     )
     evidence = claimed_weak(evidence, claimed_details((a for _, a in self_analyses), rubric), settings.mapping.claimed_weak_min,
                             usable, raw_scores, settings.mapping.claimed_weak_near_min)
+    evidence = generally_claimed(
+        evidence, [a for _, a in self_analyses], rubric, usable, embedder,
+        lambda texts: concrete_texts(texts, rubric, [p.text for p in usable], lambda: spacy_entity_pipeline(settings.models),
+                                     settings.echo.setting_min_passages, settings.mapping.general_evidence_occurrences,
+                                     settings.mapping.general_evidence_when_is_general,
+                                     settings.mapping.general_evidence_rubric_acronyms),
+        settings.mapping.general_claim_min, settings.mapping.met_threshold)
+    evidence = located_by_claim(evidence, [a for _, a in self_analyses], rubric, usable, raw_scores, embedder,
+                                settings.mapping.claimed_location_min)
     evidence = unclaimed_missing(evidence, cited_details(a for _, a in self_analyses), usable, raw_scores,
                                  settings.mapping.unclaimed_missing_margin)
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from screening.claimed_evidence import (CLAIMED_ONLY, UNCLAIMED_SHARED, cited_details, claimed_details, claimed_weak,
+from screening.claimed_evidence import (CLAIM_MATCH, CLAIMED_ONLY, GENERAL_CLAIM, UNCLAIMED_SHARED, cited_details,
+                                       claimed_details, claimed_weak, generally_claimed, located_by_claim,
                                        unclaimed_missing)
 from screening.mapping import DetailEvidence, Match, Status
 from screening.passages import Passage
 from screening.selfanalysis import Citation, SelfAnalysis
 
 
-def _passage(text: str) -> Passage:
-    return Passage(id=text, file="narrative.md", file_sha256="0" * 64, part="narrative", page=None, char_start=0,
-                   char_end=len(text), text=text, words=len(text.split()), sentences=(text,))
+def _passage(text: str, part: str = "narrative", file: str = "narrative.md", *sentences: str) -> Passage:
+    return Passage(id=text, file=file, file_sha256="0" * 64, part=part, page=None, char_start=0,
+                   char_end=len(text), text=text, words=len(text.split()), sentences=sentences or (text,))
 
 
 def _evidence(detail: str, score: float | None, eo: str | None = None, **features: float) -> DetailEvidence:
@@ -23,9 +24,9 @@ def _evidence(detail: str, score: float | None, eo: str | None = None, **feature
                           best_score=score, evidence=(), closest=closest, features=dict(features))
 
 
-def _row(*details: str) -> Citation:
+def _row(*details: str, explanation: str = "We value teachers' feedback.") -> Citation:
     return Citation(row=2, detail_ids=details, target_raw=", ".join(details), artifact_raw="narrative",
-                    locations=(), unparsed_locations=(), explanation="We value teachers' feedback.")
+                    locations=(), unparsed_locations=(), explanation=explanation)
 
 
 def test_a_claimed_detail_with_a_passage_about_it_is_weak_and_an_unclaimed_one_stays_missing(pl_rubric):
@@ -124,3 +125,120 @@ def test_a_claimed_detail_near_a_passage_about_another_detail_is_weak(pl_rubric,
                            evidence=(out["1.2"],), words_by_part={})
     flag = next(f for f in EvidenceStatus().run(ctx) if f.detail_id == "1.2")
     assert flag.code == "weak_evidence" and "the self-analysis claims it" in flag.params["why"]
+
+
+class _Vectors:
+    """An embedder of fixed unit vectors, one per text: the rule's logic without a model's scores."""
+
+    def __init__(self, vectors: dict[str, list[float]]) -> None:
+        self.vectors = {t: np.asarray(v, dtype=np.float32) / np.linalg.norm(v) for t, v in vectors.items()}
+
+    def encode(self, texts):
+        return np.stack([self.vectors[t] for t in texts])
+
+
+def test_a_claimed_detail_is_shown_at_the_sentence_its_row_describes(pl_rubric, settings):
+    from screening.checks.base import ScreeningContext
+    from screening.checks.evidence import EvidenceStatus
+
+    ids = [d.id for _, d in pl_rubric.details()]
+    i = ids.index("3.3")
+    said = "Teachers could choose the learning that fit their needs."
+    planning = _passage("The biggest change is that I stopped planning alone.", part="reflection", file="reflection.md")
+    own, deck = _passage(said), _passage("Choose the learning that fits your needs", part="portfolio", file="deck.pdf")
+    row = "Teachers chose learning that fit their needs."
+    embedder = _Vectors({said: [1, 0.1, 0], planning.text: [0, 1, 0], deck.text: [1, 0, 0], row: [1, 0, 0],
+                         "Our plan has it.": [0, 0, 1]})
+    raw = np.full((3, len(ids)), 0.2)
+    raw[0, i], raw[1, i], raw[2, i] = 0.55, 0.45, 0.50  # the reflection's sentence is the nearest to the detail
+    evidence = [_evidence(d, None) for d in ids]
+    evidence = claimed_weak(evidence, {"3.3"}, 0.40, [planning, own, deck], raw, 0.50)
+    assert evidence[i].evidence[0].passage is planning
+    analyses = [SelfAnalysis(citations=(_row("3.3", explanation=row),), columns={}, problems=())]
+    out = located_by_claim(evidence, analyses, pl_rubric, [planning, own, deck], raw, embedder, 0.65)
+    # the candidate's own sentence, not the artifact line that says the same: weak evidence is
+    # the candidate's claim, and an artifact would have made the detail met
+    assert out[i].status == Status.WEAK and out[i].evidence[0].passage is own
+    assert out[i].best_score == 0.45 and out[i].features[CLAIM_MATCH] > 0.65
+    assert [ev for k, ev in enumerate(out) if k != i] == [ev for k, ev in enumerate(evidence) if k != i]
+    ctx = ScreeningContext(rubric=pl_rubric, settings=settings, files=(), ignored=(), passages=(),
+                           evidence=(out[i],), words_by_part={})
+    flag = next(f for f in EvidenceStatus().run(ctx) if f.detail_id == "3.3")
+    assert flag.file == "narrative.md" and "the passage that says what its row says (narrative.md" in flag.params["why"]
+    # a row saying nothing like any passage, a row for the whole EO, or the rule off: the nearest passage stays
+    vague = [SelfAnalysis(citations=(_row("3.3", explanation="Our plan has it."),), columns={}, problems=())]
+    eo3 = tuple(d.id for eo, d in pl_rubric.details() if eo.id == "3")
+    whole = [SelfAnalysis(citations=(_row(*eo3, explanation=row),), columns={}, problems=())]
+    for analyses_, least in ((vague, 0.65), (whole, 0.65), (analyses, None)):
+        assert located_by_claim(evidence, analyses_, pl_rubric, [planning, own, deck], raw, embedder, least) == evidence
+
+
+def test_the_row_wording_finds_the_candidates_sentence_with_the_bundled_model(pl_rubric, settings):
+    from screening.embedding import get_embedder
+
+    ids = [d.id for _, d in pl_rubric.details()]
+    i = ids.index("3.3")
+    passages = [
+        _passage("Impact on my practice The biggest change in my practice is that I stopped planning professional "
+                 "learning alone.", part="reflection", file="reflection.md"),
+        _passage("We also try to meet each teacher where they are. Teachers could choose the learning that fit their "
+                 "needs, and we tried to make sure everyone was growing.", "narrative", "narrative.md",
+                 "We also try to meet each teacher where they are.",
+                 "Teachers could choose the learning that fit their needs, and we tried to make sure everyone was growing."),
+        _passage("In October the committee moved the late-start sessions to Wednesdays so that coaches could attend."),
+    ]
+    raw = np.full((3, len(ids)), 0.2)
+    raw[0, i] = 0.55
+    evidence = claimed_weak([_evidence(d, None) for d in ids], {"3.3"}, 0.40, passages, raw, 0.50)
+    analyses = [SelfAnalysis(citations=(_row("3.3", explanation="Teachers chose learning that fit their needs."),),
+                             columns={}, problems=())]
+    out = located_by_claim(evidence, analyses, pl_rubric, passages, raw, get_embedder(settings),
+                           settings.mapping.claimed_location_min)
+    assert out[i].evidence[0].passage is passages[1]
+
+
+def test_a_met_detail_whose_row_offers_the_general_sentence_is_weak(pl_rubric, settings):
+    from screening.checks.base import ScreeningContext
+    from screening.checks.evidence import EvidenceStatus
+
+    general = _passage("We also talked about formative assessment in the classroom.")
+    card_sort = _passage("Sarah Pohlman and I led a card sort of our 31 assessments.")  # about a neighbouring detail
+    agenda = _passage("Aug 11: formative assessment - exit tickets, hinge questions", "portfolio", "agenda.pdf")
+    row = "The August PD included formative assessment in the classroom."
+    dated = "At the August 11 PD, 22 teachers wrote exit tickets for formative assessment in the classroom."
+    embedder = _Vectors({general.text: [1, 0.2], row: [1, 0.1], dated: [1, 0.15], "Our plan has it.": [0, 1]})
+    concrete = {general.text: False, row: False, card_sort.text: True, dated: True, "Our plan has it.": False}
+
+    def judge(texts):
+        return [concrete[t] for t in texts]
+
+    def met(*matches: Match) -> DetailEvidence:
+        return DetailEvidence(eo="1", detail_id="1.2", text="…", derived=True, status=Status.MET,
+                              best_score=matches[0].score, evidence=matches, closest=matches[0])
+
+    def analyses(explanation: str, *details: str) -> list[SelfAnalysis]:
+        return [SelfAnalysis(citations=(_row(*(details or ("1.2",)), explanation=explanation),), columns={},
+                             problems=())]
+
+    ev = met(Match(general, 0.81), Match(card_sort, 0.66))
+    out = generally_claimed([ev], analyses(row), pl_rubric, [general, card_sort], embedder, judge, 0.65, 0.62)
+    assert out[0].status == Status.WEAK and out[0].features[GENERAL_CLAIM] > 0.65
+    assert out[0].evidence[0].passage is general  # the flag points at the sentence the row offers
+    ctx = ScreeningContext(rubric=pl_rubric, settings=settings, files=(), ignored=(), passages=(),
+                           evidence=tuple(out), words_by_part={})
+    flag = next(f for f in EvidenceStatus().run(ctx) if f.detail_id == "1.2")
+    assert flag.code == "weak_evidence" and "its row in the self-analysis names no person" in flag.params["why"]
+    unchanged = [
+        # the row names a particular: the candidate points at something an assessor can check
+        (ev, analyses(dated)),
+        # the row says something else
+        (ev, analyses("Our plan has it.")),
+        # an artifact passage at the met level evidences the detail beyond the candidate's claim
+        (met(Match(general, 0.81), Match(agenda, 0.66)), analyses(row)),
+        # a row for the whole EO claims the EO, not this detail
+        (ev, analyses(row, *(d.id for eo, d in pl_rubric.details() if eo.id == "1"))),
+    ]
+    for evidence, rows in unchanged:
+        assert generally_claimed([evidence], rows, pl_rubric, [general, card_sort, agenda], embedder, judge, 0.65,
+                                 0.62) == [evidence]
+    assert generally_claimed([ev], analyses(row), pl_rubric, [general, card_sort], embedder, judge, None, 0.62) == [ev]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..claimed_evidence import CLAIMED_ONLY, UNCLAIMED_SHARED
+from ..claimed_evidence import CLAIM_MATCH, CLAIMED_ONLY, GENERAL_CLAIM, UNCLAIMED_SHARED
 from ..mapping import DetailEvidence, Status
 from ..passages import Passage
 from ..registry import checks
@@ -57,11 +57,17 @@ class EvidenceStatus:
                 best = ev.evidence[0].passage
                 if ev.features.get(CLAIMED_ONLY):
                     params["best_score"] = _score(ev.best_score or 0.0, cfg.weak_threshold)
+                    said = "the passage that says what its row says" if ev.features.get(CLAIM_MATCH) else \
+                        "the passage nearest to it"
                     params["why"] = (
-                        "the self-analysis claims it, and the passage nearest to it "
+                        f"the self-analysis claims it, and {said} "
                         f"({best.file}, {_where(best)}) scored {params['best_score']}, " + (
                             f"below {params['weak_threshold']}." if (ev.best_score or 0.0) < cfg.weak_threshold
                             else "but is more about other details."))
+                elif ev.features.get(GENERAL_CLAIM):
+                    params["why"] = (
+                        "its row in the self-analysis names no person, date, number or document, and says what the "
+                        f"passage it rests on says, in general terms ({best.file}, {_where(best)}).")
                 elif ev.features.get("general_only"):
                     params["why"] = (
                         "every passage about it is a general statement in the candidate's own words, naming no "
