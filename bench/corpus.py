@@ -101,6 +101,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no general-claim rule (the default until 2026-12-07, fourteenth session)": {"mapping.general_claim_min": None},
     "claimed details shown at the nearest passage (the default until 2026-12-07, fourteenth session)": {
         "mapping.claimed_location_min": None},
+    "uncited-detail margin 0.03 (the default until 2026-12-07, fourteenth session)": {
+        "mapping.unclaimed_missing_margin": 0.03},
     "the rubric's abbreviations name nothing in explanations": {"citations.explanation_rubric_acronyms": True},
     "explanation-to-page bounds 0.6/0.4/0.35 (the default until 2026-12-06, evening)": {
         "citations.explanation_elsewhere_min": 0.6, "citations.explanation_cited_max": 0.4,

@@ -1652,6 +1652,9 @@ _STAFF_MENTIONS = re.compile(
     rf"|(?P<will>{_NAME_RUN}) (?:will|is going to) (?:lead|facilitate|present|coach|co-teach|model|host|run|teach)\b"
     rf"|(?P<is>{_NAME_RUN}) (?:is|are) (?:{'|'.join(_LEADING_WORDS.split())})\b"
     rf"|\b(?:Mr|Mrs|Ms|Dr|Coach)\.? (?P<title>[A-Z][a-z'-]+)"
+    # "teachers like Marcus Eftink", "colleagues such as Rosa Delgado": one of the staff, by example
+    rf"|\b(?:[Tt]eachers|[Cc]olleagues|[Cc]oaches|[Ss]taff members|[Tt]eacher leaders) (?:like|such as|including) "
+    rf"(?P<like>{_NAME_RUN})"
     # "Ellis Mwangi and Rita Sandoval led the November session": who led a learning event
     rf"|(?P<did>{_NAME_RUN})(?:,? and (?P<did2>{_NAME_RUN}))? (?:led|co-led|facilitated|co-facilitated|presented|"
     rf"modeled|modelled|hosted) (?:[\w'’-]+ ){{0,4}}?(?:sessions?|workshops?|trainings?|PD|PL|meetings?|PLCs?|"
@@ -1672,7 +1675,8 @@ def staff_named_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, 
     staff_words: set[str] = set()
     for text in texts.values():
         for m in _STAFF_MENTIONS.finditer(text):
-            for name in (m.group("by") or m.group("will") or m.group("is") or m.group("title") or m.group("did"),
+            for name in (m.group("by") or m.group("will") or m.group("is") or m.group("title") or m.group("did")
+                         or m.group("like"),
                          m.group("did2")):
                 if name and _is_name(name):
                     staff_full.add(name)

@@ -982,6 +982,23 @@ def test_a_pair_who_led_a_session_elsewhere_are_staff():
     assert staff_named_elsewhere(kid, {("notes.pdf", 1): notes, ("narrative.md", None): led}) == kid
 
 
+def test_a_colleague_given_as_an_example_of_teachers_is_staff():
+    # independent corpus test113 (read after its run): a PL table's cell ending "…for older
+    # students" is joined to the next line's "Marcus Eftink's morphology session"
+    from screening.privacy import Finding, PageFindings, staff_named_elsewhere
+
+    page = "coach models UFLI for older students Marcus Eftink's morphology session moved to November"
+    at = page.index("Marcus")
+    found = (PageFindings(file="plan.pdf", page=1, part="portfolio", media=False, findings=(
+        Finding("student_name", at, at + 13, 0.9, "a student noun before the name"),)),)
+    for said in ("It made it easier for teachers like Marcus Eftink to explain why a pilot did not work.",
+                 "Colleagues such as Marcus Eftink now open their rooms."):
+        assert staff_named_elsewhere(found, {("plan.pdf", 1): page, ("reflection.md", None): said}) == ()
+    # students given as examples stay students
+    kids = "It helped students like Marcus Eftink, who reads below grade level."
+    assert staff_named_elsewhere(found, {("plan.pdf", 1): page, ("reflection.md", None): kids}) == found
+
+
 @pytest.mark.models
 def test_a_students_reading_score_said_aloud_is_a_student_cue(nlp):
     # independent corpus test108 and test109 (read after their run)
