@@ -101,6 +101,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no general-claim rule (the default until 2026-12-07, fourteenth session)": {"mapping.general_claim_min": None},
     "claimed details shown at the nearest passage (the default until 2026-12-07, fourteenth session)": {
         "mapping.claimed_location_min": None},
+    "dated rows name a particular for the general-claim rule (the default until 2026-12-07, fourteenth session)": {
+        "mapping.general_claim_dated_rows": False},
     "uncited-detail margin 0.03 (the default until 2026-12-07, fourteenth session)": {
         "mapping.unclaimed_missing_margin": 0.03},
     "the rubric's abbreviations name nothing in explanations": {"citations.explanation_rubric_acronyms": True},

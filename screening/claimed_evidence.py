@@ -13,7 +13,11 @@ The same reading works the other way: a detail that no row cites, not even a row
 (citation_missing_row), found only in passages about as much about another detail as about it
 ("This year I learned that a principal cannot hand teachers an assessment framework" for
 "builds teachers' skill in gathering evidence of learning"), is missing, not met: those passages
-are the candidate's evidence for the other detail."""
+are the candidate's evidence for the other detail.
+
+The row's words also say where the candidate's evidence is, and what it is: a detail weak by its
+claim is shown at the sentence the row restates (``located_by_claim``), and a met detail whose row
+offers a general sentence, which the screener matched to it, is weak (``generally_claimed``)."""
 
 from __future__ import annotations
 
@@ -69,13 +73,14 @@ def _own_units(passages: Sequence[Passage]) -> list[tuple[int, str]]:
 
 def generally_claimed(evidence: Sequence[DetailEvidence], analyses: Sequence[SelfAnalysis], rubric: Rubric,
                       passages: Sequence[Passage], embedder: "Embedder", concrete: Callable[[list[str]], list[bool]],
-                      min_similarity: float | None, met_threshold: float) -> list[DetailEvidence]:
+                      min_similarity: float | None, met_threshold: float,
+                      row_concrete: Callable[[list[str]], list[bool]] | None = None) -> list[DetailEvidence]:
     """``evidence`` with each met detail made weak whose own row's explanation names no particular
     and says what its best passage says (similarity at least ``min_similarity``), that passage
     being the candidate's prose and naming none either, and no artifact passage reaching
     ``met_threshold`` for it: the candidate offers a general statement as the evidence.
-    ``concrete`` says of each text whether it names a particular. ``min_similarity`` None:
-    unchanged.
+    ``concrete`` says of each text whether it names a particular, ``row_concrete`` (default
+    ``concrete``) of the row's explanation. ``min_similarity`` None: unchanged.
 
     The candidate's row says what they consider their evidence. "The August PD included formative
     assessment in the classroom" for the narrative's "We also talked about formative assessment in
@@ -100,7 +105,7 @@ def generally_claimed(evidence: Sequence[DetailEvidence], analyses: Sequence[Sel
         if float(sims.max()) < min_similarity:
             continue
         row = int(np.argmax(sims.max(axis=0)))
-        if any(concrete([said[row], best.text])):
+        if (row_concrete or concrete)([said[row]])[0] or concrete([best.text])[0]:
             continue
         out[i] = replace(ev, status=Status.WEAK, features={**ev.features, GENERAL_CLAIM: round(float(sims.max()), 4)})
     return out
@@ -117,7 +122,9 @@ def located_by_claim(evidence: Sequence[DetailEvidence], analyses: Sequence[Self
     it: "Teachers could choose the learning that fit their needs" scores 0.45 for "differentiated
     to each teacher's growth goals", below a reflection sentence on planning. The candidate's own
     row ("Teachers chose learning that fit their needs") names the sentence they meant, and that
-    is where an assessor should look. ``min_similarity`` None: unchanged."""
+    is where an assessor should look. ``raw`` (passages × details, rubric order) gives the score the
+    flag shows: without the echo mask, since the sentence a row restates may restate the rubric
+    too. ``min_similarity`` None: unchanged."""
     if min_similarity is None or not len(passages):
         return list(evidence)
     todo = [i for i, ev in enumerate(evidence) if ev.features.get(CLAIMED_ONLY)]
@@ -195,5 +202,5 @@ def unclaimed_missing(evidence: Sequence[DetailEvidence], cited: set[str], passa
     return out
 
 
-__all__ = ["CLAIMED_ONLY", "CLAIM_MATCH", "GENERAL_CLAIM", "generally_claimed", "UNCLAIMED_SHARED", "cited_details", "claimed_details", "claimed_weak",
-           "located_by_claim", "unclaimed_missing"]
+__all__ = ["CLAIMED_ONLY", "CLAIM_MATCH", "GENERAL_CLAIM", "UNCLAIMED_SHARED", "cited_details", "claimed_details",
+           "claimed_weak", "generally_claimed", "located_by_claim", "unclaimed_missing"]

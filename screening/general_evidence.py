@@ -49,6 +49,8 @@ _OCCURRENCE_PARTICULARS = frozenset({"DATE", "WHEN", "TIME", "ORG", "WORK_OF_ART
 # a second session on formative assessment" is as general as the sentence without its month
 # (particulars() calls a date without a day or a year WHEN; "October 8" stays a DATE).
 _WHEN_ONLY = frozenset({"WHEN", "ORDINAL"})
+# What says when something happened, and nothing of who, what or how many.
+_DATES_ONLY = frozenset({"DATE", "WHEN", "TIME", "ORDINAL"})
 
 
 def _dated_occurrence(doc: "object", found: tuple[str, ...]) -> bool:
@@ -62,11 +64,12 @@ def _dated_occurrence(doc: "object", found: tuple[str, ...]) -> bool:
 def concrete_texts(
     texts: Sequence[str], rubric: Rubric, submission_texts: Sequence[str], load_nlp: "Callable[[], Language]",
     setting_min_passages: int | None, occurrences_are_general: bool = True, when_is_general: bool = False,
-    rubric_acronyms: bool = False,
+    rubric_acronyms: bool = False, dates_are_general: bool = False,
 ) -> list[bool]:
     """Whether each text names a particular (person, date, number, document or programme; not the
     submission's own setting, read from ``submission_texts``), under the rules of
-    :func:`general_only`."""
+    :func:`general_only`; with ``dates_are_general``, a text whose only particulars are dates and
+    times is general."""
     if not texts:
         return []
     wording = RubricWording.of(rubric)
@@ -75,7 +78,8 @@ def concrete_texts(
     for doc in load_nlp().pipe(texts, batch_size=64):
         found = particulars(doc, wording, setting, acronyms=rubric_acronyms)
         out.append(bool(found) and not (occurrences_are_general and _dated_occurrence(doc, found))
-                   and not (when_is_general and set(found) <= _WHEN_ONLY))
+                   and not (when_is_general and set(found) <= _WHEN_ONLY)
+                   and not (dates_are_general and set(found) <= _DATES_ONLY))
     return out
 
 

@@ -205,6 +205,7 @@ def _screen_files(
     # Echo passages restate the rubric: they score high for the detail they copy, which is exactly
     # why they must not count as evidence (nor as the "right place" for a citation).
     echoes = find_echoes(usable, rubric, lambda: spacy_entity_pipeline(settings.models), settings.echo)
+    similarity = raw_scores  # what each passage's words score for each detail, echoes included
     if echoes:
         rows = {e.passage.id for e in echoes}
         mask = np.array([p.id in rows for p in usable])
@@ -235,14 +236,18 @@ def _screen_files(
     )
     evidence = claimed_weak(evidence, claimed_details((a for _, a in self_analyses), rubric), settings.mapping.claimed_weak_min,
                             usable, raw_scores, settings.mapping.claimed_weak_near_min)
+    def concrete(texts: list[str], dates_are_general: bool = False) -> list[bool]:
+        return concrete_texts(texts, rubric, [p.text for p in usable], lambda: spacy_entity_pipeline(settings.models),
+                              settings.echo.setting_min_passages, settings.mapping.general_evidence_occurrences,
+                              settings.mapping.general_evidence_when_is_general,
+                              settings.mapping.general_evidence_rubric_acronyms, dates_are_general)
+
     evidence = generally_claimed(
-        evidence, [a for _, a in self_analyses], rubric, usable, embedder,
-        lambda texts: concrete_texts(texts, rubric, [p.text for p in usable], lambda: spacy_entity_pipeline(settings.models),
-                                     settings.echo.setting_min_passages, settings.mapping.general_evidence_occurrences,
-                                     settings.mapping.general_evidence_when_is_general,
-                                     settings.mapping.general_evidence_rubric_acronyms),
-        settings.mapping.general_claim_min, settings.mapping.met_threshold)
-    evidence = located_by_claim(evidence, [a for _, a in self_analyses], rubric, usable, raw_scores, embedder,
+        evidence, [a for _, a in self_analyses], rubric, usable, embedder, concrete,
+        settings.mapping.general_claim_min, settings.mapping.met_threshold,
+        lambda texts: concrete(texts, settings.mapping.general_claim_dated_rows))
+    # the sentence a row claims may restate the rubric: it is shown with the score its words have
+    evidence = located_by_claim(evidence, [a for _, a in self_analyses], rubric, usable, similarity, embedder,
                                 settings.mapping.claimed_location_min)
     evidence = unclaimed_missing(evidence, cited_details(a for _, a in self_analyses), usable, raw_scores,
                                  settings.mapping.unclaimed_missing_margin)

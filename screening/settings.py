@@ -183,6 +183,13 @@ class MappingSettings(BaseModel):
         "submissions): 7 more planted weak details flagged at their own detail, no new flag on a clean submission "
         "(without the artifact condition: 13 more, 6 of them on well-evidenced details). None: off.",
     )
+    general_claim_dated_rows: bool = Field(
+        True,
+        description="With general_claim_min: a row whose only particulars are dates and times (\"The August 12 agenda "
+        "includes a block on formative assessment\") names no particular: it says when, not who, what or how many. "
+        "Independent corpus, 400 dev, read and unseen-then-read submissions: 2 more planted weak details flagged at "
+        "their own detail, no other flag changed.",
+    )
     claimed_location_min: float | None = Field(
         0.65, ge=-1, le=1,
         description="A detail weak only by its row's claim is shown at the passage of the narrative or reflection "

@@ -242,3 +242,15 @@ def test_a_met_detail_whose_row_offers_the_general_sentence_is_weak(pl_rubric, s
         assert generally_claimed([evidence], rows, pl_rubric, [general, card_sort, agenda], embedder, judge, 0.65,
                                  0.62) == [evidence]
     assert generally_claimed([ev], analyses(row), pl_rubric, [general, card_sort], embedder, judge, None, 0.62) == [ev]
+    # a row that only dates the general sentence's occasion offers it all the same, where dates are no particulars
+    dated_only = "The August 12 agenda has formative assessment in the classroom."
+    embedder.vectors[dated_only] = embedder.vectors[row]
+    concrete[dated_only] = True
+
+    def dates_general(texts):
+        return [False if t == dated_only else concrete[t] for t in texts]
+    assert generally_claimed([ev], analyses(dated_only), pl_rubric, [general, card_sort], embedder, judge, 0.65,
+                             0.62) == [ev]
+    out = generally_claimed([ev], analyses(dated_only), pl_rubric, [general, card_sort], embedder, judge, 0.65, 0.62,
+                            dates_general)
+    assert out[0].status == Status.WEAK

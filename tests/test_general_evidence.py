@@ -171,3 +171,13 @@ def test_a_length_said_in_words_is_as_particular_as_in_digits(pl_rubric, nlp):
                           "with a shared agenda protocol.")
     out = general_only([_met("1.1", block)], [block], pl_rubric, lambda: nlp, 3, when_is_general=True)
     assert out[0].status == Status.MET
+
+
+@pytest.mark.models
+def test_a_text_that_only_dates_an_occasion_is_general_where_dates_are_no_particulars(pl_rubric, nlp):
+    from screening.general_evidence import concrete_texts
+
+    texts = ["The August 12 agenda includes a block on formative assessment strategies.",
+             "Kemi Oyelaran and I led 22 teachers through a card sort on August 12."]
+    assert concrete_texts(texts, pl_rubric, texts, lambda: nlp, 3, True, True, True) == [True, True]
+    assert concrete_texts(texts, pl_rubric, texts, lambda: nlp, 3, True, True, True, dates_are_general=True) == [False, True]
