@@ -165,6 +165,14 @@ def test_a_claimed_detail_is_shown_at_the_sentence_its_row_describes(pl_rubric, 
                            evidence=(out[i],), words_by_part={})
     flag = next(f for f in EvidenceStatus().run(ctx) if f.detail_id == "3.3")
     assert flag.file == "narrative.md" and "the passage that says what its row says (narrative.md" in flag.params["why"]
+    # the sentence the row restates may restate the rubric too: it is shown as such, not with a score
+    from screening.echo import Echo, EchoAssessment
+
+    echo = Echo(own, EchoAssessment(0.8, 0.5, 6, (), "3.3", True))
+    ctx = ScreeningContext(rubric=pl_rubric, settings=settings, files=(), ignored=(), passages=(),
+                           evidence=(out[i],), words_by_part={}, echoes=(echo,))
+    flag = next(f for f in EvidenceStatus().run(ctx) if f.detail_id == "3.3")
+    assert "restates the rubric's wording" in flag.params["why"] and "scored" not in flag.params["why"]
     # a row saying nothing like any passage, a row for the whole EO, or the rule off: the nearest passage stays
     vague = [SelfAnalysis(citations=(_row("3.3", explanation="Our plan has it."),), columns={}, problems=())]
     eo3 = tuple(d.id for eo, d in pl_rubric.details() if eo.id == "3")

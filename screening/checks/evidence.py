@@ -36,6 +36,7 @@ class EvidenceStatus:
         cfg = ctx.settings.mapping
         out: list[RaisedFlag] = []
         guidance = guidance_details(ctx)
+        echoed = {e.passage.id for e in ctx.echoes}
         for ev in ctx.evidence:
             demote: dict[str, object] = {}
             if ev.detail_id in guidance:
@@ -60,10 +61,11 @@ class EvidenceStatus:
                     said = "the passage that says what its row says" if ev.features.get(CLAIM_MATCH) else \
                         "the passage nearest to it"
                     params["why"] = (
-                        f"the self-analysis claims it, and {said} "
-                        f"({best.file}, {_where(best)}) scored {params['best_score']}, " + (
-                            f"below {params['weak_threshold']}." if (ev.best_score or 0.0) < cfg.weak_threshold
-                            else "but is more about other details."))
+                        f"the self-analysis claims it, and {said} ({best.file}, {_where(best)}) " + (
+                            "restates the rubric's wording, which does not count as evidence." if best.id in echoed
+                            else f"scored {params['best_score']}, " + (
+                                f"below {params['weak_threshold']}." if (ev.best_score or 0.0) < cfg.weak_threshold
+                                else "but is more about other details.")))
                 elif ev.features.get(GENERAL_CLAIM):
                     params["why"] = (
                         "its row in the self-analysis names no person, date, number or document, and says what the "
