@@ -65,10 +65,14 @@ def _claims(analyses: Sequence[SelfAnalysis], rubric: Rubric, detail_ids: Iterab
                 if d in c.detail_ids and set(c.detail_ids) not in eo_rows and c.explanation.strip()] for d in detail_ids}
 
 
+def _units(p: Passage) -> tuple[str, ...]:
+    """The passage and, when it has several, each of its sentences: what a row's words are matched to."""
+    return (p.text, *p.sentences) if len(p.sentences) > 1 else (p.text,)
+
+
 def _own_units(passages: Sequence[Passage]) -> list[tuple[int, str]]:
     """(passage index, text) for every passage of the candidate's own prose and each of its sentences."""
-    return [(k, text) for k, p in enumerate(passages) if p.part in OWN_PROSE
-            for text in ((p.text, *p.sentences) if len(p.sentences) > 1 else (p.text,))]
+    return [(k, text) for k, p in enumerate(passages) if p.part in OWN_PROSE for text in _units(p)]
 
 
 def generally_claimed(evidence: Sequence[DetailEvidence], analyses: Sequence[SelfAnalysis], rubric: Rubric,
@@ -95,19 +99,22 @@ def generally_claimed(evidence: Sequence[DetailEvidence], analyses: Sequence[Sel
     todo = [i for i in todo if claims[evidence[i].detail_id]]
     if not todo:
         return list(evidence)
-    out = list(evidence)
+    picked: list[tuple[int, str, str, float]] = []  # (detail, the row restating it, its best passage, similarity)
     for i in todo:
-        ev = out[i]
-        best = ev.evidence[0].passage
-        units = [best.text, *best.sentences] if len(best.sentences) > 1 else [best.text]
-        said = claims[ev.detail_id]
-        sims = embedder.encode(units) @ embedder.encode(said).T
-        if float(sims.max()) < min_similarity:
-            continue
-        row = int(np.argmax(sims.max(axis=0)))
-        if (row_concrete or concrete)([said[row]])[0] or concrete([best.text])[0]:
-            continue
-        out[i] = replace(ev, status=Status.WEAK, features={**ev.features, GENERAL_CLAIM: round(float(sims.max()), 4)})
+        best = evidence[i].evidence[0].passage
+        said = claims[evidence[i].detail_id]
+        sims = embedder.encode(list(_units(best))) @ embedder.encode(said).T
+        if float(sims.max()) >= min_similarity:
+            picked.append((i, said[int(np.argmax(sims.max(axis=0)))], best.text, float(sims.max())))
+    if not picked:
+        return list(evidence)
+    # one parse of every text judged, not one per detail
+    rows = (row_concrete or concrete)([row for _, row, _, _ in picked])
+    bests = concrete([text for _, _, text, _ in picked])
+    out = list(evidence)
+    for (i, _, _, similarity), row_named, best_named in zip(picked, rows, bests):
+        if not (row_named or best_named):
+            out[i] = replace(out[i], status=Status.WEAK, features={**out[i].features, GENERAL_CLAIM: round(similarity, 4)})
     return out
 
 
