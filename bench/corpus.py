@@ -109,6 +109,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "explanation-to-page bounds 0.6/0.4/0.35 (the default until 2026-12-06, evening)": {
         "citations.explanation_elsewhere_min": 0.6, "citations.explanation_cited_max": 0.4,
         "citations.explanation_margin": 0.35},
+    "student names read in stretches flagged as another language": {"privacy.other_language_names": True},
+    "no misheard staff names in recordings": {"privacy.misheard_staff_names": False},
+    "file names written loosely pass silently": {"citations.artifact_exact_name_min": None},
 }
 
 

@@ -52,12 +52,14 @@ class IngestProblem:
 
     ``code`` is a flag code (``file_unreadable``, ``file_unsupported``, ``file_empty``,
     ``no_text_layer``, ``file_too_large``, ``file_type_mismatch``); ``params`` fill the flag's
-    message template; ``pages`` lists the affected pages where that applies.
+    message template; ``pages`` lists the affected pages where that applies, ``spans`` the
+    affected stretches of a recording, (start, end) in seconds.
     """
 
     code: str
     params: dict[str, str] = field(default_factory=dict)
     pages: tuple[int, ...] = ()
+    spans: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,8 @@ def find_personal_data(
         return ()
     progress("looking for student personal data", 0, 1)
     load_nlp = (lambda: spacy_entity_pipeline(settings.models)) if "student_name" in cfg.kinds else None
-    found = scan_documents(readable, load_nlp, cfg.kinds, cfg.min_confidence, spoken_names=cfg.spoken_names)
+    found = scan_documents(readable, load_nlp, cfg.kinds, cfg.min_confidence, spoken_names=cfg.spoken_names,
+                           other_language_names=cfg.other_language_names)
     progress("looking for student personal data", 1, 1)
     return found
 
@@ -198,8 +199,9 @@ def _screen_files(
         progress("looking for student personal data", 0, 1)
     page_texts = {(d.name, pg.number): pg.text for _, d in files if d.readable for pg in d.pages}
     privacy = tuple(found for job in privacy_jobs for found in job.result())
-    for elsewhere in (common_words_elsewhere, staff_named_elsewhere, contacts_known_elsewhere):
-        privacy = elsewhere(privacy, page_texts)  # what the rest of the submission says of a name or address
+    privacy = common_words_elsewhere(privacy, page_texts)  # what the rest of the submission says of a name or address
+    privacy = staff_named_elsewhere(privacy, page_texts, settings.privacy.misheard_staff_names)
+    privacy = contacts_known_elsewhere(privacy, page_texts)
     if settings.privacy.enabled:
         progress("looking for student personal data", 1, 1)
     # Echo passages restate the rubric: they score high for the detail they copy, which is exactly

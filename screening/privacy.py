@@ -1609,10 +1609,12 @@ def scan_documents(
     min_confidence: float = 0.0,
     today: date | None = None,
     spoken_names: bool = True,
+    other_language_names: bool = False,
 ) -> tuple[PageFindings, ...]:
     """Findings for every page with text of each (document, part); pages without any are left
     out. The spaCy pipeline (``load_nlp()``, called only when some line has a student cue) runs
-    once over all pages, in batches."""
+    once over all pages, in batches. Unless ``other_language_names``, no student name is read in
+    a stretch of a recording flagged as another language (see :func:`_in_other_language`)."""
     jobs: list[tuple["Document", str, int | None, str]] = []
     for doc, part in docs:
         for page in doc.pages:
@@ -1622,10 +1624,23 @@ def scan_documents(
                            [spoken_names and bool(d.segments) for d, *_ in jobs])
     out: list[PageFindings] = []
     for (doc, part, number, _), found in zip(jobs, results):
-        kept = tuple(f for f in found if f.confidence >= min_confidence)
+        kept = tuple(f for f in found if f.confidence >= min_confidence
+                     and (other_language_names or f.kind != "student_name" or not _in_other_language(doc, f)))
         if kept:
             out.append(PageFindings(doc.name, part, number, kept, media=bool(doc.segments)))
     return tuple(out)
+
+
+def _in_other_language(doc: "Document", finding: Finding) -> bool:
+    """Whether the finding lies in a stretch of the recording flagged as another language. There
+    the English-only model writes what it cannot follow as English-looking words, capitalised
+    fragments among them ("Mother of the Manish leader, Vasim Lakh"), which read as names; the
+    ``language`` flag already sends the assessor to listen to that stretch."""
+    spans = [span for p in doc.problems if p.code == "language" for span in p.spans]
+    if not spans or not doc.segments:
+        return False
+    return any(seg.char_start < finding.char_end and finding.char_start < seg.char_end
+               and any(a < seg.end_s and seg.start_s < b for a, b in spans) for seg in doc.segments)
 
 
 def common_words_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, int | None], str]) -> tuple[PageFindings, ...]:
@@ -1665,12 +1680,14 @@ _PROSE_REASONS = ("a student record belonging to the name", _SAME_CLAUSE, _SPOKE
                   "a student noun before the name", "described as a student")
 
 
-def staff_named_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, int | None], str]
-                          ) -> tuple[PageFindings, ...]:
+def staff_named_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, int | None], str],
+                          misheard: bool = True) -> tuple[PageFindings, ...]:
     """``found`` without student names read from the prose around them when any file of the
     submission names that person as leading, presenting or teaching, or with a title ("Joel
     Burris will lead a January session" in the narrative, "Joel's report" in the reflection).
-    A one-word name matches a first name or surname of such a person; a full name, the person."""
+    A one-word name matches a first name or surname of such a person; a full name, the person;
+    with ``misheard``, a name in a transcript also the person whose first name it starts with, as
+    a recogniser may spell it (see :func:`_misheard_staff`)."""
     staff_full: set[str] = set()
     staff_words: set[str] = set()
     for text in texts.values():
@@ -1683,6 +1700,7 @@ def staff_named_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, 
                     staff_words.update(name.split())
     if not staff_words:
         return tuple(found)
+    staff_first = {n.split()[0] for n in staff_full if " " in n}
     out = []
     for pf in found:
         text = texts.get((pf.file, pf.page), "")
@@ -1693,12 +1711,32 @@ def staff_named_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, 
                 name = name[:-2]
             staff = f.kind == "student_name" and f.reason.startswith(_PROSE_REASONS) and (
                 name in staff_full or (" " not in name and name in staff_words)
-                or (" " in name and name.split()[0] in staff_words and name.split()[-1] in staff_words))
+                or (" " in name and name.split()[0] in staff_words and name.split()[-1] in staff_words)
+                or (misheard and pf.media and _misheard_staff(name, staff_first)))
             if not staff:
                 kept.append(f)
         if kept:
             out.append(replace(pf, findings=tuple(kept)))
     return tuple(out)
+
+
+def _misheard_staff(name: str, first_names: set[str]) -> bool:
+    """Whether a name in a transcript starts with a staff member's first name as the recogniser
+    may spell it ("Lorna Colleen" for "Lorena co-lead"): one letter added, dropped or changed.
+    The recogniser spells names its own way and runs them into the words after them, so a
+    spoken name cannot be matched letter for letter with the names the candidate wrote."""
+    first = name.split()[0]
+    return len(first) >= 4 and any(
+        first == staff or len(staff) >= 4 and abs(len(staff) - len(first)) <= 1 and _one_edit(first.lower(), staff.lower())
+        for staff in first_names)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if len(a) > len(b):
+        a, b = b, a
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) <= 1
+    return any(a == b[:i] + b[i + 1:] for i in range(len(b)))
 
 
 def _contact_key(value: str) -> str:

@@ -344,6 +344,13 @@ class CitationSettings(BaseModel):
     artifact_match_min: float = Field(
         0.8, ge=0, le=1, description="A cited name must match an artifact's file name at least this well (0–1)."
     )
+    artifact_exact_name_min: float | None = Field(
+        0.9, ge=0, le=1,
+        description="A name the self-analysis writes as a file's name, with its extension (\"Walkthrough_Data_Fall.pdf\"), "
+        "that matches an artifact at citations.artifact_match_min or better but below this (by the words it holds or "
+        "its spelling, not its letters and digits) is citation_missing_artifact at warning level: the row is still "
+        "checked against that file, and the candidate is asked to write its exact name. None: off.",
+    )
     file_flags_take_cited_eo: bool = Field(
         True, description="A flag about an artifact (a language stretch, student data on a page, a scanned page, an "
         "unreadable file) takes the EO of the self-analysis rows citing the flagged place, or the file when no row cites "
@@ -589,6 +596,18 @@ class PrivacySettings(BaseModel):
         description="In a recording's transcript, a full name spoken next to talk about students (in its sentence or "
         "the one before or after) is a student's, unless the speaker introduces, titles or lists the person with "
         "adults, or the person makes the plan (docs/privacy.md).",
+    )
+    other_language_names: bool = Field(
+        False,
+        description="Read student names in a stretch of a recording flagged as another language (language). False: "
+        "not there, since the English-only model writes speech it cannot follow as English-looking words, "
+        "capitalised fragments among them, and the language flag already asks the assessor to listen to it.",
+    )
+    misheard_staff_names: bool = Field(
+        True,
+        description="In a recording's transcript, a name whose first word is a staff member's first name (one the "
+        "submission names as leading, presenting or with a title) with one letter added, dropped or changed is that "
+        "staff member: a recogniser spells names its own way (\"Lorna Colleen\" for \"Lorena co-lead\").",
     )
     media_window_s: float = Field(
         60.0, gt=0, description="In a recording, findings within this many seconds of each other make one flag."

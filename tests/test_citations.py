@@ -66,6 +66,31 @@ def test_correct_citations_raise_nothing(layout, pl_rubric, settings):
     assert _citation_flags(layout.folder, pl_rubric, settings) == []
 
 
+def test_a_file_name_written_loosely_is_taken_for_the_file_and_flagged_to_be_written_exactly(layout, pl_rubric, settings):
+    # "Walkthrough_Data_Fall.pdf" for Walkthrough_Data_Fall2025.pdf: the screener finds the file by
+    # the words the name holds and checks the row against it, and asks for the exact name, which an
+    # assessor looking for the file as written would not find. A title without an extension
+    # ("the evidence binder") is a description, not a file name, and is not flagged.
+    (layout.folder / "artifacts" / "evidence.pdf").rename(layout.folder / "artifacts" / "pl-evidence-2025.pdf")
+    rows = _rows(layout, pl_rubric)
+    for r in rows:
+        r["Artifact"] = "pl-evidence-2025.pdf"
+    by_id = {r["EO detail"]: r for r in rows}
+    by_id["2.1"]["Artifact"] = "pl-evidence.pdf"
+    by_id["2.2"].update(Artifact="pl-evidence.pdf", Location="p. 9")
+    by_id["3.1"]["Artifact"] = "PL evidence"
+    _write_csv(layout.folder, rows)
+    flags = _citation_flags(layout.folder, pl_rubric, settings)
+    got = sorted((f.code, f.severity, f.location.row if f.location else None) for f in flags)
+    assert got == [("citation_missing_artifact", "warning", 6), ("citation_missing_artifact", "warning", 7),
+                   ("citation_page_out_of_range", "error", 7)], got
+    missing = next(f for f in flags if f.code == "citation_missing_artifact")
+    assert "pl-evidence.pdf" in missing.message and "The closest file is pl-evidence-2025.pdf" in missing.message
+    assert missing.detail_id == "2.1" and missing.eo == "2"
+    off = settings.model_copy(update={"citations": settings.citations.model_copy(update={"artifact_exact_name_min": None})})
+    assert [f.code for f in _citation_flags(layout.folder, pl_rubric, off)] == ["citation_page_out_of_range"]
+
+
 def test_each_planted_problem_raises_exactly_its_flag(layout, pl_rubric, settings):
     rows = _rows(layout, pl_rubric)
     by_id = {r["EO detail"]: r for r in rows}

@@ -27,8 +27,8 @@ from ..wordcount import count_words
 from .base import RaisedFlag, ScreeningContext
 from .evidence import guidance_details
 from .cited_places import (
-    NUMBER, PageTerms, Place, cited_files, cited_label, heard_in, held, pages_cited, place_label, score_columns, stretch_runs,
-    text_terms,
+    NUMBER, PageTerms, Place, cited_files, cited_label, heard_in, held, loosely_named, pages_cited, place_label,
+    score_columns, stretch_runs, text_terms,
 )
 
 _UNREADABLE = {"unreadable", "no_table", "no_header", "missing_column"}
@@ -125,6 +125,14 @@ class Citations:
             out.append(_row_flag("citation_missing_artifact", self.name, c, {
                 "artifact": raw, "suggestion": f" The closest file is {hint}." if hint else "",
             }, file=sa_file))
+        if cfg.artifact_exact_name_min is not None:
+            for raw, taken in loosely_named(c, list(artifacts), cfg.artifact_match_min, cfg.artifact_exact_name_min):
+                name = PurePosixPath(taken).name
+                out.append(_row_flag("citation_missing_artifact", self.name, c, {
+                    "artifact": raw, "suggestion": f" The closest file is {name}.",
+                }, file=sa_file, severity="warning", note=(
+                    f"The screener took the row to mean {name} and checked the cited place there; an assessor "
+                    "looking for the name as written finds no such file.")))
         for file in files:
             doc = artifacts[file]
             for loc in c.locations:

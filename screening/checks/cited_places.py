@@ -86,6 +86,23 @@ def cited_files(c: Citation, names: list[str], least: float) -> tuple[list[str],
     return files, unmatched
 
 
+_FILE_NAME = re.compile(r"\.[A-Za-z0-9]{2,4}\s*$")  # "Walkthrough_Data_Fall.pdf": written as a file's name
+
+
+def loosely_named(c: Citation, names: list[str], least: float, exact: float) -> list[tuple[str, str]]:
+    """(name as written, file taken for it) for each name the row writes as a file's name, with
+    its extension, that no file bears: matched at ``least`` or better only by the words it holds
+    or by its spelling, below ``exact``."""
+    out = []
+    for raw in split_artifact_names(c.artifact_raw):
+        if not _FILE_NAME.search(raw):
+            continue
+        best, score, _ = match_artifact(raw, names)
+        if best is not None and least <= score < exact:
+            out.append((raw, best))
+    return out
+
+
 def cited_support(ctx: ScreeningContext) -> dict[str, tuple[float, str]]:
     """Each detail's best similarity, without competition, at the places the self-analysis
     cites for it, with the place's label: the candidate's own pointer to its evidence, and how

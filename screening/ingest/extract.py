@@ -261,7 +261,8 @@ def _load_cached(path: Path) -> _Extracted | None:
         return _Extracted(
             pages=tuple(Page(**p) for p in data["pages"]),
             page_count=data["page_count"],
-            problems=tuple(IngestProblem(p["code"], p["params"], tuple(p["pages"])) for p in data["problems"]),
+            problems=tuple(IngestProblem(p["code"], p["params"], tuple(p["pages"]),
+                                         tuple(tuple(x) for x in p.get("spans", ()))) for p in data["problems"]),
             encoding=data["encoding"],
         )
     except (OSError, ValueError, KeyError, TypeError):
@@ -275,7 +276,8 @@ def _store(path: Path, got: _Extracted) -> None:
     data = {
         "pages": [asdict(p) for p in got.pages],
         "page_count": got.page_count,
-        "problems": [{"code": p.code, "params": p.params, "pages": list(p.pages)} for p in got.problems],
+        "problems": [{"code": p.code, "params": p.params, "pages": list(p.pages), "spans": [list(x) for x in p.spans]}
+                     for p in got.problems],
         "encoding": got.encoding,
     }
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -78,7 +78,7 @@ def language(raw: RawTranscript, settings: MediaSettings) -> IngestProblem | Non
             "language": name, "probability": _percent(raw.language_probability or 0.0),
             "method": "the Whisper model's language detection", "time_ranges": time_ranges(raw.segments),
             "setting": "media.whisper_path",
-        })
+        }, spans=tuple((s.start_s, s.end_s) for s in raw.segments))
     common = {"language": "a language other than English", "setting": "media.whisper_path"}
     if not _has_words(raw):
         if raw.speech_s < settings.unrecognised_speech_s:
@@ -88,7 +88,7 @@ def language(raw: RawTranscript, settings: MediaSettings) -> IngestProblem | Non
             **common, "probability": f"{raw.speech_s:.1f} s of speech",
             "method": "speech detected in which the English-only model recognised no English word",
             "time_ranges": f"{mmss(0)}–{mmss(whole)}",
-        })
+        }, spans=((0.0, whole),))
     heard = _heard_other(raw, settings)
     if heard:
         top = max(w.p_other for w in raw.acoustic or () if w.p_other >= settings.acoustic_other_min)
@@ -97,7 +97,7 @@ def language(raw: RawTranscript, settings: MediaSettings) -> IngestProblem | Non
             "method": f"the English model's own encoder (an acoustic probe, flagged at {_percent(settings.acoustic_other_min)} "
             f"over {settings.acoustic_other_s:g} s or more)",
             "time_ranges": time_ranges([Segment(a, b, "", 0.0, 0.0) for a, b in heard]),
-        })
+        }, spans=tuple(heard))
     found = english.evidence(raw.segments, raw.speech_s, raw.duration_s)
     score = english.file_score(found)
     threshold = settings.language_evidence_min
@@ -108,13 +108,14 @@ def language(raw: RawTranscript, settings: MediaSettings) -> IngestProblem | Non
         return None
     if _sounds_english(raw, settings, [(e.start_s, e.end_s) for e in flagged]):
         return None  # English the model could not follow: a poor transcript, not another language
-    ranges = time_ranges([Segment(e.start_s, min(e.end_s, raw.duration_s or e.end_s), "", 0.0, 0.0) for e in flagged])
+    spans = tuple((e.start_s, min(e.end_s, raw.duration_s or e.end_s)) for e in flagged)
+    ranges = time_ranges([Segment(a, b, "", 0.0, 0.0) for a, b in spans])
     return IngestProblem("language", {
         **common, "probability": f"evidence {score:.1f} (flagged from {threshold:g})",
         "method": "signs that the English-only model could not transcribe it as English: "
         + ", ".join(english.signs(found, threshold)),
         "time_ranges": ranges,
-    })
+    }, spans=spans)
 
 
 def _heard_other(raw: RawTranscript, settings: MediaSettings) -> list[tuple[float, float]]:
