@@ -41,6 +41,7 @@ from .passages import Passage
 from .report.model import CalibrationInfo
 from .rubric import Rubric
 from .settings import MappingSettings, Settings
+from .stopwords import ENGLISH_STOP_WORDS
 
 FORMAT = "mc-calibration/1"
 FEATURES = ("dense_max", "dense_margin", "above_weak", "lexical_max")
@@ -58,8 +59,6 @@ _WORD = re.compile(r"[a-z]{3,}")
 
 
 def _stems(text: str) -> set[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
     return {w[:6] for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS}
 
 

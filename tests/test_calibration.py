@@ -178,3 +178,13 @@ def test_present_or_absent_judgments_fit_and_old_pilot_data_fit_without_raw_max(
             d.features.setdefault("raw_max", d.features["dense_max"])
     assert fit_calibration(PilotData(rubrics=[rubric], submissions=subs), pl_rubric).features == \
         list(FEATURES) + list(OPTIONAL_FEATURES)
+
+
+def test_the_stop_word_list_is_scikit_learns():
+    # written out so that screening does not import scikit-learn; a fitted calibration's lexical
+    # feature depends on exactly these words
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from screening.stopwords import ENGLISH_STOP_WORDS as ours
+
+    assert ours == ENGLISH_STOP_WORDS

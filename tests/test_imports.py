@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-HEAVY = ("torch", "sentence_transformers", "spacy", "transformers", "pdfplumber", "faster_whisper")
+HEAVY = ("torch", "sentence_transformers", "spacy", "transformers", "pdfplumber", "faster_whisper", "sklearn")
 
 
 def test_importing_the_library_loads_no_model_library():

@@ -67,7 +67,12 @@ def role_score(header: str) -> tuple[str | None, float]:
                 words = len(phrase.split())
                 score = 0.8 + 0.04 * min(words, 3) + (0.05 if norm.startswith(phrase + " ") else 0.0)
             else:
-                ratio = difflib.SequenceMatcher(None, norm, phrase).ratio()
+                # the upper bounds first: every data row is asked whether it repeats the header,
+                # and its cells are mostly too long or too unlike any phrase to need the full ratio
+                ratio = 0.0
+                if 2 * min(len(norm), len(phrase)) >= _FUZZY_MIN * (len(norm) + len(phrase)):  # real_quick_ratio
+                    match = difflib.SequenceMatcher(None, norm, phrase)
+                    ratio = match.ratio() if match.quick_ratio() >= _FUZZY_MIN else 0.0
                 score = 0.75 * ratio if ratio >= _FUZZY_MIN else 0.0
             if score > best[1]:
                 best = (role, score)
