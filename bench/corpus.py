@@ -112,6 +112,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "student names read in stretches flagged as another language": {"privacy.other_language_names": True},
     "no misheard staff names in recordings": {"privacy.misheard_staff_names": False},
     "file names written loosely pass silently": {"citations.artifact_exact_name_min": None},
+    "a recording's opening found by a row's words": {"citations.spoken_opening_never_found_by_words": False},
 }
 
 

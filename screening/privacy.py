@@ -1670,9 +1670,11 @@ _STAFF_MENTIONS = re.compile(
     # "teachers like Marcus Eftink", "colleagues such as Rosa Delgado": one of the staff, by example
     rf"|\b(?:[Tt]eachers|[Cc]olleagues|[Cc]oaches|[Ss]taff members|[Tt]eacher leaders) (?:like|such as|including) "
     rf"(?P<like>{_NAME_RUN})"
-    # "Ellis Mwangi and Rita Sandoval led the November session": who led a learning event
+    # "Ellis Mwangi and Rita Sandoval led the November session", "Ellen Sandoval leads fluency sessions":
+    # who leads or led a learning event
     rf"|(?P<did>{_NAME_RUN})(?:,? and (?P<did2>{_NAME_RUN}))? (?:led|co-led|facilitated|co-facilitated|presented|"
-    rf"modeled|modelled|hosted) (?:[\w'’-]+ ){{0,4}}?(?:sessions?|workshops?|trainings?|PD|PL|meetings?|PLCs?|"
+    rf"modeled|modelled|hosted|leads|co-leads|facilitates|co-facilitates|presents|models|hosts) "
+    rf"(?:[\w'’-]+ ){{0,4}}?(?:sessions?|workshops?|trainings?|PD|PL|meetings?|PLCs?|"
     rf"book study|cohorts?|labs?|walks?|cycles?|protocols?|professional learning)\b)")
 # Reasons that read a name as a student's from the prose around it, which a colleague's name can
 # share ("Joel's report was the most useful"); a labelled field or a roster row is not undone.
@@ -1687,7 +1689,8 @@ def staff_named_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, 
     Burris will lead a January session" in the narrative, "Joel's report" in the reflection).
     A one-word name matches a first name or surname of such a person; a full name, the person;
     with ``misheard``, a name in a transcript also the person whose first name it starts with, as
-    a recogniser may spell it (see :func:`_misheard_staff`)."""
+    a recogniser may spell it (see :func:`_misheard_staff`), or one listed with a staff member
+    (see :func:`_listed_with_staff`)."""
     staff_full: set[str] = set()
     staff_words: set[str] = set()
     for text in texts.values():
@@ -1712,12 +1715,36 @@ def staff_named_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, 
             staff = f.kind == "student_name" and f.reason.startswith(_PROSE_REASONS) and (
                 name in staff_full or (" " not in name and name in staff_words)
                 or (" " in name and name.split()[0] in staff_words and name.split()[-1] in staff_words)
-                or (misheard and pf.media and _misheard_staff(name, staff_first)))
+                or (misheard and pf.media and (_misheard_staff(name, staff_first)
+                                               or _listed_with_staff(text, f, staff_full))))
             if not staff:
                 kept.append(f)
         if kept:
             out.append(replace(pf, findings=tuple(kept)))
     return tuple(out)
+
+
+# What may stand between two names of one spoken list: other names (particles included, as a
+# recogniser writes "Rosa de la Cua" for "Rosa Delacroix"), commas and "and".
+_LIST_BETWEEN = re.compile(r"(?:\s*(?:,|\band\b|\b[A-Z][a-z'-]*\b|\b(?:de|del|la|le|van|von|da|di|du)\b)\s*)+")
+
+
+def _listed_with_staff(text: str, finding: "Finding", staff_full: set[str]) -> bool:
+    """Whether a name in a transcript is one of a list of people that names a staff member in
+    full ("Present are Ellen Sandoval, Rosa de la Cua and Nate Ridley", where the narrative says
+    Ellen Sandoval leads the fluency sessions): a meeting's roll call names its members together,
+    and the recogniser garbles the words that would have said so."""
+    for staff in (n for n in staff_full if " " in n):
+        for m in re.finditer(re.escape(staff), text):
+            if m.end() <= finding.char_start:
+                between = text[m.end():finding.char_start]
+            elif finding.char_end <= m.start():
+                between = text[finding.char_end:m.start()]
+            else:
+                continue
+            if "\n" not in between and re.fullmatch(_LIST_BETWEEN, between) and re.search(r",|\band\b", between):
+                return True
+    return False
 
 
 def _misheard_staff(name: str, first_names: set[str]) -> bool:

