@@ -1726,7 +1726,7 @@ def staff_named_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, 
 
 # What may stand between two names of one spoken list: other names (particles included, as a
 # recogniser writes "Rosa de la Cua" for "Rosa Delacroix"), commas and "and".
-_LIST_BETWEEN = re.compile(r"(?:\s*(?:,|\band\b|\b[A-Z][a-z'-]*\b|\b(?:de|del|la|le|van|von|da|di|du)\b)\s*)+")
+_LIST_BETWEEN = re.compile(r"\s*(?:(?:,|\band\b|\b[A-Z][a-z'-]*\b|\b(?:de|del|la|le|van|von|da|di|du)\b)\s*)+")
 
 
 def _listed_with_staff(text: str, finding: "Finding", staff_full: set[str]) -> bool:
@@ -1742,7 +1742,8 @@ def _listed_with_staff(text: str, finding: "Finding", staff_full: set[str]) -> b
                 between = text[finding.char_end:m.start()]
             else:
                 continue
-            if "\n" not in between and re.fullmatch(_LIST_BETWEEN, between) and re.search(r",|\band\b", between):
+            if len(between) <= 80 and "\n" not in between and _LIST_BETWEEN.fullmatch(between) \
+                    and re.search(r",|\band\b", between):
                 return True
     return False
 

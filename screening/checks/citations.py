@@ -412,7 +412,9 @@ def _explanation_pages(
     transcript's spoken wording scores lower than a typed page's). Distinctive terms leave out the
     rubric's wording, which is on every page of a submission about it; unless ``occasion``, so do
     the words of a clause saying when or by whom the artifact was presented or approved. ``None`` when the
-    explanation has fewer than ``min_terms`` of them or nothing readable is at the cited place."""
+    explanation has fewer than ``min_terms`` of them or nothing readable is at the cited place.
+    Unless ``opening_found``, a row citing a later stretch is never sent to the recording's
+    opening."""
     terms = set(pages.distinctive(c.explanation if occasion else _OCCASION.sub(" ", c.explanation)))
     if len(terms) < min_terms:
         return None
