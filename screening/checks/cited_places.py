@@ -17,7 +17,7 @@ from ..documents import Document
 from ..echo import RubricWording, content_stems
 from ..locations import mmss
 from ..passages import Passage
-from ..selfanalysis import Citation, Location, match_artifact, split_artifact_names
+from ..selfanalysis import Citation, Location, match_artifact, split_artifact_names, written_as_file_name
 from .base import ScreeningContext
 
 
@@ -86,16 +86,13 @@ def cited_files(c: Citation, names: list[str], least: float) -> tuple[list[str],
     return files, unmatched
 
 
-_FILE_NAME = re.compile(r"\.[A-Za-z0-9]{2,4}\s*$")  # "Walkthrough_Data_Fall.pdf": written as a file's name
-
-
 def loosely_named(c: Citation, names: list[str], least: float, exact: float) -> list[tuple[str, str]]:
     """(name as written, file taken for it) for each name the row writes as a file's name, with
     its extension, that no file bears: matched at ``least`` or better only by the words it holds
     or by its spelling, below ``exact``."""
     out = []
     for raw in split_artifact_names(c.artifact_raw):
-        if not _FILE_NAME.search(raw):
+        if not written_as_file_name(raw):
             continue
         best, score, _ = match_artifact(raw, names)
         if best is not None and least <= score < exact:

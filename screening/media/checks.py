@@ -74,30 +74,27 @@ def language(raw: RawTranscript, settings: MediaSettings) -> IngestProblem | Non
         if raw.language in (None, "en") or (raw.language_probability or 0.0) < settings.language_min_probability:
             return None
         name = _LANGUAGE_NAMES.get(raw.language, raw.language)
-        return IngestProblem("language", {
+        return _other_language([(s.start_s, s.end_s) for s in raw.segments], {
             "language": name, "probability": _percent(raw.language_probability or 0.0),
-            "method": "the Whisper model's language detection", "time_ranges": time_ranges(raw.segments),
-            "setting": "media.whisper_path",
-        }, spans=tuple((s.start_s, s.end_s) for s in raw.segments))
+            "method": "the Whisper model's language detection", "setting": "media.whisper_path",
+        })
     common = {"language": "a language other than English", "setting": "media.whisper_path"}
     if not _has_words(raw):
         if raw.speech_s < settings.unrecognised_speech_s:
             return None
         whole = raw.duration_s or raw.speech_s
-        return IngestProblem("language", {
+        return _other_language([(0.0, whole)], {
             **common, "probability": f"{raw.speech_s:.1f} s of speech",
             "method": "speech detected in which the English-only model recognised no English word",
-            "time_ranges": f"{mmss(0)}–{mmss(whole)}",
-        }, spans=((0.0, whole),))
+        })
     heard = _heard_other(raw, settings)
     if heard:
         top = max(w.p_other for w in raw.acoustic or () if w.p_other >= settings.acoustic_other_min)
-        return IngestProblem("language", {
+        return _other_language(heard, {
             **common, "probability": f"a probability of {_percent(top)}",
             "method": f"the English model's own encoder (an acoustic probe, flagged at {_percent(settings.acoustic_other_min)} "
             f"over {settings.acoustic_other_s:g} s or more)",
-            "time_ranges": time_ranges([Segment(a, b, "", 0.0, 0.0) for a, b in heard]),
-        }, spans=tuple(heard))
+        })
     found = english.evidence(raw.segments, raw.speech_s, raw.duration_s)
     score = english.file_score(found)
     threshold = settings.language_evidence_min
@@ -108,14 +105,18 @@ def language(raw: RawTranscript, settings: MediaSettings) -> IngestProblem | Non
         return None
     if _sounds_english(raw, settings, [(e.start_s, e.end_s) for e in flagged]):
         return None  # English the model could not follow: a poor transcript, not another language
-    spans = tuple((e.start_s, min(e.end_s, raw.duration_s or e.end_s)) for e in flagged)
-    ranges = time_ranges([Segment(a, b, "", 0.0, 0.0) for a, b in spans])
-    return IngestProblem("language", {
+    return _other_language([(e.start_s, min(e.end_s, raw.duration_s or e.end_s)) for e in flagged], {
         **common, "probability": f"evidence {score:.1f} (flagged from {threshold:g})",
         "method": "signs that the English-only model could not transcribe it as English: "
         + ", ".join(english.signs(found, threshold)),
-        "time_ranges": ranges,
-    }, spans=spans)
+    })
+
+
+def _other_language(spans: Sequence[tuple[float, float]], params: dict[str, str]) -> IngestProblem:
+    """The language problem for these stretches (seconds): kept as data for the checks that read
+    the transcript there, and written out for the flag."""
+    shown = time_ranges([Segment(a, b, "", 0.0, 0.0) for a, b in spans])
+    return IngestProblem("language", {**params, "time_ranges": shown}, spans=tuple(spans))
 
 
 def _heard_other(raw: RawTranscript, settings: MediaSettings) -> list[tuple[float, float]]:

@@ -7,7 +7,7 @@ it against the rubric, and says plainly what it could not read.
 
 from __future__ import annotations
 
-from .artifacts import match_artifact, split_artifact_names
+from .artifacts import match_artifact, split_artifact_names, written_as_file_name
 from .locations import artifact_mentions, parse_locations
 from .model import Citation, Location, ProblemCode, SelfAnalysis, SelfAnalysisProblem
 from .reader import read_self_analysis
@@ -23,4 +23,5 @@ __all__ = [
     "parse_locations",
     "read_self_analysis",
     "split_artifact_names",
+    "written_as_file_name",
 ]

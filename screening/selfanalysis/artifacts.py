@@ -58,6 +58,12 @@ def _digits(name: str) -> list[str]:
     return re.findall(r"\d+", _stem(name))
 
 
+def written_as_file_name(name: str) -> bool:
+    """Whether a cited name ends in an extension ("Walkthrough_Data_Fall.pdf"), as a file's name
+    does, rather than being a title ("the PD agendas")."""
+    return bool(_HAS_EXT.search(name.strip()))
+
+
 def match_artifact(name: str, available: list[str]) -> tuple[str | None, float, str | None]:
     """(best file | None, score in [0, 1], suggestion | None).
 
@@ -97,4 +103,4 @@ def match_artifact(name: str, available: list[str]) -> tuple[str | None, float, 
     return None, round(0.8 * best_ratio, 3), best if best_ratio >= SUGGEST_MIN else None
 
 
-__all__ = ["match_artifact", "split_artifact_names"]
+__all__ = ["match_artifact", "split_artifact_names", "written_as_file_name"]
