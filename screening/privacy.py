@@ -1188,6 +1188,8 @@ def _listed_with(doc: "Doc", start: int, end: int) -> list["Token"]:
 def _spoken_adult(doc: "Doc", start: int, end: int) -> bool:
     if "with" in [w.lower() for w in _clause_before(doc, start, 2)]:
         return True  # introduced: "my feedback conversation with Lacy Penrose, third grade"
+    if _roll_call_member(doc, start, end):
+        return True
     listed = _listed_with(doc, start, end)
     first = min([t.i for t in listed if t.i < start] + [start])
     if first >= 2 and doc[first - 2].lower_ == "i" and doc[first - 1].lower_ in {"'m", "’m", "am"}:
@@ -1209,6 +1211,40 @@ _LEADING = frozenset(f"{_LEADING_WORDS} modeling modelling coaching".split())
 
 
 _LEAD_INS = frozenset("present here attending joined joining welcome introduce meet with".split())
+
+
+def _sentence_around(doc: "Doc", start: int, end: int) -> tuple[list["Token"], list["Token"]]:
+    """The tokens of the name's sentence (ended by . ! ?) before and after it."""
+    a = start
+    while a > 0 and doc[a - 1].text not in {".", "!", "?"}:
+        a -= 1
+    b = end
+    while b < len(doc) and doc[b - 1].text not in {".", "!", "?"}:
+        b += 1
+    return list(doc[a:start]), list(doc[end:b])
+
+
+def _roll_call_member(doc: "Doc", start: int, end: int) -> bool:
+    """Whether the name stands in a meeting's roll call opened by the speaker: "With me are
+    Callie Brandt, Ruth Okoye ...", "I'm Marisol Whitfield, with Carla Nguyen, Brett Ostrander
+    ...", "Joining me today ...", "Present are ...", in a sentence that says nothing about
+    students. Whoever is listed there sits at the table, however garbled the list between the
+    lead-in and the name ("with me our Jordan Pike, All my rain sprays and Chris Lundgren"),
+    while a teacher naming students in such a sentence says who they are ("with me are Tyler
+    and Kayla, two of our fifth graders")."""
+    before, after = _sentence_around(doc, start, end)
+    words = [t.lower_ for t in before]
+    opened = False
+    for k, w in enumerate(words):
+        nxt = words[k + 1] if k + 1 < len(words) else ""
+        if (w == "with" and nxt == "me") or (w == "joining" and nxt in {"me", "us"}) or (
+                w == "present" and nxt in {"are", "were", "today", "our", ":"}):
+            opened = True
+        elif w == "with" and any(words[j] in {"'m", "’m", "am"} and words[j - 1] == "i" for j in range(1, k)):
+            opened = True  # "I'm Marisol Whitfield, with ..."
+    if not opened:
+        return False
+    return not any(t.lower_.strip(".,'’") in _SPOKEN_CUES for t in before + after)
 
 
 _MEETINGS = frozenset("meeting committee team plc conference debrief session council department".split())
@@ -1276,7 +1312,7 @@ def _spoken_names(doc: "Doc") -> tuple[_Add, ...]:
             continue
         if listed[sentence[start]] >= 3 and _roll_call_lead(doc, sentence, start):
             continue
-        if _staff(doc, start, end) or _spoken_adult(doc, start, end):
+        if _staff(doc, start, end) or _spoken_adult(doc, start, end) or _after_article(doc, start):
             continue
         found.append(("student_name", span.start_char, span.end_char, 0.75, _SPOKEN))
         taken.add(start)
@@ -1301,6 +1337,16 @@ def _reports(doc: "Doc", end: int) -> bool:
     return False
 
 
+def _after_article(doc: "Doc", start: int) -> bool:
+    """Whether an article stands before the words, past at most two capitalised ones: no one
+    calls a student "the Kayla", while the recogniser writes a program it cannot spell as a
+    capitalised plural ("the Winter Acadians" for the winter Acadience data)."""
+    k = start - 1
+    while k >= 0 and start - k <= 2 and doc[k].tag_ in ("NNP", "NNPS"):
+        k -= 1
+    return k >= 0 and doc[k].lower_ in {"the", "a", "an"}
+
+
 def _spoken_first_names(doc: "Doc", sentence: list[int], taken: set[int]) -> tuple[_Add, ...]:
     """Names of one or two words (whatever the tagger labels them: a mangled name comes back
     as a place or an organisation) in a sentence that, with the one after it, talks about one
@@ -1320,7 +1366,8 @@ def _spoken_first_names(doc: "Doc", sentence: list[int], taken: set[int]) -> tup
         k = sentence[ent.start]
         if not {k, k + 1} & talk:
             continue
-        if _staff(doc, ent.start, ent.end) or _spoken_adult(doc, ent.start, ent.end) or _reports(doc, ent.end):
+        if (_staff(doc, ent.start, ent.end) or _spoken_adult(doc, ent.start, ent.end) or _reports(doc, ent.end)
+                or _after_article(doc, ent.start)):
             continue
         found.append(("student_name", ent.start_char, ent.start_char + len(name), 0.75, _SPOKEN_ONE))
     return tuple(found)
