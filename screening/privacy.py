@@ -1005,7 +1005,7 @@ def _counted_group(doc: "Doc", start: int, end: int) -> bool:
 _TEACHING_WORK = frozenset("""
 session sessions lab labs lesson lessons class classes classroom classrooms analysis analyses workshop workshops
 presentation presentations course courses cycle cycles demonstration demonstrations training trainings
-department unit units room
+department unit units room block blocks
 """.split())
 
 
@@ -1065,7 +1065,10 @@ def _student_cue(doc: "Doc", start: int, end: int, is_person: bool = True) -> tu
         after = after[:k] + _clause_after(doc, end + k, 12)
         words = [t.lower_ for t in after]
     # "Jake Rennick's report on interleaved practice": a record on a topic is a colleague's work
+    # "Sharroky Hollie's Reading, Writing, and Talk": a capitalised word after the name is a
+    # title's, while a record is written in lower case or as an acronym ("Tyler's MAP scores")
     if words[:1] in (["'s"], ["’s"]) and len(words) > 1 and words[1] in _STUDENT_POSSESSIONS \
+            and not after[1].text.istitle() \
             and not _teaching_work(after[1:]) and words[2:3] not in (["on"], ["about"]):
         return f"a student record belonging to the name ({words[1]})", True
     if words[:1] == [","] and any(w in _ONE_STUDENT and not _counted(after, k) and not _not_one_student(after, k)
@@ -1347,6 +1350,17 @@ def _after_article(doc: "Doc", start: int) -> bool:
     return k >= 0 and doc[k].lower_ in {"the", "a", "an"}
 
 
+def _one_student_talk(sentence: str) -> bool:
+    """Whether the sentence talks about one student's record, family or progress
+    (``_ONE_STUDENT_TALK``) outside a clause that counts students: "19 students scored below 60%"
+    is the class's data, as a count is for the full-name rule too."""
+    for m in _ONE_STUDENT_TALK.finditer(sentence):
+        clause = re.split(r"[,;:]", sentence[: m.start()])[-1]
+        if not _COUNT.search(clause):
+            return True
+    return False
+
+
 def _spoken_first_names(doc: "Doc", sentence: list[int], taken: set[int]) -> tuple[_Add, ...]:
     """Names of one or two words (whatever the tagger labels them: a mangled name comes back
     as a place or an organisation) in a sentence that, with the one after it, talks about one
@@ -1355,7 +1369,7 @@ def _spoken_first_names(doc: "Doc", sentence: list[int], taken: set[int]) -> tup
     texts: dict[int, list[str]] = {}
     for tok in doc:
         texts.setdefault(sentence[tok.i], []).append(tok.text_with_ws)
-    talk = {k for k, words in texts.items() if _ONE_STUDENT_TALK.search("".join(words))}
+    talk = {k for k, words in texts.items() if _one_student_talk("".join(words))}
     found: list[_Add] = []
     for ent in doc.ents:
         name = ent.text[:-2] if ent.text.endswith(("'s", "’s")) else ent.text

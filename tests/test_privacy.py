@@ -636,6 +636,26 @@ def test_a_roll_call_opened_by_the_speaker_names_adults_however_garbled(nlp):
 
 
 @pytest.mark.models
+def test_a_title_or_a_teachers_block_after_a_name_is_no_student_record(nlp):
+    # a capitalised word after the possessive is a title's ("Reading, Writing, and Talk"), a
+    # reading block is a teacher's; a record in lower case or an acronym is still a student's
+    adults = ("Sixteen staff members joined a monthly book study of Sharroky Hollie's Reading, Writing, and Talk.\n"
+              "On October 16 I spent ten minutes in Maya Lindgren's reading block and counted response cards.\n")
+    assert detect(adults, nlp, today=TODAY) == []
+    records = "Tyler Brennan's reading level is still two grades below.\nWe looked at Kayla Moss's MAP scores in the fall.\n"
+    assert {records[f.char_start:f.char_end] for f in detect(records, nlp, today=TODAY)} == {"Tyler Brennan", "Kayla Moss"}
+
+
+@pytest.mark.models
+def test_a_count_of_students_is_no_talk_about_one_student_in_speech(nlp):
+    group = ("We will reteach on Thursday.\n"
+             "19 students scored below 60%, so Nagotamis is linked with the intervention group for two weeks.\n")
+    assert detect_many([group], nlp, today=TODAY, spoken=[True])[0] == []
+    one = group.replace("so Nagotamis is linked with the intervention group for two weeks", "and Jayden scored 12 on the quiz")
+    assert {one[f.char_start:f.char_end] for f in detect_many([one], nlp, today=TODAY, spoken=[True])[0]} == {"Jayden"}
+
+
+@pytest.mark.models
 def test_no_spoken_name_follows_an_article(nlp):
     # the recogniser writes a program it cannot spell as a capitalised plural; no one calls a
     # student "the Kayla"
