@@ -1130,6 +1130,10 @@ def _prose_names(doc: "Doc") -> tuple[_Add, ...]:
 # ("Mr. O'Connor"), named in a roll call with titled colleagues or "me", or make the plans
 # ("Dana Ruiz and I will ...", "Dana will pull the data").
 _SPOKEN_CUES = _STUDENT_NOUNS | _STUDENT_AFTER | frozenset("ip referral referrals mom dad grandma grandmother".split())
+def _spoken_cue(tok: "Token") -> bool:
+    return tok.lower_.strip(".,'’") in _SPOKEN_CUES
+
+
 _SPOKEN_CUE = re.compile(r"(?i:\b(?:%s)\b)" % "|".join(map(re.escape, sorted(_SPOKEN_CUES, key=len, reverse=True))))
 # The recogniser spells a plan's number out digit by digit: "five oh four" comes back "5-0-4".
 _SPOKEN_CODES = re.compile(r"(?<![\w-])5-0-4(?![\w-])")
@@ -1188,10 +1192,10 @@ def _listed_with(doc: "Doc", start: int, end: int) -> list["Token"]:
     return out
 
 
-def _spoken_adult(doc: "Doc", start: int, end: int) -> bool:
+def _spoken_adult(doc: "Doc", sentence: list[int], start: int, end: int) -> bool:
     if "with" in [w.lower() for w in _clause_before(doc, start, 2)]:
         return True  # introduced: "my feedback conversation with Lacy Penrose, third grade"
-    if _roll_call_member(doc, start, end):
+    if _roll_call_member(doc, sentence, start, end):
         return True
     listed = _listed_with(doc, start, end)
     first = min([t.i for t in listed if t.i < start] + [start])
@@ -1216,18 +1220,7 @@ _LEADING = frozenset(f"{_LEADING_WORDS} modeling modelling coaching".split())
 _LEAD_INS = frozenset("present here attending joined joining welcome introduce meet with".split())
 
 
-def _sentence_around(doc: "Doc", start: int, end: int) -> tuple[list["Token"], list["Token"]]:
-    """The tokens of the name's sentence (ended by . ! ?) before and after it."""
-    a = start
-    while a > 0 and doc[a - 1].text not in {".", "!", "?"}:
-        a -= 1
-    b = end
-    while b < len(doc) and doc[b - 1].text not in {".", "!", "?"}:
-        b += 1
-    return list(doc[a:start]), list(doc[end:b])
-
-
-def _roll_call_member(doc: "Doc", start: int, end: int) -> bool:
+def _roll_call_member(doc: "Doc", sentence: list[int], start: int, end: int) -> bool:
     """Whether the name stands in a meeting's roll call opened by the speaker: "With me are
     Callie Brandt, Ruth Okoye ...", "I'm Marisol Whitfield, with Carla Nguyen, Brett Ostrander
     ...", "Joining me today ...", "Present are ...", in a sentence that says nothing about
@@ -1235,19 +1228,22 @@ def _roll_call_member(doc: "Doc", start: int, end: int) -> bool:
     lead-in and the name ("with me our Jordan Pike, All my rain sprays and Chris Lundgren"),
     while a teacher naming students in such a sentence says who they are ("with me are Tyler
     and Kayla, two of our fifth graders")."""
-    before, after = _sentence_around(doc, start, end)
-    words = [t.lower_ for t in before]
-    opened = False
+    a, b = start, end
+    while a > 0 and sentence[a - 1] == sentence[start]:
+        a -= 1
+    while b < len(doc) and sentence[b] == sentence[start]:
+        b += 1
+    same = list(doc[a:b])
+    words = [t.lower_ for t in same if t.i < start]
+    opened = introduced = False
     for k, w in enumerate(words):
         nxt = words[k + 1] if k + 1 < len(words) else ""
-        if (w == "with" and nxt == "me") or (w == "joining" and nxt in {"me", "us"}) or (
-                w == "present" and nxt in {"are", "were", "today", "our", ":"}):
-            opened = True
-        elif w == "with" and any(words[j] in {"'m", "’m", "am"} and words[j - 1] == "i" for j in range(1, k)):
-            opened = True  # "I'm Marisol Whitfield, with ..."
+        introduced = introduced or (w in {"'m", "’m", "am"} and k > 0 and words[k - 1] == "i")
+        opened = opened or (w == "with" and (nxt == "me" or introduced)) or (w == "joining" and nxt in {"me", "us"}) \
+            or (w == "present" and nxt in {"are", "were", "today", "our", ":"})
     if not opened:
         return False
-    return not any(t.lower_.strip(".,'’") in _SPOKEN_CUES for t in before + after)
+    return not any(_spoken_cue(t) for t in same if not start <= t.i < end)
 
 
 _MEETINGS = frozenset("meeting committee team plc conference debrief session council department".split())
@@ -1286,7 +1282,7 @@ def _spoken_names(doc: "Doc") -> tuple[_Add, ...]:
     """Full names (two words or more) in a transcript window, not an adult's, with talk about
     students in their sentence or the one before or after it."""
     sentence = _sentence_ids(doc)
-    cues = [t for t in doc if t.lower_.strip(".,'’") in _SPOKEN_CUES]
+    cues = [t for t in doc if _spoken_cue(t)]
     # A count of students ("we gave the CFA to 138 students") is the class's data, not talk about
     # a name beside it; it still is about the names a teacher lists in the next breath ("24
     # students used the stems … The ones who didn't talk were Colton Briggs, Shaylee Mootz and …").
@@ -1315,7 +1311,7 @@ def _spoken_names(doc: "Doc") -> tuple[_Add, ...]:
             continue
         if listed[sentence[start]] >= 3 and _roll_call_lead(doc, sentence, start):
             continue
-        if _staff(doc, start, end) or _spoken_adult(doc, start, end) or _after_article(doc, start):
+        if _staff(doc, start, end) or _spoken_adult(doc, sentence, start, end) or _after_article(doc, start):
             continue
         found.append(("student_name", span.start_char, span.end_char, 0.75, _SPOKEN))
         taken.add(start)
@@ -1380,7 +1376,7 @@ def _spoken_first_names(doc: "Doc", sentence: list[int], taken: set[int]) -> tup
         k = sentence[ent.start]
         if not {k, k + 1} & talk:
             continue
-        if (_staff(doc, ent.start, ent.end) or _spoken_adult(doc, ent.start, ent.end) or _reports(doc, ent.end)
+        if (_staff(doc, ent.start, ent.end) or _spoken_adult(doc, sentence, ent.start, ent.end) or _reports(doc, ent.end)
                 or _after_article(doc, ent.start)):
             continue
         found.append(("student_name", ent.start_char, ent.start_char + len(name), 0.75, _SPOKEN_ONE))
