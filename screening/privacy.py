@@ -577,8 +577,22 @@ def _scripted_talk(text: str, out: _Collector) -> None:
                        (_ADDRESSED, "a name the teacher (T:) addresses in scripted notes")):
         for m in rx.finditer(text):
             name = m.group("name")
+            if rx is _SPEAKER and not _opens_turn(text, m.start("name")):
+                continue
             if name not in ("T", "Teacher") and _is_name(name) and not _titled(text, m.start("name")):
                 out.add("student_name", m.start("name"), m.end("name"), 0.85, reason)
+
+
+_TIME_STAMP_BEFORE = re.compile(r"\b\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?\s*[-–—]?$", re.I)
+
+
+def _opens_turn(text: str, start: int) -> bool:
+    """Whether a speaker's label at ``start`` opens a turn of scripted talk: at the start of a line,
+    after a time stamp, or after the turn before it ends ("... 12.' Caden: 'Three'"). Mid-clause,
+    a word before a colon and a quote is part of the sentence ("posted in English and Spanish:
+    'I can predict ...'")."""
+    before = text[:start].rstrip(" \t")
+    return not before or before[-1] in "\n.!?\"'“”‘’)]*•-–—" or bool(_TIME_STAMP_BEFORE.search(before))
 
 
 def _titled(text: str, start: int) -> bool:
@@ -1001,11 +1015,12 @@ def _counted_group(doc: "Doc", start: int, end: int) -> bool:
 
 # What a teacher leads or makes, heading the phrase a possessive names: "Rachel Pham's grade 8 ELA
 # analysis", "Matt Siebert's fluency session", "Priya Nair's grade 4 morphology lab" are a
-# colleague's work; "Maya's reading level" is a student's record.
+# colleague's work, and "Bellweather's assessment work" a school's; "Maya's reading level" is a
+# student's record.
 _TEACHING_WORK = frozenset("""
 session sessions lab labs lesson lessons class classes classroom classrooms analysis analyses workshop workshops
 presentation presentations course courses cycle cycles demonstration demonstrations training trainings
-department unit units room block blocks
+department unit units room block blocks work
 """.split())
 
 
@@ -1234,8 +1249,13 @@ def _roll_call_member(doc: "Doc", sentence: list[int], start: int, end: int) -> 
     while b < len(doc) and sentence[b] == sentence[start]:
         b += 1
     same = list(doc[a:b])
-    words = [t.lower_ for t in same if t.i < start]
-    opened = introduced = False
+    words = [t.lower_ for t in same if t.i < start and not t.is_space]
+    # The recogniser ends a sentence where the speaker paused: "I'm Kesha Ramlet. With ..., Hector
+    # Lindquist and our grade-level representatives" is one introduction.
+    before = [t.lower_ for t in doc[:a] if sentence[t.i] == sentence[start] - 1 and not t.is_space]
+    opened = False
+    introduced = words[:1] == ["with"] and any(
+        w in {"'m", "’m", "am"} and k > 0 and before[k - 1] == "i" for k, w in enumerate(before))
     for k, w in enumerate(words):
         nxt = words[k + 1] if k + 1 < len(words) else ""
         introduced = introduced or (w in {"'m", "’m", "am"} and k > 0 and words[k - 1] == "i")
@@ -1346,13 +1366,19 @@ def _after_article(doc: "Doc", start: int) -> bool:
     return k >= 0 and doc[k].lower_ in {"the", "a", "an"}
 
 
+# A share of a whole ("14% of our enrollment, but 29% of the referrals"): a group's figure.
+_SHARE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|percent)\s+of\b", re.I)
+
+
 def _one_student_talk(sentence: str) -> bool:
     """Whether the sentence talks about one student's record, family or progress
-    (``_ONE_STUDENT_TALK``) outside a clause that counts students: "19 students scored below 60%"
-    is the class's data, as a count is for the full-name rule too."""
+    (``_ONE_STUDENT_TALK``) outside a clause that counts students or gives a share: "19 students
+    scored below 60%" and "students with IEPs are 14% of our enrollment but 29% of the referrals"
+    are a group's data, as a count is for the full-name rule too."""
     for m in _ONE_STUDENT_TALK.finditer(sentence):
         clause = re.split(r"[,;:]", sentence[: m.start()])[-1]
-        if not _COUNT.search(clause):
+        whole = clause + re.split(r"[,;:]", sentence[m.start():])[0]
+        if not _COUNT.search(clause) and not _SHARE.search(whole):
             return True
     return False
 

@@ -1132,3 +1132,28 @@ def test_a_students_reading_score_said_aloud_is_a_student_cue(nlp):
     # a class, not a student, below a mark
     adults = "Word problems are at 49 percent in Curtis's section, and the third hour is below benchmark.\n"
     assert detect_many([adults], nlp, today=TODAY, spoken=[True])[0] == []
+
+
+@pytest.mark.models
+def test_held_out_test142_to_test147_read_after_their_run(nlp):
+    # a language before a colon and a quote is part of the sentence, not a speaker beside "T:"
+    notes = ("10:05 Objective posted in English and Spanish: 'I can predict whether an object will sink.'\n"
+             "10:16 T: 'Does everyone get it?' Several nod.\n")
+    assert _found(notes) == []
+    # a speaker's turn still opens after a time stamp or the turn before it
+    turns = "10:16 T: 'Does everyone get it?' Caden: 'No.'\n10:18 Marisol: 'I think it sinks.'\n"
+    assert {n for _, n in _found(turns)} == {"Caden", "Marisol"}
+    # an introduction the recogniser ends with a full stop still opens the roll call after it
+    said = ("This is the PBS team meeting on Wednesday, November 12.\nI'm Kesha Ramlet.\n"
+            "With the counselor, Hector Lindquist and our grade-level representatives.\n"
+            "We're looking at the October referral data for our students.\n")
+    assert detect_many([said], nlp, today=TODAY, spoken=[True])[0] == []
+    # a share of a whole is a group's figure, not one student's record
+    share = ("Miguel, what about the student group data?\n"
+             "Students with IEPs are 14% of our enrollment, but 29% of the referrals.\n")
+    assert detect_many([share], nlp, today=TODAY, spoken=[True])[0] == []
+    one = "Miguel, what about Jaden?\nHe has an IEP and four referrals since October.\n"
+    assert {one[f.char_start:f.char_end] for f in detect_many([one], nlp, today=TODAY, spoken=[True])[0]} >= {"Jaden"}
+    # a school's work is not a student's record
+    assert _found("This year I led Bellweather's assessment work for the first time.", nlp) == []
+    assert [n for _, n in _found("Tyler Moss's assessment scores rose by ten points.", nlp)] == ["Tyler Moss"]
