@@ -10,7 +10,9 @@ Clips: bench/language_set.py (espeak-ng: six languages besides English, several 
 in several voices, and under pink noise) and ../shared/data/audio (real English, one real French
 clip). ``dev`` clips were looked at while the check was made; ``held-out-1`` clips were measured
 once and then studied (dev now); ``held-out-2`` clips were written and frozen
-(bench/language_held_out_2.json) before the last change and are only measured.
+(bench/language_held_out_2.json), measured once and then studied when the probe was refitted (dev
+now); ``held-out-3`` clips were written by a helper that never saw the check and frozen
+(bench/language_held_out_3_frozen.json) before it was measured on them.
 
 Reported: misses (a non-English clip without ``language``), false flags (an English clip with
 it), and each clip's worst margin from the decision boundary over the ISAs (evidence score minus
@@ -170,7 +172,8 @@ def probe_margin(raw: dict[str, Any], english_clip: bool) -> float | None:
     return (settings.acoustic_other_min - top) if english_clip else (top - settings.acoustic_english_max)
 
 
-SPLIT_NAMES = {"dev": "dev", "held-out-1": "held-out-1 (now dev)", "held-out-2": "held-out-2"}
+SPLIT_NAMES = {"dev": "dev", "held-out-1": "held-out-1 (now dev)", "held-out-2": "held-out-2 (now dev)",
+               "held-out-3": "held-out-3"}
 
 
 def margin(english_clip: bool, flagged: bool, score: float | None, threshold: float) -> float:
@@ -185,7 +188,7 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=REPO / "out" / "language-set")
     parser.add_argument("--isa", help="comma-separated ISAs (default: every one up to this CPU's)")
     parser.add_argument("--split", choices=["dev", "all"], default="all",
-                        help="dev: the dev clips alone (dev and held-out-1), for tuning; all: every clip")
+                        help="dev: the dev clips alone (dev, held-out-1 and -2), for tuning; all: every clip")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--child", nargs="*")
     args = parser.parse_args()
@@ -198,7 +201,7 @@ def main() -> None:
 
     made: list[Clip] = build(args.folder)
     if args.split == "dev":
-        made = [c for c in made if c.split != "held-out-2"]
+        made = [c for c in made if c.split != "held-out-3"]
     truth = {c.file: (c.language, c.split, c.noise) for c in made}
     passage = {c.file: c.text for c in made}
     paths = [args.folder / c.file for c in made]
@@ -260,14 +263,15 @@ def main() -> None:
     def fmt(x: float) -> str:
         return "no score (no words)" if x == float("inf") else f"{x:+.2f}"
 
-    order = {"dev": 0, "held-out-1": 1, "held-out-2": 2}
+    order = {"dev": 0, "held-out-1": 1, "held-out-2": 2, "held-out-3": 3}
     flag_list = sorted(f for f in flags if f.startswith(("avx", "amx", "fma", "f16c", "sse4")))
     total_new = sum(c for c, _ in transcribed.values())
     lines = [
         f"CPU flags: {' '.join(flag_list)}. ISAs run (CT2_FORCE_CPU_ISA): {', '.join(isas)}. "
         f"espeak-ng: {espeak_version()}. Model: {model_label()}. Threshold media.language_evidence_min = {threshold:g}. "
         f"Clips: {len(truth)} ({'dev clips only' if args.split == 'dev' else 'every split'}). "
-        + (f"Held-out-2: {frozen_check(args.folder)}. " if args.split == "all" else "")
+        + f"Held-out-2: {frozen_check(args.folder, 'held-out-2')}. "
+        + (f"Held-out-3: {frozen_check(args.folder, 'held-out-3')}. " if args.split == "all" else "")
         + "Transcribed in this run (one child process per ISA, model load included): "
         + ", ".join(f"{i} {transcribed[i][0]} clips in {transcribed[i][1]:.0f} s" for i in isas)
         + ("; the other transcripts came from the folder's cache, made by the same model and ISA from the same audio bytes."

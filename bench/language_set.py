@@ -13,12 +13,15 @@ the way tiny.en hears them from espeak-ng, not how it fares on every accent. The
 Splits: ``dev`` clips were looked at while the check was made; ``held-out-1`` clips were made
 after it and measured once (2026-12-05), then studied when the check was improved, so they are
 dev too now; ``held-out-2`` clips (new passages on other school topics, new voice and speed
-combinations, English under noise) were written and frozen before that improvement and are only
-measured: ``bench/language_held_out_2.json`` names the espeak-ng and sox versions and every
-clip's SHA-256, and the bench says whether the clips it measured are those.
+combinations, English under noise) were written and frozen before that improvement, measured
+(2026-12-07) and then studied when the acoustic probe was refitted, so they are dev now as well
+(``bench/language_held_out_2.json`` still pins their bytes); ``held-out-3`` clips were written by a
+helper that never saw the check (``bench/language_held_out_3.json``) and frozen
+(``bench/language_held_out_3_frozen.json``: espeak-ng and sox versions, every clip's SHA-256) before
+the check was measured on them; the bench says whether the clips it measured are those.
 
 ``build(folder)`` writes the clips and returns the manifest; ``python -m bench.language_set DIR``
-does the same from the shell (``--freeze`` also writes the held-out-2 manifest).
+does the same from the shell (``--freeze`` also writes the held-out-3 manifest).
 """
 
 from __future__ import annotations
@@ -185,6 +188,21 @@ HELD_OUT_2_VOICES: dict[str, list[tuple[str, int]]] = {
 HELD_OUT_2_NOISE_VOICES = (0, 3, 4)  # English voices of HELD_OUT_2_VOICES read under NOISE_LEVELS
 FROZEN_HELD_OUT_2 = Path(__file__).with_name("language_held_out_2.json")
 
+# Held out a third time (split "held-out-3"): passages and voice/speed choices written by a helper
+# that saw only this file (for what was already used) and espeak-ng, never the check, its code or
+# its results (2026-12-07, seventeenth session), then frozen (FROZEN_HELD_OUT_3) before the check
+# was measured on them. Held-out-2 was studied that session (the probe was refitted with it), so
+# it is dev now.
+HELD_OUT_3_SOURCE = Path(__file__).with_name("language_held_out_3.json")
+FROZEN_HELD_OUT_3 = Path(__file__).with_name("language_held_out_3_frozen.json")
+FROZEN = {"held-out-2": FROZEN_HELD_OUT_2, "held-out-3": FROZEN_HELD_OUT_3}
+
+
+def _held_out_3() -> dict[str, object]:
+    if not HELD_OUT_3_SOURCE.is_file():
+        return {"texts": {}, "voices": {}, "noise_voices": []}
+    return json.loads(HELD_OUT_3_SOURCE.read_text(encoding="utf-8"))
+
 
 @dataclass(frozen=True)
 class Clip:
@@ -193,7 +211,7 @@ class Clip:
     voice: str
     speed: int
     text: str
-    split: str = "dev"  # "dev" and "held-out-1": the check was made looking at it; "held-out-2": never
+    split: str = "dev"  # "dev", "held-out-1", "held-out-2": the check was made looking at them; "held-out-3": never
     noise: float = 0.0
 
 
@@ -222,6 +240,18 @@ def clips() -> list[Clip]:
             voice, speed = HELD_OUT_2_VOICES["en"][v]
             for t, text in enumerate(HELD_OUT_2_TEXTS["en"]):
                 out.append(Clip(f"en-h2-v{v}-t{t}-noise{n}.wav", "en", voice, speed, text, "held-out-2", level))
+    h3 = _held_out_3()
+    texts3: dict[str, list[str]] = h3["texts"]  # type: ignore[assignment]
+    voices3: dict[str, list[list[object]]] = h3["voices"]  # type: ignore[assignment]
+    for lang, voices in voices3.items():
+        for v, (voice, speed) in enumerate(voices):
+            for t, text in enumerate(texts3[lang]):
+                out.append(Clip(f"{lang}-h3-v{v}-t{t}.wav", lang, str(voice), int(speed), text, "held-out-3"))
+    for n, level in enumerate(NOISE_LEVELS):
+        for v in h3["noise_voices"]:  # type: ignore[attr-defined]
+            voice, speed = voices3["en"][v]
+            for t, text in enumerate(texts3["en"]):
+                out.append(Clip(f"en-h3-v{v}-t{t}-noise{n}.wav", "en", str(voice), int(speed), text, "held-out-3", level))
     return out
 
 
@@ -292,31 +322,34 @@ def build(folder: Path, only: list[Clip] | None = None) -> list[Clip]:
     return wanted
 
 
-def freeze(folder: Path, target: Path = FROZEN_HELD_OUT_2) -> dict[str, object]:
-    """Build the held-out-2 clips and write what they are (tool versions, every clip and its
-    SHA-256) to ``target``: the set is then fixed, and a later run can tell whether it measured it."""
-    made = build(folder, [c for c in clips() if c.split == "held-out-2"])
+def freeze(folder: Path, split: str = "held-out-3") -> dict[str, object]:
+    """Build a held-out split's clips and write what they are (tool versions, every clip and its
+    SHA-256) to its frozen manifest: the split is then fixed, and a later run can tell whether it
+    measured it."""
+    made = build(folder, [c for c in clips() if c.split == split])
     frozen = {"espeak": espeak_version(), "sox": sox_version(),
               "clips": {c.file: {**asdict(c), "sha256": sha256(folder / c.file)} for c in made}}
-    target.write_text(json.dumps(frozen, indent=1, ensure_ascii=False) + "\n")
+    FROZEN[split].write_text(json.dumps(frozen, indent=1, ensure_ascii=False) + "\n")
     return frozen
 
 
-def frozen_check(folder: Path, target: Path = FROZEN_HELD_OUT_2) -> str:
-    """Whether the held-out-2 clips in ``folder`` are the frozen ones, in words for the report."""
+def frozen_check(folder: Path, split: str) -> str:
+    """Whether the split's clips in ``folder`` are the frozen ones, in words for the report. The
+    split recorded in a manifest is not compared: a held-out split becomes dev once studied."""
+    target = FROZEN[split]
     if not target.is_file():
-        return "no frozen held-out-2 manifest"
+        return f"no frozen {split} manifest"
     frozen = json.loads(target.read_text())
-    wanted = {c.file: c for c in clips() if c.split == "held-out-2"}
+    wanted = {c.file: c for c in clips() if c.split == split}
     changed = [name for name, entry in frozen["clips"].items()
                if name not in wanted or _audio(wanted[name]) != {k: entry.get(k) for k in _audio(wanted[name])}]
     if changed or set(wanted) != set(frozen["clips"]):
-        return f"the held-out-2 definitions differ from the frozen manifest ({len(changed)} clips changed)"
+        return f"the {split} definitions differ from the frozen manifest ({len(changed)} clips changed)"
     differ = [name for name, entry in frozen["clips"].items() if sha256(folder / name) != entry["sha256"]]
     tools = f"frozen with {frozen['espeak']}, {frozen['sox']}"
     if differ:
-        return f"{len(differ)} of {len(frozen['clips'])} held-out-2 clips differ byte-wise from the frozen ones ({tools})"
-    return f"all {len(frozen['clips'])} held-out-2 clips are byte-identical to the frozen ones ({tools})"
+        return f"{len(differ)} of {len(frozen['clips'])} {split} clips differ byte-wise from the frozen ones ({tools})"
+    return f"all {len(frozen['clips'])} {split} clips are byte-identical to the frozen ones ({tools})"
 
 
 if __name__ == "__main__":
@@ -324,6 +357,6 @@ if __name__ == "__main__":
     target = Path(args[0] if args else "out/language-set")
     if "--freeze" in sys.argv:
         frozen = freeze(target)
-        print(f"froze {len(frozen['clips'])} held-out-2 clips in {FROZEN_HELD_OUT_2} ({frozen['espeak']})")
+        print(f"froze {len(frozen['clips'])} held-out-3 clips in {FROZEN_HELD_OUT_3} ({frozen['espeak']})")
     made = build(target)
     print(f"{len(made)} clips in {target} ({espeak_version()})")

@@ -719,9 +719,11 @@ class MediaSettings(BaseModel):
         "whatever the transcript's signs say.",
     )
     acoustic_english_max: float = Field(
-        0.25, ge=0, le=1, description="When the transcript's signs reach language_evidence_min but no window of the "
+        0.9, ge=0, le=1, description="When the transcript's signs reach language_evidence_min but no window of the "
         "stretches they point at (acoustic_other_s of speech or more) reaches this probe probability, the speech sounds "
-        "English: no language flag (a poor transcript is then low_confidence_transcript's to report).",
+        "English: no language flag (a poor transcript is then low_confidence_transcript's to report). At "
+        "acoustic_other_min (the default) the probe decides whenever it heard enough speech; lower, the signs decide "
+        "where the probe is unsure (English the model cannot follow is then flagged, docs/media.md).",
     )
 
 

@@ -190,8 +190,14 @@ def test_english_the_model_could_not_follow_is_no_language_flag_when_it_sounds_e
     assert _codes(_with_windows(garbled, 18.0, [])) == ["language"]  # the signs alone
     sounds_english = _with_windows(garbled, 18.0, [(0, 5, 0.03), (4, 9, 0.1), (9, 14, 0.05), (13, 18, 0.08)])
     assert _codes(sounds_english) == ["low_confidence_transcript"]
+    # The probe decides once it has heard enough speech and no window of it reached another
+    # language (media.acoustic_english_max is media.acoustic_other_min by default) ...
     unsure = _with_windows(garbled, 18.0, [(0, 5, 0.03), (4, 9, 0.4), (9, 14, 0.05)])
-    assert _codes(unsure) == ["language"]  # the probe is not sure it is English: the signs stand
+    assert _codes(unsure) == ["low_confidence_transcript"]
+    # ... a stricter setting lets the signs stand where it is unsure ...
+    assert _codes(unsure, MediaSettings(acoustic_english_max=0.25)) == ["language"]
+    # ... and from less than media.acoustic_other_s of speech it never overrules them
+    assert _codes(_with_windows(garbled, 18.0, [(0, 3, 0.03)])) == ["language"]
     assert _codes(sounds_english, MediaSettings(acoustic_probe=False)) == ["language"]
 
 
