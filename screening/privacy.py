@@ -393,7 +393,22 @@ _SCHOOL_AFTER = re.compile(rf"(?:[a-z'.-]+ ){{1,3}}(?:{_SCHOOL})\b")
 _COUNT = re.compile(r"\b\d[\d,]*\s+(?:[a-z-]+\s+)?(?:students|pupils|learners|kids|children|families|parents)\b", re.I)
 
 
+# The writer giving their own details: "I can be reached at …", "email me at …", "my cell is …".
+_FIRST_PERSON_CONTACT = re.compile(
+    r"\b(?:i can be reached|i am reachable|i'm reachable|reach me|contact me|email me|e-mail me|call me|text me"
+    r"|write to me|my (?:e-?mail|cell|phone|number|office|address)(?: (?:is|number|address))?)\b", re.I)
+
+
+def _own_contact(text: str, start: int) -> bool:
+    """Whether the sentence before the address or number gives it as the writer's own: the
+    candidate is an adult, whatever else the paragraph says about students."""
+    tail = _PHONE.sub(" ", _EMAIL.sub(" ", text[max(0, start - 200) : start]))
+    return bool(_FIRST_PERSON_CONTACT.search(re.split(r"[.!?\n]", tail)[-1]))
+
+
 def _adult_contact(text: str, start: int) -> bool:
+    if _own_contact(text, start):
+        return True
     line_start = text.rfind("\n", 0, start) + 1
     for _ in range(2):  # the two lines before
         if line_start > 0:
@@ -1082,8 +1097,9 @@ def _student_cue(doc: "Doc", start: int, end: int, is_person: bool = True) -> tu
     # "Jake Rennick's report on interleaved practice": a record on a topic is a colleague's work
     # "Sharroky Hollie's Reading, Writing, and Talk": a capitalised word after the name is a
     # title's, while a record is written in lower case or as an acronym ("Tyler's MAP scores")
+    # "the BLT's plan": a team or a body, which an article or capitals give away, not a student
     if words[:1] in (["'s"], ["’s"]) and len(words) > 1 and words[1] in _STUDENT_POSSESSIONS \
-            and not after[1].text.istitle() \
+            and not after[1].text.istitle() and not doc[start:end].text.isupper() and not _after_article(doc, start) \
             and not _teaching_work(after[1:]) and words[2:3] not in (["on"], ["about"]):
         return f"a student record belonging to the name ({words[1]})", True
     if words[:1] == [","] and any(w in _ONE_STUDENT and not _counted(after, k) and not _not_one_student(after, k)
@@ -1374,8 +1390,10 @@ def _one_student_talk(sentence: str) -> bool:
     """Whether the sentence talks about one student's record, family or progress
     (``_ONE_STUDENT_TALK``) outside a clause that counts students or gives a share: "19 students
     scored below 60%" and "students with IEPs are 14% of our enrollment but 29% of the referrals"
-    are a group's data, as a count is for the full-name rule too."""
+    are a group's data, as a count is for the full-name rule too, and so is "the referral data"."""
     for m in _ONE_STUDENT_TALK.finditer(sentence):
+        if re.match(r"\s+data\b", sentence[m.end():]):
+            continue  # "the referral data": a group's records, gathered
         clause = re.split(r"[,;:]", sentence[: m.start()])[-1]
         whole = clause + re.split(r"[,;:]", sentence[m.start():])[0]
         if not _COUNT.search(clause) and not _SHARE.search(whole):
