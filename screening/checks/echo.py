@@ -76,12 +76,18 @@ def _vocabulary_only(word_share: float, phrase_share: float, cfg: EchoSettings) 
     every echo flag copying a third of its phrases or more was planted; of those copying almost
     none (with 62-83% of their words from the rubric), three in four were not. A paragraph made
     almost wholly of the rubric's words restates it however they are ordered."""
-    if (cfg.warn_min_phrase_share is None or phrase_share >= cfg.warn_min_phrase_share
-            or word_share >= cfg.warn_min_word_share):
-        return {}
-    return {"severity": "info", "note": (
-        f"It copies few of the rubric's phrases ({phrase_share * 100:.0f}% of its three-word sequences), only its "
-        "vocabulary, which is also the field's: a note, not a warning.")}
+    if (cfg.warn_min_phrase_share is not None and phrase_share < cfg.warn_min_phrase_share
+            and word_share < cfg.warn_min_word_share):
+        return {"severity": "info", "note": (
+            f"It copies few of the rubric's phrases ({phrase_share * 100:.0f}% of its three-word sequences), only its "
+            "vocabulary, which is also the field's: a note, not a warning.")}
+    if cfg.warn_word_share_floor is not None and word_share < cfg.warn_word_share_floor:
+        # a fifth of its words or more the candidate's own: general, perhaps, which the evidence
+        # flags say, but not a restatement
+        return {"severity": "info", "note": (
+            f"Only {word_share * 100:.0f}% of its words are the rubric's; the rest are the candidate's own: a note, "
+            "not a warning.")}
+    return {}
 
 
 # A plan, minutes or a slide deck states the school's goals in the state's language on purpose;
