@@ -34,6 +34,7 @@ import sys
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Sequence
 
 # Two passages per language, written for this set (not translations of one another, so no
 # language gets an easier text).
@@ -231,27 +232,26 @@ def clips() -> list[Clip]:
             voice, speed = VOICES["en"][v]
             for t, text in enumerate(english):
                 out.append(Clip(f"en-v{v}-t{t}-noise{n}.wav", "en", voice, speed, text, "held-out-1", level))
-    for lang, voices in HELD_OUT_2_VOICES.items():
-        for v, (voice, speed) in enumerate(voices):
-            for t, text in enumerate(HELD_OUT_2_TEXTS[lang]):
-                out.append(Clip(f"{lang}-h2-v{v}-t{t}.wav", lang, voice, speed, text, "held-out-2"))
-    for n, level in enumerate(NOISE_LEVELS):
-        for v in HELD_OUT_2_NOISE_VOICES:
-            voice, speed = HELD_OUT_2_VOICES["en"][v]
-            for t, text in enumerate(HELD_OUT_2_TEXTS["en"]):
-                out.append(Clip(f"en-h2-v{v}-t{t}-noise{n}.wav", "en", voice, speed, text, "held-out-2", level))
+    out += _held_out("h2", "held-out-2", HELD_OUT_2_TEXTS, HELD_OUT_2_VOICES, HELD_OUT_2_NOISE_VOICES)
     h3 = _held_out_3()
-    texts3: dict[str, list[str]] = h3["texts"]  # type: ignore[assignment]
-    voices3: dict[str, list[list[object]]] = h3["voices"]  # type: ignore[assignment]
-    for lang, voices in voices3.items():
-        for v, (voice, speed) in enumerate(voices):
-            for t, text in enumerate(texts3[lang]):
-                out.append(Clip(f"{lang}-h3-v{v}-t{t}.wav", lang, str(voice), int(speed), text, "held-out-3"))
+    voices3 = {lang: [(str(voice), int(speed)) for voice, speed in pairs]  # type: ignore[union-attr]
+               for lang, pairs in h3["voices"].items()}  # type: ignore[union-attr]
+    out += _held_out("h3", "held-out-3", h3["texts"], voices3, h3["noise_voices"])  # type: ignore[arg-type]
+    return out
+
+
+def _held_out(tag: str, split: str, texts: dict[str, list[str]], voices: dict[str, list[tuple[str, int]]],
+              noise_voices: Sequence[int]) -> list[Clip]:
+    """A held-out split's clips: every passage of a language in each of its voices, and the English
+    voices numbered in ``noise_voices`` again under each of NOISE_LEVELS."""
+    out = [Clip(f"{lang}-{tag}-v{v}-t{t}.wav", lang, voice, speed, text, split)
+           for lang, pairs in voices.items() for v, (voice, speed) in enumerate(pairs)
+           for t, text in enumerate(texts[lang])]
     for n, level in enumerate(NOISE_LEVELS):
-        for v in h3["noise_voices"]:  # type: ignore[attr-defined]
-            voice, speed = voices3["en"][v]
-            for t, text in enumerate(texts3["en"]):
-                out.append(Clip(f"en-h3-v{v}-t{t}-noise{n}.wav", "en", str(voice), int(speed), text, "held-out-3", level))
+        for v in noise_voices:
+            voice, speed = voices["en"][v]
+            out += [Clip(f"en-{tag}-v{v}-t{t}-noise{n}.wav", "en", voice, speed, text, split, level)
+                    for t, text in enumerate(texts["en"])]
     return out
 
 

@@ -1223,6 +1223,14 @@ def _listed_with(doc: "Doc", start: int, end: int) -> list["Token"]:
     return out
 
 
+_AM = frozenset({"'m", "’m", "am"})
+
+
+def _i_am(words: Sequence[str], k: int) -> bool:
+    """Whether ``words[k]`` ends "I'm" / "I am": the speaker introducing themselves."""
+    return k > 0 and words[k] in _AM and words[k - 1] == "i"
+
+
 def _spoken_adult(doc: "Doc", sentence: list[int], start: int, end: int) -> bool:
     if "with" in [w.lower() for w in _clause_before(doc, start, 2)]:
         return True  # introduced: "my feedback conversation with Lacy Penrose, third grade"
@@ -1230,7 +1238,7 @@ def _spoken_adult(doc: "Doc", sentence: list[int], start: int, end: int) -> bool
         return True
     listed = _listed_with(doc, start, end)
     first = min([t.i for t in listed if t.i < start] + [start])
-    if first >= 2 and doc[first - 2].lower_ == "i" and doc[first - 1].lower_ in {"'m", "’m", "am"}:
+    if first >= 2 and _i_am([doc[first - 2].lower_, doc[first - 1].lower_], 1):
         return True  # the speakers introduce themselves: "I'm Monica T and Rosa Elgago is leading"
     if any(t.lower_.rstrip(".") in _TITLES | _STAFF_ROLES | _ROLL_CALL for t in listed):
         return True  # a roll call: "Coach Dillard, Mrs. Abernathy, ... and me, Jee Lo"
@@ -1268,13 +1276,15 @@ def _roll_call_member(doc: "Doc", sentence: list[int], start: int, end: int) -> 
     words = [t.lower_ for t in same if t.i < start and not t.is_space]
     # The recogniser ends a sentence where the speaker paused: "I'm Kesha Ramlet. With ..., Hector
     # Lindquist and our grade-level representatives" is one introduction.
-    before = [t.lower_ for t in doc[:a] if sentence[t.i] == sentence[start] - 1 and not t.is_space]
+    p = a
+    while p > 0 and sentence[p - 1] == sentence[start] - 1:
+        p -= 1
+    before = [t.lower_ for t in doc[p:a] if not t.is_space]
     opened = False
-    introduced = words[:1] == ["with"] and any(
-        w in {"'m", "’m", "am"} and k > 0 and before[k - 1] == "i" for k, w in enumerate(before))
+    introduced = words[:1] == ["with"] and any(_i_am(before, k) for k in range(len(before)))
     for k, w in enumerate(words):
         nxt = words[k + 1] if k + 1 < len(words) else ""
-        introduced = introduced or (w in {"'m", "’m", "am"} and k > 0 and words[k - 1] == "i")
+        introduced = introduced or _i_am(words, k)
         opened = opened or (w == "with" and (nxt == "me" or introduced)) or (w == "joining" and nxt in {"me", "us"}) \
             or (w == "present" and nxt in {"are", "were", "today", "our", ":"})
     if not opened:
@@ -1384,6 +1394,7 @@ def _after_article(doc: "Doc", start: int) -> bool:
 
 # A share of a whole ("14% of our enrollment, but 29% of the referrals"): a group's figure.
 _SHARE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|percent)\s+of\b", re.I)
+_GATHERED = re.compile(r"\s+data\b")  # after a record word: many students' records, gathered
 
 
 def _one_student_talk(sentence: str) -> bool:
@@ -1392,7 +1403,7 @@ def _one_student_talk(sentence: str) -> bool:
     scored below 60%" and "students with IEPs are 14% of our enrollment but 29% of the referrals"
     are a group's data, as a count is for the full-name rule too, and so is "the referral data"."""
     for m in _ONE_STUDENT_TALK.finditer(sentence):
-        if re.match(r"\s+data\b", sentence[m.end():]):
+        if _GATHERED.match(sentence, m.end()):
             continue  # "the referral data": a group's records, gathered
         clause = re.split(r"[,;:]", sentence[: m.start()])[-1]
         whole = clause + re.split(r"[,;:]", sentence[m.start():])[0]

@@ -75,7 +75,8 @@ def _vocabulary_only(word_share: float, phrase_share: float, cfg: EchoSettings) 
     evidence flags say, but calling it a restatement would be wrong. On the independent corpus
     every echo flag copying a third of its phrases or more was planted; of those copying almost
     none (with 62-83% of their words from the rubric), three in four were not. A paragraph made
-    almost wholly of the rubric's words restates it however they are ordered."""
+    almost wholly of the rubric's words restates it however they are ordered; one with a fifth of
+    its words its own (``warn_word_share_floor``) does not, whatever it copies."""
     if (cfg.warn_min_phrase_share is not None and phrase_share < cfg.warn_min_phrase_share
             and word_share < cfg.warn_min_word_share):
         return {"severity": "info", "note": (
