@@ -445,6 +445,17 @@ class CitationSettings(BaseModel):
         "numbers of two or more digits, not years), none of them on the cited page and all on one other page; "
         "null turns the figures rule off.",
     )
+    explanation_contained_extra: int | None = Field(
+        2, ge=1,
+        description="citation_wrong_location when another page of the cited file holds every distinctive term of "
+        "the row's explanation that the cited page holds, at least this many more, and at least "
+        "explanation_contained_min of them all: the cited page is a neighbour that shares the topic, the other "
+        "page is the one described (added 2026-12-07, eighteenth session: a row citing the page of another "
+        "detail in the same PDF). Null turns the rule off.",
+    )
+    explanation_contained_min: float = Field(
+        0.8, ge=0, le=1, description="…see explanation_contained_extra.",
+    )
     explanation_cited_confirms: float = Field(
         0.5, ge=0, le=1,
         description="When at least this share of the explanation's distinctive terms is on the cited page, the "

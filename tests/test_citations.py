@@ -597,6 +597,32 @@ def test_figures_quoted_from_another_page_are_a_wrong_location(layout, pl_rubric
     assert not [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.code == "citation_wrong_location"]
 
 
+def test_a_neighbouring_page_on_the_same_topic_is_a_wrong_location(layout, pl_rubric, settings):
+    # From independently written submissions (bench/independent test99, test116, test149, read
+    # after their runs): the row cites the pathways page for the coaching log in the same PDF.
+    # Both pages share the topic's words, so the share of the explanation's words at the cited
+    # page is high; what it adds (the count, the month, the visits) is only on the other page.
+    _plan_pdf(layout.folder / "artifacts" / "coaching.pdf", (
+        "Learning pathways. Every teacher chooses a pathway: a coaching cycle each semester, peer observation "
+        "with a partner, or a book study. Pathway examples: Desmond Rourke chose decodable small groups.",
+        "Coaching cycles and peer observation, fall. Five-week coaching cycles with the coach; 38 peer observation "
+        "visits by October; a follow-up visit within two weeks of each session. Desmond Rourke's cycle results.",
+    ))
+    rows, row = _cite(layout, pl_rubric, "3.", "coaching.pdf", "p. 2",
+                      "Five-week coaching cycles, 38 peer observation visits by October, and follow-up visits after "
+                      "each session; Desmond Rourke's cycle results.")
+    assert not [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.code == "citation_wrong_location"]
+    row["Location"] = "p. 1"
+    _write_csv(layout.folder, rows)
+    flags = [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.code == "citation_wrong_location"]
+    assert [(f.detail_id, f.file) for f in flags] == [(row["EO detail"], "artifacts/coaching.pdf")]
+    assert "page 2 of coaching.pdf" in flags[0].message
+    # the cited page naming something the other page lacks: the row may describe both
+    row["Explanation"] += " Each teacher also chose a pathway or a book study."
+    _write_csv(layout.folder, rows)
+    assert not [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.code == "citation_wrong_location"]
+
+
 def _plan_pdf(path: Path, pages: tuple[str, ...]) -> None:
     from fpdf import FPDF
 

@@ -1173,3 +1173,12 @@ def test_held_out_test148_to_test153_read_after_their_run(nlp):
     assert detect_many([said], nlp, today=TODAY, spoken=[True])[0] == []
     one = "Third, Omar has two referrals since October and his mom called again.\n"
     assert {one[f.char_start:f.char_end] for f in detect_many([one], nlp, today=TODAY, spoken=[True])[0]} == {"Omar"}
+
+
+@pytest.mark.models
+def test_a_researchers_model_is_not_a_students_record(nlp):
+    # a slide's research-base cell names models after their authors; a child's reading is a record
+    cell = "Structured literacy in K-3 reading | Scarborough's reading rope; Moats (LETRS); National Reading Panel (2000)"
+    assert _found(cell, nlp) == []
+    assert _found("We planned every unit on Webb's assessment framework and Ehri's reading phases.", nlp) == []
+    assert [n for _, n in _found("Tyler Moss's reading level rose two bands after the winter break.", nlp)] == ["Tyler Moss"]

@@ -232,6 +232,12 @@ class Citations:
             file, label, shown = figures
             return [self._told(c, files, file, f"on {label}",
                                f"gives the figures {shown}, all found there and none at the cited place", {})]
+        contained = _explanation_contained(c, files, pages, cfg.explanation_min_terms, cfg.explanation_occasion_terms,
+                                           cfg.explanation_contained_extra, cfg.explanation_contained_min)
+        if contained is not None:
+            file, label, shown = contained
+            return [self._told(c, files, file, f"on {label}",
+                               f"names {shown}, found there and not at the cited place, and the rest of what it names is on both", {})]
         if told is not None and told[0] >= cfg.explanation_cited_confirms:
             return []  # the cited place holds what the explanation describes: the candidate read it there
         places = [Place(f, loc) for f in files for loc in c.locations if loc.kind in ("page", "slide", "time")]
@@ -443,6 +449,37 @@ def _explanation_pages(
     file, label, found = max(others, key=lambda o: (len(terms & o[2]), o[0] in files))
     shown = ", ".join(f"\u201c{t}\u201d" for t in sorted(_original_words(c.explanation, terms & found))[:4])
     return cited, (file, label, len(terms & found) / len(terms), shown)
+
+
+def _explanation_contained(c: Citation, files: list[str], pages: PageTerms, min_terms: int, occasion: bool,
+                          extra: int | None, share_min: float) -> tuple[str, str, str] | None:
+    """(file, label, quoted terms) of another page of the cited file that holds every distinctive
+    term of the explanation the cited page holds, ``extra`` more and ``share_min`` of them all.
+
+    A candidate citing the page of another detail in the same PDF (the pathways page for the
+    coaching log) cites a neighbour on the same topic: it shares the explanation's topic words,
+    so neither the share rule nor a similarity score tells them apart. What the explanation adds
+    beyond the topic (the count of visits, the teacher's name, the month) is on the page it was
+    written from, and that page has the topic words too. The cited page holding any term the
+    other lacks keeps it: the row may describe both. Only typed pages; a recording's stretches
+    are judged by what was heard."""
+    if extra is None or any(loc.kind == "time" for loc in c.locations):
+        return None
+    terms = set(pages.distinctive(c.explanation if occasion else _OCCASION.sub(" ", c.explanation)))
+    cited_pages = pages_cited(c, files)
+    if len(terms) < min_terms or not cited_pages:
+        return None
+    held = [terms & t for key, t in pages.by_page.items() if key in cited_pages]
+    if not held:
+        return None
+    at_cited = set().union(*held)
+    for (f, n), t in sorted(pages.by_page.items()):
+        there = terms & t
+        if f in files and (f, n) not in cited_pages and at_cited < there \
+                and len(there - at_cited) >= extra and len(there) >= share_min * len(terms):
+            shown = ", ".join(f"\u201c{w}\u201d" for w in sorted(_original_words(c.explanation, there - at_cited))[:4])
+            return f, f"page {n}", shown
+    return None
 
 
 _DAY_OF_MONTH = re.compile(
