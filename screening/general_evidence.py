@@ -88,7 +88,8 @@ def general_only(
     load_nlp: "Callable[[], Language]", setting_min_passages: int | None, occurrences_are_general: bool = True,
     reflection_is_missing: bool = False, met_threshold: float | None = None,
     raw_scores: "np.ndarray | None" = None, about_margin: float | None = None,
-    when_is_general: bool = False, rubric_acronyms: bool = False,
+    when_is_general: bool = False, rubric_acronyms: bool = False, paragraph_min: float | None = None,
+    paragraph_about: float = 0.0,
 ) -> list[DetailEvidence]:
     """``evidence`` with each met detail that only general statements address set to weak
     (``features["general_only"] = 1``), and, with ``reflection_is_missing``, each met or weak
@@ -104,7 +105,13 @@ def general_only(
     best score for any detail: a concrete sentence about a neighbouring detail says nothing
     particular of this one. With ``when_is_general``, a passage whose only particulars are dates
     without a day or a year and ordinals is general; with ``rubric_acronyms``, the abbreviation of
-    a rubric phrase ("PD", "PL") is no name."""
+    a rubric phrase ("PD", "PL") is no name. With ``paragraph_min`` and ``raw_scores``, a general
+    sentence is not judged alone when another passage of its paragraph names a particular other
+    than a date, scores at least that for the detail without competition, and is about it (within
+    ``paragraph_about`` of its best score for any detail): "Teachers identified our needs." opens
+    a paragraph that goes on with "In May, 27 of 29 staff completed a needs survey …", and the
+    paragraph is what an assessor reads. The sentences after a topic sentence say what happened,
+    in words of their own, so they score lower against the rubric than the topic sentence does."""
     if rubric.part("portfolio") is None:
         return list(evidence)
 
@@ -123,11 +130,29 @@ def general_only(
             if ev.status == Status.MET and own_prose_only(ev) or ev.status == Status.WEAK and reflection_only(ev)]
     if not todo:
         return list(evidence)
+    by_paragraph: dict[tuple[str, int | None, int], list[int]] = {}
+    if paragraph_min is not None and raw_scores is not None and raw_scores.size > 0:
+        for k, p in enumerate(passages):
+            if p.part in OWN_PROSE:
+                by_paragraph.setdefault((p.file, p.page, p.paragraph), []).append(k)
+
+    def siblings(m: Match) -> list[int]:
+        """Rows of the other passages of the match's paragraph."""
+        p = m.passage
+        return [k for k in by_paragraph.get((p.file, p.page, p.paragraph), []) if passages[k].id != p.id]
+
     texts = {m.passage.id: m.passage.text for i in todo for m in deciding(evidence[i])}
     ids = list(texts)
     flags = concrete_texts([texts[k] for k in ids], rubric, [p.text for p in passages], load_nlp, setting_min_passages,
                            occurrences_are_general, when_is_general, rubric_acronyms)
     concrete = {pid for pid, yes in zip(ids, flags) if yes}
+    # A sibling must say more than when: "I shared curriculum updates with staff in my September 5
+    # newsletter" after "We value teacher feedback" dates a thin claim and shows nothing of it.
+    rest = {passages[k].id: passages[k].text for i in todo for m in deciding(evidence[i]) for k in siblings(m)}
+    rest_ids = list(rest)
+    said = {pid for pid, yes in zip(rest_ids, concrete_texts(
+        [rest[k] for k in rest_ids], rubric, [p.text for p in passages], load_nlp, setting_min_passages,
+        occurrences_are_general, when_is_general, rubric_acronyms, dates_are_general=True)) if yes}
     judge_about = about_margin is not None and raw_scores is not None and raw_scores.size > 0
     row_of = {p.id: k for k, p in enumerate(passages)} if judge_about else {}
     column = {d.id: j for j, (_, d) in enumerate(rubric.details())} if judge_about else {}
@@ -140,10 +165,21 @@ def general_only(
             return True
         return float(raw_scores[k, j]) >= float(raw_scores[k].max()) - about_margin  # type: ignore[index,operator]
 
+    detail_column = {d.id: j for j, (_, d) in enumerate(rubric.details())}
+
+    def paragraph_says(m: Match, detail_id: str) -> bool:
+        j = detail_column.get(detail_id)
+        return j is not None and any(
+            passages[k].id in said and float(raw_scores[k, j]) >= paragraph_min  # type: ignore[index,operator]
+            and float(raw_scores[k, j]) >= float(raw_scores[k].max()) - paragraph_about  # type: ignore[index]
+            for k in siblings(m))
+
     out = list(evidence)
     for i in todo:
         ev = out[i]
         if any(m.passage.id in concrete and about(m, ev.detail_id) for m in deciding(ev)):
+            continue
+        if by_paragraph and any(paragraph_says(m, ev.detail_id) for m in deciding(ev)):
             continue
         if reflection_only(ev):
             out[i] = replace(ev, status=Status.MISSING, evidence=(), closest=ev.evidence[0],

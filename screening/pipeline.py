@@ -29,7 +29,8 @@ from .ingest.sniff import sniff
 from .mapping import DetailEvidence, Status, evidence_from_scores, score_matrices, usable_passages, with_uncompeted_closest
 from .models import spacy_entity_pipeline, spacy_pipeline
 from .passages import Passage, build_passages
-from .privacy import PageFindings, common_words_elsewhere, contacts_known_elsewhere, scan_documents, staff_named_elsewhere
+from .privacy import (PageFindings, common_words_elsewhere, contacts_known_elsewhere, places_named_elsewhere, scan_documents,
+                      staff_named_elsewhere)
 from .registry import checks as check_table
 from .report.build import build_report
 from .report.model import Report
@@ -202,6 +203,7 @@ def _screen_files(
     privacy = common_words_elsewhere(privacy, page_texts)  # what the rest of the submission says of a name or address
     privacy = staff_named_elsewhere(privacy, page_texts, settings.privacy.misheard_staff_names)
     privacy = contacts_known_elsewhere(privacy, page_texts)
+    privacy = places_named_elsewhere(privacy, page_texts)
     if settings.privacy.enabled:
         progress("looking for student personal data", 1, 1)
     # Echo passages restate the rubric: they score high for the detail they copy, which is exactly
@@ -230,7 +232,9 @@ def _screen_files(
                                 settings.mapping.met_threshold if settings.mapping.general_evidence_met_level else None,
                                 raw_scores, settings.mapping.general_evidence_about_margin,
                                 settings.mapping.general_evidence_when_is_general,
-                                settings.mapping.general_evidence_rubric_acronyms)
+                                settings.mapping.general_evidence_rubric_acronyms,
+                                settings.mapping.general_evidence_paragraph_min,
+                                settings.mapping.general_evidence_paragraph_about)
     progress(f"mapped {len(passages)} passages", 1, 1)
     self_analyses = tuple(
         (f, read_self_analysis(f.path, rubric)) for f, d in files

@@ -1042,6 +1042,14 @@ triangle matrix wheel ladder
 """.split())
 
 
+def _group_figure(tokens: list["Token"]) -> bool:
+    """Whether the words give a count of students or a share of a whole: "Ruth Ann's grade 3
+    results showed 78 percent of students secure" are a teacher's class's results, not one
+    student's."""
+    text = "".join(t.text_with_ws for t in tokens)
+    return bool(_COUNT.search(text) or _SHARE.search(text))
+
+
 def _teaching_work(tokens: list["Token"]) -> bool:
     """Whether the noun phrase that starts ``tokens`` (up to a finite verb or a comma) names a
     teacher's work (``_TEACHING_WORK``)."""
@@ -1103,7 +1111,8 @@ def _student_cue(doc: "Doc", start: int, end: int, is_person: bool = True) -> tu
     # "the BLT's plan": a team or a body, which an article or capitals give away, not a student
     if words[:1] in (["'s"], ["’s"]) and len(words) > 1 and words[1] in _STUDENT_POSSESSIONS \
             and not after[1].text.istitle() and not doc[start:end].text.isupper() and not _after_article(doc, start) \
-            and not _teaching_work(after[1:]) and words[2:3] not in (["on"], ["about"]):
+            and not _teaching_work(after[1:]) and words[2:3] not in (["on"], ["about"]) \
+            and not _group_figure(_clause_after(doc, end, 24)):
         return f"a student record belonging to the name ({words[1]})", True
     if words[:1] == [","] and any(w in _ONE_STUDENT and not _counted(after, k) and not _not_one_student(after, k)
                                   for k, w in enumerate(words[1:4], 1)):
@@ -1819,6 +1828,21 @@ def staff_named_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, 
     if not staff_words:
         return tuple(found)
     staff_first = {n.split()[0] for n in staff_full if " " in n}
+
+    def staff(pf: PageFindings, text: str, f: Finding, name: str) -> bool:
+        return (name in staff_full or (" " not in name and name in staff_words)
+                or (" " in name and name.split()[0] in staff_words and name.split()[-1] in staff_words)
+                or (misheard and pf.media and (_misheard_staff(name, staff_first)
+                                               or _listed_with_staff(text, f, staff_full))))
+
+    return _without_prose_names(found, texts, staff)
+
+
+def _without_prose_names(found: Sequence[PageFindings], texts: dict[tuple[str, int | None], str],
+                         elsewhere: Callable[[PageFindings, str, Finding, str], bool]) -> tuple[PageFindings, ...]:
+    """``found`` without the student names read from the prose around them (``_PROSE_REASONS``)
+    for which ``elsewhere(page findings, page text, finding, name without its possessive)`` says
+    what the rest of the submission makes of the name; labelled fields and roster rows stay."""
     out = []
     for pf in found:
         text = texts.get((pf.file, pf.page), "")
@@ -1827,12 +1851,8 @@ def staff_named_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, 
             name = " ".join(text[f.char_start : f.char_end].split())
             if name.endswith(("'s", "’s")):
                 name = name[:-2]
-            staff = f.kind == "student_name" and f.reason.startswith(_PROSE_REASONS) and (
-                name in staff_full or (" " not in name and name in staff_words)
-                or (" " in name and name.split()[0] in staff_words and name.split()[-1] in staff_words)
-                or (misheard and pf.media and (_misheard_staff(name, staff_first)
-                                               or _listed_with_staff(text, f, staff_full))))
-            if not staff:
+            if not (f.kind == "student_name" and f.reason.startswith(_PROSE_REASONS) and name
+                    and elsewhere(pf, text, f, name)):
                 kept.append(f)
         if kept:
             out.append(replace(pf, findings=tuple(kept)))
@@ -1880,6 +1900,26 @@ def _one_edit(a: str, b: str) -> bool:
     if len(a) == len(b):
         return sum(x != y for x, y in zip(a, b)) <= 1
     return any(a == b[:i] + b[i + 1:] for i in range(len(b)))
+
+
+# Words that follow a school's or district's name: "Pine Hollow Elementary", "Cedar Ridge R-II".
+_INSTITUTION = re.compile(
+    r"[ \t]+(?:Elementary|Middle|High|Junior High|Intermediate|Primary|Upper|Lower|School|Schools|Academy|Campus|"
+    r"District|County|Community|Early|Learning Center|R-[IVX\d]+)\b")
+
+
+def places_named_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, int | None], str]
+                           ) -> tuple[PageFindings, ...]:
+    """``found`` without student names read from the prose around them that the submission
+    writes elsewhere as the name of a school or district ("Pine Hollow Elementary"): "Pine
+    Hollow's assessment problem" is the school's, though a possessive before a record word
+    ("assessment") reads like a student's (the recogniser tags a place it knows as a person)."""
+    every = "\n".join(texts.values())
+
+    def place(pf: PageFindings, text: str, f: Finding, name: str) -> bool:
+        return any(_INSTITUTION.match(every, m.end()) for m in re.finditer(rf"(?<![\w-]){re.escape(name)}", every))
+
+    return _without_prose_names(found, texts, place)
 
 
 def _contact_key(value: str) -> str:

@@ -262,6 +262,18 @@ class MappingSettings(BaseModel):
         "kept them met beside a practice the narrative describes without a name or number, so it is off. False: every "
         "passage at or above the weak threshold counts.",
     )
+    general_evidence_paragraph_min: float | None = Field(
+        0.35, ge=-1, le=1,
+        description="With general_evidence_weak: a general sentence of the candidate's prose keeps its detail met when "
+        "another passage of its paragraph names a particular, scores at least this for the detail without competition "
+        "and is about it (general_evidence_paragraph_about): a topic sentence (\"Teachers identified our needs.\", often "
+        "joined to the heading above it) is followed by its evidence, in words of its own that score lower against the "
+        "rubric. None: each passage is judged alone, as until 2026-12-07.",
+    )
+    general_evidence_paragraph_about: float = Field(
+        0.02, ge=0, le=1,
+        description="…and that passage's score for the detail is within this of its best score for any detail.",
+    )
     general_evidence_about_margin: float | None = Field(
         None, ge=0, le=1,
         description="With general_evidence_weak: a passage of the candidate's prose that names a particular keeps a "
@@ -340,6 +352,16 @@ class CitationSettings(BaseModel):
         "particular (a person, number, date or acronym) is a general claim (explanation_too_short). Independent "
         "dev rows: 0 of 516 clean explanations, 5 of 6 planted generic ones. "
         "None: off.",
+    )
+    whole_file_max_pages: int | None = Field(
+        1, ge=1,
+        description="A row citing all of a file (\"throughout\", \"entire document\") is citation_unparsed when the file "
+        "has more pages than this: the program asks for the exact place. Null: any whole-file citation is accepted "
+        "(as until 2026-12-07).",
+    )
+    whole_file_max_seconds: float | None = Field(
+        60.0, ge=0,
+        description="…and when a cited recording is longer than this many seconds. Null: whole recordings are accepted.",
     )
     artifact_match_min: float = Field(
         0.8, ge=0, le=1, description="A cited name must match an artifact's file name at least this well (0–1)."

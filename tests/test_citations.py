@@ -623,6 +623,25 @@ def test_a_neighbouring_page_on_the_same_topic_is_a_wrong_location(layout, pl_ru
     assert not [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.code == "citation_wrong_location"]
 
 
+def test_a_row_citing_all_of_a_long_file_is_asked_for_the_place(layout, pl_rubric, settings):
+    # bench/independent test157 (read after its run): "throughout" for a calendar of two pages
+    _plan_pdf(layout.folder / "artifacts" / "calendar.pdf", (
+        "PD calendar. Sept 10: checking for understanding, led by the coach. Oct 8: feedback protocols.",
+        "Coaching cycles. Six teachers, five weeks each, September to December."))
+    _plan_pdf(layout.folder / "artifacts" / "memo.pdf", ("Memo to staff, Aug 12: the PD calendar for the fall.",))
+    rows, row = _cite(layout, pl_rubric, "3.", "calendar.pdf", "throughout",
+                      "The PD sessions on Sept 10 and Oct 8 and the six coaching cycles that followed them.")
+    flags = [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.code == "citation_unparsed"]
+    assert len(flags) == 1 and "“throughout”" in flags[0].message and "calendar.pdf (2 pages)" in flags[0].message
+    row.update({"Artifact": "memo.pdf", "Location": "entire document"})  # one page: the place is exact
+    _write_csv(layout.folder, rows)
+    assert not [f for f in _citation_flags(layout.folder, pl_rubric, settings) if f.code == "citation_unparsed"]
+    off = settings.model_copy(update={"citations": settings.citations.model_copy(update={"whole_file_max_pages": None})})
+    row.update({"Artifact": "calendar.pdf", "Location": "throughout"})
+    _write_csv(layout.folder, rows)
+    assert not [f for f in _citation_flags(layout.folder, pl_rubric, off) if f.code == "citation_unparsed"]
+
+
 def _plan_pdf(path: Path, pages: tuple[str, ...]) -> None:
     from fpdf import FPDF
 

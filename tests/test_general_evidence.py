@@ -181,3 +181,37 @@ def test_a_text_that_only_dates_an_occasion_is_general_where_dates_are_no_partic
              "Kemi Oyelaran and I led 22 teachers through a card sort on August 12."]
     assert concrete_texts(texts, pl_rubric, texts, lambda: nlp, 3, True, True, True) == [True, True]
     assert concrete_texts(texts, pl_rubric, texts, lambda: nlp, 3, True, True, True, dates_are_general=True) == [False, True]
+
+
+@pytest.mark.models
+def test_a_topic_sentence_is_judged_with_the_rest_of_its_paragraph(pl_rubric, nlp):
+    # bench/independent (test153 plearn-349 and 145 more): "Teachers identified our needs." opens
+    # a paragraph that goes on with the survey and its counts; the topic sentence, joined to the
+    # heading above it, scores highest for the detail, and the paragraph is the evidence
+    import numpy as np
+    from dataclasses import replace
+
+    topic = _passage("t", "Teachers design and lead the program Teachers identified our needs.")
+    rest = replace(_passage("r", CONCRETE), char_start=70)
+    elsewhere = replace(_passage("e", CONCRETE), paragraph=5)
+    raw = np.full((3, len(pl_rubric.details())), 0.3)
+    raw[0, 0], raw[1, 0], raw[2, 0] = 0.71, 0.60, 0.60
+    evidence = [_met("1.1", topic)]
+
+    def judged(passages, scores, paragraph_min=0.35):
+        return general_only(evidence, passages, pl_rubric, lambda: nlp, 3, raw_scores=scores,
+                            paragraph_min=paragraph_min, paragraph_about=0.02)[0].status
+
+    assert judged([topic, rest, elsewhere], raw) == Status.MET
+    assert judged([topic, rest, elsewhere], raw, None) == Status.WEAK  # each passage alone, as before
+    # the same particulars in another paragraph say nothing of this one
+    assert judged([topic, elsewhere], raw[[0, 2]]) == Status.WEAK
+    # nor does a paragraph whose particulars are about another detail, or about none
+    other = raw.copy()
+    other[1, 0], other[1, 1] = 0.40, 0.55
+    assert judged([topic, rest, elsewhere], other) == Status.WEAK
+    other[1, 0], other[1, 1] = 0.30, 0.30
+    assert judged([topic, rest, elsewhere], other) == Status.WEAK
+    # a sibling that only dates a thin claim shows nothing of it (bench/independent dev22)
+    dated = replace(_passage("d", "I shared curriculum updates with staff in my September 5 newsletter."), char_start=70)
+    assert judged([topic, dated, elsewhere], raw) == Status.WEAK

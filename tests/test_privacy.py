@@ -1182,3 +1182,31 @@ def test_a_researchers_model_is_not_a_students_record(nlp):
     assert _found(cell, nlp) == []
     assert _found("We planned every unit on Webb's assessment framework and Ehri's reading phases.", nlp) == []
     assert [n for _, n in _found("Tyler Moss's reading level rose two bands after the winter break.", nlp)] == ["Tyler Moss"]
+
+
+def test_a_name_the_submission_gives_as_its_schools_is_a_place():
+    # bench/independent test159 (read after its run): the reflection's "Pine Hollow's assessment
+    # problem", where every other file writes "Pine Hollow Elementary"
+    from screening.privacy import Finding, PageFindings, places_named_elsewhere
+
+    reflection = "When I started I thought Pine Hollow's assessment problem was that we had too few assessments."
+    narrative = "Pine Hollow Elementary serves 412 students in grades K-5."
+    at = reflection.index("Pine")
+    found = (PageFindings(file="reflection.docx", page=None, part="reflection", media=False, findings=(
+        Finding("student_name", at, at + len("Pine Hollow's"), 0.9, "a student record belonging to the name (assessment)"),)),)
+    texts = {("reflection.docx", None): reflection, ("narrative.md", None): narrative}
+    assert places_named_elsewhere(found, texts) == ()
+    assert places_named_elsewhere(found, {("reflection.docx", None): reflection}) == found
+    # a roster row or a labelled field is not undone by a school sharing the name
+    labelled = (PageFindings(file="reflection.docx", page=None, part="reflection", media=False, findings=(
+        Finding("student_name", at, at + 11, 0.95, "labelled field"),)),)
+    assert places_named_elsewhere(labelled, texts) == labelled
+
+
+@pytest.mark.models
+def test_a_teachers_class_results_given_as_a_share_are_not_a_students_record(nlp):
+    # bench/independent test156 (read after its run)
+    share = "At the October 2 meeting, Ruth Ann's grade 3 results showed 78 percent of students secure on the target."
+    assert _found(share, nlp) == []
+    assert [n for _, n in _found("At the October 2 meeting, Tyler Moss's grade 3 results showed he was secure on "
+                                 "the target.", nlp)] == ["Tyler Moss"]

@@ -23,6 +23,7 @@ from ..mapping import Status
 from ..passages import Passage
 from ..registry import checks
 from ..selfanalysis import Citation, Location
+from ..settings import CitationSettings
 from ..wordcount import count_words
 from .base import RaisedFlag, ScreeningContext
 from .evidence import guidance_details
@@ -137,6 +138,7 @@ class Citations:
             doc = artifacts[file]
             for loc in c.locations:
                 out.extend(self._range(c, file, doc, loc))
+                out.extend(self._whole(c, file, doc, loc, cfg, sa_file))
         if len(files) >= 1:
             out.extend(f for f in self._wrong_location(ctx, c, files, pages, artifacts)
                        if _found_page(f) not in _pages_named(c.explanation))
@@ -154,6 +156,24 @@ class Citations:
             return [_row_flag("citation_time_out_of_range", self.name, c,
                               {"location": place_label(loc), "file": file, "duration": mmss(duration)}, file=file)]
         return []
+
+    def _whole(self, c: Citation, file: str, doc: Document, loc: Location, cfg: CitationSettings,
+               sa_file: str) -> list[RaisedFlag]:
+        """citation_unparsed for a row citing all of a file of several pages, or of a recording
+        longer than a short clip ("throughout", "the whole video"): the program asks for the
+        exact place, and an assessor cannot tell which page or minute holds the evidence."""
+        if loc.kind != "whole":
+            return []
+        duration = doc.media.duration_s if doc.media is not None else None
+        if cfg.whole_file_max_pages is not None and doc.page_count is not None and doc.page_count > cfg.whole_file_max_pages:
+            size = f"{doc.page_count} pages"
+        elif cfg.whole_file_max_seconds is not None and duration is not None and duration > cfg.whole_file_max_seconds:
+            size = f"{mmss(duration)} of recording"
+        else:
+            return []
+        return [_row_flag("citation_unparsed", self.name, c, {"text": loc.raw}, file=sa_file, note=(
+            f"The row cites all of {PurePosixPath(file).name} ({size}); name the page, slide or time stamp where "
+            "the evidence for this detail is."))]
 
     def _told(self, c: Citation, files: list[str], file: str, place: str, basis: str,
               scores: dict[str, str]) -> RaisedFlag:
