@@ -24,6 +24,7 @@ attended, completed, received …), names nothing of what happened there.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -51,6 +52,15 @@ _OCCURRENCE_PARTICULARS = frozenset({"DATE", "WHEN", "TIME", "ORG", "WORK_OF_ART
 _WHEN_ONLY = frozenset({"WHEN", "ORDINAL"})
 # What says when something happened, and nothing of who, what or how many.
 _DATES_ONLY = frozenset({"DATE", "WHEN", "TIME", "ORDINAL"})
+
+
+_COPIED_MIN_WORDS = 6  # a shorter sentence (a label, a heading) may well recur in an artifact by chance
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def _normalised(text: str) -> str:
+    """Lower-case words separated by single spaces, padded, so that containment is by whole words."""
+    return f" {_NOT_WORD.sub(' ', text.lower()).strip()} "
 
 
 def _dated_occurrence(doc: "object", found: tuple[str, ...]) -> bool:
@@ -89,7 +99,7 @@ def general_only(
     reflection_is_missing: bool = False, met_threshold: float | None = None,
     raw_scores: "np.ndarray | None" = None, about_margin: float | None = None,
     when_is_general: bool = False, rubric_acronyms: bool = False, paragraph_min: float | None = None,
-    paragraph_about: float = 0.0,
+    paragraph_about: float = 0.0, copied_artifacts: bool = False,
 ) -> list[DetailEvidence]:
     """``evidence`` with each met detail that only general statements address set to weak
     (``features["general_only"] = 1``), and, with ``reflection_is_missing``, each met or weak
@@ -111,7 +121,11 @@ def general_only(
     ``paragraph_about`` of its best score for any detail): "Teachers identified our needs." opens
     a paragraph that goes on with "In May, 27 of 29 staff completed a needs survey …", and the
     paragraph is what an assessor reads. The sentences after a topic sentence say what happened,
-    in words of their own, so they score lower against the rubric than the topic sentence does."""
+    in words of their own, so they score lower against the rubric than the topic sentence does.
+    With ``copied_artifacts``, an artifact passage whose every sentence the candidate's own prose
+    says word for word is the candidate's prose too: "Our teams always make sure our tests are
+    rigorous and match the way we teach." on a blueprint's last page and in the narrative is one
+    claim written twice, not a document that shows it."""
     if rubric.part("portfolio") is None:
         return list(evidence)
 
@@ -120,8 +134,14 @@ def general_only(
             return ev.evidence
         return tuple(m for m in ev.evidence if m.score >= met_threshold) or ev.evidence
 
+    prose = _normalised(" ".join(p.text for p in passages if p.part in OWN_PROSE)) if copied_artifacts else ""
+
+    def restated(p: Passage) -> bool:
+        return bool(prose) and p.part not in OWN_PROSE and all(
+            len(t.split()) >= _COPIED_MIN_WORDS and _normalised(t) in prose for t in (p.sentences or (p.text,)))
+
     def own_prose_only(ev: DetailEvidence) -> bool:
-        return bool(ev.evidence) and all(m.passage.part in OWN_PROSE for m in deciding(ev))
+        return bool(ev.evidence) and all(m.passage.part in OWN_PROSE or restated(m.passage) for m in deciding(ev))
 
     def reflection_only(ev: DetailEvidence) -> bool:
         return reflection_is_missing and bool(ev.evidence) and all(m.passage.part == "reflection" for m in ev.evidence)

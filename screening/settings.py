@@ -274,6 +274,13 @@ class MappingSettings(BaseModel):
         0.02, ge=0, le=1,
         description="…and that passage's score for the detail is within this of its best score for any detail.",
     )
+    general_evidence_copied_artifacts: bool = Field(
+        True,
+        description="With general_evidence_weak: an artifact passage whose every sentence (of 6 words or more) the "
+        "narrative or reflection says word for word counts as the candidate's prose, so a general claim copied onto an "
+        "artifact page does not keep its detail met (added 2026-12-07, eighteenth session, from a planted weak detail "
+        "of test155, read after its run). False: every artifact passage is a document that shows something.",
+    )
     general_evidence_about_margin: float | None = Field(
         None, ge=0, le=1,
         description="With general_evidence_weak: a passage of the candidate's prose that names a particular keeps a "

@@ -215,3 +215,18 @@ def test_a_topic_sentence_is_judged_with_the_rest_of_its_paragraph(pl_rubric, nl
     # a sibling that only dates a thin claim shows nothing of it (bench/independent dev22)
     dated = replace(_passage("d", "I shared curriculum updates with staff in my September 5 newsletter."), char_start=70)
     assert judged([topic, dated, elsewhere], raw) == Status.WEAK
+
+
+@pytest.mark.models
+def test_a_general_claim_copied_onto_an_artifact_is_still_the_candidates_prose(pl_rubric, nlp):
+    # bench/independent test155 (read after its run): the narrative's general sentence is also
+    # the only line about the detail on the blueprint's last page
+    claim = "Our teams always make sure our tests are rigorous and match the way we teach."
+    said = _passage("n", GENERAL + " " + claim)
+    copied = _passage("a", claim, part="portfolio")
+    other = _passage("o", "Teachers share their ideas about the plan with the team.", part="portfolio")
+    evidence = [_met("1.1", said, copied), _met("1.2", said, other)]
+    passages = [said, copied, other]
+    judged = general_only(evidence, passages, pl_rubric, lambda: nlp, 3, copied_artifacts=True)
+    assert [e.status for e in judged] == [Status.WEAK, Status.MET]  # a document of its own keeps 1.2 met
+    assert [e.status for e in general_only(evidence, passages, pl_rubric, lambda: nlp, 3)] == [Status.MET, Status.MET]
