@@ -1032,13 +1032,15 @@ def _counted_group(doc: "Doc", start: int, end: int) -> bool:
 # analysis", "Matt Siebert's fluency session", "Priya Nair's grade 4 morphology lab" are a
 # colleague's work, and "Bellweather's assessment work" a school's; "Maya's reading level" is a
 # student's record. A researcher's model heads it too: "Scarborough's reading rope", "Ehri's
-# reading phases", "Guskey's assessment model" name a theory, not a child's reading.
+# reading phases", "Guskey's assessment model" name a theory, not a child's reading; and so does
+# a teacher's practice or class: "Jill Okafor's grade 1 blending routine", "Ross's grade 4 students".
 _TEACHING_WORK = frozenset("""
 session sessions lab labs lesson lessons class classes classroom classrooms analysis analyses workshop workshops
 presentation presentations course courses cycle cycles demonstration demonstrations training trainings
 department unit units room block blocks work
 rope model models framework frameworks taxonomy hierarchy theory theories continuum phases stages pyramid
 triangle matrix wheel ladder
+routine routines instruction practice practices team teams students
 """.split())
 
 

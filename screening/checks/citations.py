@@ -292,6 +292,12 @@ class Citations:
         # the alternative with it (is it clearly about them?): a page about several details at
         # once is not called wrong for being about the others too.
         cited_best = float(ctx.raw_scores[np.ix_(in_place, cols)].max())
+        # A page more about the row's targets than about any other detail is not wrong for them,
+        # however low it scores: a walkthrough tally or a data table scores low against every
+        # detail, and the similarity of its neighbour's prose says nothing about it.
+        if cfg.wrong_location_cited_other_margin is not None \
+                and float(ctx.raw_scores[in_place].max()) - cited_best < cfg.wrong_location_cited_other_margin:
+            return []
         best_elsewhere = ctx.scores[:, cols].max(axis=1)
         spoken = all(pl.location.kind == "time" for pl in places)
         candidates = in_artifacts & ~in_place
