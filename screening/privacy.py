@@ -101,6 +101,8 @@ _NOT_NAMES = frozenset(
     monthly weekly daily summary results result data survey minutes plan appendix page pages figure table
     mr mrs ms miss mx dr prof coach principal dean superintendent hello hi thanks thank okay ok good great
     boys girls parents parent families family staff faculty community title strategy strategies
+    matrix expectations rubric rubrics framework guide handbook calendar schedule agenda log tracker checklist
+    protocol policy overview template
     """.split()
 )
 _TITLES = frozenset("mr mrs ms miss mx dr prof professor coach principal dean superintendent sr sister brother".split())
@@ -564,7 +566,7 @@ def _labelled_names(text: str, out: _Collector) -> None:
         inside = text[m.end("name") : close if 0 <= close - m.end() < 60 else m.end()]
         if _TEACHING.search(inside) or re.search(r"\b(?:el|esl|ell)\b", inside) and not re.search(r"\b(?:EL|ESL|ELL)\b", inside):
             continue  # "Ana Trujillo (gr 2 Spanish)", "Whitney Ruiz (ELA 8)": what a teacher teaches; "(el Puente)"
-        if _in_staff_list(text, m.start()):
+        if _in_staff_list(text, m.start()) or _listed_with_role(text, m.start("name"), m.end("name")):
             continue  # under "Members", "Participants", "Led by", after "Team:": a list of adults, "(Gr 3)" their assignment
         if m.group("has"):
             # a record the person has: "Landon (has a 504 plan for ADHD, seated by door)"; a
@@ -724,7 +726,9 @@ def _rosters(text: str, out: _Collector, today: date) -> None:
             continue
         if not (table is not None and table.student) and len(m.group("name").split()) < 2:
             continue  # one capitalised word leading a line is too often not a name
-        if not (table is not None and table.student) and _in_staff_list(text, base + m.start("name")):
+        if not (table is not None and table.student) and (
+                _in_staff_list(text, base + m.start("name"))
+                or _listed_with_role(text, base + m.start("name"), base + m.end("name"))):
             continue  # "Lab hosts" over "Carmen Ruiz (ELL)": a teacher and what she teaches
         conf = 0.85 if table is not None and table.student else 0.7
         out.add("student_name", base + m.start("name"), base + m.end("name"), conf, "name leading a student roster row")
@@ -1257,6 +1261,8 @@ def _spoken_adult(doc: "Doc", sentence: list[int], start: int, end: int) -> bool
     if any(t.lower_.rstrip(".") in _TITLES | _STAFF_ROLES | _ROLL_CALL for t in listed):
         return True  # a roll call: "Coach Dillard, Mrs. Abernathy, ... and me, Jee Lo"
     k = end + sum(1 for t in listed if t.i >= end)
+    if k < len(doc) and doc[k].lower_ == "here":
+        return True  # the speaker names themselves: "Gregory Tilden here with Monique Dorsey, ..."
     # the ones running the meeting: "Mary Salek, Costa and Kelly Merajana are leading", or in a
     # roll call "Holley Brent facilitating with Lewis ..."
     j = k + (k < len(doc) and doc[k].lower_ in {"is", "are", "'s", "'re"})
@@ -1474,6 +1480,31 @@ def _in_staff_list(text: str, start: int) -> bool:
     return bool(colon) and bool(words & _INTRO_GROUPS) and not words & (_STUDENT_NOUNS | _FAMILY)
 
 
+_BRACKETED = re.compile(r"\(([^()\n]{1,40})\)")
+
+
+def _listed_with_role(text: str, start: int, end: int) -> bool:
+    """Whether the name stands in a list of names (commas, "and", line breaks, bracketed notes)
+    in which another name carries an adult's role in brackets: "Lydia Strand (chair), Cole
+    Brenner, Nia Osei, Beatriz Solano (ELL)" is a writing team, whose "(ELL)" says what a
+    teacher teaches. Only a chair, lead, coach … makes the list adults': a student roster marks
+    its names "(ELL)" or "(IEP)" too."""
+    def names_only(between: str) -> bool:
+        if len(between) > 150 or re.search(r"[\d.;:!?]", between):
+            return False
+        words = re.findall(r"[A-Za-z'’-]+", _BRACKETED.sub(" ", between))
+        return all(w[0].isupper() or w == "and" for w in words)
+
+    before, after = text[max(0, start - 150) : start], text[end : end + 150]
+    for m in _BRACKETED.finditer(before):
+        if _words(m.group(1)) & _STAFF_ROLES and names_only(before[m.end():]):
+            return True
+    for m in _BRACKETED.finditer(after):
+        if _words(m.group(1)) & _STAFF_ROLES and names_only(after[: m.start()]) and m.start() > 0:
+            return True
+    return False
+
+
 _PROSE_CUE = re.compile(
     r"(?i:\b(?:%s)\b|%s|['’]s\b|,\s+an?\s)"
     % ("|".join(map(re.escape, sorted(_STUDENT_NOUNS | _STUDENT_AFTER, key=len, reverse=True))),
@@ -1537,6 +1568,7 @@ def _detect(text: str, wanted: frozenset[str], today: date, prose: Iterable[tupl
         for adds, offset in prose:
             for kind, start, end, conf, reason in adds:
                 if reason in (_SAME_CLAUSE, _SPOKEN, _SPOKEN_ONE) and (_in_staff_list(text, offset + start)
+                                               or _listed_with_role(text, offset + start, offset + end)
                                                or _INITIAL_SURNAME.fullmatch(text[offset + start : offset + end])):
                     # "ELL", "SPED", a grade after a teacher's name in a list of adults: their
                     # assignment; "J. Farris" is how a school document names staff (and "C." may

@@ -1219,3 +1219,21 @@ def test_a_teachers_routine_or_students_after_a_grade_are_a_teachers(nlp):
             "five of five.")
     assert _found(said, nlp) == []
     assert _found("Ross Dempsey's grade 4 students wrote a number talk every day.", nlp) == []
+
+
+@pytest.mark.models
+def test_held_out_test166_to_test171_read_after_their_run(nlp):
+    # a speaker naming themselves ("X here"), the line broken inside the name by the recogniser
+    said = ("The PL Committee, Monday October 20th. This is our second monitoring checkpoint. Gregory\n"
+            "Tilden here with Monique Dorsey, Travis Cole and Kijin Park.\n"
+            "The October walkthroughs show students using the routine in most rooms.\n")
+    assert detect_many([said], nlp, today=TODAY, spoken=[True])[0] == []
+    # a writing team: one member's role in brackets makes the list adults', and "(ELL)" the
+    # subject another teaches
+    team = ("Course English I\nTeam\nLydia Strand (chair), Cole Brenner, Nia Osei,\nBeatriz Solano (ELL)\n"
+            "What the team wrote\nNew Unit 5 on argument and speaking; common unit assessments for Units 1-8\n")
+    assert _found(team, nlp) == []
+    roster = "Reading group (Tier 2)\nCole Brenner (ELL), Nia Osei (IEP), Beatriz Solano (ELL)\n"
+    assert {n for _, n in _found(roster, nlp)} >= {"Beatriz Solano"}
+    # a document's title leading a line with a tier in brackets is no student's row
+    assert _found("Bluestem Expectations Matrix (MO SW-PBS Tier 1)\n\nRevised by the PBIS team in June 2025.", nlp) == []
