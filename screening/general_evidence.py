@@ -175,7 +175,7 @@ def general_only(
         occurrences_are_general, when_is_general, rubric_acronyms, dates_are_general=True)) if yes}
     judge_about = about_margin is not None and raw_scores is not None and raw_scores.size > 0
     row_of = {p.id: k for k, p in enumerate(passages)} if judge_about else {}
-    column = {d.id: j for j, (_, d) in enumerate(rubric.details())} if judge_about else {}
+    column = {d.id: j for j, (_, d) in enumerate(rubric.details())}  # raw_scores' columns: rubric order
 
     def about(m: Match, detail_id: str) -> bool:
         if not judge_about:
@@ -185,10 +185,8 @@ def general_only(
             return True
         return float(raw_scores[k, j]) >= float(raw_scores[k].max()) - about_margin  # type: ignore[index,operator]
 
-    detail_column = {d.id: j for j, (_, d) in enumerate(rubric.details())}
-
     def paragraph_says(m: Match, detail_id: str) -> bool:
-        j = detail_column.get(detail_id)
+        j = column.get(detail_id)
         return j is not None and any(
             passages[k].id in said and float(raw_scores[k, j]) >= paragraph_min  # type: ignore[index,operator]
             and float(raw_scores[k, j]) >= float(raw_scores[k].max()) - paragraph_about  # type: ignore[index]

@@ -1947,7 +1947,7 @@ def places_named_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str,
     """``found`` without student names read from the prose around them that the submission
     writes elsewhere as the name of a school or district ("Pine Hollow Elementary"): "Pine
     Hollow's assessment problem" is the school's, though a possessive before a record word
-    ("assessment") reads like a student's (the recogniser tags a place it knows as a person)."""
+    ("assessment") reads like a student's (the tagger takes a place it does not know for a person)."""
     every = "\n".join(texts.values())
 
     def place(pf: PageFindings, text: str, f: Finding, name: str) -> bool:

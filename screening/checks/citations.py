@@ -256,8 +256,8 @@ class Citations:
                                            cfg.explanation_contained_extra, cfg.explanation_contained_min)
         if contained is not None:
             file, label, shown = contained
-            return [self._told(c, files, file, f"on {label}",
-                               f"names {shown}, found there and not at the cited place, and the rest of what it names is on both", {})]
+            return [self._told(c, files, file, f"on {label}", f"names {shown}, found there and not at the cited "
+                               "place, and the rest of what it names is on both", {})]
         if told is not None and told[0] >= cfg.explanation_cited_confirms:
             return []  # the cited place holds what the explanation describes: the candidate read it there
         places = [Place(f, loc) for f in files for loc in c.locations if loc.kind in ("page", "slide", "time")]
