@@ -99,7 +99,7 @@ def general_only(
     reflection_is_missing: bool = False, met_threshold: float | None = None,
     raw_scores: "np.ndarray | None" = None, about_margin: float | None = None,
     when_is_general: bool = False, rubric_acronyms: bool = False, paragraph_min: float | None = None,
-    paragraph_about: float = 0.0, copied_artifacts: bool = False,
+    paragraph_about: float = 0.0, copied_artifacts: bool = False, prose_lends_min: float | None = None,
 ) -> list[DetailEvidence]:
     """``evidence`` with each met detail that only general statements address set to weak
     (``features["general_only"] = 1``), and, with ``reflection_is_missing``, each met or weak
@@ -125,7 +125,12 @@ def general_only(
     With ``copied_artifacts``, an artifact passage whose every sentence the candidate's own prose
     says word for word is the candidate's prose too: "Our teams always make sure our tests are
     rigorous and match the way we teach." on a blueprint's last page and in the narrative is one
-    claim written twice, not a document that shows it."""
+    claim written twice, not a document that shows it. With ``prose_lends_min``, a passage of the
+    candidate's prose that names a particular keeps a detail met only when it scores at least that
+    for the detail: "The monthly curriculum walkthroughs gave Dana Kirby and me a reason to talk
+    to teachers about pacing" (0.59 for acting on teachers' feedback) names someone, but is about
+    something else, and lends nothing to "I always listen to teachers' feedback". An artifact
+    passage at the weak threshold still keeps the detail met: it is a document, not a claim."""
     if rubric.part("portfolio") is None:
         return list(evidence)
 
@@ -192,10 +197,16 @@ def general_only(
             and float(raw_scores[k, j]) >= float(raw_scores[k].max()) - paragraph_about  # type: ignore[index]
             for k in siblings(m))
 
+    def lends(m: Match, ev: DetailEvidence) -> bool:
+        # only a met detail is judged this way: a weak one is below the met threshold throughout,
+        # and its reflection passages are judged by whether they name anything at all
+        return prose_lends_min is None or ev.status != Status.MET or m.passage.part not in OWN_PROSE \
+            or m.score >= prose_lends_min
+
     out = list(evidence)
     for i in todo:
         ev = out[i]
-        if any(m.passage.id in concrete and about(m, ev.detail_id) for m in deciding(ev)):
+        if any(m.passage.id in concrete and about(m, ev.detail_id) and lends(m, ev) for m in deciding(ev)):
             continue
         if by_paragraph and any(paragraph_says(m, ev.detail_id) for m in deciding(ev)):
             continue

@@ -235,7 +235,8 @@ def _screen_files(
                                 settings.mapping.general_evidence_rubric_acronyms,
                                 settings.mapping.general_evidence_paragraph_min,
                                 settings.mapping.general_evidence_paragraph_about,
-                                settings.mapping.general_evidence_copied_artifacts)
+                                settings.mapping.general_evidence_copied_artifacts,
+                                settings.mapping.general_evidence_prose_lends_min)
     progress(f"mapped {len(passages)} passages", 1, 1)
     self_analyses = tuple(
         (f, read_self_analysis(f.path, rubric)) for f, d in files

@@ -374,7 +374,8 @@ _OFFICES = frozenset("president vice-president treasurer pto pta ptsa trustee tr
 _PROVENANCE = re.compile(
     r"\b(?:(?:approved|prepared|developed|designed|created|written|compiled|drafted|submitted|maintained|updated)\s+(?:by|with)"
     r"|questions?\s*(?:[:?]|to\b|about\b)|direct questions|contact\s*:)", re.I)
-_STUDENT_MARK = re.compile(r"\b(?:grade\s*\d+|\d+(?:st|nd|rd|th)\s+grade|DOB|IEP|504)\b", re.I)
+# A grade range ("attends grade 2-5 data teams") is a team's or a school's span, not one student's grade.
+_STUDENT_MARK = re.compile(r"\b(?:grade\s*\d+(?!\s*[-–]\s*\d)|\d+(?:st|nd|rd|th)\s+grade|DOB|IEP|504)\b", re.I)
 
 
 def _words(text: str) -> set[str]:
@@ -494,13 +495,43 @@ def _byline(text: str, line_start: int, line: str) -> bool:
     return len(rest) == 1 and bool(_FULL_NAME.fullmatch(rest[0])) and _is_name(rest[0])
 
 
+# What joins one person's or office's contact details into one: "nvoss@… or (660) 555-0171",
+# "glund@…, (573) 555-0128", "call the office at (660) 555-0178 or e-mail me at k@…".
+_CONTACT_JOIN = re.compile(
+    r"[\s,;|/·•()–-]*(?:(?:or|and)\b[\s,]*)?(?:(?:by\s+)?(?:e-?mail|phone|call|text|cell|tel|fax|office|reach)\b"
+    r"(?:\s+(?:me|us|the\s+office))?\s*(?:at\b|:)?[\s,]*)?", re.I)
+# A school's or district's own line: "call the office at …", "main office: …" is not a student's.
+_OFFICE_LINE = re.compile(
+    r"\b(?:(?:call|contact|reach|phone)\s+(?:the\s+)?(?:main\s+|front\s+|school\s+|district\s+|attendance\s+)?office"
+    r"|(?:main|front|school|district|attendance)\s+office)\b[^.!?\n]{0,20}$", re.I)
+
+
+def contact_groups(text: str) -> list[list[re.Match[str]]]:
+    """E-mail addresses and phone numbers in ``text``, grouped where nothing but a connector
+    stands between them: one person's or office's details, given together in one sentence."""
+    found = sorted((*_EMAIL.finditer(text), *_PHONE.finditer(text)), key=lambda m: m.start())
+    groups: list[list[re.Match[str]]] = []
+    for m in found:
+        if groups and _CONTACT_JOIN.fullmatch(text, groups[-1][-1].end(), m.start()):
+            groups[-1].append(m)
+        else:
+            groups.append([m])
+    return groups
+
+
+def _office_contact(text: str, start: int) -> bool:
+    return bool(_OFFICE_LINE.search(text[max(0, start - 80) : start]))
+
+
 def _contact(text: str, out: _Collector) -> None:
-    for m in _EMAIL.finditer(text):
-        if not _adult_contact(text, m.start()):
-            out.add("email", m.start(), m.end(), 0.95, "email address")
-    for m in _PHONE.finditer(text):
-        if not _adult_contact(text, m.start()):
-            out.add("phone", m.start(), m.end(), 0.9, "phone number pattern")
+    for group in contact_groups(text):
+        if any(_adult_contact(text, m.start()) or _office_contact(text, m.start()) for m in group):
+            continue  # one adult's (or the school office's) details, however each is introduced
+        for m in group:
+            if m.re is _EMAIL:
+                out.add("email", m.start(), m.end(), 0.95, "email address")
+            else:
+                out.add("phone", m.start(), m.end(), 0.9, "phone number pattern")
     for m in _PHONE_LABELLED.finditer(text):
         if not _adult_contact(text, m.start()):
             out.add("phone", m.start("num"), m.end("num"), 0.8, "seven-digit number labelled as a phone")
@@ -1828,6 +1859,12 @@ _STAFF_MENTIONS = re.compile(
     # "teachers like Marcus Eftink", "colleagues such as Rosa Delgado": one of the staff, by example
     rf"|\b(?:[Tt]eachers|[Cc]olleagues|[Cc]oaches|[Ss]taff members|[Tt]eacher leaders) (?:like|such as|including) "
     rf"(?P<like>{_NAME_RUN})"
+    # "I'll lead the first one with Tammy", "we co-facilitated the PLC session with Dana Ruiz": who
+    # leads a learning event with the writer
+    rf"|\b(?:I|[Ww]e)(?:'ll|’ll| will| am going to| are going to| also)? (?:lead|led|co-lead|co-led|facilitate|"
+    rf"facilitated|co-facilitate|co-facilitated|present|presented|host|hosted|run|ran|co-teach|co-taught) "
+    rf"(?:[\w'’-]+ ){{0,4}}?(?:sessions?|workshops?|trainings?|PD|PL|meetings?|PLCs?|one|strands?|rounds?|modules?|"
+    rf"book study|cohorts?|labs?|walks?|cycles?|protocols?|professional learning) with (?P<with>{_NAME_RUN})"
     # "Ellis Mwangi and Rita Sandoval led the November session", "Ellen Sandoval leads fluency sessions":
     # who leads or led a learning event
     rf"|(?P<did>{_NAME_RUN})(?:,? and (?P<did2>{_NAME_RUN}))? (?:led|co-led|facilitated|co-facilitated|presented|"
@@ -1854,7 +1891,7 @@ def staff_named_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[str, 
     for text in texts.values():
         for m in _STAFF_MENTIONS.finditer(text):
             for name in (m.group("by") or m.group("will") or m.group("is") or m.group("title") or m.group("did")
-                         or m.group("like"),
+                         or m.group("like") or m.group("with"),
                          m.group("did2")):
                 if name and _is_name(name):
                     staff_full.add(name)
@@ -1976,8 +2013,13 @@ def contacts_known_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[st
     out = []
     for pf in found:
         text = texts.get((pf.file, pf.page), "")
+        # the details given together with an adult's own are that adult's too ("nvoss@… or (660)
+        # 555-0171", where the address is the candidate's signature elsewhere)
+        joined = {m.start(): g for g in contact_groups(text) for m in g}
         kept = tuple(f for f in pf.findings if not (
-            f.kind in ("email", "phone") and _contact_key(text[f.char_start : f.char_end]) in adults))
+            f.kind in ("email", "phone") and any(
+                _contact_key(m.group()) in adults for m in joined.get(f.char_start, ())
+            ) | (_contact_key(text[f.char_start : f.char_end]) in adults)))
         if kept:
             out.append(replace(pf, findings=kept))
     return tuple(out)

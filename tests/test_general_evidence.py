@@ -230,3 +230,30 @@ def test_a_general_claim_copied_onto_an_artifact_is_still_the_candidates_prose(p
     judged = general_only(evidence, passages, pl_rubric, lambda: nlp, 3, copied_artifacts=True)
     assert [e.status for e in judged] == [Status.WEAK, Status.MET]  # a document of its own keeps 1.2 met
     assert [e.status for e in general_only(evidence, passages, pl_rubric, lambda: nlp, 3)] == [Status.MET, Status.MET]
+
+
+@pytest.mark.models
+def test_a_concrete_prose_sentence_below_the_met_level_lends_nothing_but_an_artifact_does(pl_rubric, nlp):
+    # independent corpus test181 (read after its one run): a general claim about acting on teachers'
+    # feedback, kept met by a reflection sentence naming a colleague that is about walkthroughs
+    general = _passage("g", GENERAL)
+    loose = _passage("c", CONCRETE, part="reflection")
+    artifact = _passage("a", CONCRETE, part="portfolio")
+
+    def met(*matches: tuple[Passage, float]) -> DetailEvidence:
+        return DetailEvidence(eo="1", detail_id="1.1", text="", derived=True, status=Status.MET, best_score=0.8,
+                              evidence=tuple(Match(p, s) for p, s in matches), closest=None)
+
+    def judged(ev: DetailEvidence, lends: float | None) -> Status:
+        return general_only([ev], [general, loose, artifact], pl_rubric, lambda: nlp, 3, prose_lends_min=lends)[0].status
+
+    assert judged(met((general, 0.8), (loose, 0.59)), 0.62) == Status.WEAK
+    assert judged(met((general, 0.8), (loose, 0.59)), None) == Status.MET
+    assert judged(met((general, 0.8), (loose, 0.66)), 0.62) == Status.MET  # about the detail: it counts
+    assert judged(met((general, 0.8), (artifact, 0.59)), 0.62) == Status.MET  # a document keeps it met
+    # a weak detail is below the met threshold throughout: a reflection passage that names someone
+    # keeps it weak, as without the rule (only a general one makes it missing)
+    weak = DetailEvidence(eo="1", detail_id="1.1", text="", derived=True, status=Status.WEAK, best_score=0.6,
+                          evidence=(Match(loose, 0.6),), closest=None)
+    assert general_only([weak], [loose], pl_rubric, lambda: nlp, 3, reflection_is_missing=True,
+                        prose_lends_min=0.62)[0].status == Status.WEAK

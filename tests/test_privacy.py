@@ -1237,3 +1237,46 @@ def test_held_out_test166_to_test171_read_after_their_run(nlp):
     assert {n for _, n in _found(roster, nlp)} >= {"Beatriz Solano"}
     # a document's title leading a line with a tier in brackets is no student's row
     assert _found("Bluestem Expectations Matrix (MO SW-PBS Tier 1)\n\nRevised by the PBIS team in June 2025.", nlp) == []
+
+
+def test_details_given_together_are_one_adults_and_an_office_line_is_the_schools():
+    # independent corpus test179-test181 (read after their one run): a phone number beside the
+    # candidate's address, and a family letter's "call the office at …"
+    from screening.privacy import Finding, PageFindings, contacts_known_elsewhere
+
+    letter = ("If you have questions, please call the office at (660) 555-0178 or e-mail me at "
+              "klindqvist@bluestemr2.k12.mo.us.")
+    assert _found(letter) == []
+    plan = "Gregory Lund (AP) attends grade 2-5 data teams. Questions: glund@bigmuddy.k12.mo.us, (573) 555-0128."
+    assert _found(plan) == []
+    # a student's grade is one grade, and a family's contact line stays flagged
+    family = "Maya's family (grade 3): contact mlopez@gmail.com or (573) 555-0199."
+    assert {k for k, _ in _found(family)} >= {"email", "phone"}
+
+    line = "I will share the templates with anyone who asks at nvoss@pembertonr4.k12.mo.us or (660) 555-0171."
+    at, ph = line.index("nvoss"), line.index("(660)")
+    found = (PageFindings(file="reflection.md", page=None, part="reflection", findings=(
+        Finding("email", at, line.index(" or"), 0.95, "email address"),
+        Finding("phone", ph, ph + 14, 0.9, "phone number pattern"))),)
+    signature = "Nathaniel Voss, Principal | nvoss@pembertonr4.k12.mo.us"
+    # the address is the candidate's signature elsewhere: the number given with it is hers too
+    assert contacts_known_elsewhere(found, {("reflection.md", None): line, ("plan.pdf", 1): signature}) == ()
+    assert contacts_known_elsewhere(found, {("reflection.md", None): line}) == found
+
+
+def test_a_colleague_the_writer_leads_a_session_with_is_staff():
+    # independent corpus test183 (read after its one run): "I'll lead the first one with Tammy,
+    # using student lab reports" in a recording
+    from screening.privacy import Finding, PageFindings, staff_named_elsewhere
+
+    talk = "And the feedback strand starts November 12. I'll lead the first one with Tammy, using student lab reports."
+    at = talk.index("Tammy")
+    found = (PageFindings(file="meeting.ogg", page=None, part="portfolio", media=True, findings=(
+        Finding("student_name", at, at + 5, 0.9, "described as a student"),)),)
+    assert staff_named_elsewhere(found, {("meeting.ogg", None): talk}) == ()
+    # conferring with a child is no learning event led together
+    kid = "I ran a reading conference with Tammy, using her lab report."
+    at = kid.index("Tammy")
+    found = (PageFindings(file="notes.pdf", page=1, part="portfolio", media=False, findings=(
+        Finding("student_name", at, at + 5, 0.9, "described as a student"),)),)
+    assert staff_named_elsewhere(found, {("notes.pdf", 1): kid}) == found
