@@ -113,8 +113,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no misheard staff names in recordings": {"privacy.misheard_staff_names": False},
     "file names written loosely pass silently": {"citations.artifact_exact_name_min": None},
     "a recording's opening found by a row's words": {"citations.spoken_opening_never_found_by_words": False},
-    "a concrete prose sentence keeps a general detail met at the weak threshold (the default until 2026-12-07, "
-    "nineteenth session)": {"mapping.general_evidence_prose_lends_min": None},
+    "a concrete prose sentence keeps a general detail met only at the met threshold": {
+        "mapping.general_evidence_prose_lends_min": 0.62},
 }
 
 
