@@ -1294,12 +1294,29 @@ def _spoken_adult(doc: "Doc", sentence: list[int], start: int, end: int) -> bool
     k = end + sum(1 for t in listed if t.i >= end)
     if k < len(doc) and doc[k].lower_ == "here":
         return True  # the speaker names themselves: "Gregory Tilden here with Monique Dorsey, ..."
+    if _attendance(doc, sentence, start, end, k):
+        return True
     # the ones running the meeting: "Mary Salek, Costa and Kelly Merajana are leading", or in a
     # roll call "Holley Brent facilitating with Lewis ..."
     j = k + (k < len(doc) and doc[k].lower_ in {"is", "are", "'s", "'re"})
     if j < len(doc) and doc[j].lower_ in _LEADING:
         return True
     return k < len(doc) and doc[k].lower_ in _MODALS  # the one who will act: "Kayla Moss will pull the data"
+
+
+_PRESENT = frozenset({"here", "present", "joining", "attending"})
+
+
+def _attendance(doc: "Doc", sentence: list[int], start: int, end: int, k: int) -> bool:
+    """Whether the list the name ends in is closed by saying who is at the meeting ("Dana Prute,
+    Omar Ceeley, Janet Claus, Whitney Bowles, and Lorraine Whitfield are here."), in a sentence
+    that says nothing about students: a roll call said after the names instead of before them."""
+    if not (k + 1 < len(doc) and doc[k].lower_ in {"are", "were", "'re"}
+            and (doc[k + 1].lower_ in _PRESENT or doc[k + 1].lower_ == "with" and k + 2 < len(doc)
+                 and doc[k + 2].lower_ in {"me", "us"})):
+        return False
+    same = [t for t in doc if sentence[t.i] == sentence[start]]
+    return not any(_spoken_cue(t) for t in same if not start <= t.i < end)
 
 
 # Running a session, said of its leaders; the written staff rule (_STAFF_MENTIONS) reads the first six.
@@ -1605,6 +1622,9 @@ def _detect(text: str, wanted: frozenset[str], today: date, prose: Iterable[tupl
                     # assignment; "J. Farris" is how a school document names staff (and "C." may
                     # be an item letter), not how it names a student
                     continue
+                if reason == "a student noun before the name" and text[:offset + start].rstrip().endswith("(") \
+                        and _INITIAL_SURNAME.fullmatch(text[offset + start : offset + end]):
+                    continue  # a session's topic and who leads it: "New English learners (S. Marquardt)"
                 out.add(kind, offset + start, offset + end, conf, reason)
     return [f for f in out.result() if not (_common_word(text, f) or _not_a_name(text, f))]
 

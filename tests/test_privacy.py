@@ -1280,3 +1280,25 @@ def test_a_colleague_the_writer_leads_a_session_with_is_staff():
     found = (PageFindings(file="notes.pdf", page=1, part="portfolio", media=False, findings=(
         Finding("student_name", at, at + 5, 0.9, "described as a student"),)),)
     assert staff_named_elsewhere(found, {("notes.pdf", 1): kid}) == found
+
+
+@pytest.mark.models
+def test_a_roll_call_closed_by_are_here_names_adults(nlp):
+    # independent corpus test185 (read after its one run): the recogniser garbled the meeting's
+    # name ("the Great Sanven mass DLC"), and the roll call came after the names
+    talk = ("This is the Great Sanven mass DLC, October 22nd. Dana Prute, Omar Ceeley, Janet Claus, Whitney "
+            "Bowles, and Lorraine Whitfield are here. We are looking at the unit 3 common formative assessment. "
+            "And my item analysis shows five students I expected to master it who did not.")
+    assert detect_many([talk], nlp, today=TODAY, spoken=[True])[0] == []
+    # students said to be somewhere, with their results beside them, stay students
+    kids = ("The four who didn't answer were Jaden Mercer, Olivia Strout, Kaden Riggs and Mia Lopez. Jaden Mercer, "
+            "Olivia Strout, Kaden Riggs and Mia Lopez are here for the reteach group because their scores were low.")
+    assert len(detect_many([kids], nlp, today=TODAY, spoken=[True])[0]) == 8
+
+
+@pytest.mark.models
+def test_an_initial_and_surname_in_brackets_after_a_topic_leads_it(nlp):
+    # independent corpus test188 (read after its one run): a PL plan's session list
+    plan = "Sept 10, Oct 8 Reading strategies; cold call (teacher-led)\nNov 12, Jan 14 New English learners (S. Marquardt)\n"
+    assert _found(plan, nlp) == []
+    assert [n for _, n in _found("Reading group for struggling students (Maya Lopez) meets daily.", nlp)] == ["Maya Lopez"]
