@@ -2035,11 +2035,10 @@ def contacts_known_elsewhere(found: Sequence[PageFindings], texts: dict[tuple[st
         text = texts.get((pf.file, pf.page), "")
         # the details given together with an adult's own are that adult's too ("nvoss@… or (660)
         # 555-0171", where the address is the candidate's signature elsewhere)
-        joined = {m.start(): g for g in contact_groups(text) for m in g}
-        kept = tuple(f for f in pf.findings if not (
-            f.kind in ("email", "phone") and any(
-                _contact_key(m.group()) in adults for m in joined.get(f.char_start, ())
-            ) | (_contact_key(text[f.char_start : f.char_end]) in adults)))
+        joined = {m.start(): [x.group() for x in g] for g in contact_groups(text) for m in g}
+        kept = tuple(f for f in pf.findings if not (f.kind in ("email", "phone") and any(
+            _contact_key(value) in adults
+            for value in joined.get(f.char_start) or [text[f.char_start : f.char_end]])))
         if kept:
             out.append(replace(pf, findings=kept))
     return tuple(out)
